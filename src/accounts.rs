@@ -1,0 +1,441 @@
+//! Accounts: creating users, logging in and out, changing passwords, and what an
+//! administrator may do to other accounts.
+//!
+//! Rules kept here rather than in handlers: usernames are unique without regard to
+//! case; a deactivated, demoted or re-passworded account loses its open sessions; the
+//! last active administrator cannot be demoted, deactivated or deleted.
+
+use crate::auth::password::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::auth::throttle::{LoginThrottle, Throttled};
+use crate::auth::{Claims, CurrentUser, TokenError, TokenKeys};
+use crate::db::{self, users::UserRow, Database, DbError};
+use crate::sessions::{SessionError, Sessions};
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Enum, Serialize, Deserialize)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Watches what others share; cannot change anything shared.
+    Guest,
+    /// Watches, keeps progress, playlists and preferences.
+    User,
+    /// Everything, including managing users and libraries.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Guest => "guest",
+            Self::User => "user",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = AccountError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "guest" => Ok(Self::Guest),
+            "user" => Ok(Self::User),
+            "admin" => Ok(Self::Admin),
+            other => Err(AccountError::Invalid(format!(
+                "role must be admin, user or guest, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// An account as shown to clients (never with its password hash).
+#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+pub struct Account {
+    pub id: Uuid,
+    pub username: String,
+    /// Optional contact address.
+    pub email: Option<String>,
+    pub role: Role,
+    /// An inactive account cannot log in.
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<UserRow> for Account {
+    type Error = AccountError;
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            username: row.username,
+            email: row.email,
+            role: row.role.parse()?,
+            is_active: row.is_active,
+            created_at: row.created_at,
+            last_login: row.last_login,
+        })
+    }
+}
+
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("invalid username or password")]
+    BadCredentials,
+    #[error("too many failed logins")]
+    Throttled(Throttled),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the username {0:?} is taken")]
+    UsernameTaken(String),
+    #[error("the e-mail address is used by another account")]
+    EmailTaken,
+    #[error("user {0} does not exist")]
+    NotFound(Uuid),
+    #[error("this would leave no active administrator")]
+    LastAdmin,
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    #[error("{0}")]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A new account's details.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+    pub role: Role,
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub token: String,
+    pub expires_in: i64,
+    pub session_id: Uuid,
+    pub account: Account,
+}
+
+/// The account service.
+#[derive(Debug)]
+pub struct Accounts {
+    db: Database,
+    keys: TokenKeys,
+    sessions: Sessions,
+    throttle: LoginThrottle,
+}
+
+impl Accounts {
+    pub fn new(db: Database, keys: TokenKeys, sessions: Sessions, throttle: LoginThrottle) -> Self {
+        Self {
+            db,
+            keys,
+            sessions,
+            throttle,
+        }
+    }
+
+    /// Creates an account.
+    ///
+    /// # Errors
+    /// [`AccountError::Invalid`] for a bad username, password or e-mail;
+    /// [`AccountError::UsernameTaken`] / [`AccountError::EmailTaken`] for duplicates.
+    pub async fn create(&self, new: NewAccount) -> Result<Account, AccountError> {
+        let username = validate_username(&new.username)?;
+        validate_password(&new.password)?;
+        let email = new.email.as_deref().map(validate_email).transpose()?;
+        let hash = password::hash(new.password)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let id = Uuid::new_v4();
+        let row = db::users::NewUser {
+            id,
+            username,
+            email,
+            password_hash: &hash,
+            role: new.role.as_str(),
+            now: Utc::now(),
+        };
+        db::users::insert(&self.db, &row)
+            .await
+            .map_err(|e| match e {
+                DbError::Duplicate(c) if c.contains("email") => AccountError::EmailTaken,
+                DbError::Duplicate(_) => AccountError::UsernameTaken(username.to_owned()),
+                other => other.into(),
+            })?;
+        self.get(id).await
+    }
+
+    /// Checks a username and password and opens a session.
+    ///
+    /// # Errors
+    /// [`AccountError::Throttled`] after too many failures, otherwise
+    /// [`AccountError::BadCredentials`] for an unknown user, a wrong password or an
+    /// inactive account alike, so the answer reveals nothing about which it was.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<Login, AccountError> {
+        self.throttle
+            .check(username, addr)
+            .map_err(AccountError::Throttled)?;
+        let row = db::users::find_by_username(&self.db, username).await?;
+        let hash = row.as_ref().map(|r| r.password_hash.clone());
+        let matched = password::verify(password.to_owned(), hash).await;
+        let row = match row {
+            Some(row) if matched && row.is_active => row,
+            _ => {
+                self.throttle.failed(username, addr);
+                return Err(AccountError::BadCredentials);
+            }
+        };
+        self.throttle.succeeded(username);
+        let account = Account::try_from(row)?;
+        let session = self
+            .sessions
+            .open(
+                account.id,
+                &serde_json::json!({ "address": addr.map(|a| a.to_string()) }),
+            )
+            .await?;
+        let claims = Claims {
+            sub: account.id,
+            username: account.username.clone(),
+            role: account.role,
+            sid: session.id,
+            iat: session.created_at.timestamp(),
+            exp: session.expires_at.timestamp(),
+        };
+        let token = self.keys.issue(&claims).map_err(anyhow::Error::from)?;
+        db::users::record_login(&self.db, account.id, session.created_at).await?;
+        Ok(Login {
+            token,
+            expires_in: (session.expires_at - session.created_at).num_seconds(),
+            session_id: session.id,
+            account: Account {
+                last_login: Some(session.created_at),
+                ..account
+            },
+        })
+    }
+
+    /// Turns a bearer token into the user it speaks for, if its session is open.
+    ///
+    /// # Errors
+    /// [`AccountError::Token`] or [`AccountError::Session`] when it cannot be used.
+    pub async fn authenticate(&self, token: &str) -> Result<CurrentUser, AccountError> {
+        let claims = self.keys.verify(token)?;
+        self.sessions.check(claims.sid, claims.sub).await?;
+        Ok(CurrentUser {
+            id: claims.sub,
+            username: claims.username,
+            role: claims.role,
+            session_id: claims.sid,
+        })
+    }
+
+    /// Ends the caller's session.
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub async fn logout(&self, user: &CurrentUser) -> Result<(), AccountError> {
+        self.sessions.end(user.session_id).await?;
+        Ok(())
+    }
+
+    /// One account.
+    ///
+    /// # Errors
+    /// [`AccountError::NotFound`].
+    pub async fn get(&self, id: Uuid) -> Result<Account, AccountError> {
+        db::users::find(&self.db, id)
+            .await?
+            .ok_or(AccountError::NotFound(id))?
+            .try_into()
+    }
+
+    /// A page of accounts and the total.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn list(&self, limit: u32, offset: u64) -> Result<(Vec<Account>, u64), AccountError> {
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let (rows, total) = db::users::list(&self.db, i64::from(limit), offset).await?;
+        let accounts = rows
+            .into_iter()
+            .map(Account::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok((accounts, u64::try_from(total).unwrap_or(0)))
+    }
+
+    /// Changes the caller's own password after checking the current one; every other
+    /// session of the account ends.
+    ///
+    /// # Errors
+    /// [`AccountError::BadCredentials`] for a wrong current password,
+    /// [`AccountError::Invalid`] for an unacceptable new one.
+    pub async fn change_own_password(
+        &self,
+        user: &CurrentUser,
+        current: &str,
+        new: String,
+    ) -> Result<(), AccountError> {
+        validate_password(&new)?;
+        let row = db::users::find(&self.db, user.id)
+            .await?
+            .ok_or(AccountError::NotFound(user.id))?;
+        if !password::verify(current.to_owned(), Some(row.password_hash)).await {
+            return Err(AccountError::BadCredentials);
+        }
+        self.store_password(user.id, new).await?;
+        self.sessions.end_all(user.id).await?;
+        Ok(())
+    }
+
+    /// Sets another account's password (an administrator's reset); its sessions end.
+    ///
+    /// # Errors
+    /// [`AccountError::NotFound`], [`AccountError::Invalid`].
+    pub async fn reset_password(&self, id: Uuid, new: String) -> Result<(), AccountError> {
+        validate_password(&new)?;
+        self.store_password(id, new).await?;
+        self.sessions.end_all(id).await?;
+        Ok(())
+    }
+
+    async fn store_password(&self, id: Uuid, new: String) -> Result<(), AccountError> {
+        let hash = password::hash(new).await.map_err(anyhow::Error::from)?;
+        if !db::users::set_password_hash(&self.db, id, &hash, Utc::now()).await? {
+            return Err(AccountError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    /// Changes an account's role and active flag. Any change ends its sessions, so a
+    /// demotion or deactivation takes effect at once rather than when tokens expire.
+    ///
+    /// # Errors
+    /// [`AccountError::NotFound`]; [`AccountError::LastAdmin`] when no active
+    /// administrator would remain.
+    pub async fn update_access(
+        &self,
+        id: Uuid,
+        role: Option<Role>,
+        is_active: Option<bool>,
+    ) -> Result<Account, AccountError> {
+        let current = self.get(id).await?;
+        let role = role.unwrap_or(current.role);
+        let is_active = is_active.unwrap_or(current.is_active);
+        if role == current.role && is_active == current.is_active {
+            return Ok(current);
+        }
+        let stays_admin = role == Role::Admin && is_active;
+        if current.role == Role::Admin && current.is_active && !stays_admin {
+            self.ensure_another_admin(id).await?;
+        }
+        if !db::users::update_access(&self.db, id, role.as_str(), is_active, Utc::now()).await? {
+            return Err(AccountError::NotFound(id));
+        }
+        self.sessions.end_all(id).await?;
+        self.get(id).await
+    }
+
+    /// Deletes an account with its sessions, progress and playlists.
+    ///
+    /// # Errors
+    /// [`AccountError::NotFound`]; [`AccountError::LastAdmin`].
+    pub async fn delete(&self, id: Uuid) -> Result<(), AccountError> {
+        let current = self.get(id).await?;
+        if current.role == Role::Admin && current.is_active {
+            self.ensure_another_admin(id).await?;
+        }
+        if !db::users::delete(&self.db, id).await? {
+            return Err(AccountError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    async fn ensure_another_admin(&self, id: Uuid) -> Result<(), AccountError> {
+        if db::users::count_other_active_admins(&self.db, id).await? == 0 {
+            return Err(AccountError::LastAdmin);
+        }
+        Ok(())
+    }
+}
+
+fn validate_username(name: &str) -> Result<&str, AccountError> {
+    let name = name.trim();
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    let len = name.chars().count();
+    if !(2..=50).contains(&len) || !ok_chars {
+        return Err(AccountError::Invalid(
+            "username must be 2 to 50 letters, digits, '.', '_' or '-'".to_owned(),
+        ));
+    }
+    Ok(name)
+}
+
+fn validate_password(password: &str) -> Result<(), AccountError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
+        return Err(AccountError::Invalid(format!(
+            "password must be at least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_email(email: &str) -> Result<&str, AccountError> {
+    let email = email.trim();
+    let valid = email.len() <= 100
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.contains(char::is_whitespace);
+    if !valid {
+        return Err(AccountError::Invalid(format!(
+            "{email:?} is not an e-mail address"
+        )));
+    }
+    Ok(email)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_passwords_and_emails_are_validated() {
+        assert!(validate_username("ann.b_c-1").is_ok());
+        assert!(validate_username("a").is_err());
+        assert!(validate_username("ann smith").is_err());
+        assert!(validate_username("../etc").is_err());
+        assert!(validate_password("short").is_err());
+        assert!(validate_password(&"x".repeat(2000)).is_err());
+        assert!(validate_password("long enough").is_ok());
+        assert!(validate_email("ann@example.org").is_ok());
+        assert!(validate_email("ann@localhost").is_err());
+        assert!(validate_email("not an email").is_err());
+    }
+
+    #[test]
+    fn roles_parse_without_case() {
+        assert_eq!("Admin".parse::<Role>().unwrap(), Role::Admin);
+        assert!("root".parse::<Role>().is_err());
+    }
+}

@@ -1,0 +1,83 @@
+//! Logging in and out.
+
+use super::ApiTags;
+use crate::accounts::Account;
+use crate::auth::BearerAuth;
+use crate::error::ApiResult;
+use crate::startup::AppState;
+use poem::web::Data;
+use poem::Request;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+pub struct AuthApi;
+
+/// A username and password.
+#[derive(Debug, Object)]
+struct LoginRequest {
+    /// Compared without regard to case.
+    #[oai(validator(min_length = 1, max_length = 50))]
+    username: String,
+    #[oai(validator(min_length = 1, max_length = 1024))]
+    password: String,
+}
+
+/// A token for the new session.
+#[derive(Debug, Object)]
+struct LoginResponse {
+    /// A JWT to send as `Authorization: Bearer <token>`.
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: String,
+    /// Seconds until the token expires and a new login is needed (`auth.reauth_after`).
+    /// The session also ends after `auth.session_timeout` without requests.
+    expires_in: i64,
+    /// The server-side session the token belongs to.
+    session_id: Uuid,
+    /// The account that logged in.
+    user: Account,
+}
+
+#[derive(ApiResponse)]
+enum LoggedOut {
+    /// The session has ended; its token no longer works.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Logs in with a username and password and opens a session.
+    ///
+    /// A wrong password, an unknown username and an inactive account get the same
+    /// 401. After `auth.max_failed_logins` failures within `auth.failed_login_window`
+    /// the username is refused with 429 and `Retry-After`.
+    #[oai(path = "/api/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        req: &Request,
+        body: Json<LoginRequest>,
+    ) -> ApiResult<Json<LoginResponse>> {
+        let addr = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        let login = state
+            .accounts
+            .login(&body.username, &body.password, addr)
+            .await?;
+        Ok(Json(LoginResponse {
+            access_token: login.token,
+            token_type: "Bearer".to_owned(),
+            expires_in: login.expires_in,
+            session_id: login.session_id,
+            user: login.account,
+        }))
+    }
+
+    /// Ends the caller's session.
+    #[oai(path = "/api/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<LoggedOut> {
+        state.accounts.logout(&auth.0).await?;
+        Ok(LoggedOut::Done)
+    }
+}

@@ -1,0 +1,82 @@
+//! What wraps every request: a request id, one log line per request, the body size
+//! limit, the architecture document's security headers, and the problem+json shape
+//! for errors raised outside handlers.
+
+use crate::error::{problem_from_poem_error, ApiError};
+use poem::http::{header, HeaderName, HeaderValue};
+use poem::middleware::SetHeader;
+use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use std::time::Instant;
+use tokio::io::AsyncReadExt;
+use tracing::Instrument;
+use uuid::Uuid;
+
+/// The header carrying the request id in both directions.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The security headers from the architecture document, plus a referrer policy.
+pub fn security_headers() -> SetHeader {
+    SetHeader::new()
+        .overriding("X-Content-Type-Options", "nosniff")
+        .overriding("X-Frame-Options", "DENY")
+        .overriding("X-XSS-Protection", "1; mode=block")
+        .overriding("Referrer-Policy", "no-referrer")
+}
+
+/// Runs one request: assigns its id (keeping a sane one sent by a proxy), limits the
+/// body to `max_body` bytes, turns errors into problem documents, and logs the outcome.
+pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem::Result<Response> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut resp = if declared.is_some_and(|len| len > max_body) {
+        ApiError::new(
+            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body is larger than server.max_body_size ({max_body} bytes)"),
+        )
+        .into_response()
+    } else {
+        // A body without Content-Length (chunked) is cut after the limit, so it can
+        // never make the server buffer more than that.
+        let body = req.take_body().into_async_read().take(max_body + 1);
+        req.set_body(Body::from_async_read(body));
+        match ep.call(req).instrument(span.clone()).await {
+            Ok(resp) => resp.into_response(),
+            Err(err) => problem_from_poem_error(err),
+        }
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert(REQUEST_ID, value);
+    }
+    let status = resp.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(status, latency_ms, "request failed");
+        } else {
+            tracing::info!(status, latency_ms, "request completed");
+        }
+    });
+    Ok(resp)
+}

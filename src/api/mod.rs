@@ -1,0 +1,49 @@
+//! The HTTP API: one `#[OpenApi]` struct per resource, combined into one OpenAPI
+//! service. Handlers only coordinate: they take the caller and the request, call a
+//! service, and shape the answer.
+
+mod auth;
+pub mod middleware;
+mod system;
+mod users;
+
+use poem_openapi::{OpenApiService, Tags};
+
+/// Operation groups in the spec and in Swagger UI.
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Liveness and readiness.
+    System,
+    /// Logging in and out.
+    Auth,
+    /// Accounts: one's own, and everyone's for administrators.
+    Users,
+}
+
+/// Every API struct, in the order they appear in the spec.
+pub type Api = (system::SystemApi, auth::AuthApi, users::UsersApi);
+
+const DESCRIPTION: &str = "homestream serves your own video collection to the devices in your \
+home. Authenticate with `POST /api/auth/login` and send the returned token as \
+`Authorization: Bearer <token>`. Every error is an RFC 9457 `application/problem+json` \
+document with a stable `code`.";
+
+/// The OpenAPI service with every operation.
+pub fn service() -> OpenApiService<Api, ()> {
+    OpenApiService::new(
+        (system::SystemApi, auth::AuthApi, users::UsersApi),
+        "homestream",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(DESCRIPTION)
+    .license("MIT")
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn spec_json() -> String {
+    let mut spec = service().spec();
+    if !spec.ends_with('\n') {
+        spec.push('\n');
+    }
+    spec
+}

@@ -1,0 +1,239 @@
+//! Accounts: the caller's own, and (for administrators) everyone's.
+
+use super::ApiTags;
+use crate::accounts::{Account, NewAccount, Role};
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+pub struct UsersApi;
+
+/// A new account.
+#[derive(Debug, Object)]
+struct CreateUser {
+    /// 2 to 50 letters, digits, `.`, `_` or `-`; unique without regard to case.
+    #[oai(validator(min_length = 2, max_length = 50))]
+    username: String,
+    /// At least 8 characters.
+    #[oai(validator(min_length = 8, max_length = 1024))]
+    password: String,
+    /// Optional; unique when given.
+    #[oai(validator(max_length = 100))]
+    email: Option<String>,
+    /// Defaults to `user`.
+    role: Option<Role>,
+}
+
+/// Changes to an account's access; absent fields stay as they are.
+#[derive(Debug, Object)]
+struct UpdateUser {
+    role: Option<Role>,
+    /// `false` blocks logins and ends the account's sessions.
+    is_active: Option<bool>,
+}
+
+/// The caller's password change.
+#[derive(Debug, Object)]
+struct ChangePassword {
+    #[oai(validator(max_length = 1024))]
+    current_password: String,
+    /// At least 8 characters.
+    #[oai(validator(min_length = 8, max_length = 1024))]
+    new_password: String,
+}
+
+/// An administrator's password reset.
+#[derive(Debug, Object)]
+struct ResetPassword {
+    /// At least 8 characters.
+    #[oai(validator(min_length = 8, max_length = 1024))]
+    new_password: String,
+}
+
+/// One page of accounts.
+#[derive(Debug, Object)]
+struct AccountPage {
+    items: Vec<Account>,
+    /// Accounts in all pages.
+    total: u64,
+    limit: u32,
+    offset: u64,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<Account>, #[oai(header = "Location")] String),
+}
+
+#[derive(ApiResponse)]
+enum Done {
+    /// Done; nothing to return.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// The caller's own account.
+    #[oai(path = "/api/users/me", method = "get", operation_id = "getMe")]
+    async fn me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Account>> {
+        Ok(Json(state.accounts.get(auth.0.id).await?))
+    }
+
+    /// Changes the caller's password. Every session of the account ends, this one
+    /// included: log in again with the new password.
+    #[oai(
+        path = "/api/users/me/password",
+        method = "put",
+        operation_id = "changeMyPassword"
+    )]
+    async fn change_password(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<ChangePassword>,
+    ) -> ApiResult<Done> {
+        let body = body.0;
+        state
+            .accounts
+            .change_own_password(&auth.0, &body.current_password, body.new_password)
+            .await?;
+        Ok(Done::NoContent)
+    }
+
+    /// Lists accounts (administrators).
+    #[oai(path = "/api/users", method = "get", operation_id = "listUsers")]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Accounts per page, 1 to 200.
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        /// Accounts to skip.
+        #[oai(default)]
+        offset: Query<u64>,
+    ) -> ApiResult<Json<AccountPage>> {
+        auth.0.require(Role::Admin)?;
+        let (items, total) = state.accounts.list(limit.0, offset.0).await?;
+        Ok(Json(AccountPage {
+            items,
+            total,
+            limit: limit.0,
+            offset: offset.0,
+        }))
+    }
+
+    /// Creates an account (administrators).
+    #[oai(path = "/api/users", method = "post", operation_id = "createUser")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<CreateUser>,
+    ) -> ApiResult<Created> {
+        auth.0.require(Role::Admin)?;
+        let body = body.0;
+        let account = state
+            .accounts
+            .create(NewAccount {
+                username: body.username,
+                password: body.password,
+                email: body.email,
+                role: body.role.unwrap_or(Role::User),
+            })
+            .await?;
+        let location = format!("/api/users/{}", account.id);
+        Ok(Created::Created(Json(account), location))
+    }
+
+    /// One account: the caller's own, or any for administrators.
+    #[oai(path = "/api/users/:id", method = "get", operation_id = "getUser")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Account>> {
+        if auth.0.id != id.0 {
+            auth.0.require(Role::Admin)?;
+        }
+        Ok(Json(state.accounts.get(id.0).await?))
+    }
+
+    /// Changes an account's role or active flag (administrators). The account's
+    /// sessions end, so the change applies at once. The last active administrator
+    /// cannot be demoted or deactivated (409 `last_admin`).
+    #[oai(path = "/api/users/:id", method = "patch", operation_id = "updateUser")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<UpdateUser>,
+    ) -> ApiResult<Json<Account>> {
+        auth.0.require(Role::Admin)?;
+        let account = state
+            .accounts
+            .update_access(id.0, body.role, body.is_active)
+            .await?;
+        Ok(Json(account))
+    }
+
+    /// Deletes an account with its sessions, progress and playlists (administrators).
+    #[oai(
+        path = "/api/users/:id",
+        method = "delete",
+        operation_id = "deleteUser"
+    )]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Done> {
+        auth.0.require(Role::Admin)?;
+        state.accounts.delete(id.0).await?;
+        Ok(Done::NoContent)
+    }
+
+    /// Sets an account's password (administrators); its sessions end.
+    #[oai(
+        path = "/api/users/:id/password",
+        method = "put",
+        operation_id = "resetUserPassword"
+    )]
+    async fn reset_password(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<ResetPassword>,
+    ) -> ApiResult<Done> {
+        auth.0.require(Role::Admin)?;
+        if auth.0.id == id.0 {
+            return Err(ApiError::invalid(
+                "use PUT /api/users/me/password to change your own password",
+            ));
+        }
+        state
+            .accounts
+            .reset_password(id.0, body.0.new_password)
+            .await?;
+        Ok(Done::NoContent)
+    }
+}
+
+fn default_limit() -> u32 {
+    50
+}

@@ -1,0 +1,226 @@
+//! Typed settings and where they come from.
+//!
+//! [`Settings`] is the whole configuration; its `Default` is the built-in layer, and
+//! `config/default.toml` repeats it key by key with a comment on each (a test keeps the
+//! two equal). [`load`] layers the sources with figment; it is the one place in the
+//! program that reads the environment.
+
+mod load;
+mod values;
+
+pub use load::{load, ConfigError, Sources};
+pub use values::{ByteSize, ConnectionUrl, HumanDuration, PositiveInt, Secret};
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration of one homestream instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the SQLite database, the generated JWT secret, thumbnails and the
+    /// transcode cache live.
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub media: MediaSettings,
+    pub streaming: StreamingSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            server: ServerSettings::default(),
+            database: DatabaseSettings::default(),
+            redis: RedisSettings::default(),
+            media: MediaSettings::default(),
+            streaming: StreamingSettings::default(),
+            auth: AuthSettings::default(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// The SQLite database used when `database.url` is empty.
+    pub fn default_sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("homestream.db")
+    }
+
+    /// The effective configuration as TOML, with secrets redacted.
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one (tests).
+    pub port: u16,
+    /// Largest request body accepted; larger ones get 413.
+    pub max_body_size: ByteSize,
+    /// How long a shutdown waits for open requests before closing them.
+    pub shutdown_timeout: HumanDuration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 3000,
+            max_body_size: ByteSize(1 << 20),
+            shutdown_timeout: HumanDuration::secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `postgres://...` for PostgreSQL, `sqlite://PATH` for SQLite; empty means SQLite
+    /// at `<data_dir>/homestream.db`.
+    pub url: ConnectionUrl,
+    /// A file holding the URL (it may carry a password); wins over `url`.
+    pub url_file: PathBuf,
+    /// Most connections the pool opens.
+    pub max_connections: PositiveInt,
+    /// How long a request waits for a free connection before answering 503.
+    pub acquire_timeout: HumanDuration,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: ConnectionUrl::default(),
+            url_file: PathBuf::new(),
+            max_connections: PositiveInt(8),
+            acquire_timeout: HumanDuration::secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    /// `redis://host:port/db` or `redis+unix:///run/redis/redis.sock`; empty keeps
+    /// sessions and caches in memory.
+    pub url: ConnectionUrl,
+    /// A file holding the URL; wins over `url`.
+    pub url_file: PathBuf,
+}
+
+/// One folder of videos.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Library {
+    /// Name shown to users and used in filters.
+    pub name: String,
+    /// Folder scanned recursively.
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaSettings {
+    /// The libraries to serve (`VIDEOS_PATH` sets a single one named `Videos`).
+    pub libraries: Vec<Library>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamingSettings {
+    /// Streams the whole server plays at once.
+    pub max_concurrent_streams: PositiveInt,
+    /// Streams one user plays at once.
+    pub max_streams_per_user: PositiveInt,
+    /// A stream with no request for this long is closed and its slot freed.
+    pub idle_timeout: HumanDuration,
+    /// Read buffer per stream.
+    pub chunk_size: ByteSize,
+}
+
+impl Default for StreamingSettings {
+    fn default() -> Self {
+        Self {
+            max_concurrent_streams: PositiveInt(8),
+            max_streams_per_user: PositiveInt(3),
+            idle_timeout: HumanDuration::secs(60),
+            chunk_size: ByteSize(2 << 20),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// A session with no request for this long ends.
+    pub session_timeout: HumanDuration,
+    /// Tokens expire, and a new login is required, this long after logging in.
+    pub reauth_after: HumanDuration,
+    /// HS256 signing secret; when neither this nor `jwt_secret_file` is set, one is
+    /// generated once and kept in `<data_dir>/jwt_secret`.
+    pub jwt_secret: Secret,
+    /// A file holding the JWT secret; wins over `jwt_secret`.
+    pub jwt_secret_file: PathBuf,
+    /// Failed logins for one username within `failed_login_window` before 429.
+    pub max_failed_logins: PositiveInt,
+    /// The window failed logins are counted in.
+    pub failed_login_window: HumanDuration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            session_timeout: HumanDuration::secs(30 * 60),
+            reauth_after: HumanDuration::secs(24 * 60 * 60),
+            jwt_secret: Secret::default(),
+            jwt_secret_file: PathBuf::new(),
+            max_failed_logins: PositiveInt(5),
+            failed_login_window: HumanDuration::secs(15 * 60),
+        }
+    }
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One JSON object per line (the architecture document's format).
+    Json,
+    /// Human-readable lines for a terminal.
+    Pretty,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `homestream=debug,sqlx=warn`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Json,
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// Resolves `path` against `base` unless it is absolute.
+pub fn resolve(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}

@@ -1,0 +1,193 @@
+//! Storage: the connection pool for SQLite or PostgreSQL, migrations, and one module per
+//! aggregate holding every SQL string the program runs.
+//!
+//! Both backends run the same SQL text (SQLite accepts PostgreSQL's `$1` placeholders)
+//! through [`with_pool!`], which expands a query once per backend. Identifiers and
+//! timestamps are made in Rust, so rows look the same on both sides.
+
+pub mod sessions;
+pub mod users;
+
+use crate::config::Settings;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Runs `$body` with `$pool` bound to whichever backend `$db` uses.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Database::Sqlite($pool) => $body,
+            $crate::db::Database::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// A storage failure, in the terms callers act on.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Every connection stayed busy for `database.acquire_timeout`; retrying may work.
+    #[error("the database is busy: no connection became free in time")]
+    Busy,
+    /// A unique constraint refused the write; holds the constraint's name when known.
+    #[error("a unique constraint was violated ({0})")]
+    Duplicate(String),
+    /// A foreign key refused the write: the row it points to does not exist.
+    #[error("a referenced row does not exist ({0})")]
+    MissingReference(String),
+    /// The database URL cannot be used.
+    #[error("database.url: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Other(#[from] sqlx::Error),
+}
+
+impl DbError {
+    fn from_sqlx(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut => Self::Busy,
+            sqlx::Error::Database(db) => {
+                let name = db.constraint().unwrap_or_default().to_owned();
+                match db.kind() {
+                    sqlx::error::ErrorKind::UniqueViolation => Self::Duplicate(name),
+                    sqlx::error::ErrorKind::ForeignKeyViolation => Self::MissingReference(name),
+                    _ => Self::Other(sqlx::Error::Database(db)),
+                }
+            }
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// A shorthand for storage results.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Maps sqlx errors into [`DbError`]; used by every query function.
+pub(crate) trait SqlxResultExt<T> {
+    fn db(self) -> DbResult<T>;
+}
+
+impl<T> SqlxResultExt<T> for Result<T, sqlx::Error> {
+    fn db(self) -> DbResult<T> {
+        self.map_err(DbError::from_sqlx)
+    }
+}
+
+/// A pool on one of the two supported backends.
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Database {
+    /// Opens the pool named by `database.url`: empty or `sqlite:` means SQLite (the file
+    /// and its folder are created when missing), `postgres://` or `postgresql://` means
+    /// PostgreSQL; any other scheme is refused.
+    ///
+    /// # Errors
+    /// [`DbError::Config`] for an unsupported URL, [`DbError::Other`] when the database
+    /// cannot be reached or opened.
+    pub async fn connect(settings: &Settings) -> DbResult<Self> {
+        let url = settings.database.url.expose().trim();
+        let max = settings.database.max_connections.get();
+        let acquire = settings.database.acquire_timeout.get();
+        if url.is_empty() || url.starts_with("sqlite:") {
+            let options = if url.is_empty() {
+                let path = settings.default_sqlite_path();
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        DbError::Config(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                SqliteConnectOptions::new().filename(path)
+            } else {
+                SqliteConnectOptions::from_str(url).db()?
+            };
+            let options = options
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a write the API acknowledged survives a power cut, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(acquire.max(Duration::from_secs(1)));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(acquire)
+                .connect_with(options)
+                .await
+                .db()?;
+            Ok(Self::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .db()?
+                .application_name("homestream");
+            let pool = PgPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(acquire)
+                .connect_with(options)
+                .await
+                .db()?;
+            Ok(Self::Postgres(pool))
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(DbError::Config(format!(
+                "unsupported scheme {scheme:?}; use postgres:// or sqlite:"
+            )))
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    fn migrator(&self) -> &'static Migrator {
+        match self {
+            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Self::Postgres(_) => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies the migrations not yet applied. Safe to run from several instances at
+    /// once: sqlx takes a lock for the duration.
+    ///
+    /// # Errors
+    /// When a migration fails or an applied one was changed after it ran.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        with_pool!(self, pool => self.migrator().run(pool).await)
+    }
+
+    /// Whether the newest migration this binary knows has been applied.
+    ///
+    /// # Errors
+    /// When the database cannot be queried.
+    pub async fn schema_is_current(&self) -> DbResult<bool> {
+        let newest = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let sql = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+        let applied: i64 = with_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await)
+            .db()
+            .or_else(|e| match e {
+                // No migrations table yet: nothing applied.
+                DbError::Other(sqlx::Error::Database(_)) => Ok(0),
+                other => Err(other),
+            })?;
+        Ok(applied >= newest)
+    }
+
+    /// Closes every connection; waits for those in use to be returned.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}

@@ -1,0 +1,25 @@
+//! homestream: a lean self-hosted video streaming server.
+//!
+//! # Layout
+//! - [`config`]: typed settings and their layered sources (the one place that reads the
+//!   environment).
+//! - [`startup`]: [`startup::Application::build`] binds and runs the server for
+//!   production and tests alike; the shared [`startup::AppState`].
+//! - [`telemetry`]: the log subscriber.
+//! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
+//!   only place error statuses are chosen.
+//! - [`api`]: the poem-openapi operations, one struct per resource, and the middleware.
+//! - [`auth`]: argon2id passwords, JWT tokens, the bearer scheme, the login throttle.
+//! - [`accounts`]: the account service (create, log in, change, delete).
+//! - [`sessions`]: the server-side session lifecycle.
+//! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
+
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod sessions;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,215 @@
+//! Building and running the server: the same [`Application::build`] serves production
+//! and the tests, which bind port 0 and read the chosen port back.
+
+use crate::accounts::Accounts;
+use crate::api;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::TokenKeys;
+use crate::config::{resolve, Settings};
+use crate::db::Database;
+use crate::error::problem_from_poem_error;
+use crate::sessions::Sessions;
+use anyhow::Context;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::{EndpointExt, IntoEndpoint, Route, Server};
+use std::future::Future;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Database,
+    pub accounts: Arc<Accounts>,
+}
+
+impl AppState {
+    /// Opens the database, applies migrations and builds the services.
+    ///
+    /// # Errors
+    /// When the database cannot be opened or migrated, or the JWT secret cannot be read
+    /// or created.
+    pub async fn new(settings: Settings) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings)
+            .await
+            .with_context(|| format!("cannot open the {} database", backend_name(&settings)))?;
+        db.migrate()
+            .await
+            .context("cannot apply database migrations")?;
+        let secret = jwt_secret(&settings)?;
+        let sessions = Sessions::new(db.clone(), &settings.auth);
+        let throttle = LoginThrottle::new(
+            settings.auth.max_failed_logins.get(),
+            settings.auth.failed_login_window.get(),
+        );
+        let accounts = Accounts::new(db.clone(), TokenKeys::new(&secret), sessions, throttle);
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+            accounts: Arc::new(accounts),
+        })
+    }
+}
+
+fn backend_name(settings: &Settings) -> String {
+    let url = settings.database.url.expose();
+    if url.starts_with("postgres") {
+        format!("PostgreSQL ({})", settings.database.url.redacted())
+    } else if url.is_empty() {
+        format!("SQLite ({})", settings.default_sqlite_path().display())
+    } else {
+        url.to_owned()
+    }
+}
+
+/// The JWT secret: the configured one, or one generated once into
+/// `<data_dir>/jwt_secret` (mode 0600) and reused on every start.
+fn jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let configured = settings.auth.jwt_secret.expose();
+    if !configured.is_empty() {
+        anyhow::ensure!(
+            configured.len() >= 32,
+            "auth.jwt_secret: expected at least 32 characters, got {}",
+            configured.len()
+        );
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = resolve(Path::new("."), &settings.data_dir).join("jwt_secret");
+    read_or_create_secret(&path).with_context(|| format!("JWT secret file {}", path.display()))
+}
+
+fn read_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim();
+        anyhow::ensure!(existing.len() >= 32, "shorter than 32 characters");
+        return Ok(existing.as_bytes().to_vec());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(hex.as_bytes())?;
+            file.sync_all()?;
+            Ok(hex.into_bytes())
+        }
+        // Another instance created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_or_create_secret(path),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The whole HTTP application: API, spec, Swagger UI and the middleware around them.
+pub fn routes(state: AppState) -> impl poem::Endpoint {
+    let service = api::service();
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    let max_body = state.settings.server.max_body_size.get();
+    Route::new()
+        .nest("/", service)
+        .at("/api/openapi.json", spec)
+        .nest("/docs", docs)
+        .into_endpoint()
+        .around(move |ep, req| api::middleware::around(ep, req, max_body))
+        .with(api::middleware::security_headers())
+        .data(state)
+        .catch_all_error(|err| async move { problem_from_poem_error(err) })
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    acceptor: TcpAcceptor,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the state and binds the listener (port 0 picks a free port).
+    ///
+    /// # Errors
+    /// As [`AppState::new`], or when the address cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let addr = (settings.server.host, settings.server.port);
+        let state = AppState::new(settings).await?;
+        let acceptor = TcpListener::bind(std::net::SocketAddr::from(addr))
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {}:{}", addr.0, addr.1))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .unwrap_or(addr.1);
+        Ok(Self {
+            port,
+            acceptor,
+            state,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use it to reach the database).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets open requests finish for up to
+    /// `server.shutdown_timeout` and closes the database pool.
+    ///
+    /// # Errors
+    /// When the listener fails.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let timeout = self.state.settings.server.shutdown_timeout.get();
+        let db = self.state.db.clone();
+        tracing::info!(
+            port = self.port,
+            backend = db.backend(),
+            "homestream listening"
+        );
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(timeout))
+            .await;
+        db.close().await;
+        tracing::info!("homestream stopped");
+        result
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown requested");
+}
