@@ -295,6 +295,10 @@ impl<P: Provider> Provider for Labeled<P> {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail closures must return figment::Error"
+)]
 mod tests {
     use super::*;
     use figment::Jail;

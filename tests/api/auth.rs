@@ -1,0 +1,253 @@
+//! Logging in and out, and every way a token can be refused.
+
+use crate::helpers::{assert_problem, on_both_backends, TestApp, PASSWORD};
+use homestream::accounts::Role;
+use homestream::auth::{Claims, TokenKeys};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+on_both_backends!(
+    login_returns_a_token_that_opens_users_me,
+    a_wrong_password_and_an_unknown_user_get_the_same_401,
+    a_tampered_signature_is_401,
+    an_alg_none_token_is_401,
+    an_expired_token_is_401,
+    a_token_of_a_logged_out_session_is_401,
+    a_missing_token_is_401_problem,
+    the_sixth_failed_login_is_429_with_retry_after,
+    malformed_json_and_wrong_types_get_problem_4xx,
+    an_oversized_body_is_413,
+    responses_carry_security_headers_and_a_request_id,
+    ready_reports_the_database,
+);
+
+async fn login_returns_a_token_that_opens_users_me(app: TestApp) {
+    app.create_user("Ann", Role::User).await;
+
+    let resp = app.login("ann", PASSWORD).await;
+
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 86_400);
+    assert_eq!(body["user"]["username"], "Ann");
+    assert_eq!(body["user"]["role"], "user");
+    assert!(body["user"].get("password_hash").is_none());
+    let token = body["access_token"].as_str().unwrap();
+    let me: Value = app.get("/api/users/me", token).await.json().await.unwrap();
+    assert_eq!(me["username"], "Ann");
+    assert!(me["last_login"].is_string());
+}
+
+async fn a_wrong_password_and_an_unknown_user_get_the_same_401(app: TestApp) {
+    app.create_user("ann", Role::User).await;
+
+    let wrong = assert_problem(
+        app.login("ann", "not the password").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let unknown = assert_problem(
+        app.login("nobody", PASSWORD).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+
+    assert_eq!(wrong, unknown);
+}
+
+async fn a_tampered_signature_is_401(app: TestApp) {
+    let token = app.token_for("ann", Role::User).await;
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let sig = parts[2].as_bytes();
+    let flipped = if sig[0] == b'A' { 'B' } else { 'A' };
+    parts[2] = format!("{flipped}{}", &parts[2][1..]);
+
+    let resp = app.get("/api/users/me", &parts.join(".")).await;
+
+    assert_problem(resp, 401, "invalid_token").await;
+}
+
+async fn an_alg_none_token_is_401(app: TestApp) {
+    let token = app.token_for("ann", Role::User).await;
+    let payload = token.split('.').nth(1).unwrap();
+    // {"alg":"none","typ":"JWT"}
+    let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+
+    assert_problem(
+        app.get("/api/users/me", &unsigned).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+}
+
+async fn an_expired_token_is_401(app: TestApp) {
+    let token = app.token_for("ann", Role::User).await;
+    let keys = TokenKeys::new(app.settings.auth.jwt_secret.expose().as_bytes());
+    let mut claims: Claims = keys.verify(&token).unwrap();
+    claims.iat -= 7200;
+    claims.exp = chrono::Utc::now().timestamp() - 3600;
+    let expired = keys.issue(&claims).unwrap();
+
+    let body = assert_problem(
+        app.get("/api/users/me", &expired).await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+    // The same session with a fresh signature still works: only the expiry was refused.
+    assert_eq!(app.get("/api/users/me", &token).await.status(), 200);
+}
+
+async fn a_token_of_a_logged_out_session_is_401(app: TestApp) {
+    let token = app.token_for("ann", Role::User).await;
+    let other_device = app.login_token("ann").await;
+
+    let resp = app
+        .client
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(resp.status(), 204);
+    assert_problem(app.get("/api/users/me", &token).await, 401, "session_ended").await;
+    assert_eq!(app.get("/api/users/me", &other_device).await.status(), 200);
+}
+
+async fn a_missing_token_is_401_problem(app: TestApp) {
+    let resp = app
+        .client
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 401, "unauthorized").await;
+    let resp = app
+        .client
+        .get(app.url("/api/users/me"))
+        .header("Authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(resp, 401, "unauthorized").await;
+}
+
+async fn the_sixth_failed_login_is_429_with_retry_after(app: TestApp) {
+    app.create_user("ann", Role::User).await;
+    for _ in 0..5 {
+        assert_eq!(app.login("ann", "wrong password").await.status(), 401);
+    }
+
+    let resp = app.login("ann", PASSWORD).await;
+
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    let body = assert_problem(resp, 429, "rate_limited").await;
+    assert_eq!(body["limit"], "auth.max_failed_logins");
+}
+
+async fn malformed_json_and_wrong_types_get_problem_4xx(app: TestApp) {
+    let login = app.url("/api/auth/login");
+    let cases: Vec<(&str, Option<&str>)> = vec![
+        ("{\"username\": \"ann\", ", Some("application/json")),
+        (
+            "{\"username\": 5, \"password\": \"x\"}",
+            Some("application/json"),
+        ),
+        ("{\"username\": \"ann\"}", Some("application/json")),
+        ("[]", Some("application/json")),
+        ("", Some("application/json")),
+        ("username=ann", Some("application/x-www-form-urlencoded")),
+        ("{\"username\": \"ann\", \"password\": \"x\"}", None),
+    ];
+    for (body, content_type) in cases {
+        let mut req = app.client.post(&login).body(body.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        assert!((400..500).contains(&status), "{body:?} got {status}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/problem+json",
+            "{body:?}"
+        );
+        let problem: Value = resp.json().await.unwrap();
+        assert_eq!(problem["status"], status);
+    }
+    let token = app.token_for("admin", Role::Admin).await;
+    let bad_id = app.get("/api/users/not-a-uuid", &token).await;
+    assert_problem(bad_id, 400, "bad_request").await;
+    let bad_role = app
+        .send_json(
+            Method::POST,
+            "/api/users",
+            &token,
+            &json!({"username": "bob", "password": PASSWORD, "role": "root"}),
+        )
+        .await;
+    assert_problem(bad_role, 400, "bad_request").await;
+}
+
+async fn an_oversized_body_is_413(app: TestApp) {
+    let huge = "x".repeat(2 << 20);
+    let resp = app.login("ann", &huge).await;
+    assert_problem(resp, 413, "body_too_large").await;
+}
+
+async fn responses_carry_security_headers_and_a_request_id(app: TestApp) {
+    let resp = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    let h = resp.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["x-xss-protection"], "1; mode=block");
+    assert_eq!(h["x-request-id"], "abc-123");
+    let missing = app
+        .client
+        .get(app.url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
+    assert!(missing.headers().contains_key("x-request-id"));
+    assert_problem(missing, 404, "not_found").await;
+}
+
+async fn ready_reports_the_database(app: TestApp) {
+    let body: Value = app
+        .client
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["database_status"], "ok");
+    let expected = if app.settings.database.url.is_set() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(body["database"], expected);
+}

@@ -1,0 +1,97 @@
+//! The `homestream` command: create a user from the CLI, then log in over HTTP.
+
+use crate::helpers::{spawn_with, test_settings, Backend, PASSWORD};
+use homestream::config::Settings;
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs the binary with only the environment a settings value needs.
+pub fn homestream(settings: &Settings, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homestream"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOMESTREAM_CONFIG_DIR", "/nonexistent")
+        .env("HOMESTREAM_DATA_DIR", &settings.data_dir)
+        .env(
+            "HOMESTREAM_AUTH__JWT_SECRET",
+            settings.auth.jwt_secret.expose(),
+        )
+        .env("HOMESTREAM_LOG__LEVEL", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if settings.database.url.is_set() {
+        cmd.env("DATABASE_URL", settings.database.url.expose());
+    }
+    let mut child = cmd.spawn().expect("homestream runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().expect("homestream finishes")
+}
+
+async fn a_user_created_on_the_cli_can_log_in_over_http(backend: Backend) {
+    let Some((settings, dir, pg)) = test_settings(backend).await else {
+        return;
+    };
+
+    let migrate = homestream(&settings, &["migrate"], "");
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    let created = homestream(
+        &settings,
+        &[
+            "user",
+            "create",
+            "carol",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created admin carol"));
+    let bad_role = homestream(
+        &settings,
+        &[
+            "user",
+            "create",
+            "dave",
+            "--role",
+            "root",
+            "--password-stdin",
+        ],
+        "whatever password\n",
+    );
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("role must be admin, user or guest"));
+
+    let app = spawn_with(settings, dir, pg).await;
+    let token = app.login_token("carol").await;
+    let me: Value = app.get("/api/users/me", &token).await.json().await.unwrap();
+    assert_eq!(me["username"], "carol");
+    assert_eq!(me["role"], "admin");
+}
+
+#[tokio::test]
+async fn a_user_created_on_the_cli_can_log_in_over_http_on_sqlite() {
+    a_user_created_on_the_cli_can_log_in_over_http(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_user_created_on_the_cli_can_log_in_over_http_on_postgres() {
+    a_user_created_on_the_cli_can_log_in_over_http(Backend::Postgres).await;
+}

@@ -1,0 +1,304 @@
+//! `spawn_app()` and the test app's helper methods.
+//!
+//! PostgreSQL tests use `HS_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to create a database per test and
+//! drop it afterwards; databases left by crashed runs are dropped on the next run.
+//! When PostgreSQL is unreachable the test prints why and passes, except under
+//! `CI=true`, where it fails.
+
+use homestream::accounts::{Account, NewAccount, Role};
+use homestream::config::{ConnectionUrl, Secret, Settings};
+use homestream::startup::{AppState, Application};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tempfile::TempDir;
+use tokio::sync::OnceCell;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Runs each named `async fn NAME(app: TestApp)` on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+                super::$name(app.expect("SQLite is always available")).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server and what it was started with.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub settings: Settings,
+    server: tokio::task::JoinHandle<()>,
+    // Dropped after the server: the database outlives the pool using it.
+    _pg: Option<PgTestDb>,
+    _dir: TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Settings for a test: a temporary data dir, port 0, and the chosen backend.
+/// Returns `None` (after saying why) when PostgreSQL is wanted but unavailable.
+pub async fn test_settings(backend: Backend) -> Option<(Settings, TempDir, Option<PgTestDb>)> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        data_dir: dir.path().join("data"),
+        ..Settings::default()
+    };
+    settings.server.port = 0;
+    settings.auth.jwt_secret = Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4()));
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let db = PgTestDb::create().await?;
+            settings.database.url = ConnectionUrl::new(db.url.clone());
+            Some(db)
+        }
+    };
+    Some((settings, dir, pg))
+}
+
+/// Starts the application on a free port with a fresh database.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let (settings, dir, pg) = test_settings(backend).await?;
+    Some(spawn_with(settings, dir, pg).await)
+}
+
+/// Starts the application with prepared settings.
+pub async fn spawn_with(settings: Settings, dir: TempDir, pg: Option<PgTestDb>) -> TestApp {
+    let app = Application::build(settings.clone())
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let server = tokio::spawn(async move {
+        app.run_until(std::future::pending())
+            .await
+            .expect("server runs");
+    });
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        settings,
+        server,
+        _pg: pg,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Creates an account directly through the service.
+    pub async fn create_user(&self, username: &str, role: Role) -> Account {
+        self.state
+            .accounts
+            .create(NewAccount {
+                username: username.to_owned(),
+                password: PASSWORD.to_owned(),
+                email: None,
+                role,
+            })
+            .await
+            .expect("user created")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Creates an account and returns a token for it.
+    pub async fn token_for(&self, username: &str, role: Role) -> String {
+        self.create_user(username, role).await;
+        self.login_token(username).await
+    }
+
+    pub async fn login_token(&self, username: &str) -> String {
+        let resp = self.login(username, PASSWORD).await;
+        assert_eq!(resp.status(), 200, "login of {username}");
+        let body: Value = resp.json().await.expect("json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// Asserts a problem+json answer with this status and code, and returns its body.
+pub async fn assert_problem(resp: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status(), status, "status");
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = resp.json().await.expect("problem body");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// Whether a missing service must fail the test (`CI=true`) rather than skip it.
+pub fn required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// A PostgreSQL database made for one test and dropped after it.
+pub struct PgTestDb {
+    pub url: String,
+    name: String,
+    admin_url: String,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static STALE_DROPPED: OnceCell<()> = OnceCell::const_new();
+
+fn admin_url() -> String {
+    std::env::var("HS_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl PgTestDb {
+    pub async fn create() -> Option<Self> {
+        let admin_url = admin_url();
+        let mut conn = match PgConnection::connect(&admin_url).await {
+            Ok(conn) => conn,
+            Err(e) if required() => {
+                panic!("CI=true and PostgreSQL at {admin_url} is unreachable: {e}")
+            }
+            Err(e) => {
+                eprintln!("skipping PostgreSQL test: {admin_url} is unreachable ({e}); set HS_TEST_POSTGRES_URL");
+                return None;
+            }
+        };
+        STALE_DROPPED
+            .get_or_init(|| async {
+                drop_stale(&admin_url).await;
+            })
+            .await;
+        let pid = std::process::id();
+        let name = format!("hs_test_{pid}_{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create test database");
+        let url = replace_db_name(&admin_url, &name);
+        Some(Self {
+            url,
+            name,
+            admin_url,
+        })
+    }
+}
+
+/// Drops test databases whose creating process is gone.
+async fn drop_stale(admin_url: &str) {
+    let Ok(mut conn) = PgConnection::connect(admin_url).await else {
+        return;
+    };
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'hs\\_test\\_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = conn
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime; a fresh thread with its own runtime can
+        // block on the DROP without stalling it.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin_url).await {
+                    let _ = conn
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
