@@ -7,7 +7,7 @@
 
 use crate::auth::password::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::auth::throttle::{LoginThrottle, Throttled};
-use crate::auth::{Claims, CurrentUser, TokenError, TokenKeys};
+use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
 use crate::db::{self, users::UserRow, Database, DbError};
 use crate::sessions::{SessionError, Sessions};
 use chrono::{DateTime, Utc};
@@ -219,6 +219,7 @@ impl Accounts {
             sid: session.id,
             iat: session.created_at.timestamp(),
             exp: session.expires_at.timestamp(),
+            aud: crate::auth::ACCESS_AUDIENCE.to_owned(),
         };
         let token = self.keys.issue(&claims).map_err(anyhow::Error::from)?;
         db::users::record_login(&self.db, account.id, session.created_at).await?;
@@ -246,6 +247,43 @@ impl Accounts {
             role: claims.role,
             session_id: claims.sid,
         })
+    }
+
+    /// Signs a player link for one video, valid for `ttl` but never past the session's
+    /// own end; returns the token and its expiry.
+    ///
+    /// # Errors
+    /// When the session is no longer open.
+    pub async fn issue_link(
+        &self,
+        user: &CurrentUser,
+        video_id: Uuid,
+        ttl: std::time::Duration,
+    ) -> Result<(String, DateTime<Utc>), AccountError> {
+        let now = Utc::now();
+        let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let expires = (now + ttl).min(now + self.sessions.lifetime());
+        let claims = LinkClaims {
+            sub: user.id,
+            username: user.username.clone(),
+            sid: user.session_id,
+            vid: video_id,
+            iat: now.timestamp(),
+            exp: expires.timestamp(),
+            aud: crate::auth::LINK_AUDIENCE.to_owned(),
+        };
+        let token = self.keys.issue(&claims).map_err(anyhow::Error::from)?;
+        Ok((token, expires))
+    }
+
+    /// Checks a player link and that the session it was made in is still open.
+    ///
+    /// # Errors
+    /// [`AccountError::Token`] or [`AccountError::Session`].
+    pub async fn authenticate_link(&self, token: &str) -> Result<LinkClaims, AccountError> {
+        let claims = self.keys.verify_link(token)?;
+        self.sessions.check(claims.sid, claims.sub).await?;
+        Ok(claims)
     }
 
     /// Ends the caller's session.

@@ -332,3 +332,40 @@ impl From<crate::accounts::AccountError> for ApiError {
         }
     }
 }
+
+impl From<crate::library::FileError> for ApiError {
+    fn from(err: crate::library::FileError) -> Self {
+        use crate::library::FileError as E;
+        match err {
+            E::NotFound(id) => Self::not_found("video", id),
+            E::OutsideLibrary(id) => {
+                tracing::warn!(video = %id, "file resolves outside its library; refused");
+                Self::not_found("video", id)
+            }
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::streaming::StreamError> for ApiError {
+    fn from(err: crate::streaming::StreamError) -> Self {
+        use crate::streaming::StreamError as E;
+        match err {
+            E::File(e) => e.into(),
+            E::Limit(l) => Self::too_many(
+                l.limit,
+                format!(
+                    "{} is {}: no stream slot is free; try again later",
+                    l.limit, l.max
+                ),
+                l.retry_after,
+            ),
+            E::Io(e) if e.kind() == std::io::ErrorKind::NotFound => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "the video's file is gone; a rescan will remove it",
+            ),
+            E::Io(e) => Self::internal(e),
+        }
+    }
+}

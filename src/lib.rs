@@ -13,6 +13,8 @@
 //! - [`accounts`]: the account service (create, log in, change, delete).
 //! - [`sessions`]: the server-side session lifecycle.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
+//! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching.
+//! - [`streaming`]: direct play: range planning, bounded file bodies, stream limits.
 
 pub mod accounts;
 pub mod api;
@@ -20,6 +22,8 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod library;
 pub mod sessions;
 pub mod startup;
+pub mod streaming;
 pub mod telemetry;

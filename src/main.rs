@@ -31,6 +31,12 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Scan the libraries now, showing progress, and print what changed.
+    Scan {
+        /// Only the library with this name.
+        #[arg(long)]
+        library: Option<String>,
+    },
     /// Print the effective configuration, secrets redacted.
     Config,
     /// Print the OpenAPI document.
@@ -111,6 +117,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create(args)) => create_user(settings, args).await?,
         Command::User(UserCommand::List) => list_users(settings).await?,
+        Command::Scan { library } => scan(settings, library).await?,
         Command::Config | Command::Openapi { .. } => unreachable!("handled before start-up"),
     }
     Ok(())
@@ -147,6 +154,53 @@ async fn list_users(settings: Settings) -> anyhow::Result<()> {
         println!("{}\t{}\t{}\t{active}", a.id, a.username, a.role.as_str());
     }
     state.db.close().await;
+    Ok(())
+}
+
+async fn scan(settings: Settings, only: Option<String>) -> anyhow::Result<()> {
+    let state = AppState::new(settings).await?;
+    if let Some(name) = &only {
+        anyhow::ensure!(
+            state.library.libraries().iter().any(|l| &l.name == name),
+            "no library named {name:?} in media.libraries"
+        );
+    }
+    anyhow::ensure!(
+        !state.library.libraries().is_empty(),
+        "no libraries configured: set media.libraries or VIDEOS_PATH"
+    );
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:30}] {pos}/{len} files ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let library = state.library.clone();
+    let task = tokio::spawn(async move { library.scan(only.as_deref()).await });
+    while !task.is_finished() {
+        let p = state.library.scan_progress();
+        bar.set_length(p.seen);
+        bar.set_position(p.probed + p.skipped + p.failed + p.moved);
+        bar.set_message(p.current_library.unwrap_or_default());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    bar.finish_and_clear();
+    let s = task.await?;
+    println!(
+        "scanned {} files in {:.1}s: {} probed, {} unchanged, {} failed, {} moved, {} missing",
+        s.seen, s.elapsed_seconds, s.probed, s.skipped, s.failed, s.moved, s.missing
+    );
+    for e in &s.errors {
+        eprintln!("error: {e}");
+    }
+    state.db.close().await;
+    anyhow::ensure!(
+        s.errors.is_empty(),
+        "{} libraries could not be scanned",
+        s.errors.len()
+    );
     Ok(())
 }
 

@@ -8,7 +8,10 @@ use crate::auth::TokenKeys;
 use crate::config::{resolve, Settings};
 use crate::db::Database;
 use crate::error::problem_from_poem_error;
+use crate::library::MediaLibrary;
 use crate::sessions::Sessions;
+use crate::streaming::limits::StreamRegistry;
+use crate::streaming::Streamer;
 use anyhow::Context;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::{EndpointExt, IntoEndpoint, Route, Server};
@@ -23,6 +26,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Database,
     pub accounts: Arc<Accounts>,
+    pub library: Arc<MediaLibrary>,
+    pub streamer: Arc<Streamer>,
 }
 
 impl AppState {
@@ -45,10 +50,21 @@ impl AppState {
             settings.auth.failed_login_window.get(),
         );
         let accounts = Accounts::new(db.clone(), TokenKeys::new(&secret), sessions, throttle);
+        let library = Arc::new(MediaLibrary::new(db.clone(), &settings));
+        let s = &settings.streaming;
+        let registry = StreamRegistry::new(
+            s.max_concurrent_streams.get(),
+            s.max_streams_per_user.get(),
+            s.idle_timeout.get(),
+        );
+        let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
+        let streamer = Arc::new(Streamer::new(library.clone(), registry, chunk));
         Ok(Self {
             settings: Arc::new(settings),
             db,
             accounts: Arc::new(accounts),
+            library,
+            streamer,
         })
     }
 }

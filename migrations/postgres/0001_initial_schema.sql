@@ -21,6 +21,7 @@ CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE email IS NOT N
 
 CREATE TABLE videos (
     id UUID PRIMARY KEY,
+    -- The library's name from media.libraries.
     library VARCHAR(100) NOT NULL,
     -- Path inside the library, '/'-separated.
     file_path VARCHAR(1000) NOT NULL,
@@ -28,15 +29,35 @@ CREATE TABLE videos (
     title VARCHAR(255) NOT NULL,
     description TEXT,
     file_size BIGINT NOT NULL,
+    -- Modification time in nanoseconds since the epoch: with the size, decides whether
+    -- a rescan probes the file again.
+    mtime_ns BIGINT NOT NULL,
+    -- Hash of the size and the first and last 64 KiB: recognises a moved file.
+    fingerprint VARCHAR(64) NOT NULL,
+    -- ok, failed (unreadable or not media) or missing (gone from disk).
+    status VARCHAR(10) NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'failed', 'missing')),
+    probe_error TEXT,
     duration DOUBLE PRECISION,
+    width INTEGER,
+    height INTEGER,
     resolution VARCHAR(20),
-    format VARCHAR(10),
+    -- Container, from the extension: mp4, mkv, webm, avi, mov, m4v, ts.
+    format VARCHAR(10) NOT NULL,
+    video_codec VARCHAR(32),
+    video_profile VARCHAR(64),
+    video_level INTEGER,
+    bit_rate BIGINT,
     thumbnail_path VARCHAR(500),
+    -- Audio and subtitle streams, sidecar subtitle files, container tags.
     metadata JSONB NOT NULL DEFAULT '{}'::jsonb,
+    missing_since TIMESTAMPTZ,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
 CREATE UNIQUE INDEX videos_library_path_key ON videos (library, file_path);
+CREATE INDEX videos_fingerprint_idx ON videos (fingerprint);
+CREATE INDEX videos_catalog_added_idx ON videos (status, created_at);
+CREATE INDEX videos_catalog_title_idx ON videos (status, lower(title));
 
 CREATE TABLE user_sessions (
     -- The session id carried in the token's `sid` claim.

@@ -21,6 +21,7 @@ CREATE UNIQUE INDEX users_email_key ON users (lower(email)) WHERE email IS NOT N
 
 CREATE TABLE videos (
     id BLOB PRIMARY KEY,
+    -- The library's name from media.libraries.
     library TEXT NOT NULL,
     -- Path inside the library, '/'-separated.
     file_path TEXT NOT NULL,
@@ -28,15 +29,35 @@ CREATE TABLE videos (
     title TEXT NOT NULL,
     description TEXT,
     file_size INTEGER NOT NULL,
+    -- Modification time in nanoseconds since the epoch: with the size, decides whether
+    -- a rescan probes the file again.
+    mtime_ns INTEGER NOT NULL,
+    -- Hash of the size and the first and last 64 KiB: recognises a moved file.
+    fingerprint TEXT NOT NULL,
+    -- ok, failed (unreadable or not media) or missing (gone from disk).
+    status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'failed', 'missing')),
+    probe_error TEXT,
     duration REAL,
+    width INTEGER,
+    height INTEGER,
     resolution TEXT,
-    format TEXT,
+    -- Container, from the extension: mp4, mkv, webm, avi, mov, m4v, ts.
+    format TEXT NOT NULL,
+    video_codec TEXT,
+    video_profile TEXT,
+    video_level INTEGER,
+    bit_rate INTEGER,
     thumbnail_path TEXT,
+    -- Audio and subtitle streams, sidecar subtitle files, container tags.
     metadata TEXT NOT NULL DEFAULT '{}',
+    missing_since TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX videos_library_path_key ON videos (library, file_path);
+CREATE INDEX videos_fingerprint_idx ON videos (fingerprint);
+CREATE INDEX videos_catalog_added_idx ON videos (status, created_at);
+CREATE INDEX videos_catalog_title_idx ON videos (status, lower(title));
 
 CREATE TABLE user_sessions (
     -- The session id carried in the token's `sid` claim.

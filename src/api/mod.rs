@@ -2,10 +2,14 @@
 //! service. Handlers only coordinate: they take the caller and the request, call a
 //! service, and shape the answer.
 
+mod admin;
 mod auth;
+mod library;
 pub mod middleware;
+mod stream;
 mod system;
 mod users;
+mod videos;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -18,10 +22,26 @@ pub enum ApiTags {
     Auth,
     /// Accounts: one's own, and everyone's for administrators.
     Users,
+    /// The catalog: videos, metadata, thumbnails, player links.
+    Videos,
+    /// Direct play of video files.
+    Streaming,
+    /// Library scans.
+    Library,
+    /// Administration of the running server.
+    Admin,
 }
 
 /// Every API struct, in the order they appear in the spec.
-pub type Api = (system::SystemApi, auth::AuthApi, users::UsersApi);
+pub type Api = (
+    system::SystemApi,
+    auth::AuthApi,
+    users::UsersApi,
+    videos::VideosApi,
+    stream::StreamApi,
+    library::LibraryApi,
+    admin::AdminApi,
+);
 
 const DESCRIPTION: &str = "homestream serves your own video collection to the devices in your \
 home. Authenticate with `POST /api/auth/login` and send the returned token as \
@@ -31,7 +51,15 @@ document with a stable `code`.";
 /// The OpenAPI service with every operation.
 pub fn service() -> OpenApiService<Api, ()> {
     OpenApiService::new(
-        (system::SystemApi, auth::AuthApi, users::UsersApi),
+        (
+            system::SystemApi,
+            auth::AuthApi,
+            users::UsersApi,
+            videos::VideosApi,
+            stream::StreamApi,
+            library::LibraryApi,
+            admin::AdminApi,
+        ),
         "homestream",
         env!("CARGO_PKG_VERSION"),
     )

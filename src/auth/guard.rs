@@ -2,10 +2,11 @@
 //! checker verifies the token and its session before the handler runs.
 
 use crate::accounts::Role;
+use crate::auth::LinkClaims;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use poem::Request;
-use poem_openapi::auth::Bearer;
+use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::SecurityScheme;
 use uuid::Uuid;
 
@@ -39,6 +40,47 @@ impl CurrentUser {
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT", checker = "authenticate")]
 pub struct BearerAuth(pub CurrentUser);
+
+/// A signed player link from `POST /api/videos/{id}/stream-url`, sent as `?token=`.
+/// Accepted by the streaming routes only, and only for the video it names.
+#[derive(SecurityScheme)]
+#[oai(
+    ty = "api_key",
+    key_name = "token",
+    key_in = "query",
+    checker = "authenticate_link"
+)]
+pub struct LinkAuth(pub LinkClaims);
+
+/// Either credential, for the streaming routes.
+#[derive(SecurityScheme)]
+pub enum StreamAuth {
+    Bearer(BearerAuth),
+    Link(LinkAuth),
+}
+
+impl StreamAuth {
+    /// The caller, and the one video a link is limited to.
+    pub fn caller(&self) -> (Uuid, &str, Uuid, Option<Uuid>) {
+        match self {
+            Self::Bearer(b) => (b.0.id, &b.0.username, b.0.session_id, None),
+            Self::Link(l) => (l.0.sub, &l.0.username, l.0.sid, Some(l.0.vid)),
+        }
+    }
+}
+
+async fn authenticate_link(req: &Request, key: ApiKey) -> poem::Result<LinkClaims> {
+    Ok(state(req)?
+        .accounts
+        .authenticate_link(&key.key)
+        .await
+        .map_err(ApiError::from)?)
+}
+
+fn state(req: &Request) -> Result<&AppState, ApiError> {
+    req.data::<AppState>()
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))
+}
 
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
     let state = req

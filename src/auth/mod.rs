@@ -6,5 +6,5 @@ pub mod password;
 pub mod throttle;
 pub mod token;
 
-pub use guard::{BearerAuth, CurrentUser};
-pub use token::{Claims, TokenError, TokenKeys};
+pub use guard::{BearerAuth, CurrentUser, LinkAuth, StreamAuth};
+pub use token::{Claims, LinkClaims, TokenError, TokenKeys, ACCESS_AUDIENCE, LINK_AUDIENCE};

@@ -20,6 +20,27 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at, seconds since the epoch.
     pub exp: i64,
+    /// Always [`ACCESS_AUDIENCE`]: a player link cannot be used as an access token.
+    pub aud: String,
+}
+
+/// The audience of access tokens.
+pub const ACCESS_AUDIENCE: &str = "homestream";
+/// The audience of signed player links.
+pub const LINK_AUDIENCE: &str = "homestream-stream";
+
+/// What a signed player link asserts: this user, in this session, may stream this video.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkClaims {
+    pub sub: Uuid,
+    pub username: String,
+    pub sid: Uuid,
+    /// The one video the link opens.
+    pub vid: Uuid,
+    pub iat: i64,
+    pub exp: i64,
+    /// Always [`LINK_AUDIENCE`].
+    pub aud: String,
 }
 
 /// Why a token was refused; every case is answered with 401.
@@ -37,6 +58,7 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    link_validation: Validation,
 }
 
 impl TokenKeys {
@@ -45,11 +67,15 @@ impl TokenKeys {
         // Only HS256: a token naming another algorithm (or `none`) is refused.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iat", "aud"]);
+        let mut link_validation = validation.clone();
+        validation.set_audience(&[ACCESS_AUDIENCE]);
+        link_validation.set_audience(&[LINK_AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            link_validation,
         }
     }
 
@@ -57,7 +83,7 @@ impl TokenKeys {
     ///
     /// # Errors
     /// Only when the claims cannot be serialized, which would be a bug.
-    pub fn issue(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue<C: Serialize>(&self, claims: &C) -> Result<String, jsonwebtoken::errors::Error> {
         encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
     }
 
@@ -68,10 +94,24 @@ impl TokenKeys {
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid(e.to_string()),
-            })
+            .map_err(token_error)
+    }
+
+    /// Checks a signed player link the same way, with its own audience.
+    ///
+    /// # Errors
+    /// As [`TokenKeys::verify`]; an access token is [`TokenError::Invalid`] here.
+    pub fn verify_link(&self, token: &str) -> Result<LinkClaims, TokenError> {
+        decode::<LinkClaims>(token, &self.decoding, &self.link_validation)
+            .map(|data| data.claims)
+            .map_err(token_error)
+    }
+}
+
+fn token_error(e: jsonwebtoken::errors::Error) -> TokenError {
+    match e.kind() {
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+        _ => TokenError::Invalid(e.to_string()),
     }
 }
 
@@ -94,6 +134,7 @@ mod tests {
             sid: Uuid::new_v4(),
             iat: now,
             exp: now + exp_offset,
+            aud: ACCESS_AUDIENCE.into(),
         }
     }
 
@@ -105,6 +146,26 @@ mod tests {
         assert_eq!(keys.verify(&token).unwrap(), c);
         let other = TokenKeys::new(b"another-secret-of-enough-length-for-it");
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn links_and_access_tokens_do_not_stand_in_for_each_other() {
+        let keys = TokenKeys::new(b"a-secret-of-enough-length-for-hs256!");
+        let access = keys.issue(&claims(60)).unwrap();
+        assert!(keys.verify_link(&access).is_err());
+        let now = chrono::Utc::now().timestamp();
+        let link = LinkClaims {
+            sub: Uuid::new_v4(),
+            username: "ann".into(),
+            sid: Uuid::new_v4(),
+            vid: Uuid::new_v4(),
+            iat: now,
+            exp: now + 60,
+            aud: LINK_AUDIENCE.into(),
+        };
+        let token = keys.issue(&link).unwrap();
+        assert_eq!(keys.verify_link(&token).unwrap(), link);
+        assert!(keys.verify(&token).is_err());
     }
 
     #[test]

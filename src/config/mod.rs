@@ -127,11 +127,31 @@ pub struct Library {
     pub path: PathBuf,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaSettings {
     /// The libraries to serve (`VIDEOS_PATH` sets a single one named `Videos`).
     pub libraries: Vec<Library>,
+    /// File extensions the scanner takes, compared without case.
+    pub extensions: Vec<String>,
+    /// Scan every library when the server starts.
+    pub scan_on_startup: bool,
+    /// Watch the libraries and pick up new, changed and removed files within seconds.
+    pub watch: bool,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            libraries: Vec::new(),
+            extensions: ["mp4", "mkv", "avi", "mov", "webm", "m4v", "ts"]
+                .iter()
+                .map(|e| (*e).to_owned())
+                .collect(),
+            scan_on_startup: true,
+            watch: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,8 +163,10 @@ pub struct StreamingSettings {
     pub max_streams_per_user: PositiveInt,
     /// A stream with no request for this long is closed and its slot freed.
     pub idle_timeout: HumanDuration,
-    /// Read buffer per stream.
+    /// Largest read per stream and step: memory per stream stays within it.
     pub chunk_size: ByteSize,
+    /// How long a signed link from `POST /api/videos/{id}/stream-url` stays valid.
+    pub link_ttl: HumanDuration,
 }
 
 impl Default for StreamingSettings {
@@ -153,7 +175,8 @@ impl Default for StreamingSettings {
             max_concurrent_streams: PositiveInt(8),
             max_streams_per_user: PositiveInt(3),
             idle_timeout: HumanDuration::secs(60),
-            chunk_size: ByteSize(2 << 20),
+            chunk_size: ByteSize(64 << 10),
+            link_ttl: HumanDuration::secs(6 * 60 * 60),
         }
     }
 }

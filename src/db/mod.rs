@@ -7,6 +7,7 @@
 
 pub mod sessions;
 pub mod users;
+pub mod videos;
 
 use crate::config::Settings;
 use sqlx::migrate::Migrator;

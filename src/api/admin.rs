@@ -1,0 +1,94 @@
+//! Administration: open streams.
+
+use super::ApiTags;
+use crate::accounts::Role;
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+pub struct AdminApi;
+
+/// An open stream: one session playing one video.
+#[derive(Debug, Object)]
+struct ActiveStream {
+    id: Uuid,
+    user_id: Uuid,
+    username: String,
+    video_id: Uuid,
+    started_at: DateTime<Utc>,
+    last_activity_at: DateTime<Utc>,
+    bytes_sent: u64,
+    /// Requests transferring now.
+    connections: u64,
+    client_address: Option<String>,
+    user_agent: Option<String>,
+}
+
+#[derive(ApiResponse)]
+enum Ended {
+    /// The stream was ended and its transfers stopped.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[OpenApi(tag = "ApiTags::Admin")]
+impl AdminApi {
+    /// Every open stream of this instance (administrators).
+    #[oai(
+        path = "/api/admin/streams",
+        method = "get",
+        operation_id = "listStreams"
+    )]
+    async fn streams(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<ActiveStream>>> {
+        auth.0.require(Role::Admin)?;
+        let streams = state
+            .streamer
+            .registry()
+            .list()
+            .into_iter()
+            .map(|s| ActiveStream {
+                id: s.id,
+                user_id: s.user_id,
+                username: s.username,
+                video_id: s.video_id,
+                started_at: s.started_at,
+                last_activity_at: s.last_activity_at,
+                bytes_sent: s.bytes_sent,
+                connections: s.connections as u64,
+                client_address: s.client_addr.map(|a| a.to_string()),
+                user_agent: s.user_agent,
+            })
+            .collect();
+        Ok(Json(streams))
+    }
+
+    /// Ends a stream: frees its slot and closes its transfers (administrators).
+    #[oai(
+        path = "/api/admin/streams/:id",
+        method = "delete",
+        operation_id = "endStream"
+    )]
+    async fn end(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Ended> {
+        auth.0.require(Role::Admin)?;
+        if state.streamer.registry().end(id.0) {
+            Ok(Ended::Done)
+        } else {
+            Err(ApiError::not_found("stream", id.0))
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Direct play: the file of a video with RFC 9110 range semantics.
+
+use super::ApiTags;
+use crate::auth::StreamAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::library::is_safe_relative;
+use crate::startup::AppState;
+use crate::streaming::limits::Viewer;
+use crate::streaming::range::{self, Conditions, Plan};
+use crate::streaming::{file, Transfer};
+use poem::http::{header, Method, StatusCode};
+use poem::web::Data;
+use poem::{Body, Request, Response};
+use poem_openapi::param::Path;
+use poem_openapi::registry::{
+    MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+pub struct StreamApi;
+
+/// A media answer: the file, a part of it, or a validator outcome.
+pub struct MediaResponse(Response);
+
+impl poem::IntoResponse for MediaResponse {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+fn header(name: &str, description: &str) -> MetaHeader {
+    MetaHeader {
+        name: name.to_owned(),
+        description: Some(description.to_owned()),
+        required: false,
+        deprecated: false,
+        schema: String::schema_ref(),
+    }
+}
+
+impl ApiResponse for MediaResponse {
+    fn meta() -> MetaResponses {
+        let binary = MetaSchemaRef::Inline(Box::new(MetaSchema {
+            format: Some("binary"),
+            ..MetaSchema::new("string")
+        }));
+        let video = |ct: &'static str| MetaMediaType {
+            content_type: ct,
+            schema: binary.clone(),
+        };
+        let common = || {
+            vec![
+                header("Accept-Ranges", "Always `bytes`."),
+                header(
+                    "ETag",
+                    "A strong entity tag of the file (size and modification time).",
+                ),
+                header("Last-Modified", "The file's modification time."),
+                header("Content-Length", "Bytes in this answer's body."),
+            ]
+        };
+        let mut partial = common();
+        partial.push(header(
+            "Content-Range",
+            "`bytes first-last/length` for a single range.",
+        ));
+        MetaResponses {
+            responses: vec![
+                MetaResponse {
+                    description: "The whole file (no `Range`, a malformed or ignored one, or a failed `If-Range`). `Content-Type` follows the container: video/mp4, video/x-matroska, video/webm, video/x-msvideo, video/quicktime or video/mp2t.",
+                    status: Some(200),
+                    status_range: None,
+                    content: vec![video("video/*")],
+                    headers: common(),
+                },
+                MetaResponse {
+                    description: "The requested range; several ranges come as `multipart/byteranges` (overlapping and adjacent ones coalesced; more than 32 are ignored and the whole file is sent).",
+                    status: Some(206),
+                    status_range: None,
+                    content: vec![video("video/*"), video("multipart/byteranges")],
+                    headers: partial,
+                },
+                MetaResponse {
+                    description: "`If-None-Match` or `If-Modified-Since` matched: the client's copy is current.",
+                    status: Some(304),
+                    status_range: None,
+                    content: Vec::new(),
+                    headers: vec![header("ETag", "The file's entity tag.")],
+                },
+                MetaResponse {
+                    description: "No requested range overlaps the file.",
+                    status: Some(416),
+                    status_range: None,
+                    content: Vec::new(),
+                    headers: vec![header("Content-Range", "`bytes */length`.")],
+                },
+            ],
+        }
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
+
+#[OpenApi(tag = "ApiTags::Streaming")]
+impl StreamApi {
+    /// Streams a video's file. Accepts a bearer token or a signed link's `?token=`.
+    /// Supports single, open-ended, suffix and multiple ranges, `If-Range`,
+    /// `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
+    /// the caller's stream of this video; one stream more than
+    /// `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+    #[oai(
+        path = "/api/stream/:video_id",
+        method = "get",
+        operation_id = "streamVideo"
+    )]
+    async fn by_id(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+    ) -> ApiResult<MediaResponse> {
+        let video = state.library.playable(video_id.0).await?;
+        serve(&state, &auth, req, &video).await
+    }
+
+    /// The headers `GET /api/stream/{video_id}` would answer with, without the body;
+    /// opens no stream.
+    #[oai(
+        path = "/api/stream/:video_id",
+        method = "head",
+        operation_id = "headVideo"
+    )]
+    async fn head_by_id(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+    ) -> ApiResult<MediaResponse> {
+        self.by_id(state, auth, req, video_id).await
+    }
+
+    /// Streams a video by its path inside a library, URL-encoded as one segment
+    /// (`Shows%2FS1%2Fe1.mkv`). Paths with `..`, absolute paths, NUL bytes or
+    /// backslashes are refused with 400; only files in the catalog are served.
+    #[oai(
+        path = "/api/stream/video/:filename",
+        method = "get",
+        operation_id = "streamVideoByPath"
+    )]
+    async fn by_path(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        filename: Path<String>,
+    ) -> ApiResult<MediaResponse> {
+        if !is_safe_relative(&filename.0) {
+            return Err(ApiError::bad_request(
+                "the path must stay inside a library: no '..', absolute paths, NUL or backslashes",
+            ));
+        }
+        let found = crate::db::videos::find_playable_by_path(&state.db, &filename.0).await?;
+        let id = found
+            .first()
+            .map(|v| v.id)
+            .ok_or_else(|| ApiError::not_found("video", &filename.0))?;
+        let video = state.library.playable(id).await?;
+        serve(&state, &auth, req, &video).await
+    }
+
+    /// The headers `GET /api/stream/video/{filename}` would answer with, without the
+    /// body; opens no stream.
+    #[oai(
+        path = "/api/stream/video/:filename",
+        method = "head",
+        operation_id = "headVideoByPath"
+    )]
+    async fn head_by_path(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        filename: Path<String>,
+    ) -> ApiResult<MediaResponse> {
+        self.by_path(state, auth, req, filename).await
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    auth: &StreamAuth,
+    req: &Request,
+    video: &crate::db::videos::VideoRow,
+) -> ApiResult<MediaResponse> {
+    let (user_id, username, session_id, only_video) = auth.caller();
+    if only_video.is_some_and(|v| v != video.id) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "this link is for another video",
+        ));
+    }
+    let headers = req.headers();
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let conditions = Conditions {
+        range: text(header::RANGE),
+        if_range: text(header::IF_RANGE),
+        if_none_match: text(header::IF_NONE_MATCH),
+        if_modified_since: text(header::IF_MODIFIED_SINCE),
+    };
+    let viewer = Viewer {
+        user_id,
+        username: username.to_owned(),
+        session_id,
+        client_addr: req.remote_addr().as_socket_addr().map(|a| a.ip()),
+        user_agent: text(header::USER_AGENT).map(|ua| ua.chars().take(200).collect()),
+    };
+    let head = req.method() == Method::HEAD;
+    let transfer = state
+        .streamer
+        .prepare(video, &conditions, head, &viewer)
+        .await?;
+    Ok(MediaResponse(response(transfer)))
+}
+
+fn response(t: Transfer) -> Response {
+    let rep = &t.representation;
+    let mut builder = Response::builder()
+        .header(header::ACCEPT_RANGES, "bytes")
+        .header(header::ETAG, rep.etag.as_str())
+        .header(header::LAST_MODIFIED, range::format_http_date(rep.modified))
+        .header(header::CACHE_CONTROL, "private");
+    builder = match &t.plan {
+        Plan::NotModified => return builder.status(StatusCode::NOT_MODIFIED).finish(),
+        Plan::Unsatisfiable => {
+            return builder
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{}", rep.len))
+                .finish()
+        }
+        Plan::Full => builder.status(StatusCode::OK).content_type(t.content_type),
+        Plan::Partial(r) => builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .content_type(t.content_type)
+            .header(header::CONTENT_RANGE, range::content_range(r, rep.len)),
+        Plan::Multipart(_) => builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .content_type(format!(
+                "multipart/byteranges; boundary={}",
+                t.boundary.as_deref().unwrap_or_default()
+            )),
+    };
+    builder = builder.header(header::CONTENT_LENGTH, t.content_length);
+    match t.body {
+        Some(b) => builder.body(Body::from_bytes_stream(file::body(
+            b.file,
+            b.segments,
+            b.chunk,
+            Some(b.lease),
+        ))),
+        None => builder.finish(),
+    }
+}

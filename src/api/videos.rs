@@ -1,0 +1,313 @@
+//! The catalog: browsing videos, their metadata and thumbnails, and signed player links.
+
+use super::ApiTags;
+use crate::auth::BearerAuth;
+use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
+use crate::error::{ApiError, ApiResult};
+use crate::library::probe::{AudioStream, SubtitleStream};
+use crate::library::walk::Sidecar;
+use crate::startup::AppState;
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem::Request;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::{Binary, Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use uuid::Uuid;
+
+pub struct VideosApi;
+
+/// A video in the catalog, with everything the scanner learned about it.
+#[derive(Debug, Clone, Object)]
+pub struct Video {
+    pub id: Uuid,
+    /// The container's title tag, or one made from the file name.
+    pub title: String,
+    pub filename: String,
+    /// The library's name.
+    pub library: String,
+    /// The path inside the library, '/'-separated.
+    pub path: String,
+    /// `mp4`, `mkv`, `webm`, `avi`, `mov`, `m4v` or `ts`.
+    pub container: String,
+    /// The MIME type the file is served with.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Seconds.
+    pub duration: Option<f64>,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub video_codec: Option<String>,
+    pub video_profile: Option<String>,
+    /// As ffprobe reports it (41 is H.264 level 4.1).
+    pub video_level: Option<i32>,
+    /// Bits per second of the whole file.
+    pub bit_rate: Option<i64>,
+    /// Frames per second.
+    pub frame_rate: Option<f64>,
+    pub audio: Vec<AudioStream>,
+    pub subtitles: Vec<SubtitleStream>,
+    /// Subtitle files beside the video.
+    pub sidecars: Vec<Sidecar>,
+    /// Whether `GET /api/videos/{id}/thumbnail` has an image.
+    pub has_thumbnail: bool,
+    /// When the scanner first found the file.
+    pub added_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&VideoRow> for Video {
+    fn from(v: &VideoRow) -> Self {
+        let meta = &v.metadata.0;
+        Self {
+            id: v.id,
+            title: v.title.clone(),
+            filename: v.filename.clone(),
+            library: v.library.clone(),
+            path: v.file_path.clone(),
+            container: v.format.clone(),
+            content_type: crate::streaming::content_type(&v.format).to_owned(),
+            size: v.file_size,
+            duration: v.duration,
+            width: v.width,
+            height: v.height,
+            video_codec: v.video_codec.clone(),
+            video_profile: v.video_profile.clone(),
+            video_level: v.video_level,
+            bit_rate: v.bit_rate,
+            frame_rate: meta.get("frame_rate").and_then(serde_json::Value::as_f64),
+            audio: list(meta, "audio"),
+            subtitles: list(meta, "subtitles"),
+            sidecars: list(meta, "sidecars"),
+            has_thumbnail: v.thumbnail_path.is_some(),
+            added_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// One page of the catalog.
+#[derive(Debug, Object)]
+struct VideoPage {
+    items: Vec<Video>,
+    /// Videos matching the query in all pages.
+    total: i64,
+    limit: u32,
+    offset: u64,
+}
+
+/// Catalog orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+enum Sort {
+    Title,
+    /// When the scanner found the file.
+    Added,
+    Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum Order {
+    Asc,
+    Desc,
+}
+
+/// A signed link a media player can open without an `Authorization` header.
+#[derive(Debug, Object)]
+struct StreamUrl {
+    /// The absolute URL, built from the request's `Host` (and `X-Forwarded-Proto`).
+    url: String,
+    /// The same link as a path on this server.
+    path: String,
+    /// The token alone, accepted as `?token=` by the streaming routes for this video.
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+enum ThumbnailResponse {
+    /// A JPEG.
+    #[oai(status = 200, content_type = "image/jpeg")]
+    Image(
+        Binary<Vec<u8>>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+    /// The client's copy (`If-None-Match`) is current.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String),
+}
+
+#[OpenApi(tag = "ApiTags::Videos")]
+impl VideosApi {
+    /// Lists playable videos: search, filters, sorting and pagination.
+    #[oai(path = "/api/videos", method = "get", operation_id = "listVideos")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter per documented query parameter"
+    )]
+    async fn list(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// Words in the title or file name (case-insensitive).
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        /// Only this library.
+        library: Query<Option<String>>,
+        /// Only videos at least this many pixels high (720 for HD and up).
+        #[oai(validator(minimum(value = "0"), maximum(value = "100000")))]
+        min_height: Query<Option<i32>>,
+        /// Only this video codec, as ffprobe names it (`h264`, `hevc`, `vp9`, `av1`).
+        #[oai(validator(max_length = 32))]
+        codec: Query<Option<String>>,
+        #[oai(default = "default_sort")] sort: Query<Sort>,
+        /// Defaults to `asc` for title and `desc` for added and duration.
+        order: Query<Option<Order>>,
+        /// Videos per page, 1 to 200.
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        #[oai(default, validator(maximum(value = "1000000000")))] offset: Query<u64>,
+    ) -> ApiResult<Json<VideoPage>> {
+        let sort = match sort.0 {
+            Sort::Title => SortKey::Title,
+            Sort::Added => SortKey::Added,
+            Sort::Duration => SortKey::Duration,
+        };
+        let descending = order.0.map_or(sort != SortKey::Title, |o| o == Order::Desc);
+        let query = CatalogQuery {
+            search: q.0,
+            library: library.0,
+            min_height: min_height.0,
+            codec: codec.0,
+            sort,
+            descending,
+            limit: i64::from(limit.0),
+            offset: offset.0 as i64,
+        };
+        let (rows, total) = crate::db::videos::catalog(&state.db, &query).await?;
+        Ok(Json(VideoPage {
+            items: rows.iter().map(Video::from).collect(),
+            total,
+            limit: limit.0,
+            offset: offset.0,
+        }))
+    }
+
+    /// One video with its full metadata.
+    #[oai(path = "/api/videos/:id", method = "get", operation_id = "getVideo")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Video>> {
+        let video = state.library.playable(id.0).await?;
+        Ok(Json(Video::from(video.as_ref())))
+    }
+
+    /// The video's thumbnail (a frame at about 10% of its length), with an ETag.
+    #[oai(
+        path = "/api/videos/:id/thumbnail",
+        method = "get",
+        operation_id = "getThumbnail"
+    )]
+    async fn thumbnail(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ThumbnailResponse> {
+        let video = state.library.playable(id.0).await?;
+        let path = state
+            .library
+            .thumbnail_file(&video)
+            .ok_or_else(|| ApiError::not_found("thumbnail of video", id.0))?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|_| ApiError::not_found("thumbnail of video", id.0))?;
+        let etag = format!(
+            "\"{:x}-{:x}\"",
+            bytes.len(),
+            video.updated_at.timestamp_micros()
+        );
+        let hit = if_none_match.0.as_deref().is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        });
+        if hit {
+            return Ok(ThumbnailResponse::NotModified(etag));
+        }
+        Ok(ThumbnailResponse::Image(
+            Binary(bytes),
+            etag,
+            "private, max-age=86400".to_owned(),
+        ))
+    }
+
+    /// Makes a signed link to stream this video without an `Authorization` header (VLC,
+    /// mpv, smart TVs, `<video>` tags). It is valid for `streaming.link_ttl` (6 hours by
+    /// default) and never beyond the session; it opens only this video, and only on the
+    /// streaming routes.
+    #[oai(
+        path = "/api/videos/:id/stream-url",
+        method = "post",
+        operation_id = "createStreamUrl"
+    )]
+    async fn stream_url(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        req: &Request,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<StreamUrl>> {
+        let video = state.library.playable(id.0).await?;
+        let ttl = state.settings.streaming.link_ttl.get();
+        let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
+        let path = format!("/api/stream/{}?token={token}", video.id);
+        Ok(Json(StreamUrl {
+            url: format!("{}{path}", origin(req)),
+            path,
+            token,
+            expires_at,
+        }))
+    }
+}
+
+fn list<T: serde::de::DeserializeOwned>(meta: &serde_json::Value, key: &str) -> Vec<T> {
+    meta.get(key)
+        .cloned()
+        .and_then(|x| serde_json::from_value(x).ok())
+        .unwrap_or_default()
+}
+
+/// `scheme://host` as the client reached us (through a proxy when it says so).
+fn origin(req: &Request) -> String {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let proto = header("x-forwarded-proto")
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    format!("{proto}://{host}")
+}
+
+fn default_limit() -> u32 {
+    50
+}
+
+fn default_sort() -> Sort {
+    Sort::Added
+}

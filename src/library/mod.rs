@@ -1,0 +1,205 @@
+//! The media library: the configured folders, the scanner that keeps the `videos` table
+//! in step with them, the catalog cache, and resolving a catalog entry back to a file.
+//!
+//! - [`walk`]: listing a folder's media files (never leaving it).
+//! - [`probe`]: ffprobe's facts about a file.
+//! - [`thumbs`]: thumbnails.
+//! - [`scan`]: incremental scans, moves, missing files, progress.
+//! - [`watch`]: filesystem notifications that trigger scans.
+
+pub mod probe;
+pub mod scan;
+pub mod thumbs;
+pub mod walk;
+pub mod watch;
+
+pub use scan::{ScanProgress, ScanSummary};
+
+use crate::config::{resolve, Library, Settings};
+use crate::db::videos::VideoRow;
+use crate::db::{self, Database, DbError};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use uuid::Uuid;
+
+/// Entries kept in the metadata cache before it starts over.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// Why a catalog entry cannot be served as a file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("video {0} does not exist")]
+    NotFound(Uuid),
+    #[error("the file of video {0} is not inside its library")]
+    OutsideLibrary(Uuid),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The libraries and their catalog.
+#[derive(Debug)]
+pub struct MediaLibrary {
+    db: Database,
+    libraries: Vec<Library>,
+    extensions: Vec<String>,
+    thumbnails: PathBuf,
+    scanner: scan::ScanState,
+    // Write-through cache of catalog entries by id; readers are streaming requests.
+    cache: RwLock<HashMap<Uuid, Arc<VideoRow>>>,
+}
+
+impl MediaLibrary {
+    pub fn new(db: Database, settings: &Settings) -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let data_dir = resolve(&cwd, &settings.data_dir);
+        Self {
+            db,
+            libraries: settings
+                .media
+                .libraries
+                .iter()
+                .map(|l| Library {
+                    name: l.name.clone(),
+                    path: resolve(&cwd, &l.path),
+                })
+                .collect(),
+            extensions: settings
+                .media
+                .extensions
+                .iter()
+                .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
+                .collect(),
+            thumbnails: data_dir.join("thumbnails"),
+            scanner: scan::ScanState::default(),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The configured libraries, paths made absolute.
+    pub fn libraries(&self) -> &[Library] {
+        &self.libraries
+    }
+
+    /// A catalog entry in any state, from the cache when possible.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn video(&self, id: Uuid) -> Result<Option<Arc<VideoRow>>, DbError> {
+        if let Some(hit) = self
+            .cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
+            return Ok(Some(hit.clone()));
+        }
+        let Some(row) = db::videos::find(&self.db, id).await? else {
+            return Ok(None);
+        };
+        let row = Arc::new(row);
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(id, row.clone());
+        Ok(Some(row))
+    }
+
+    /// A playable entry (not missing, not failed).
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] otherwise.
+    pub async fn playable(&self, id: Uuid) -> Result<Arc<VideoRow>, FileError> {
+        match self.video(id).await? {
+            Some(v) if v.status == "ok" => Ok(v),
+            _ => Err(FileError::NotFound(id)),
+        }
+    }
+
+    fn forget(&self, id: Uuid) {
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+
+    /// The file on disk for an entry, checked to resolve inside its library (a symlink
+    /// swapped in after the scan cannot lead elsewhere).
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when the library or file is gone,
+    /// [`FileError::OutsideLibrary`] when it resolves outside the library.
+    pub async fn file_path(&self, video: &VideoRow) -> Result<PathBuf, FileError> {
+        let library = self
+            .libraries
+            .iter()
+            .find(|l| l.name == video.library)
+            .ok_or(FileError::NotFound(video.id))?;
+        let root = library.path.clone();
+        let rel = video.file_path.clone();
+        let id = video.id;
+        tokio::task::spawn_blocking(move || -> Result<PathBuf, FileError> {
+            let root = std::fs::canonicalize(&root).map_err(|_| FileError::NotFound(id))?;
+            if !is_safe_relative(&rel) {
+                return Err(FileError::OutsideLibrary(id));
+            }
+            let real =
+                std::fs::canonicalize(root.join(&rel)).map_err(|_| FileError::NotFound(id))?;
+            if !real.starts_with(&root) {
+                return Err(FileError::OutsideLibrary(id));
+            }
+            Ok(real)
+        })
+        .await
+        .map_err(|_| FileError::NotFound(id))?
+    }
+
+    /// The thumbnail file of an entry, if one was made.
+    pub fn thumbnail_file(&self, video: &VideoRow) -> Option<PathBuf> {
+        video
+            .thumbnail_path
+            .as_ref()
+            .map(|_| self.thumbnail_path(video.id))
+    }
+
+    fn thumbnail_path(&self, id: Uuid) -> PathBuf {
+        self.thumbnails.join(format!("{id}.jpg"))
+    }
+}
+
+/// Whether a library-relative path stays inside the library: no `..`, no absolute or
+/// empty segments, no NUL or backslash.
+pub fn is_safe_relative(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\0', '\\'])
+        && !Path::new(path).is_absolute()
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_safe_relative;
+
+    #[test]
+    fn only_plain_relative_paths_are_safe() {
+        for ok in ["a.mp4", "Shows/S1/e1.mkv", "..a.mp4", "a..b/c.mp4"] {
+            assert!(is_safe_relative(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.mp4",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\0b",
+            "a\\..\\b",
+            "a/",
+        ] {
+            assert!(!is_safe_relative(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Thumbnails: one JPEG per video, taken at about 10% of its duration (past most
+//! opening logos and black frames), 480 pixels wide at most.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::Command;
+
+const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Writes a thumbnail of `video` to `out`, replacing any older one atomically.
+///
+/// # Errors
+/// A description of why ffmpeg could not make it.
+pub async fn make(video: &Path, duration: Option<f64>, out: &Path) -> Result<(), String> {
+    let at = duration.map_or(0.0, |d| (d * 0.1).max(0.0));
+    if let Some(dir) = out.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let partial = out.with_extension("jpg.part");
+    let child = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-ss",
+            &format!("{at:.3}"),
+            "-i",
+        ])
+        .arg(video)
+        .args([
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale='min(480,iw)':-2",
+            "-q:v",
+            "4",
+            "-f",
+            "mjpeg",
+        ])
+        .arg(&partial)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("ffmpeg could not be run: {e}"))?;
+    let out_put = tokio::time::timeout(THUMBNAIL_TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| "ffmpeg took too long making the thumbnail".to_owned())?
+        .map_err(|e| e.to_string())?;
+    let made = tokio::fs::metadata(&partial)
+        .await
+        .map(|m| m.len() > 0)
+        .unwrap_or(false);
+    if !out_put.status.success() || !made {
+        let _ = tokio::fs::remove_file(&partial).await;
+        let stderr = String::from_utf8_lossy(&out_put.stderr);
+        return Err(stderr
+            .lines()
+            .last()
+            .unwrap_or("ffmpeg made no frame")
+            .to_owned());
+    }
+    tokio::fs::rename(&partial, out)
+        .await
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,370 @@
+//! Stream limits and tracking.
+//!
+//! A stream is one login session playing one video. It opens with the first media
+//! request, stays open while requests keep coming (a player's many range requests,
+//! parallel ones included, share it), and closes `streaming.idle_timeout` after its last
+//! request ended, or [`ABORT_GRACE`] after a client vanished mid-transfer (a seek aborts
+//! one request and sends the next at once, so the grace keeps the slot through a seek
+//! but frees it soon after a player is closed). Closed streams are swept lazily when a
+//! slot is asked for, so a freed slot is usable the moment it is due.
+//!
+//! Each request holds a [`StreamLease`]; dropping it (the body finished, or the client
+//! disconnected and the body was dropped) is what ends its part in the stream, so no
+//! path can leave a slot behind.
+
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// How long a stream whose only request was aborted keeps its slot.
+pub const ABORT_GRACE: Duration = Duration::from_secs(2);
+
+/// Who is streaming, for limits and for the admin view.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: Uuid,
+    pub username: String,
+    pub session_id: Uuid,
+    pub client_addr: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// A limit that refused a stream, and when a slot may be free.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitReached {
+    pub limit: &'static str,
+    pub max: u32,
+    pub retry_after: Duration,
+}
+
+/// One open stream, as the admin view shows it.
+#[derive(Debug, Clone)]
+pub struct StreamInfo {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub video_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub bytes_sent: u64,
+    pub connections: usize,
+    pub client_addr: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    info: StreamInfo,
+    session_id: Uuid,
+    bytes: Arc<AtomicU64>,
+    ended: Arc<AtomicBool>,
+    /// When the stream closes if no request comes; `None` while a request runs.
+    closes_at: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    streams: HashMap<Uuid, Entry>,
+    by_key: HashMap<(Uuid, Uuid), Uuid>,
+}
+
+impl Inner {
+    fn sweep(&mut self, now: Instant) {
+        let by_key = &mut self.by_key;
+        self.streams.retain(|id, e| {
+            let open = e.info.connections > 0 || e.closes_at.is_some_and(|t| t > now);
+            if !open {
+                by_key.remove(&(e.session_id, e.info.video_id));
+                tracing::debug!(stream = %id, bytes = e.bytes.load(Ordering::Relaxed), "stream closed");
+            }
+            open
+        });
+    }
+
+    /// When the soonest stream that is open only by its grace or idle time closes.
+    fn next_close(&self, now: Instant, user: Option<Uuid>) -> Option<Duration> {
+        self.streams
+            .values()
+            .filter(|e| e.info.connections == 0 && user.is_none_or(|u| e.info.user_id == u))
+            .filter_map(|e| e.closes_at)
+            .map(|t| t.saturating_duration_since(now))
+            .min()
+    }
+}
+
+/// Every open stream of this instance.
+#[derive(Debug)]
+pub struct StreamRegistry {
+    inner: Mutex<Inner>,
+    max_total: u32,
+    max_per_user: u32,
+    idle: Duration,
+}
+
+impl StreamRegistry {
+    pub fn new(max_total: u32, max_per_user: u32, idle: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Mutex::new(Inner::default()),
+            max_total,
+            max_per_user,
+            idle,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Joins the viewer's open stream of this video, or opens one if the limits allow.
+    ///
+    /// # Errors
+    /// [`LimitReached`] naming the server-wide or per-user limit.
+    pub fn acquire(
+        self: &Arc<Self>,
+        viewer: &Viewer,
+        video_id: Uuid,
+    ) -> Result<StreamLease, LimitReached> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.sweep(now);
+        let key = (viewer.session_id, video_id);
+        let id = match inner.by_key.get(&key) {
+            Some(id) => *id,
+            None => {
+                let total = inner.streams.len();
+                if total >= self.max_total as usize {
+                    return Err(LimitReached {
+                        limit: "streaming.max_concurrent_streams",
+                        max: self.max_total,
+                        retry_after: inner.next_close(now, None).unwrap_or(self.idle),
+                    });
+                }
+                let mine = inner
+                    .streams
+                    .values()
+                    .filter(|e| e.info.user_id == viewer.user_id)
+                    .count();
+                if mine >= self.max_per_user as usize {
+                    return Err(LimitReached {
+                        limit: "streaming.max_streams_per_user",
+                        max: self.max_per_user,
+                        retry_after: inner
+                            .next_close(now, Some(viewer.user_id))
+                            .unwrap_or(self.idle),
+                    });
+                }
+                let id = Uuid::new_v4();
+                let started = Utc::now();
+                inner.streams.insert(
+                    id,
+                    Entry {
+                        info: StreamInfo {
+                            id,
+                            user_id: viewer.user_id,
+                            username: viewer.username.clone(),
+                            video_id,
+                            started_at: started,
+                            last_activity_at: started,
+                            bytes_sent: 0,
+                            connections: 0,
+                            client_addr: viewer.client_addr,
+                            user_agent: viewer.user_agent.clone(),
+                        },
+                        session_id: viewer.session_id,
+                        bytes: Arc::new(AtomicU64::new(0)),
+                        ended: Arc::new(AtomicBool::new(false)),
+                        closes_at: None,
+                    },
+                );
+                inner.by_key.insert(key, id);
+                tracing::info!(stream = %id, user = %viewer.username, video = %video_id, "stream opened");
+                id
+            }
+        };
+        let entry = inner
+            .streams
+            .get_mut(&id)
+            .expect("stream present under lock");
+        entry.info.connections += 1;
+        entry.info.last_activity_at = Utc::now();
+        entry.closes_at = None;
+        Ok(StreamLease {
+            registry: self.clone(),
+            id,
+            bytes: entry.bytes.clone(),
+            ended: entry.ended.clone(),
+            completed: false,
+        })
+    }
+
+    /// Keeps a viewer's stream of a video open without a media request (players report
+    /// progress while playing from their buffer). Returns whether one was open.
+    pub fn touch(&self, session_id: Uuid, video_id: Uuid) -> bool {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.sweep(now);
+        let Some(id) = inner.by_key.get(&(session_id, video_id)).copied() else {
+            return false;
+        };
+        if let Some(e) = inner.streams.get_mut(&id) {
+            e.info.last_activity_at = Utc::now();
+            if e.info.connections == 0 {
+                e.closes_at = Some(now + self.idle);
+            }
+        }
+        true
+    }
+
+    fn release(&self, id: Uuid, completed: bool) {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if let Some(e) = inner.streams.get_mut(&id) {
+            e.info.connections = e.info.connections.saturating_sub(1);
+            e.info.last_activity_at = Utc::now();
+            if e.info.connections == 0 {
+                let wait = if completed {
+                    self.idle
+                } else {
+                    ABORT_GRACE.min(self.idle)
+                };
+                e.closes_at = Some(now + wait);
+            }
+        }
+    }
+
+    /// The open streams, oldest first.
+    pub fn list(&self) -> Vec<StreamInfo> {
+        let mut inner = self.lock();
+        inner.sweep(Instant::now());
+        let mut out: Vec<StreamInfo> = inner
+            .streams
+            .values()
+            .map(|e| StreamInfo {
+                bytes_sent: e.bytes.load(Ordering::Relaxed),
+                ..e.info.clone()
+            })
+            .collect();
+        out.sort_by_key(|s| s.started_at);
+        out
+    }
+
+    /// Ends a stream now: its slot is freed and its transfers stop at their next chunk.
+    /// Returns whether it was open.
+    pub fn end(&self, id: Uuid) -> bool {
+        let mut inner = self.lock();
+        let Some(e) = inner.streams.remove(&id) else {
+            return false;
+        };
+        e.ended.store(true, Ordering::Release);
+        inner.by_key.remove(&(e.session_id, e.info.video_id));
+        tracing::info!(stream = %id, "stream ended by an administrator");
+        true
+    }
+}
+
+/// One request's share in a stream; dropping it releases the share.
+#[derive(Debug)]
+pub struct StreamLease {
+    registry: Arc<StreamRegistry>,
+    id: Uuid,
+    bytes: Arc<AtomicU64>,
+    ended: Arc<AtomicBool>,
+    completed: bool,
+}
+
+impl StreamLease {
+    pub fn stream_id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Counts bytes handed to the connection.
+    pub fn sent(&self, n: u64) {
+        self.bytes.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Whether an administrator ended the stream.
+    pub fn is_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// Marks the transfer as finished normally (the idle timeout applies, not the
+    /// abort grace).
+    pub fn complete(&mut self) {
+        self.completed = true;
+    }
+}
+
+impl Drop for StreamLease {
+    fn drop(&mut self) {
+        self.registry.release(self.id, self.completed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(user: u128, session: u128) -> Viewer {
+        Viewer {
+            user_id: Uuid::from_u128(user),
+            username: format!("u{user}"),
+            session_id: Uuid::from_u128(session),
+            client_addr: None,
+            user_agent: None,
+        }
+    }
+
+    #[test]
+    fn parallel_requests_of_one_stream_take_one_slot() {
+        let r = StreamRegistry::new(1, 1, Duration::from_secs(60));
+        let video = Uuid::from_u128(7);
+        let a = r.acquire(&viewer(1, 1), video).unwrap();
+        let b = r.acquire(&viewer(1, 1), video).unwrap();
+        assert_eq!(a.stream_id(), b.stream_id());
+        assert_eq!(r.list()[0].connections, 2);
+        let refused = r.acquire(&viewer(2, 2), video).unwrap_err();
+        assert_eq!(refused.limit, "streaming.max_concurrent_streams");
+    }
+
+    #[test]
+    fn the_per_user_limit_counts_streams_not_requests() {
+        let r = StreamRegistry::new(10, 2, Duration::from_secs(60));
+        let _a = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        let _b = r.acquire(&viewer(1, 2), Uuid::from_u128(1)).unwrap();
+        let refused = r.acquire(&viewer(1, 1), Uuid::from_u128(2)).unwrap_err();
+        assert_eq!(refused.limit, "streaming.max_streams_per_user");
+        assert!(r.acquire(&viewer(2, 3), Uuid::from_u128(2)).is_ok());
+    }
+
+    #[test]
+    fn slots_come_back_after_idle_and_after_an_abort() {
+        let r = StreamRegistry::new(1, 1, Duration::from_millis(50));
+        let mut lease = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        lease.complete();
+        drop(lease);
+        assert!(
+            r.acquire(&viewer(2, 2), Uuid::from_u128(1)).is_err(),
+            "idle stream still holds its slot"
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        let aborted = r.acquire(&viewer(2, 2), Uuid::from_u128(1)).unwrap();
+        drop(aborted);
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(r.acquire(&viewer(3, 3), Uuid::from_u128(1)).is_ok());
+    }
+
+    #[test]
+    fn ending_a_stream_frees_its_slot_and_flags_its_leases() {
+        let r = StreamRegistry::new(1, 1, Duration::from_secs(60));
+        let lease = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        assert!(r.end(lease.stream_id()));
+        assert!(lease.is_ended());
+        assert!(r.acquire(&viewer(2, 2), Uuid::from_u128(1)).is_ok());
+        drop(lease);
+        assert_eq!(r.list().len(), 1);
+    }
+}

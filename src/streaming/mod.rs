@@ -1,0 +1,187 @@
+//! Direct play: answering GET and HEAD on a video's file with RFC 9110 range semantics,
+//! under the stream limits.
+//!
+//! - [`range`]: parsing and planning (pure).
+//! - [`file`]: the bounded, backpressured body.
+//! - [`limits`]: streams, their slots and leases.
+
+pub mod file;
+pub mod limits;
+pub mod range;
+
+use crate::db::videos::VideoRow;
+use crate::library::{FileError, MediaLibrary};
+use bytes::Bytes;
+use file::Segment;
+use limits::{LimitReached, StreamLease, StreamRegistry, Viewer};
+use range::{Conditions, Plan, Representation};
+use std::os::unix::fs::MetadataExt;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// The MIME type of a container.
+pub fn content_type(container: &str) -> &'static str {
+    match container {
+        "mp4" | "m4v" => "video/mp4",
+        "mkv" => "video/x-matroska",
+        "webm" => "video/webm",
+        "avi" => "video/x-msvideo",
+        "mov" => "video/quicktime",
+        "ts" => "video/mp2t",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Why a transfer cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("stream limit reached: {}", .0.limit)]
+    Limit(LimitReached),
+    #[error("cannot open the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A planned answer, ready to become an HTTP response.
+pub struct Transfer {
+    pub plan: Plan,
+    pub representation: Representation,
+    pub content_type: &'static str,
+    /// For multipart answers: the boundary.
+    pub boundary: Option<String>,
+    pub content_length: u64,
+    /// The body, for GET answers that carry one.
+    pub body: Option<Body>,
+}
+
+/// A transfer's body and the stream it belongs to.
+pub struct Body {
+    pub file: std::fs::File,
+    pub segments: Vec<Segment>,
+    pub chunk: usize,
+    pub lease: StreamLease,
+}
+
+/// The direct-play service.
+#[derive(Debug)]
+pub struct Streamer {
+    library: Arc<MediaLibrary>,
+    registry: Arc<StreamRegistry>,
+    chunk: usize,
+}
+
+impl Streamer {
+    pub fn new(library: Arc<MediaLibrary>, registry: Arc<StreamRegistry>, chunk: usize) -> Self {
+        Self {
+            library,
+            registry,
+            chunk,
+        }
+    }
+
+    pub fn registry(&self) -> &Arc<StreamRegistry> {
+        &self.registry
+    }
+
+    /// Plans the answer to a request for a video's file. Only answers that carry file
+    /// bytes (200 and 206 to GET) open or join a stream; HEAD, 304 and 416 do not.
+    ///
+    /// # Errors
+    /// [`StreamError::File`] when the file is gone or outside its library,
+    /// [`StreamError::Limit`] when a stream limit is reached.
+    pub async fn prepare(
+        &self,
+        video: &VideoRow,
+        conditions: &Conditions<'_>,
+        head: bool,
+        viewer: &Viewer,
+    ) -> Result<Transfer, StreamError> {
+        let path = self.library.file_path(video).await?;
+        let (file, meta) = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&path)?;
+            let meta = file.metadata()?;
+            Ok::<_, std::io::Error>((file, meta))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        let mtime_ns = meta
+            .mtime()
+            .saturating_mul(1_000_000_000)
+            .saturating_add(meta.mtime_nsec());
+        let representation = Representation {
+            len: meta.len(),
+            etag: format!("\"{:x}-{:x}\"", meta.len(), mtime_ns),
+            modified: UNIX_EPOCH + Duration::from_secs(u64::try_from(meta.mtime()).unwrap_or(0)),
+        };
+        let plan = range::plan(&representation, conditions);
+        let content_type = content_type(&video.format);
+        let len = representation.len;
+        let (segments, boundary, content_length) = match &plan {
+            Plan::Full => (vec![Segment::File(0..len)], None, len),
+            Plan::Partial(r) => (vec![Segment::File(r.clone())], None, r.end - r.start),
+            Plan::Multipart(ranges) => {
+                let boundary = uuid::Uuid::new_v4().simple().to_string();
+                let segments = multipart(ranges, len, content_type, &boundary);
+                let total = segments
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Literal(b) => b.len() as u64,
+                        Segment::File(r) => r.end - r.start,
+                    })
+                    .sum();
+                (segments, Some(boundary), total)
+            }
+            Plan::NotModified | Plan::Unsatisfiable => (Vec::new(), None, 0),
+        };
+        let carries_bytes = matches!(plan, Plan::Full | Plan::Partial(_) | Plan::Multipart(_));
+        let body = if carries_bytes && !head {
+            let lease = self
+                .registry
+                .acquire(viewer, video.id)
+                .map_err(StreamError::Limit)?;
+            let segments = segments
+                .into_iter()
+                .filter(|s| !matches!(s, Segment::File(r) if r.is_empty()))
+                .collect();
+            Some(Body {
+                file,
+                segments,
+                chunk: self.chunk,
+                lease,
+            })
+        } else {
+            None
+        };
+        Ok(Transfer {
+            plan,
+            representation,
+            content_type,
+            boundary,
+            content_length,
+            body,
+        })
+    }
+}
+
+/// The parts of a `multipart/byteranges` body (RFC 9110 §14.6).
+fn multipart(
+    ranges: &[std::ops::Range<u64>],
+    len: u64,
+    content_type: &str,
+    boundary: &str,
+) -> Vec<Segment> {
+    let mut segments = Vec::with_capacity(ranges.len() * 2 + 1);
+    for r in ranges {
+        let head = format!(
+            "\r\n--{boundary}\r\nContent-Type: {content_type}\r\nContent-Range: {}\r\n\r\n",
+            range::content_range(r, len)
+        );
+        segments.push(Segment::Literal(Bytes::from(head)));
+        segments.push(Segment::File(r.clone()));
+    }
+    segments.push(Segment::Literal(Bytes::from(format!(
+        "\r\n--{boundary}--\r\n"
+    ))));
+    segments
+}
