@@ -183,7 +183,8 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets open requests finish for up to
-    /// `server.shutdown_timeout` and closes the database pool.
+    /// `server.shutdown_timeout` and closes the database pool. Scans the libraries in
+    /// the background at start-up and watches them, as configured.
     ///
     /// # Errors
     /// When the listener fails.
@@ -193,6 +194,20 @@ impl Application {
     ) -> std::io::Result<()> {
         let timeout = self.state.settings.server.shutdown_timeout.get();
         let db = self.state.db.clone();
+        let media = &self.state.settings.media;
+        let library = self.state.library.clone();
+        let _watcher = if media.watch && !library.libraries().is_empty() {
+            crate::library::watch::start(library.clone())
+                .inspect_err(|e| tracing::warn!(error = %e, "cannot watch the libraries"))
+                .ok()
+        } else {
+            None
+        };
+        if media.scan_on_startup && !library.libraries().is_empty() {
+            tokio::spawn(async move {
+                library.scan(None).await;
+            });
+        }
         tracing::info!(
             port = self.port,
             backend = db.backend(),

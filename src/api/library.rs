@@ -28,7 +28,11 @@ impl LibraryApi {
         method = "get",
         operation_id = "getScanProgress"
     )]
-    async fn progress(&self, state: Data<&AppState>, _auth: BearerAuth) -> ApiResult<Json<ScanProgress>> {
+    async fn progress(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+    ) -> ApiResult<Json<ScanProgress>> {
         Ok(Json(state.library.scan_progress()))
     }
 

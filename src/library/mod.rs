@@ -3,7 +3,7 @@
 //!
 //! - [`walk`]: listing a folder's media files (never leaving it).
 //! - [`probe`]: ffprobe's facts about a file.
-//! - [`thumbs`]: thumbnails.
+//! - [`thumbs`]: the thumbnail of each video.
 //! - [`scan`]: incremental scans, moves, missing files, progress.
 //! - [`watch`]: filesystem notifications that trigger scans.
 

@@ -3,8 +3,12 @@
 
 mod helpers;
 
+mod media;
+
 mod auth;
 mod cli;
 mod config;
+mod library;
 mod openapi;
+mod streaming;
 mod users;

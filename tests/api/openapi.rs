@@ -26,7 +26,9 @@ fn every_operation_documents_its_errors_as_problems() {
             }
             let responses = op["responses"].as_object().unwrap();
             for status in ["400", "500"] {
-                let problem = responses.get(status).map(|r| &r["content"]["application/problem+json"]);
+                let problem = responses
+                    .get(status)
+                    .map(|r| &r["content"]["application/problem+json"]);
                 let problem = problem.unwrap_or(&Value::Null);
                 assert!(
                     problem.is_object(),

@@ -1,0 +1,379 @@
+//! Scanning and the catalog, on ffmpeg-made media.
+
+use crate::helpers::{assert_problem, Backend};
+use crate::media::{add_clip, clips, for_each_backend, spawn_media_app};
+use homestream::accounts::Role;
+use serde_json::Value;
+use std::time::Duration;
+
+const FOUR: &[(&str, &str)] = &[
+    ("h264_aac.mp4", "Films/Alpha.mp4"),
+    ("hevc_ac3.mkv", "Films/Bravo.mkv"),
+    ("vp9_opus.webm", "Shows/S1/Charlie.webm"),
+    ("mpeg4_mp3.avi", "Delta.avi"),
+];
+
+for_each_backend!(
+    scanning_records_the_metadata_of_each_container,
+    a_rescan_of_an_unchanged_library_runs_no_ffprobe,
+    a_truncated_file_is_recorded_as_failed_and_the_scan_goes_on,
+    a_moved_file_keeps_its_id_and_a_removed_one_leaves_the_catalog,
+    the_thumbnail_is_a_jpeg_with_an_etag,
+    the_catalog_searches_filters_sorts_and_pages,
+    scans_start_from_the_api_for_admins_only,
+);
+
+async fn scanning_records_the_metadata_of_each_container(backend: Backend) {
+    let Some(app) = spawn_media_app(backend, FOUR, |_| {}).await else {
+        return;
+    };
+    let token = app.token_for("ann", Role::User).await;
+
+    let summary = app.scan().await;
+
+    assert_eq!(
+        (summary.seen, summary.probed, summary.failed),
+        (4, 4, 0),
+        "{summary:?}"
+    );
+    let cases = [
+        (
+            "Alpha.mp4",
+            "h264",
+            "aac",
+            320,
+            240,
+            "video/mp4",
+            "Films/Alpha.mp4",
+        ),
+        (
+            "Bravo.mkv",
+            "hevc",
+            "ac3",
+            640,
+            360,
+            "video/x-matroska",
+            "Films/Bravo.mkv",
+        ),
+        (
+            "Charlie.webm",
+            "vp9",
+            "opus",
+            320,
+            180,
+            "video/webm",
+            "Shows/S1/Charlie.webm",
+        ),
+        (
+            "Delta.avi",
+            "mpeg4",
+            "mp3",
+            320,
+            240,
+            "video/x-msvideo",
+            "Delta.avi",
+        ),
+    ];
+    for (name, vcodec, acodec, w, h, mime, path) in cases {
+        let v = app.video(&token, name).await;
+        assert_eq!(v["video_codec"], vcodec, "{v}");
+        assert_eq!(v["audio"][0]["codec"], acodec, "{v}");
+        assert_eq!(
+            (v["width"].as_i64(), v["height"].as_i64()),
+            (Some(w), Some(h)),
+            "{v}"
+        );
+        assert_eq!(v["content_type"], mime);
+        assert_eq!(v["path"], path);
+        assert_eq!(v["library"], "Videos");
+        let duration = v["duration"].as_f64().unwrap();
+        assert!((0.9..1.2).contains(&duration), "{name}: {duration}");
+        assert!(v["bit_rate"].as_i64().unwrap() > 0);
+        let size = std::fs::metadata(app.library.join(path)).unwrap().len();
+        assert_eq!(v["size"].as_u64(), Some(size));
+    }
+    let bravo = app.video(&token, "Bravo.mkv").await;
+    assert_eq!(bravo["audio"][0]["language"], "eng");
+    assert!(
+        bravo["video_profile"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("Main")),
+        "{bravo}"
+    );
+    let alpha = app.video(&token, "Alpha.mp4").await;
+    assert!(alpha["video_level"].as_i64().unwrap() > 0);
+    assert_eq!(alpha["title"], "Alpha");
+}
+
+async fn a_rescan_of_an_unchanged_library_runs_no_ffprobe(backend: Backend) {
+    let Some(app) = spawn_media_app(backend, FOUR, |_| {}).await else {
+        return;
+    };
+    app.scan().await;
+
+    let again = app.scan().await;
+
+    assert_eq!(
+        (again.seen, again.skipped, again.probed, again.failed),
+        (4, 4, 0, 0),
+        "{again:?}"
+    );
+    // A touched file is probed again; the rest are not.
+    let path = app.library.join("Delta.avi");
+    let file = std::fs::File::options().append(true).open(&path).unwrap();
+    file.set_modified(std::time::SystemTime::now() + Duration::from_secs(5))
+        .unwrap();
+    let third = app.scan().await;
+    assert_eq!((third.skipped, third.probed), (3, 1), "{third:?}");
+}
+
+async fn a_truncated_file_is_recorded_as_failed_and_the_scan_goes_on(backend: Backend) {
+    let Some(app) = spawn_media_app(backend, &[("h264_aac.mp4", "good.mp4")], |_| {}).await else {
+        return;
+    };
+    let whole = std::fs::read(clips().join("mpeg4_mp3.avi")).unwrap();
+    std::fs::write(app.library.join("broken.mp4"), &whole[..2000]).unwrap();
+    std::fs::write(app.library.join("empty.mkv"), b"").unwrap();
+    let token = app.token_for("ann", Role::User).await;
+
+    let summary = app.scan().await;
+
+    assert_eq!(
+        (summary.seen, summary.probed, summary.failed),
+        (3, 1, 2),
+        "{summary:?}"
+    );
+    let page: Value = app.get("/api/videos", &token).await.json().await.unwrap();
+    assert_eq!(page["total"], 1, "failed files stay out of the catalog");
+    let row = homestream::db::videos::known_files(&app.state.db, "Videos")
+        .await
+        .unwrap();
+    let broken = row.iter().find(|k| k.file_path == "broken.mp4").unwrap();
+    assert_eq!(broken.status, "failed");
+    let full = homestream::db::videos::find(&app.state.db, broken.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(full.probe_error.is_some_and(|e| !e.is_empty()));
+}
+
+async fn a_moved_file_keeps_its_id_and_a_removed_one_leaves_the_catalog(backend: Backend) {
+    let files = [
+        ("h264_aac.mp4", "Alpha.mp4"),
+        ("vp9_opus.webm", "Charlie.webm"),
+    ];
+    let Some(app) = spawn_media_app(backend, &files, |_| {}).await else {
+        return;
+    };
+    let token = app.token_for("ann", Role::User).await;
+    app.scan().await;
+    let before = app.video(&token, "Alpha.mp4").await;
+    let charlie = app.video(&token, "Charlie.webm").await;
+
+    std::fs::create_dir_all(app.library.join("Archive")).unwrap();
+    std::fs::rename(
+        app.library.join("Alpha.mp4"),
+        app.library.join("Archive/Alpha (2020).mp4"),
+    )
+    .unwrap();
+    std::fs::remove_file(app.library.join("Charlie.webm")).unwrap();
+    let summary = app.scan().await;
+
+    assert_eq!(
+        (summary.moved, summary.missing, summary.probed),
+        (1, 1, 0),
+        "{summary:?}"
+    );
+    let after = app.video(&token, "Alpha (2020).mp4").await;
+    assert_eq!(after["id"], before["id"]);
+    assert_eq!(after["path"], "Archive/Alpha (2020).mp4");
+    let page: Value = app.get("/api/videos", &token).await.json().await.unwrap();
+    assert_eq!(page["total"], 1);
+    let gone = app
+        .get(
+            &format!("/api/videos/{}", before["id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        gone.status(),
+        200,
+        "the moved video is still reachable by its id"
+    );
+    // The removed file comes back under another name: same identity again.
+    add_clip(&app.library, "vp9_opus.webm", "Charlie again.webm");
+    let back = app.scan().await;
+    assert_eq!(back.moved, 1, "{back:?}");
+    assert_eq!(
+        app.video(&token, "Charlie again.webm").await["id"],
+        charlie["id"]
+    );
+}
+
+async fn the_thumbnail_is_a_jpeg_with_an_etag(backend: Backend) {
+    let Some(app) = spawn_media_app(backend, &[("hevc_ac3.mkv", "Bravo.mkv")], |_| {}).await else {
+        return;
+    };
+    let token = app.token_for("ann", Role::User).await;
+    app.scan().await;
+    let v = app.video(&token, "Bravo.mkv").await;
+    assert_eq!(v["has_thumbnail"], true);
+    let path = format!("/api/videos/{}/thumbnail", v["id"].as_str().unwrap());
+
+    let resp = app.get(&path, &token).await;
+
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    let etag = resp.headers()["etag"].to_str().unwrap().to_owned();
+    let jpeg = resp.bytes().await.unwrap();
+    assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF], "JPEG start of image");
+    assert_eq!(&jpeg[jpeg.len() - 2..], &[0xFF, 0xD9], "JPEG end of image");
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,width",
+            "-of",
+            "csv=p=0",
+            "-i",
+            "pipe:0",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(&jpeg)?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "mjpeg,480");
+    let cached = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+}
+
+async fn the_catalog_searches_filters_sorts_and_pages(backend: Backend) {
+    let Some(app) = spawn_media_app(backend, FOUR, |_| {}).await else {
+        return;
+    };
+    let token = app.token_for("ann", Role::User).await;
+    app.scan().await;
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["filename"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let get = |q: &'static str| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let resp = app.get(&format!("/api/videos?{q}"), token).await;
+            assert_eq!(resp.status(), 200, "{q}");
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+
+    assert_eq!(
+        names(&get("sort=title").await),
+        ["Alpha.mp4", "Bravo.mkv", "Charlie.webm", "Delta.avi"]
+    );
+    assert_eq!(
+        names(&get("sort=title&order=desc&limit=2").await),
+        ["Delta.avi", "Charlie.webm"]
+    );
+    let page = get("sort=title&limit=2&offset=2").await;
+    assert_eq!(names(&page), ["Charlie.webm", "Delta.avi"]);
+    assert_eq!(page["total"], 4);
+    assert_eq!(names(&get("q=CHAR").await), ["Charlie.webm"]);
+    assert_eq!(
+        names(&get("q=%25").await).len(),
+        0,
+        "LIKE wildcards are literal"
+    );
+    assert_eq!(names(&get("min_height=300").await), ["Bravo.mkv"]);
+    assert_eq!(names(&get("codec=VP9").await), ["Charlie.webm"]);
+    assert_eq!(get("library=Other").await["total"], 0);
+    assert_eq!(get("sort=duration").await["total"], 4);
+    let bad = app.get("/api/videos?limit=0", &token).await;
+    assert_problem(bad, 400, "bad_request").await;
+    let bad = app.get("/api/videos?sort=size", &token).await;
+    assert_problem(bad, 400, "bad_request").await;
+    let missing = app
+        .get(&format!("/api/videos/{}", uuid::Uuid::new_v4()), &token)
+        .await;
+    assert_problem(missing, 404, "not_found").await;
+}
+
+async fn scans_start_from_the_api_for_admins_only(backend: Backend) {
+    let Some(app) = spawn_media_app(backend, FOUR, |_| {}).await else {
+        return;
+    };
+    let user = app.token_for("ann", Role::User).await;
+    let admin = app.token_for("root", Role::Admin).await;
+
+    let refused = app
+        .client
+        .post(app.url("/api/library/scan"))
+        .bearer_auth(&user)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, 403, "forbidden").await;
+    let started = app
+        .client
+        .post(app.url("/api/library/scan"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 202);
+    assert_eq!(started.json::<Value>().await.unwrap()["running"], true);
+
+    let mut progress = Value::Null;
+    for _ in 0..100 {
+        progress = app
+            .get("/api/library/scan", &user)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if progress["running"] == false && progress["finished_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(progress["seen"], 4, "{progress}");
+    assert_eq!(progress["probed"], 4, "{progress}");
+    assert!(progress["elapsed_seconds"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn a_file_dropped_into_a_watched_library_appears_within_seconds() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[], |s| s.media.watch = true).await else {
+        return;
+    };
+    let token = app.token_for("ann", Role::User).await;
+
+    add_clip(&app.library, "h264_aac.mp4", "New/Arrival.mp4");
+
+    for _ in 0..100 {
+        let page: Value = app.get("/api/videos", &token).await.json().await.unwrap();
+        if page["total"] == 1 {
+            assert_eq!(page["items"][0]["path"], "New/Arrival.mp4");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the new file did not appear within 10 s");
+}

@@ -1,0 +1,182 @@
+//! Media fixtures made by ffmpeg's lavfi sources, and an app serving them.
+//!
+//! Clips are generated once into Cargo's per-target temporary folder and reused by
+//! later runs; each test links them into a library of its own.
+
+use crate::helpers::{required, spawn_with, test_settings, Backend, TestApp};
+use homestream::config::{Library, Settings};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The clips: file name, and ffmpeg arguments after `-y`.
+const CLIPS: &[(&str, &str)] = &[
+    (
+        "h264_aac.mp4",
+        "-f lavfi -i testsrc2=size=320x240:rate=25:duration=1 -f lavfi -i sine=frequency=440:duration=1 \
+         -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -shortest -movflags +faststart",
+    ),
+    (
+        "hevc_ac3.mkv",
+        "-f lavfi -i testsrc2=size=640x360:rate=25:duration=1 -f lavfi -i sine=frequency=220:duration=1 \
+         -c:v libx265 -preset ultrafast -pix_fmt yuv420p -x265-params log-level=error -c:a ac3 -shortest \
+         -metadata:s:a:0 language=eng",
+    ),
+    (
+        "vp9_opus.webm",
+        "-f lavfi -i testsrc2=size=320x180:rate=25:duration=1 -f lavfi -i sine=frequency=330:duration=1 \
+         -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 200k -c:a libopus -shortest",
+    ),
+    (
+        "mpeg4_mp3.avi",
+        "-f lavfi -i testsrc2=size=320x240:rate=25:duration=1 -f lavfi -i sine=frequency=550:duration=1 \
+         -c:v mpeg4 -c:a libmp3lame -shortest",
+    ),
+    // Large enough (about 46 MB) that a transfer outlasts the socket buffers.
+    (
+        "big_raw.mkv",
+        "-f lavfi -i testsrc=size=320x240:rate=25:duration=16 -c:v rawvideo -pix_fmt yuv420p",
+    ),
+];
+
+/// Whether ffmpeg and ffprobe can run; under `CI=true` their absence fails the test.
+pub fn ffmpeg_available() -> bool {
+    let ok = ["ffmpeg", "ffprobe"].iter().all(|p| {
+        Command::new(p)
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if !ok {
+        assert!(!required(), "CI=true and ffmpeg/ffprobe are not installed");
+        eprintln!("skipping media test: ffmpeg/ffprobe not found on PATH");
+    }
+    ok
+}
+
+/// The folder holding every clip, generated on first use.
+pub fn clips() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media-clips-v1");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, args) in CLIPS {
+            let out = dir.join(name);
+            if out.exists() {
+                continue;
+            }
+            let partial = dir.join(format!("partial.{name}"));
+            let status = Command::new("ffmpeg")
+                .args(["-nostdin", "-v", "error", "-y"])
+                .args(args.split_whitespace())
+                .arg(&partial)
+                .status()
+                .expect("ffmpeg runs");
+            assert!(status.success(), "ffmpeg could not make {name}");
+            std::fs::rename(&partial, &out).unwrap();
+        }
+        dir
+    })
+}
+
+/// Copies a clip into a library folder under a new name (the large one is linked:
+/// no test changes it).
+pub fn add_clip(library: &Path, clip: &str, as_name: &str) -> PathBuf {
+    let dest = library.join(as_name);
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    if clip == "big_raw.mkv" {
+        std::fs::hard_link(clips().join(clip), &dest).unwrap();
+    } else {
+        std::fs::copy(clips().join(clip), &dest).unwrap();
+    }
+    dest
+}
+
+/// An app with one library (`Videos`), not scanned or watched unless the test asks.
+pub struct MediaApp {
+    pub app: TestApp,
+    pub library: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for MediaApp {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+/// Starts an app whose library holds the named clips (`(clip, name in library)`).
+pub async fn spawn_media_app(
+    backend: Backend,
+    files: &[(&str, &str)],
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<MediaApp> {
+    if !ffmpeg_available() {
+        return None;
+    }
+    let (mut settings, dir, pg) = test_settings(backend).await?;
+    let lib_dir = tempfile::tempdir().unwrap();
+    let library = lib_dir.path().join("videos");
+    std::fs::create_dir_all(&library).unwrap();
+    for (clip, name) in files {
+        add_clip(&library, clip, name);
+    }
+    settings.media.libraries = vec![Library {
+        name: "Videos".into(),
+        path: library.clone(),
+    }];
+    settings.media.scan_on_startup = false;
+    settings.media.watch = false;
+    tweak(&mut settings);
+    let app = spawn_with(settings, dir, pg).await;
+    Some(MediaApp {
+        app,
+        library,
+        _dir: lib_dir,
+    })
+}
+
+impl MediaApp {
+    /// Scans and returns the summary.
+    pub async fn scan(&self) -> homestream::library::ScanSummary {
+        self.state.library.scan(None).await
+    }
+
+    /// The catalog entry with this file name, through the API.
+    pub async fn video(&self, token: &str, filename: &str) -> serde_json::Value {
+        let page: serde_json::Value = self
+            .get(&format!("/api/videos?q={filename}&limit=200"), token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["filename"] == filename)
+            .unwrap_or_else(|| panic!("{filename} not in catalog: {page}"))
+            .clone()
+    }
+}
+
+/// Runs each named `async fn NAME(backend: Backend)` on SQLite and PostgreSQL.
+macro_rules! for_each_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(crate::helpers::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+pub(crate) use for_each_backend;

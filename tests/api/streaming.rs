@@ -1,0 +1,531 @@
+//! Direct play over HTTP: ranges, validators, traversal, limits, links.
+
+use crate::helpers::{assert_problem, Backend};
+use crate::media::{for_each_backend, spawn_media_app, MediaApp};
+use homestream::accounts::Role;
+use homestream::auth::{LinkClaims, TokenKeys};
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::Value;
+use std::time::Duration;
+
+for_each_backend!(
+    ranges_follow_rfc_9110_over_http,
+    traversal_attempts_never_reach_a_file,
+    the_ninth_stream_is_refused_and_parallel_ranges_count_once,
+    a_slot_comes_back_after_the_idle_timeout_and_after_an_abort,
+    an_admin_sees_and_ends_streams,
+    signed_links_are_bound_to_a_video_and_to_streaming,
+);
+
+/// A playable app with `a.mp4` scanned, an admin token and the file's bytes.
+async fn ready(
+    backend: Backend,
+    tweak: impl FnOnce(&mut homestream::config::Settings),
+) -> Option<(MediaApp, String, String, Vec<u8>)> {
+    let files = [
+        ("h264_aac.mp4", "a.mp4"),
+        ("big_raw.mkv", "big.mkv"),
+        ("vp9_opus.webm", "Shows/S1/e1.webm"),
+    ];
+    let app = spawn_media_app(backend, &files, tweak).await?;
+    app.scan().await;
+    let token = app.token_for("admin", Role::Admin).await;
+    let id = app.video(&token, "a.mp4").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bytes = std::fs::read(app.library.join("a.mp4")).unwrap();
+    Some((app, token, id, bytes))
+}
+
+async fn fetch(
+    app: &MediaApp,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut map = HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(
+            reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            HeaderValue::from_str(v).unwrap(),
+        );
+    }
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .headers(map)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn ranges_follow_rfc_9110_over_http(backend: Backend) {
+    let Some((app, token, id, file)) = ready(backend, |_| {}).await else {
+        return;
+    };
+    let len = file.len();
+    let path = format!("/api/stream/{id}");
+    let full = fetch(&app, &path, &token, &[]).await;
+    assert_eq!(full.status(), 200);
+    let h = full.headers().clone();
+    assert_eq!(h["accept-ranges"], "bytes");
+    assert_eq!(h["content-type"], "video/mp4");
+    assert_eq!(h["content-length"].to_str().unwrap(), len.to_string());
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"'), "strong ETag: {etag}");
+    let modified = h["last-modified"].to_str().unwrap().to_owned();
+    assert_eq!(full.bytes().await.unwrap(), file);
+
+    // (Range, If-Range, status, expected bytes)
+    let wrong_date = "Mon, 01 Jan 2001 00:00:00 GMT";
+    let cases: Vec<(&str, Option<&str>, u16, std::ops::Range<usize>)> = vec![
+        ("bytes=0-99", None, 206, 0..100),
+        ("bytes=100-", None, 206, 100..len),
+        ("bytes=-50", None, 206, len - 50..len),
+        ("bytes=10-10", None, 206, 10..11),
+        ("bytes=0-999999999", None, 206, 0..len),
+        ("bytes=abc", None, 200, 0..len),
+        ("bytes=5-1", None, 200, 0..len),
+        ("chunks=0-1", None, 200, 0..len),
+        ("bytes=0-99", Some(etag.as_str()), 206, 0..100),
+        ("bytes=0-99", Some("\"stale\""), 200, 0..len),
+        ("bytes=0-99", Some(modified.as_str()), 206, 0..100),
+        ("bytes=0-99", Some(wrong_date), 200, 0..len),
+    ];
+    for (range, if_range, status, want) in cases {
+        let mut headers = vec![("range", range)];
+        if let Some(v) = if_range {
+            headers.push(("if-range", v));
+        }
+        let resp = fetch(&app, &path, &token, &headers).await;
+        assert_eq!(resp.status(), status, "{range} {if_range:?}");
+        if status == 206 {
+            let cr = format!("bytes {}-{}/{len}", want.start, want.end - 1);
+            assert_eq!(resp.headers()["content-range"], cr.as_str());
+        }
+        assert_eq!(resp.bytes().await.unwrap(), file[want], "{range}");
+    }
+
+    let unsatisfiable = fetch(&app, &path, &token, &[("range", &format!("bytes={len}-"))]).await;
+    assert_eq!(unsatisfiable.status(), 416);
+    assert_eq!(
+        unsatisfiable.headers()["content-range"],
+        format!("bytes */{len}").as_str()
+    );
+
+    let multi = fetch(&app, &path, &token, &[("range", "bytes=0-9,-10")]).await;
+    assert_eq!(multi.status(), 206);
+    let ct = multi.headers()["content-type"].to_str().unwrap().to_owned();
+    let boundary = ct
+        .strip_prefix("multipart/byteranges; boundary=")
+        .expect("multipart")
+        .to_owned();
+    let declared: usize = multi.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = multi.bytes().await.unwrap();
+    assert_eq!(body.len(), declared);
+    let mut want = Vec::new();
+    for (r, data) in [
+        ((0, 9), &file[..10]),
+        ((len - 10, len - 1), &file[len - 10..]),
+    ] {
+        want.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Type: video/mp4\r\nContent-Range: bytes {}-{}/{len}\r\n\r\n", r.0, r.1).as_bytes());
+        want.extend_from_slice(data);
+    }
+    want.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    assert_eq!(body.to_vec(), want);
+
+    for (name, value) in [
+        ("if-none-match", etag.as_str()),
+        ("if-modified-since", modified.as_str()),
+    ] {
+        let resp = fetch(&app, &path, &token, &[(name, value)]).await;
+        assert_eq!(resp.status(), 304, "{name}");
+        assert!(resp.bytes().await.unwrap().is_empty());
+    }
+    let head = app
+        .client
+        .head(app.url(&path))
+        .bearer_auth(&token)
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 206);
+    assert_eq!(head.headers()["content-length"], "10");
+    let by_name = fetch(
+        &app,
+        "/api/stream/video/Shows%2FS1%2Fe1.webm",
+        &token,
+        &[("range", "bytes=0-3")],
+    )
+    .await;
+    assert_eq!(by_name.status(), 206);
+    assert_eq!(by_name.headers()["content-type"], "video/webm");
+    assert_eq!(
+        by_name.bytes().await.unwrap().as_ref(),
+        &[0x1A, 0x45, 0xDF, 0xA3],
+        "EBML magic"
+    );
+}
+
+async fn traversal_attempts_never_reach_a_file(backend: Backend) {
+    let Some((app, token, id, _)) = ready(backend, |_| {}).await else {
+        return;
+    };
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.mp4");
+    std::fs::copy(app.library.join("a.mp4"), &secret).unwrap();
+    std::os::unix::fs::symlink(&secret, app.library.join("escape.mp4")).unwrap();
+    let summary = app.scan().await;
+    assert_eq!(
+        summary.seen, 3,
+        "a symlink leading outside is not scanned: {summary:?}"
+    );
+
+    let attempts = [
+        "..%2F..%2F..%2Fetc%2Fpasswd",
+        "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "%2Fetc%2Fpasswd",
+        "a.mp4%00.txt",
+        "..%5C..%5Cetc%5Cpasswd",
+        "Shows%2F..%2Fa.mp4",
+        "escape.mp4",
+        "%252e%252e%252fetc%252fpasswd",
+        "%2E%2E",
+    ];
+    for attempt in attempts {
+        let resp = fetch(&app, &format!("/api/stream/video/{attempt}"), &token, &[]).await;
+        let status = resp.status().as_u16();
+        assert!(status == 400 || status == 404, "{attempt}: {status}");
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/problem+json",
+            "{attempt}"
+        );
+    }
+    // A scanned file swapped for a symlink to the outside afterwards is refused too.
+    let inside = app.library.join("a.mp4");
+    std::fs::remove_file(&inside).unwrap();
+    std::os::unix::fs::symlink(&secret, &inside).unwrap();
+    let swapped = fetch(&app, &format!("/api/stream/{id}"), &token, &[]).await;
+    assert_problem(swapped, 404, "not_found").await;
+}
+
+async fn the_ninth_stream_is_refused_and_parallel_ranges_count_once(backend: Backend) {
+    let Some((app, admin, id, _)) = ready(backend, |_| {}).await else {
+        return;
+    };
+    let path = format!("/api/stream/{id}");
+    let mut tokens = Vec::new();
+    for user in ["u1", "u2", "u3"] {
+        app.create_user(user, Role::User).await;
+        for _ in 0..3 {
+            tokens.push(app.login_token(user).await);
+        }
+    }
+    // One session, many parallel range requests: one stream.
+    let parallel = (0..6).map(|i| {
+        let range = format!("bytes={}-{}", i * 100, i * 100 + 99);
+        app.client
+            .get(app.url(&path))
+            .bearer_auth(&tokens[0])
+            .header("range", range)
+            .send()
+    });
+    for resp in futures_util::future::join_all(parallel).await {
+        assert_eq!(resp.unwrap().status(), 206);
+    }
+    let streams: Vec<Value> = app
+        .get("/api/admin/streams", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(streams.len(), 1, "{streams:?}");
+
+    for token in &tokens[1..8] {
+        assert_eq!(
+            fetch(&app, &path, token, &[("range", "bytes=0-0")])
+                .await
+                .status(),
+            206
+        );
+    }
+    let ninth = fetch(&app, &path, &tokens[8], &[("range", "bytes=0-0")]).await;
+    assert!(ninth.headers().contains_key("retry-after"));
+    let problem = assert_problem(ninth, 429, "rate_limited").await;
+    assert_eq!(problem["limit"], "streaming.max_concurrent_streams");
+    // A fourth stream of one user hits the per-user limit first.
+    let fourth_video = app.video(&admin, "e1.webm").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let per_user = fetch(
+        &app,
+        &format!("/api/stream/{fourth_video}"),
+        &tokens[0],
+        &[("range", "bytes=0-0")],
+    )
+    .await;
+    assert_eq!(per_user.status(), 429);
+    // HEAD and 304 answers open no stream.
+    let head = app
+        .client
+        .head(app.url(&path))
+        .bearer_auth(&tokens[8])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+}
+
+async fn a_slot_comes_back_after_the_idle_timeout_and_after_an_abort(backend: Backend) {
+    let Some((app, _admin, id, _)) = ready(backend, |s| {
+        s.streaming.max_concurrent_streams = homestream::config::PositiveInt(1);
+        s.streaming.idle_timeout = homestream::config::HumanDuration(Duration::from_millis(800));
+    })
+    .await
+    else {
+        return;
+    };
+    app.create_user("ann", Role::User).await;
+    app.create_user("bob", Role::User).await;
+    let (ann, bob) = (app.login_token("ann").await, app.login_token("bob").await);
+    let path = format!("/api/stream/{id}");
+
+    assert_eq!(
+        fetch(&app, &path, &ann, &[("range", "bytes=0-9")])
+            .await
+            .status(),
+        206
+    );
+    assert_eq!(
+        fetch(&app, &path, &bob, &[("range", "bytes=0-9")])
+            .await
+            .status(),
+        429
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        fetch(&app, &path, &bob, &[("range", "bytes=0-9")])
+            .await
+            .status(),
+        206,
+        "after the idle timeout"
+    );
+
+    // Many aborted transfers of the large file leave no slot behind.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let big = app.video(&ann, "big.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..50 {
+        let mut resp = fetch(&app, &format!("/api/stream/{big}"), &ann, &[]).await;
+        assert_eq!(resp.status(), 200);
+        resp.chunk().await.unwrap();
+        drop(resp);
+    }
+    let streams = app.state.streamer.registry().list();
+    assert!(streams.len() <= 1, "{streams:?}");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        fetch(&app, &path, &bob, &[("range", "bytes=0-9")])
+            .await
+            .status(),
+        206,
+        "after the aborts"
+    );
+}
+
+async fn an_admin_sees_and_ends_streams(backend: Backend) {
+    let Some((app, admin, _, _)) = ready(backend, |_| {}).await else {
+        return;
+    };
+    let ann = app.token_for("ann", Role::User).await;
+    let big = app.video(&admin, "big.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut resp = app
+        .client
+        .get(app.url(&format!("/api/stream/{big}")))
+        .bearer_auth(&ann)
+        .header("user-agent", "VLC/3.0.20")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.chunk().await.unwrap();
+
+    let streams: Vec<Value> = app
+        .get("/api/admin/streams", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(streams.len(), 1);
+    let s = &streams[0];
+    assert_eq!(s["username"], "ann");
+    assert_eq!(s["video_id"], big.as_str());
+    assert_eq!(s["user_agent"], "VLC/3.0.20");
+    assert_eq!(s["client_address"], "127.0.0.1");
+    assert!(s["bytes_sent"].as_u64().unwrap() > 0);
+    assert_problem(app.get("/api/admin/streams", &ann).await, 403, "forbidden").await;
+
+    let end = app
+        .client
+        .delete(app.url(&format!("/api/admin/streams/{}", s["id"].as_str().unwrap())))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(end.status(), 204);
+    let finished = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match resp.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return false,
+                Err(_) => return true,
+            }
+        }
+    })
+    .await
+    .expect("the transfer stops");
+    assert!(finished, "the ended transfer is cut, not completed");
+    let streams: Vec<Value> = app
+        .get("/api/admin/streams", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(streams.is_empty());
+}
+
+async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
+    let Some((app, admin, id, file)) = ready(backend, |_| {}).await else {
+        return;
+    };
+    let ann = app.token_for("ann", Role::User).await;
+    let link: Value = app
+        .client
+        .post(app.url(&format!("/api/videos/{id}/stream-url")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = link["token"].as_str().unwrap().to_owned();
+    assert!(link["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    let expires: chrono::DateTime<chrono::Utc> =
+        link["expires_at"].as_str().unwrap().parse().unwrap();
+    let hours = (expires - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((5.9..=6.0).contains(&hours), "{hours}");
+
+    let played = app
+        .client
+        .get(app.url(link["path"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(played.status(), 200);
+    assert_eq!(played.bytes().await.unwrap(), file);
+    let by_name = app
+        .client
+        .get(app.url(&format!("/api/stream/video/a.mp4?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_name.status(), 200);
+
+    let other = app.video(&admin, "e1.webm").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong_video = app
+        .client
+        .get(app.url(&format!("/api/stream/{other}?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(wrong_video, 401, "invalid_token").await;
+    let as_bearer = app.get("/api/users/me", &token).await;
+    assert_problem(as_bearer, 401, "invalid_token").await;
+    let on_api = app
+        .client
+        .get(app.url(&format!("/api/users/me?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_api.status(), 401);
+    let access_as_link = app
+        .client
+        .get(app.url(&format!("/api/stream/{id}?token={ann}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(access_as_link.status(), 401);
+
+    let keys = TokenKeys::new(app.settings.auth.jwt_secret.expose().as_bytes());
+    let mut claims: LinkClaims = keys.verify_link(&token).unwrap();
+    claims.exp = chrono::Utc::now().timestamp() - 60;
+    let expired = keys.issue(&claims).unwrap();
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/stream/{id}?token={expired}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    let out = tokio::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(link["url"].as_str().unwrap())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let probed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(probed["streams"][0]["codec_name"], "h264");
+    let duration: f64 = probed["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.9..1.2).contains(&duration));
+
+    app.client
+        .post(app.url("/api/auth/logout"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    let after_logout = app
+        .client
+        .get(app.url(link["path"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after_logout.status(), 401, "a link dies with its session");
+}
