@@ -2,13 +2,33 @@
 //! touches it, and logout, deactivation or a password reset end it.
 //!
 //! A session ends when it is revoked, when `auth.reauth_after` has passed since login,
-//! or when no request came for `auth.session_timeout`. The database row is the record;
-//! the Redis issue adds the shared fast path in front of it.
+//! or when no request came for `auth.session_timeout`. The database row is the record.
+//! In front of it sits an in-memory copy, re-read from the database at most every
+//! [`RECHECK`]: a media player's many range requests then cost no query each, while a
+//! session ended on another instance stops working here within that bound (ending one
+//! on this instance takes effect at once).
 
 use crate::config::AuthSettings;
 use crate::db::{self, Database, DbError};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
+
+/// How long the in-memory copy of a session is trusted before the row is read again.
+pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy)]
+struct Cached {
+    user_id: Uuid,
+    expires_at: DateTime<Utc>,
+    /// The last request seen by this instance.
+    last_activity: DateTime<Utc>,
+    /// The `last_activity` written to the row.
+    stored_activity: DateTime<Utc>,
+    /// When the row was last read.
+    checked_at: DateTime<Utc>,
+}
 
 /// Why a session cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +51,7 @@ pub struct Sessions {
     db: Database,
     idle_timeout: ChronoDuration,
     lifetime: ChronoDuration,
+    cache: Arc<Mutex<HashMap<Uuid, Cached>>>,
 }
 
 /// A newly opened session.
@@ -49,6 +70,7 @@ impl Sessions {
             db,
             idle_timeout: to_chrono(auth.session_timeout.get()),
             lifetime: to_chrono(auth.reauth_after.get()),
+            cache: Arc::default(),
         }
     }
 
@@ -81,29 +103,68 @@ impl Sessions {
     /// # Errors
     /// A [`SessionError`] saying why it cannot be used; an idle session is ended.
     pub async fn check(&self, id: Uuid, user_id: Uuid) -> Result<(), SessionError> {
-        let row = db::sessions::find(&self.db, id)
-            .await?
-            .filter(|row| row.user_id == user_id)
-            .ok_or(SessionError::Unknown)?;
         let now = Utc::now();
-        if row.revoked_at.is_some() {
-            return Err(SessionError::Revoked);
-        }
-        if now >= row.expires_at {
+        let recheck = ChronoDuration::from_std(RECHECK).unwrap_or(ChronoDuration::zero());
+        let cached = self.cache().get(&id).copied();
+        let mut entry = match cached {
+            Some(c) if c.user_id == user_id && now - c.checked_at < recheck => c,
+            _ => self.load(id, user_id, now).await?,
+        };
+        if now >= entry.expires_at {
+            self.forget(id);
             return Err(SessionError::Expired);
         }
-        let idle = now - row.last_activity;
-        if idle >= self.idle_timeout {
+        if now - entry.last_activity >= self.idle_timeout {
+            self.forget(id);
             db::sessions::revoke(&self.db, id, now).await?;
             return Err(SessionError::Idle);
         }
-        // Touch at most every minute (or a tenth of the timeout, if shorter): the
-        // timeout stays accurate without a write on every request.
+        entry.last_activity = now;
+        // Write the activity at most every minute (or a tenth of the timeout, if
+        // shorter): the timeout stays accurate without a write on every request.
         let granularity = (self.idle_timeout / 10).min(ChronoDuration::seconds(60));
-        if idle >= granularity {
+        if now - entry.stored_activity >= granularity {
             db::sessions::touch(&self.db, id, now).await?;
+            entry.stored_activity = now;
         }
+        self.cache().insert(id, entry);
         Ok(())
+    }
+
+    async fn load(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Cached, SessionError> {
+        let row = db::sessions::find(&self.db, id)
+            .await?
+            .filter(|row| row.user_id == user_id);
+        let Some(row) = row else {
+            self.forget(id);
+            return Err(SessionError::Unknown);
+        };
+        if row.revoked_at.is_some() {
+            self.forget(id);
+            return Err(SessionError::Revoked);
+        }
+        // Activity seen here but not yet written counts too.
+        let seen = self.cache().get(&id).map(|c| c.last_activity);
+        Ok(Cached {
+            user_id,
+            expires_at: row.expires_at,
+            last_activity: seen.map_or(row.last_activity, |s| s.max(row.last_activity)),
+            stored_activity: row.last_activity,
+            checked_at: now,
+        })
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Cached>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn forget(&self, id: Uuid) {
+        self.cache().remove(&id);
     }
 
     /// Ends one session; returns whether it was open.
@@ -111,6 +172,7 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be written.
     pub async fn end(&self, id: Uuid) -> Result<bool, DbError> {
+        self.forget(id);
         db::sessions::revoke(&self.db, id, Utc::now()).await
     }
 
@@ -119,6 +181,7 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be written.
     pub async fn end_all(&self, user_id: Uuid) -> Result<u64, DbError> {
+        self.cache().retain(|_, c| c.user_id != user_id);
         db::sessions::revoke_all_for_user(&self.db, user_id, Utc::now()).await
     }
 }

@@ -1,0 +1,554 @@
+//! File-serving benchmark: homestream against nginx (sendfile on) and
+//! static-web-server, on the same generated file, interleaved in one run.
+//!
+//! Run with `bench/run.sh` (it raises the open-file limit and builds in release).
+//! Every figure is a median over rounds; ratios are against nginx measured in the same
+//! run, never against a stored number.
+//!
+//! Phases:
+//! 1. random 1 MiB range requests per second over 64 keep-alive connections;
+//! 2. server CPU seconds per GB at a fixed offered load below saturation;
+//! 3. time to first byte, p50 and p99, on fresh connections;
+//! 4. 1,000 slow clients reading at 1 MB/s: peak RSS, CPU per GB, streams held.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const MIB: u64 = 1 << 20;
+const ROUNDS: usize = 3;
+const RPS_SECONDS: u64 = 6;
+const RPS_CONNECTIONS: usize = 64;
+const FIXED_RATE: u64 = 150; // requests of 1 MiB per second: ~157 MB/s
+const FIXED_SECONDS: u64 = 6;
+const TTFB_REQUESTS: usize = 300;
+const SLOW_CLIENTS: usize = 1000;
+const SLOW_RATE: u64 = 1_000_000; // bytes per second per client
+const SLOW_SECONDS: u64 = 10;
+
+struct Server {
+    name: &'static str,
+    child: Child,
+    url: String,
+    token: Option<String>,
+}
+
+impl Server {
+    /// The server's process and its children (nginx workers).
+    fn pids(&self) -> Vec<u32> {
+        let pid = self.child.id();
+        let mut pids = vec![pid];
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
+            pids.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
+        }
+        pids
+    }
+
+    /// User plus system CPU time of the process tree, in seconds.
+    fn cpu_seconds(&self) -> f64 {
+        self.pids()
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok())
+            .map(|stat| {
+                let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+                let f: Vec<&str> = after.split_whitespace().collect();
+                let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+                    + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                ticks as f64 / 100.0
+            })
+            .sum()
+    }
+
+    fn request(
+        &self,
+        client: &reqwest::Client,
+        range: Option<(u64, u64)>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = client.get(&self.url);
+        if let Some((a, b)) = range {
+            req = req.header("range", format!("bytes={a}-{b}"));
+        }
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        req
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(url: &str) {
+    for _ in 0..500 {
+        if std::net::TcpStream::connect(
+            url.trim_start_matches("http://").split('/').next().unwrap(),
+        )
+        .is_ok()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{url} did not come up");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A 256 MiB raw-video Matroska file, generated once.
+fn media_file(dir: &Path) -> PathBuf {
+    let path = dir.join("bench.mkv");
+    if !path.exists() {
+        run(Command::new("ffmpeg")
+            .args([
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=640x480:rate=25",
+                "-frames:v",
+                "582",
+                "-c:v",
+                "rawvideo",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .arg(&path));
+    }
+    path
+}
+
+fn start_homestream(root: &Path, work: &Path) -> Server {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/homestream");
+    let port = free_port();
+    let data = work.join("hs-data");
+    let env = |cmd: &mut Command| {
+        cmd.env("HOMESTREAM_DATA_DIR", &data)
+            .env("HOMESTREAM_CONFIG_DIR", "/nonexistent")
+            .env("VIDEOS_PATH", root)
+            .env("PORT", port.to_string())
+            .env("MAX_CONCURRENT_STREAMS", "5000")
+            .env("HOMESTREAM_STREAMING__MAX_STREAMS_PER_USER", "5000")
+            .env("HOMESTREAM_MEDIA__WATCH", "false")
+            .env("HOMESTREAM_LOG__LEVEL", "warn");
+    };
+    let mut create = Command::new(&bin);
+    create
+        .args([
+            "user",
+            "create",
+            "bench",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null());
+    env(&mut create);
+    let mut child = create.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"bench-password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut scan = Command::new(&bin);
+    scan.arg("scan");
+    env(&mut scan);
+    run(&mut scan);
+    let mut serve = Command::new(&bin);
+    serve
+        .arg("serve")
+        .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")
+        .stdout(Stdio::null());
+    env(&mut serve);
+    let child = serve.spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&base);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (token, id) = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let login: serde_json::Value = c
+            .post(format!("{base}/api/auth/login"))
+            .json(&serde_json::json!({"username": "bench", "password": "bench-password"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["access_token"].as_str().unwrap().to_owned();
+        let page: serde_json::Value = c
+            .get(format!("{base}/api/videos"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            token,
+            page["items"][0]["id"]
+                .as_str()
+                .expect("the file was scanned")
+                .to_owned(),
+        )
+    });
+    Server {
+        name: "homestream",
+        child,
+        url: format!("{base}/api/stream/{id}"),
+        token: Some(token),
+    }
+}
+
+fn start_nginx(root: &Path, work: &Path) -> Server {
+    let port = free_port();
+    let dir = work.join("nginx");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = format!(
+        "daemon off; worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log error;\n\
+         events {{ worker_connections 8192; }}\n\
+         http {{ sendfile on; tcp_nopush on; access_log off; keepalive_requests 1000000;\n\
+           client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n\
+           server {{ listen 127.0.0.1:{port} backlog=4096; root {root}; }} }}\n",
+        d = dir.display(),
+        root = root.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let child = Command::new("nginx")
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-p")
+        .arg(&dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&base);
+    Server {
+        name: "nginx",
+        child,
+        url: format!("{base}/bench.mkv"),
+        token: None,
+    }
+}
+
+fn start_sws(root: &Path) -> Option<Server> {
+    let bin = which("static-web-server")?;
+    let port = free_port();
+    let child = Command::new(bin)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--log-level",
+            "error",
+            "--root",
+        ])
+        .arg(root)
+        .stdout(Stdio::null())
+        .spawn()
+        .ok()?;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&base);
+    Some(Server {
+        name: "static-web-server",
+        child,
+        url: format!("{base}/bench.mkv"),
+        token: None,
+    })
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(PathBuf::from)
+        .chain([PathBuf::from(home).join(".cargo/bin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// A small xorshift generator: the benchmark needs spread, not quality.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn range(&mut self, len: u64) -> (u64, u64) {
+        let start = self.next() % (len - MIB);
+        (start, start + MIB - 1)
+    }
+}
+
+async fn drain(resp: reqwest::Response) -> u64 {
+    let mut resp = resp;
+    let mut n = 0;
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        n += chunk.len() as u64;
+    }
+    n
+}
+
+/// Phase 1: requests per second.
+async fn requests_per_second(s: &Server, len: u64) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(RPS_CONNECTIONS)
+        .build()
+        .unwrap();
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(RPS_SECONDS);
+    let tasks: Vec<_> = (0..RPS_CONNECTIONS)
+        .map(|i| {
+            let (client, done) = (client.clone(), done.clone());
+            let req = move |r| s.request(&client, Some(r));
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
+            async move {
+                while Instant::now() < deadline {
+                    if let Ok(resp) = req(rng.range(len)).send().await {
+                        if resp.status() == 206 && drain(resp).await == MIB {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+        })
+        .collect();
+    let started = Instant::now();
+    futures_util::future::join_all(tasks).await;
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Phase 2: server CPU seconds per GB at a fixed rate.
+async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> (f64, f64) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let bytes = Arc::new(AtomicU64::new(0));
+    let cpu0 = s.cpu_seconds();
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / FIXED_RATE));
+    let mut rng = Rng(42);
+    let mut tasks = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(FIXED_SECONDS) {
+        ticker.tick().await;
+        let req = s.request(&client, Some(rng.range(len)));
+        let bytes = bytes.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Ok(resp) = req.send().await {
+                bytes.fetch_add(drain(resp).await, Ordering::Relaxed);
+            }
+        }));
+    }
+    futures_util::future::join_all(tasks).await;
+    let gb = bytes.load(Ordering::Relaxed) as f64 / 1e9;
+    (
+        (s.cpu_seconds() - cpu0) / gb,
+        gb / started.elapsed().as_secs_f64() * 1000.0,
+    )
+}
+
+/// Phase 3: time to first byte on fresh connections, p50 and p99 in milliseconds.
+async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
+    let mut rng = Rng(7);
+    let mut samples = Vec::with_capacity(TTFB_REQUESTS);
+    for _ in 0..TTFB_REQUESTS {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        let req = s.request(&client, Some(rng.range(len)));
+        let t = Instant::now();
+        let resp = req.send().await.unwrap();
+        samples.push(t.elapsed().as_secs_f64() * 1000.0);
+        drain(resp).await;
+    }
+    samples.sort_by(f64::total_cmp);
+    (
+        samples[samples.len() / 2],
+        samples[samples.len() * 99 / 100],
+    )
+}
+
+/// Phase 4: slow clients. Returns (peak RSS MB, CPU s/GB, clients held).
+async fn slow_clients(s: &Server, len: u64) -> (f64, f64, usize) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(SLOW_CLIENTS)
+        .build()
+        .unwrap();
+    let cpu0 = s.cpu_seconds();
+    let pids = s.pids();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while !stop.load(Ordering::Relaxed) {
+                peak = peak.max(rss_of(&pids));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            peak
+        })
+    };
+    let want = SLOW_RATE * SLOW_SECONDS;
+    let clients: Vec<_> = (0..SLOW_CLIENTS)
+        .map(|i| {
+            let start = (i as u64 * 7919 * MIB) % (len - want - 1);
+            let req = s.request(&client, Some((start, start + want - 1)));
+            async move {
+                let Ok(mut resp) = req.send().await else {
+                    return 0;
+                };
+                let t = Instant::now();
+                let mut got = 0u64;
+                while let Ok(Some(chunk)) = resp.chunk().await {
+                    got += chunk.len() as u64;
+                    let due = Duration::from_secs_f64(got as f64 / SLOW_RATE as f64);
+                    if let Some(wait) = due.checked_sub(t.elapsed()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                    if t.elapsed() > Duration::from_secs(SLOW_SECONDS * 2) {
+                        break;
+                    }
+                }
+                got
+            }
+        })
+        .collect();
+    let got = futures_util::future::join_all(clients).await;
+    stop.store(true, Ordering::Relaxed);
+    let peak = sampler.await.unwrap_or(0);
+    let total: u64 = got.iter().sum();
+    let held = got.iter().filter(|g| **g >= want).count();
+    let cpu_per_gb = (s.cpu_seconds() - cpu0) / (total as f64 / 1e9);
+    (peak as f64 / 1e6, cpu_per_gb, held)
+}
+
+fn rss_of(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+        .filter_map(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .sum::<u64>()
+        * 1024
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let work = tempfile::tempdir().unwrap();
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-media");
+    std::fs::create_dir_all(&cache).unwrap();
+    let file = media_file(&cache);
+    let len = std::fs::metadata(&file).unwrap().len();
+    println!(
+        "file: {} ({} MiB), {} rounds, interleaved",
+        file.display(),
+        len / MIB,
+        ROUNDS
+    );
+    let mut servers = vec![
+        start_nginx(&cache, work.path()),
+        start_homestream(&cache, work.path()),
+    ];
+    match start_sws(&cache) {
+        Some(s) => servers.push(s),
+        None => println!(
+            "static-web-server not found (cargo install static-web-server); measuring without it"
+        ),
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let n = servers.len();
+    let (mut rps, mut cpu, mut p50, mut p99) = (
+        vec![vec![]; n],
+        vec![vec![]; n],
+        vec![vec![]; n],
+        vec![vec![]; n],
+    );
+    let mut mbps = vec![vec![]; n];
+    for round in 1..=ROUNDS {
+        for (i, s) in servers.iter().enumerate() {
+            let r = rt.block_on(requests_per_second(s, len));
+            let (c, rate) = rt.block_on(cpu_per_gb_at_fixed_load(s, len));
+            let (a, b) = rt.block_on(time_to_first_byte(s, len));
+            println!("round {round} {:<18} {r:>8.0} req/s  {c:>6.3} CPU s/GB at {rate:.0} MB/s  TTFB p50 {a:.3} ms p99 {b:.3} ms", s.name);
+            rps[i].push(r);
+            cpu[i].push(c);
+            mbps[i].push(rate);
+            p50[i].push(a);
+            p99[i].push(b);
+        }
+    }
+    let mut slow = Vec::new();
+    for s in &servers {
+        let (rss, c, held) = rt.block_on(slow_clients(s, len));
+        println!("slow   {:<18} peak RSS {rss:.1} MB  {c:.3} CPU s/GB  {held}/{SLOW_CLIENTS} held at 1 MB/s", s.name);
+        slow.push((rss, c, held));
+    }
+    let m = |v: &Vec<Vec<f64>>, i: usize| median(v[i].clone());
+    println!();
+    println!("| server | 1 MiB ranges req/s | CPU s/GB (fixed load) | TTFB p50 ms | TTFB p99 ms | 1,000 slow clients: peak RSS MB | CPU s/GB | held |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (i, s) in servers.iter().enumerate() {
+        println!(
+            "| {} | {:.0} ({:.2}x) | {:.3} ({:.2}x) | {:.3} | {:.3} | {:.1} ({:.2}x) | {:.3} ({:.2}x) | {}/{} |",
+            s.name,
+            m(&rps, i), m(&rps, i) / m(&rps, 0),
+            m(&cpu, i), m(&cpu, i) / m(&cpu, 0),
+            m(&p50, i), m(&p99, i),
+            slow[i].0, slow[i].0 / slow[0].0,
+            slow[i].1, slow[i].1 / slow[0].1,
+            slow[i].2, SLOW_CLIENTS,
+        );
+    }
+    println!("(ratios against nginx in the same run; medians of {ROUNDS} rounds; offered load in phase 2: {FIXED_RATE} x 1 MiB/s)");
+}
