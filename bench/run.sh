@@ -4,6 +4,6 @@
 # `cargo install static-web-server`. Prints a Markdown table of medians and ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 cargo build --release --quiet
 cargo bench --bench serve --quiet

@@ -493,12 +493,15 @@ fn main() {
         len / MIB,
         ROUNDS
     );
+    // BENCH_QUICK=1 measures nginx and homestream once, for a faster look while tuning.
+    let quick = std::env::var_os("BENCH_QUICK").is_some();
     let mut servers = vec![
         start_nginx(&cache, work.path()),
         start_homestream(&cache, work.path()),
     ];
-    match start_sws(&cache) {
+    match start_sws(&cache).filter(|_| !quick) {
         Some(s) => servers.push(s),
+        None if quick => {}
         None => println!(
             "static-web-server not found (cargo install static-web-server); measuring without it"
         ),
@@ -515,7 +518,8 @@ fn main() {
         vec![vec![]; n],
     );
     let mut mbps = vec![vec![]; n];
-    for round in 1..=ROUNDS {
+    let rounds = if quick { 1 } else { ROUNDS };
+    for round in 1..=rounds {
         for (i, s) in servers.iter().enumerate() {
             let r = rt.block_on(requests_per_second(s, len));
             let (c, rate) = rt.block_on(cpu_per_gb_at_fixed_load(s, len));
@@ -529,10 +533,13 @@ fn main() {
         }
     }
     let mut slow = Vec::new();
-    for s in &servers {
+    for s in servers.iter().filter(|_| !quick) {
         let (rss, c, held) = rt.block_on(slow_clients(s, len));
         println!("slow   {:<18} peak RSS {rss:.1} MB  {c:.3} CPU s/GB  {held}/{SLOW_CLIENTS} held at 1 MB/s", s.name);
         slow.push((rss, c, held));
+    }
+    if quick {
+        return;
     }
     let m = |v: &Vec<Vec<f64>>, i: usize| median(v[i].clone());
     println!();

@@ -13,8 +13,7 @@ use crate::sessions::Sessions;
 use crate::streaming::limits::StreamRegistry;
 use crate::streaming::Streamer;
 use anyhow::Context;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{EndpointExt, IntoEndpoint, Route, Server};
+use poem::{EndpointExt, IntoEndpoint, Route};
 use std::future::Future;
 use std::io::Write;
 use std::path::Path;
@@ -144,9 +143,13 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
 /// A bound, not yet running server.
 pub struct Application {
     port: u16,
-    acceptor: TcpAcceptor,
+    listener: tokio::net::TcpListener,
     state: AppState,
 }
+
+/// Pending connections the kernel keeps while all workers are busy: a player opening
+/// many range requests at once, or a burst of clients, must not overflow it.
+const LISTEN_BACKLOG: u32 = 4096;
 
 impl Application {
     /// Builds the state and binds the listener (port 0 picks a free port).
@@ -154,20 +157,13 @@ impl Application {
     /// # Errors
     /// As [`AppState::new`], or when the address cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let addr = (settings.server.host, settings.server.port);
+        let addr = std::net::SocketAddr::from((settings.server.host, settings.server.port));
         let state = AppState::new(settings).await?;
-        let acceptor = TcpListener::bind(std::net::SocketAddr::from(addr))
-            .into_acceptor()
-            .await
-            .with_context(|| format!("cannot listen on {}:{}", addr.0, addr.1))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .unwrap_or(addr.1);
+        let listener = bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        let port = listener.local_addr()?.port();
         Ok(Self {
             port,
-            acceptor,
+            listener,
             state,
         })
     }
@@ -213,12 +209,86 @@ impl Application {
             backend = db.backend(),
             "homestream listening"
         );
-        let result = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(routes(self.state), shutdown, Some(timeout))
-            .await;
+        let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> = Arc::new(
+            poem::endpoint::ToDynEndpoint(routes(self.state).map_to_response()),
+        );
+        serve(self.listener, endpoint, shutdown, timeout).await;
         db.close().await;
         tracing::info!("homestream stopped");
-        result
+        Ok(())
+    }
+}
+
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// The accept loop: one task per connection, served by hyper directly.
+///
+/// poem's own `Server` boxes every connection's I/O, which hides vectored writes from
+/// hyper, so hyper copies each body chunk into its write buffer; serving the
+/// connection here keeps chunks zero-copy up to the socket.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    timeout: std::time::Duration,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let local = listener
+        .local_addr()
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of descriptors or a reset before accept: wait a moment, go on.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let endpoint = endpoint.clone();
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let endpoint = endpoint.clone();
+                let local = poem::web::LocalAddr(poem::Addr::SocketAddr(local));
+                let remote = poem::web::RemoteAddr(poem::Addr::SocketAddr(peer));
+                async move {
+                    let req =
+                        poem::Request::from((req, local, remote, poem::http::uri::Scheme::HTTP));
+                    let resp = endpoint
+                        .call(req)
+                        .await
+                        .unwrap_or_else(problem_from_poem_error);
+                    Ok::<_, std::convert::Infallible>(hyper::Response::from(resp))
+                }
+            });
+        let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
     }
 }
 

@@ -28,6 +28,16 @@ async fn ready(
         ("vp9_opus.webm", "Shows/S1/e1.webm"),
     ];
     let app = spawn_media_app(backend, &files, tweak).await?;
+    // A Last-Modified date is a strong validator (usable in If-Range) only once it is at
+    // least a second old; date the copies back so the test does not race the clock.
+    let an_hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for (_, name) in files {
+        let file = std::fs::File::options()
+            .write(true)
+            .open(app.library.join(name))
+            .unwrap();
+        file.set_modified(an_hour_ago).unwrap();
+    }
     app.scan().await;
     let token = app.token_for("admin", Role::Admin).await;
     let id = app.video(&token, "a.mp4").await["id"]
