@@ -9,7 +9,8 @@ use crate::auth::password::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::auth::throttle::{LoginThrottle, Throttled};
 use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
 use crate::db::{self, users::UserRow, Database, DbError};
-use crate::sessions::{SessionError, Sessions};
+use crate::preferences::{DeviceType, Preferences};
+use crate::sessions::{EndReason, SessionError, Sessions};
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,18 @@ pub struct NewAccount {
     pub role: Role,
 }
 
+/// Where a login comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    pub addr: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    /// What the client said it is; guessed from the user agent, then taken from the
+    /// user's preferences, when absent.
+    pub device_type: Option<DeviceType>,
+    /// A name the client gave itself ("Living room TV").
+    pub name: Option<String>,
+}
+
 /// A successful login.
 #[derive(Debug, Clone)]
 pub struct Login {
@@ -145,6 +158,38 @@ impl Accounts {
             sessions,
             throttle,
         }
+    }
+
+    /// The session service, for the session lists and ending one session.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// A user's streaming preferences.
+    ///
+    /// # Errors
+    /// [`AccountError::NotFound`].
+    pub async fn preferences(&self, id: Uuid) -> Result<Preferences, AccountError> {
+        let row = db::users::find(&self.db, id)
+            .await?
+            .ok_or(AccountError::NotFound(id))?;
+        Ok(Preferences::from_stored(&row.streaming_preferences.0))
+    }
+
+    /// Replaces a user's streaming preferences; sessions opened from now on carry them.
+    ///
+    /// # Errors
+    /// [`AccountError::NotFound`].
+    pub async fn set_preferences(
+        &self,
+        id: Uuid,
+        preferences: &Preferences,
+    ) -> Result<(), AccountError> {
+        let value = serde_json::to_value(preferences).map_err(anyhow::Error::from)?;
+        if !db::users::set_preferences(&self.db, id, &value, Utc::now()).await? {
+            return Err(AccountError::NotFound(id));
+        }
+        Ok(())
     }
 
     /// Creates an account.
@@ -188,10 +233,12 @@ impl Accounts {
         &self,
         username: &str,
         password: &str,
-        addr: Option<IpAddr>,
+        device: Device,
     ) -> Result<Login, AccountError> {
+        let addr = device.addr;
         self.throttle
             .check(username, addr)
+            .await
             .map_err(AccountError::Throttled)?;
         let row = db::users::find_by_username(&self.db, username).await?;
         let hash = row.as_ref().map(|r| r.password_hash.clone());
@@ -199,19 +246,30 @@ impl Accounts {
         let row = match row {
             Some(row) if matched && row.is_active => row,
             _ => {
-                self.throttle.failed(username, addr);
+                self.throttle.failed(username, addr).await;
                 return Err(AccountError::BadCredentials);
             }
         };
-        self.throttle.succeeded(username);
+        self.throttle.succeeded(username).await;
+        let preferences = Preferences::from_stored(&row.streaming_preferences.0);
         let account = Account::try_from(row)?;
-        let session = self
-            .sessions
-            .open(
-                account.id,
-                &serde_json::json!({ "address": addr.map(|a| a.to_string()) }),
-            )
-            .await?;
+        let device_type = device
+            .device_type
+            .or_else(|| {
+                device
+                    .user_agent
+                    .as_deref()
+                    .and_then(DeviceType::from_user_agent)
+            })
+            .unwrap_or(preferences.device_type);
+        let data = serde_json::json!({
+            "address": addr.map(|a| a.to_string()),
+            "user_agent": device.user_agent,
+            "device_type": device_type,
+            "device_name": device.name,
+            "preferences": preferences,
+        });
+        let session = self.sessions.open(account.id, &data).await?;
         let claims = Claims {
             sub: account.id,
             username: account.username.clone(),
@@ -291,7 +349,9 @@ impl Accounts {
     /// # Errors
     /// When the store cannot be written.
     pub async fn logout(&self, user: &CurrentUser) -> Result<(), AccountError> {
-        self.sessions.end(user.session_id).await?;
+        self.sessions
+            .end(user.id, user.session_id, EndReason::Logout)
+            .await?;
         Ok(())
     }
 
@@ -340,7 +400,7 @@ impl Accounts {
             return Err(AccountError::BadCredentials);
         }
         self.store_password(user.id, new).await?;
-        self.sessions.end_all(user.id).await?;
+        self.sessions.end_all(user.id, EndReason::Password).await?;
         Ok(())
     }
 
@@ -351,7 +411,7 @@ impl Accounts {
     pub async fn reset_password(&self, id: Uuid, new: String) -> Result<(), AccountError> {
         validate_password(&new)?;
         self.store_password(id, new).await?;
-        self.sessions.end_all(id).await?;
+        self.sessions.end_all(id, EndReason::Password).await?;
         Ok(())
     }
 
@@ -388,7 +448,7 @@ impl Accounts {
         if !db::users::update_access(&self.db, id, role.as_str(), is_active, Utc::now()).await? {
             return Err(AccountError::NotFound(id));
         }
-        self.sessions.end_all(id).await?;
+        self.sessions.end_all(id, EndReason::Deactivated).await?;
         self.get(id).await
     }
 

@@ -369,3 +369,29 @@ impl From<crate::streaming::StreamError> for ApiError {
         }
     }
 }
+
+impl From<crate::watching::WatchError> for ApiError {
+    fn from(err: crate::watching::WatchError) -> Self {
+        use crate::watching::WatchError as E;
+        match err {
+            E::Invalid(detail) => Self::invalid(detail),
+            E::File(e) => e.into(),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::playlists::PlaylistError> for ApiError {
+    fn from(err: crate::playlists::PlaylistError) -> Self {
+        use crate::playlists::PlaylistError as E;
+        match err {
+            E::NotFound(id) => Self::not_found("playlist", id),
+            E::NotOwner => Self::forbidden(err.to_string()),
+            E::AlreadyIn(_) => Self::conflict("already_in_playlist", err.to_string()),
+            E::NotIn(_) => Self::new(StatusCode::NOT_FOUND, "not_in_playlist", err.to_string()),
+            E::Position { .. } | E::Full => Self::invalid(err.to_string()),
+            E::File(e) => e.into(),
+            E::Db(e) => e.into(),
+        }
+    }
+}

@@ -11,7 +11,11 @@
 //! - [`api`]: the poem-openapi operations, one struct per resource, and the middleware.
 //! - [`auth`]: argon2id passwords, JWT tokens, the bearer scheme, the login throttle.
 //! - [`accounts`]: the account service (create, log in, change, delete).
-//! - [`sessions`]: the server-side session lifecycle.
+//! - [`sessions`]: the server-side session lifecycle: cap, sweep, shared copy.
+//! - [`preferences`]: a user's streaming preferences and device types.
+//! - [`watching`]: watch progress, history, continue watching, ratings, popular videos.
+//! - [`playlists`]: playlists, their ordering and their M3U form.
+//! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
 //! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching.
 //! - [`streaming`]: direct play: range planning, bounded file bodies, stream limits.
@@ -19,11 +23,15 @@
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod library;
+pub mod playlists;
+pub mod preferences;
 pub mod sessions;
 pub mod startup;
 pub mod streaming;
 pub mod telemetry;
+pub mod watching;

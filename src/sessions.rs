@@ -1,32 +1,55 @@
 //! Session lifecycle: a login opens a session, each authenticated request checks and
-//! touches it, and logout, deactivation or a password reset end it.
+//! touches it, and logout, revocation, the per-user cap, deactivation or a password
+//! reset end it; a background sweep ends the idle and expired ones.
 //!
 //! A session ends when it is revoked, when `auth.reauth_after` has passed since login,
-//! or when no request came for `auth.session_timeout`. The database row is the record.
-//! In front of it sits an in-memory copy, re-read from the database at most every
-//! [`RECHECK`]: a media player's many range requests then cost no query each, while a
-//! session ended on another instance stops working here within that bound (ending one
-//! on this instance takes effect at once).
+//! or when no request came for `auth.session_timeout`. At most
+//! `auth.max_sessions_per_user` are open per user: a login beyond that ends the user's
+//! least recently used session (refusing the login instead would lock a person out
+//! of their own account because of a phone they lost, until its session timed out).
+//!
+//! Three copies, fastest first:
+//! - **Memory**: this instance's map, trusted for [`RECHECK`] when Redis is not in use.
+//! - **Redis** (`user:session:{user_id}`, a hash of session id to JSON): the shared
+//!   copy every instance reads on every request, so a session opened on one instance
+//!   works on the others and one ended anywhere stops working everywhere at once.
+//!   Filled from the database on a miss (cache-aside); flushed when Redis returns after
+//!   an outage, since ends recorded meanwhile reached only the database.
+//! - **Database** (`user_sessions`): the durable record, so sessions survive restarts.
+//!
+//! Activity is written to the database at most every minute (or a tenth of the
+//! timeout), so the idle timeout stays accurate without a write per request.
 
+use crate::cache::RedisLink;
 use crate::config::AuthSettings;
 use crate::db::{self, Database, DbError};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use deadpool_redis::redis::cmd;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
-/// How long the in-memory copy of a session is trusted before the row is read again.
+/// How long the in-memory copy of a session is trusted, when Redis is not in use,
+/// before the row is read again: a session ended on another instance stops working
+/// here within this bound.
 pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
-#[derive(Debug, Clone, Copy)]
+/// How long the records of ended sessions are kept.
+const KEEP_ENDED: ChronoDuration = ChronoDuration::days(30);
+
+/// A session as the memory and Redis copies hold it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Cached {
     user_id: Uuid,
     expires_at: DateTime<Utc>,
-    /// The last request seen by this instance.
+    /// The last request seen.
     last_activity: DateTime<Utc>,
     /// The `last_activity` written to the row.
     stored_activity: DateTime<Utc>,
-    /// When the row was last read.
+    /// When this copy was read from the database.
+    #[serde(skip, default = "Utc::now")]
     checked_at: DateTime<Utc>,
 }
 
@@ -35,7 +58,7 @@ struct Cached {
 pub enum SessionError {
     #[error("the session does not exist")]
     Unknown,
-    #[error("the session was ended (logged out or revoked)")]
+    #[error("the session was ended (logged out, revoked or replaced by a newer login)")]
     Revoked,
     #[error("the session expired; log in again")]
     Expired,
@@ -45,13 +68,38 @@ pub enum SessionError {
     Db(#[from] DbError),
 }
 
+/// Why a session was ended, as recorded on its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Logout,
+    /// Ended from another of the user's sessions, or by an administrator.
+    Revoked,
+    Password,
+    Deactivated,
+}
+
+impl EndReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::Password => "password",
+            Self::Deactivated => "deactivated",
+        }
+    }
+}
+
 /// Opens, checks and ends sessions.
 #[derive(Debug, Clone)]
 pub struct Sessions {
     db: Database,
     idle_timeout: ChronoDuration,
     lifetime: ChronoDuration,
+    max_per_user: i64,
     cache: Arc<Mutex<HashMap<Uuid, Cached>>>,
+    redis: Option<Arc<RedisLink>>,
+    /// The link's recovery count when the Redis copies were last flushed.
+    flushed_at: Arc<AtomicU64>,
 }
 
 /// A newly opened session.
@@ -60,17 +108,43 @@ pub struct OpenedSession {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Older sessions of the user this login ended to stay within the cap.
+    pub replaced: Vec<Uuid>,
+}
+
+/// An open session, for the session lists.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub username: String,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub last_activity: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub streams_started: i64,
+    pub bytes_streamed: i64,
+}
+
+/// What a lookup in the shared copy found.
+enum Shared {
+    Found(Cached),
+    Missing,
+    Unavailable,
 }
 
 impl Sessions {
-    pub fn new(db: Database, auth: &AuthSettings) -> Self {
+    pub fn new(db: Database, auth: &AuthSettings, redis: Option<Arc<RedisLink>>) -> Self {
         let to_chrono =
             |d: std::time::Duration| ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX);
         Self {
             db,
             idle_timeout: to_chrono(auth.session_timeout.get()),
             lifetime: to_chrono(auth.reauth_after.get()),
+            max_per_user: i64::from(auth.max_sessions_per_user.get()),
             cache: Arc::default(),
+            flushed_at: Arc::new(AtomicU64::new(redis.as_ref().map_or(0, |l| l.recoveries()))),
+            redis,
         }
     }
 
@@ -79,7 +153,18 @@ impl Sessions {
         self.lifetime
     }
 
-    /// Opens a session for a user.
+    /// How often activity is written to the row.
+    fn granularity(&self) -> ChronoDuration {
+        (self.idle_timeout / 10).min(ChronoDuration::seconds(60))
+    }
+
+    /// Rows whose stored activity is older than this are idle for sure.
+    fn idle_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - self.idle_timeout - self.granularity()
+    }
+
+    /// Opens a session for a user, ending the user's least recently used sessions
+    /// beyond `auth.max_sessions_per_user`.
     ///
     /// # Errors
     /// When it cannot be stored.
@@ -89,13 +174,30 @@ impl Sessions {
         data: &serde_json::Value,
     ) -> Result<OpenedSession, DbError> {
         let now = Utc::now();
-        let session = OpenedSession {
-            id: Uuid::new_v4(),
-            created_at: now,
-            expires_at: now + self.lifetime,
+        let id = Uuid::new_v4();
+        let expires_at = now + self.lifetime;
+        db::sessions::sweep(&self.db, now, self.idle_before(now), Some(user_id)).await?;
+        db::sessions::insert(&self.db, id, user_id, data, now, expires_at).await?;
+        let replaced = db::sessions::cap(&self.db, user_id, self.max_per_user, now).await?;
+        for old in &replaced {
+            tracing::info!(session = %old, user = %user_id, "session replaced by a newer login");
+            self.forget_everywhere(user_id, *old).await;
+        }
+        let entry = Cached {
+            user_id,
+            expires_at,
+            last_activity: now,
+            stored_activity: now,
+            checked_at: now,
         };
-        db::sessions::insert(&self.db, session.id, user_id, data, now, session.expires_at).await?;
-        Ok(session)
+        self.cache().insert(id, entry);
+        self.share(id, &entry).await;
+        Ok(OpenedSession {
+            id,
+            created_at: now,
+            expires_at,
+            replaced,
+        })
     }
 
     /// Checks that a session is open and belongs to `user_id`, and records the activity.
@@ -104,30 +206,45 @@ impl Sessions {
     /// A [`SessionError`] saying why it cannot be used; an idle session is ended.
     pub async fn check(&self, id: Uuid, user_id: Uuid) -> Result<(), SessionError> {
         let now = Utc::now();
-        let recheck = ChronoDuration::from_std(RECHECK).unwrap_or(ChronoDuration::zero());
-        let cached = self.cache().get(&id).copied();
-        let mut entry = match cached {
-            Some(c) if c.user_id == user_id && now - c.checked_at < recheck => c,
-            _ => self.load(id, user_id, now).await?,
+        let local = self.cache().get(&id).copied();
+        let (mut entry, shared) = match self.shared(id, user_id).await {
+            Shared::Found(mut found) => {
+                if let Some(l) = local.filter(|l| l.user_id == user_id) {
+                    found.last_activity = found.last_activity.max(l.last_activity);
+                    found.stored_activity = found.stored_activity.max(l.stored_activity);
+                }
+                (found, Some(found.last_activity))
+            }
+            Shared::Missing => (self.load(id, user_id, now).await?, None),
+            Shared::Unavailable => {
+                let recheck = ChronoDuration::from_std(RECHECK).unwrap_or_default();
+                match local {
+                    Some(c) if c.user_id == user_id && now - c.checked_at < recheck => {
+                        (c, Some(c.last_activity))
+                    }
+                    _ => (self.load(id, user_id, now).await?, Some(now)),
+                }
+            }
         };
         if now >= entry.expires_at {
-            self.forget(id);
+            self.forget_everywhere(user_id, id).await;
             return Err(SessionError::Expired);
         }
         if now - entry.last_activity >= self.idle_timeout {
-            self.forget(id);
-            db::sessions::revoke(&self.db, id, now).await?;
+            self.forget_everywhere(user_id, id).await;
+            db::sessions::sweep(&self.db, now, now - self.idle_timeout, Some(user_id)).await?;
             return Err(SessionError::Idle);
         }
         entry.last_activity = now;
-        // Write the activity at most every minute (or a tenth of the timeout, if
-        // shorter): the timeout stays accurate without a write on every request.
-        let granularity = (self.idle_timeout / 10).min(ChronoDuration::seconds(60));
-        if now - entry.stored_activity >= granularity {
+        if now - entry.stored_activity >= self.granularity() {
             db::sessions::touch(&self.db, id, now).await?;
             entry.stored_activity = now;
         }
         self.cache().insert(id, entry);
+        // The shared copy's activity is moved at most once a second.
+        if shared.is_none_or(|seen| now - seen >= ChronoDuration::seconds(1)) {
+            self.share(id, &entry).await;
+        }
         Ok(())
     }
 
@@ -159,6 +276,103 @@ impl Sessions {
         })
     }
 
+    /// Ends one of a user's sessions; returns whether it was open.
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub async fn end(&self, user_id: Uuid, id: Uuid, reason: EndReason) -> Result<bool, DbError> {
+        self.forget_everywhere(user_id, id).await;
+        db::sessions::revoke(&self.db, id, Utc::now(), reason.as_str()).await
+    }
+
+    /// Ends every session of a user; returns how many were open.
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub async fn end_all(&self, user_id: Uuid, reason: EndReason) -> Result<u64, DbError> {
+        self.cache().retain(|_, c| c.user_id != user_id);
+        let ended =
+            db::sessions::revoke_all_for_user(&self.db, user_id, Utc::now(), reason.as_str())
+                .await?;
+        if let Some(link) = self.link().await {
+            let key = link.key(&format!("user:session:{user_id}"));
+            link.run("session end_all", |mut c| async move {
+                cmd("DEL").arg(key).query_async::<()>(&mut c).await
+            })
+            .await;
+        }
+        Ok(ended.len() as u64)
+    }
+
+    /// The open sessions of one user, or of everyone, most recently used first.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn list(&self, user_id: Option<Uuid>) -> Result<Vec<SessionInfo>, DbError> {
+        let now = Utc::now();
+        let rows = db::sessions::list_open(&self.db, now, self.idle_before(now), user_id).await?;
+        let cache = self.cache();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let seen = cache.get(&r.id).map(|c| c.last_activity);
+                SessionInfo {
+                    id: r.id,
+                    user_id: r.user_id,
+                    username: r.username,
+                    data: r.session_data.0,
+                    created_at: r.created_at,
+                    last_activity: seen.map_or(r.last_activity, |s| s.max(r.last_activity)),
+                    expires_at: r.expires_at,
+                    streams_started: r.streams_started,
+                    bytes_streamed: r.bytes_streamed,
+                }
+            })
+            .filter(|s| now - s.last_activity < self.idle_timeout)
+            .collect())
+    }
+
+    /// Ends idle and expired sessions and deletes records of long-ended ones; returns
+    /// how many it ended. Run periodically by the server.
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub async fn sweep(&self) -> Result<usize, DbError> {
+        let now = Utc::now();
+        let ended = db::sessions::sweep(&self.db, now, self.idle_before(now), None).await?;
+        for (id, user_id) in &ended {
+            self.forget_everywhere(*user_id, *id).await;
+        }
+        // Sessions idle by this instance's fresher view, not yet by the row's.
+        let idle: Vec<(Uuid, Uuid)> = self
+            .cache()
+            .iter()
+            .filter(|(_, c)| now - c.last_activity >= self.idle_timeout || now >= c.expires_at)
+            .map(|(id, c)| (*id, c.user_id))
+            .collect();
+        for (id, user_id) in &idle {
+            self.forget_everywhere(*user_id, *id).await;
+        }
+        db::sessions::purge_ended(&self.db, now - KEEP_ENDED).await?;
+        if !ended.is_empty() {
+            tracing::info!(ended = ended.len(), "session sweep");
+        }
+        Ok(ended.len())
+    }
+
+    /// Adds what a session streamed to its record.
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub async fn record_streaming(
+        &self,
+        id: Uuid,
+        streams: i64,
+        bytes: i64,
+    ) -> Result<(), DbError> {
+        db::sessions::add_streaming(&self.db, id, streams, bytes).await
+    }
+
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Cached>> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -167,21 +381,79 @@ impl Sessions {
         self.cache().remove(&id);
     }
 
-    /// Ends one session; returns whether it was open.
-    ///
-    /// # Errors
-    /// When the store cannot be written.
-    pub async fn end(&self, id: Uuid) -> Result<bool, DbError> {
+    async fn forget_everywhere(&self, user_id: Uuid, id: Uuid) {
         self.forget(id);
-        db::sessions::revoke(&self.db, id, Utc::now()).await
+        if let Some(link) = self.link().await {
+            let key = link.key(&format!("user:session:{user_id}"));
+            link.run("session forget", |mut c| async move {
+                cmd("HDEL")
+                    .arg(key)
+                    .arg(id.to_string())
+                    .query_async::<()>(&mut c)
+                    .await
+            })
+            .await;
+        }
     }
 
-    /// Ends every session of a user; returns how many were open.
-    ///
-    /// # Errors
-    /// When the store cannot be written.
-    pub async fn end_all(&self, user_id: Uuid) -> Result<u64, DbError> {
-        self.cache().retain(|_, c| c.user_id != user_id);
-        db::sessions::revoke_all_for_user(&self.db, user_id, Utc::now()).await
+    /// The Redis link when usable, after flushing the shared copies once each time
+    /// Redis comes back (ends recorded while it was away reached only the database).
+    async fn link(&self) -> Option<&Arc<RedisLink>> {
+        let link = self.redis.as_ref().filter(|l| l.available())?;
+        let recoveries = link.recoveries();
+        if self.flushed_at.swap(recoveries, Ordering::AcqRel) != recoveries {
+            link.delete_matching("user:session:*").await;
+        }
+        Some(link)
+    }
+
+    async fn shared(&self, id: Uuid, user_id: Uuid) -> Shared {
+        let Some(link) = self.link().await else {
+            return Shared::Unavailable;
+        };
+        let key = link.key(&format!("user:session:{user_id}"));
+        let found = link
+            .run("session get", |mut c| async move {
+                cmd("HGET")
+                    .arg(key)
+                    .arg(id.to_string())
+                    .query_async::<Option<String>>(&mut c)
+                    .await
+            })
+            .await;
+        match found {
+            None => Shared::Unavailable,
+            Some(None) => Shared::Missing,
+            Some(Some(text)) => match serde_json::from_str::<Cached>(&text) {
+                Ok(c) if c.user_id == user_id => Shared::Found(c),
+                _ => Shared::Missing,
+            },
+        }
+    }
+
+    async fn share(&self, id: Uuid, entry: &Cached) {
+        let Some(link) = self.link().await else {
+            return;
+        };
+        let Ok(text) = serde_json::to_string(entry) else {
+            return;
+        };
+        let key = link.key(&format!("user:session:{}", entry.user_id));
+        let ttl = self.lifetime.num_seconds().max(1);
+        link.run("session put", |mut c| async move {
+            deadpool_redis::redis::pipe()
+                .cmd("HSET")
+                .arg(&key)
+                .arg(id.to_string())
+                .arg(text)
+                .ignore()
+                .cmd("EXPIRE")
+                .arg(&key)
+                .arg(ttl)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await;
     }
 }

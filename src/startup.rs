@@ -5,13 +5,17 @@ use crate::accounts::Accounts;
 use crate::api;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::TokenKeys;
+use crate::cache::{Cache, RedisLink};
 use crate::config::{resolve, Settings};
 use crate::db::Database;
 use crate::error::problem_from_poem_error;
 use crate::library::MediaLibrary;
+use crate::playlists::Playlists;
 use crate::sessions::Sessions;
 use crate::streaming::limits::StreamRegistry;
+use crate::streaming::shared::SharedSlots;
 use crate::streaming::Streamer;
+use crate::watching::Watching;
 use anyhow::Context;
 use poem::{EndpointExt, IntoEndpoint, Route};
 use std::future::Future;
@@ -24,9 +28,14 @@ use std::sync::Arc;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Database,
+    /// The shared Redis, when `redis.url` is set.
+    pub redis: Option<Arc<RedisLink>>,
+    pub cache: Arc<Cache>,
     pub accounts: Arc<Accounts>,
     pub library: Arc<MediaLibrary>,
     pub streamer: Arc<Streamer>,
+    pub watching: Arc<Watching>,
+    pub playlists: Arc<Playlists>,
 }
 
 impl AppState {
@@ -43,27 +52,53 @@ impl AppState {
             .await
             .context("cannot apply database migrations")?;
         let secret = jwt_secret(&settings)?;
-        let sessions = Sessions::new(db.clone(), &settings.auth);
+        let redis = match settings.redis.url.expose() {
+            "" => None,
+            url => Some(RedisLink::connect(url, &settings.redis.key_prefix)?),
+        };
+        let cache = Arc::new(Cache::new(redis.clone()));
+        let sessions = Sessions::new(db.clone(), &settings.auth, redis.clone());
         let throttle = LoginThrottle::new(
             settings.auth.max_failed_logins.get(),
             settings.auth.failed_login_window.get(),
+            redis.clone(),
         );
         let accounts = Accounts::new(db.clone(), TokenKeys::new(&secret), sessions, throttle);
-        let library = Arc::new(MediaLibrary::new(db.clone(), &settings));
+        let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
         let s = &settings.streaming;
-        let registry = StreamRegistry::new(
+        let (max_total, max_user, idle) = (
             s.max_concurrent_streams.get(),
             s.max_streams_per_user.get(),
             s.idle_timeout.get(),
         );
+        let registry = StreamRegistry::new(max_total, max_user, idle);
+        let shared = redis
+            .clone()
+            .map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
         let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
-        let streamer = Arc::new(Streamer::new(library.clone(), registry, chunk));
+        let streamer = Arc::new(Streamer::new(
+            library.clone(),
+            registry.clone(),
+            shared,
+            chunk,
+        ));
+        let watching = Arc::new(Watching::new(
+            db.clone(),
+            cache.clone(),
+            library.clone(),
+            registry,
+        ));
+        let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
         Ok(Self {
             settings: Arc::new(settings),
             db,
+            redis,
+            cache,
             accounts: Arc::new(accounts),
             library,
             streamer,
+            watching,
+            playlists,
         })
     }
 }
@@ -204,6 +239,7 @@ impl Application {
                 library.scan(None).await;
             });
         }
+        let maintenance = tokio::spawn(maintain(self.state.clone()));
         tracing::info!(
             port = self.port,
             backend = db.backend(),
@@ -213,9 +249,44 @@ impl Application {
             poem::endpoint::ToDynEndpoint(routes(self.state).map_to_response()),
         );
         serve(self.listener, endpoint, shutdown, timeout).await;
+        maintenance.abort();
         db.close().await;
         tracing::info!("homestream stopped");
         Ok(())
+    }
+}
+
+/// Background upkeep while the server runs: every [`SharedSlots`] refresh period,
+/// publishes this instance's streams to Redis and records what sessions streamed;
+/// every minute (or a quarter of the session timeout), sweeps ended sessions.
+async fn maintain(state: AppState) {
+    let sweep_every = (state.settings.auth.session_timeout.get() / 4).clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(60),
+    );
+    let mut last_sweep = std::time::Instant::now();
+    let mut tick = tokio::time::interval(crate::streaming::shared::REFRESH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let registry = state.streamer.registry();
+        if let Some(shared) = state.streamer.shared() {
+            shared.refresh(registry.open_slots()).await;
+        }
+        let sessions = state.accounts.sessions();
+        for (session, a) in registry.take_activity() {
+            let streams = i64::try_from(a.streams_opened).unwrap_or(i64::MAX);
+            let bytes = i64::try_from(a.bytes).unwrap_or(i64::MAX);
+            if let Err(e) = sessions.record_streaming(session, streams, bytes).await {
+                tracing::warn!(error = %e, %session, "cannot record what a session streamed");
+            }
+        }
+        if last_sweep.elapsed() >= sweep_every {
+            last_sweep = std::time::Instant::now();
+            if let Err(e) = sessions.sweep().await {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! Logging in and out.
 
 use super::ApiTags;
-use crate::accounts::Account;
+use crate::accounts::{Account, Device};
 use crate::auth::BearerAuth;
 use crate::error::ApiResult;
+use crate::preferences::DeviceType;
 use crate::startup::AppState;
 use poem::web::Data;
 use poem::Request;
@@ -21,6 +22,12 @@ struct LoginRequest {
     username: String,
     #[oai(validator(min_length = 1, max_length = 1024))]
     password: String,
+    /// What kind of device this session plays on; guessed from the `User-Agent` (then
+    /// taken from the user's preferences) when absent.
+    device_type: Option<DeviceType>,
+    /// A name for this device, shown in the session list ("Living room TV").
+    #[oai(validator(max_length = 100))]
+    device_name: Option<String>,
 }
 
 /// A token for the new session.
@@ -50,6 +57,9 @@ enum LoggedOut {
 impl AuthApi {
     /// Logs in with a username and password and opens a session.
     ///
+    /// A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
+    /// beyond that ends the user's least recently used session.
+    ///
     /// A wrong password, an unknown username and an inactive account get the same
     /// 401. After `auth.max_failed_logins` failures within `auth.failed_login_window`
     /// the username is refused with 429 and `Retry-After`.
@@ -60,10 +70,19 @@ impl AuthApi {
         req: &Request,
         body: Json<LoginRequest>,
     ) -> ApiResult<Json<LoginResponse>> {
-        let addr = req.remote_addr().as_socket_addr().map(|a| a.ip());
+        let device = Device {
+            addr: req.remote_addr().as_socket_addr().map(|a| a.ip()),
+            user_agent: req
+                .headers()
+                .get(poem::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|ua| ua.chars().take(300).collect()),
+            device_type: body.device_type,
+            name: body.device_name.clone(),
+        };
         let login = state
             .accounts
-            .login(&body.username, &body.password, addr)
+            .login(&body.username, &body.password, device)
             .await?;
         Ok(Json(LoginResponse {
             access_token: login.token,

@@ -6,10 +6,13 @@ mod admin;
 mod auth;
 mod library;
 pub mod middleware;
+mod playlists;
+mod sessions;
 mod stream;
 mod system;
 mod users;
 mod videos;
+mod watching;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -22,8 +25,14 @@ pub enum ApiTags {
     Auth,
     /// Accounts: one's own, and everyone's for administrators.
     Users,
+    /// Login sessions: one's own devices, and everyone's for administrators.
+    Sessions,
     /// The catalog: videos, metadata, thumbnails, player links.
     Videos,
+    /// Preferences, watch progress and resume, history, ratings, popular videos.
+    Watching,
+    /// Playlists and their M3U form.
+    Playlists,
     /// Direct play of video files.
     Streaming,
     /// Library scans.
@@ -37,7 +46,10 @@ pub type Api = (
     system::SystemApi,
     auth::AuthApi,
     users::UsersApi,
+    sessions::SessionsApi,
     videos::VideosApi,
+    watching::WatchingApi,
+    playlists::PlaylistsApi,
     stream::StreamApi,
     library::LibraryApi,
     admin::AdminApi,
@@ -55,7 +67,10 @@ pub fn service() -> OpenApiService<Api, ()> {
             system::SystemApi,
             auth::AuthApi,
             users::UsersApi,
+            sessions::SessionsApi,
             videos::VideosApi,
+            watching::WatchingApi,
+            playlists::PlaylistsApi,
             stream::StreamApi,
             library::LibraryApi,
             admin::AdminApi,

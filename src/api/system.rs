@@ -20,17 +20,33 @@ struct Health {
 /// Whether this instance can serve requests, and the state of what it depends on.
 #[derive(Debug, Object)]
 struct Readiness {
-    /// `ready` or `not_ready`.
+    /// `ready`; `degraded` when Redis is configured but unreachable (requests are
+    /// served from this instance's memory meanwhile); `not_ready` when the database is
+    /// not usable.
     status: String,
     /// `sqlite` or `postgres`.
     database: String,
     /// `ok`, `unreachable` or `outdated` (migrations not applied).
     database_status: String,
+    /// `ok`, `unavailable` (the circuit breaker is open; retried in the background) or
+    /// `disabled` (no `redis.url`).
+    redis: String,
+    /// Hits and misses of each cache since start-up.
+    caches: Vec<CacheCounts>,
+}
+
+/// Hits and misses of one cache.
+#[derive(Debug, Object)]
+struct CacheCounts {
+    /// `video:metadata`, `video:popular`, `user:recently_watched`, `user:preferences`.
+    name: String,
+    hits: u64,
+    misses: u64,
 }
 
 #[derive(ApiResponse)]
 enum ReadyResponse {
-    /// Ready to serve.
+    /// Ready to serve (possibly degraded: see `status`).
     #[oai(status = 200)]
     Ready(Json<Readiness>),
     /// A dependency is missing; the body says which.
@@ -49,7 +65,8 @@ impl SystemApi {
         })
     }
 
-    /// Readiness: the database answers and its schema is current.
+    /// Readiness: the database answers and its schema is current; Redis, when
+    /// configured, is reported but does not make the instance unready.
     #[oai(path = "/ready", method = "get", operation_id = "ready")]
     async fn ready(&self, state: Data<&AppState>) -> ReadyResponse {
         let database_status = match state.db.schema_is_current().await {
@@ -61,10 +78,31 @@ impl SystemApi {
             }
         };
         let ok = database_status == "ok";
+        let redis = match &state.redis {
+            None => "disabled",
+            Some(link) if link.available() => "ok",
+            Some(_) => "unavailable",
+        };
+        let status = match (ok, redis) {
+            (false, _) => "not_ready",
+            (true, "unavailable") => "degraded",
+            (true, _) => "ready",
+        };
         let body = Json(Readiness {
-            status: if ok { "ready" } else { "not_ready" }.to_owned(),
+            status: status.to_owned(),
             database: state.db.backend().to_owned(),
             database_status: database_status.to_owned(),
+            redis: redis.to_owned(),
+            caches: state
+                .cache
+                .stats()
+                .into_iter()
+                .map(|c| CacheCounts {
+                    name: c.kind.to_owned(),
+                    hits: c.hits,
+                    misses: c.misses,
+                })
+                .collect(),
         });
         if ok {
             ReadyResponse::Ready(body)

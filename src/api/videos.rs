@@ -1,5 +1,6 @@
 //! The catalog: browsing videos, their metadata and thumbnails, and signed player links.
 
+use super::watching::UserData;
 use super::ApiTags;
 use crate::auth::BearerAuth;
 use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
@@ -55,6 +56,10 @@ pub struct Video {
     /// When the scanner first found the file.
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The caller's progress, resume position and rating; only on `GET
+    /// /api/videos/{id}`, and only once the caller played or rated the video.
+    #[oai(skip_serializing_if_is_none)]
+    pub user_data: Option<UserData>,
 }
 
 impl From<&VideoRow> for Video {
@@ -83,6 +88,7 @@ impl From<&VideoRow> for Video {
             has_thumbnail: v.thumbnail_path.is_some(),
             added_at: v.created_at,
             updated_at: v.updated_at,
+            user_data: None,
         }
     }
 }
@@ -199,16 +205,20 @@ impl VideosApi {
         }))
     }
 
-    /// One video with its full metadata.
+    /// One video with its full metadata and the caller's resume position.
     #[oai(path = "/api/videos/:id", method = "get", operation_id = "getVideo")]
     async fn get(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Video>> {
         let video = state.library.playable(id.0).await?;
-        Ok(Json(Video::from(video.as_ref())))
+        let mine = state.watching.user_video(auth.0.id, video.id).await?;
+        Ok(Json(Video {
+            user_data: mine.map(UserData::from),
+            ..Video::from(video.as_ref())
+        }))
     }
 
     /// The video's thumbnail (a frame at about 10% of its length), with an ETag.
@@ -288,7 +298,7 @@ fn list<T: serde::de::DeserializeOwned>(meta: &serde_json::Value, key: &str) -> 
 }
 
 /// `scheme://host` as the client reached us (through a proxy when it says so).
-fn origin(req: &Request) -> String {
+pub(super) fn origin(req: &Request) -> String {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let proto = header("x-forwarded-proto")
         .filter(|p| *p == "https" || *p == "http")

@@ -107,7 +107,7 @@ impl Default for DatabaseSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RedisSettings {
     /// `redis://host:port/db` or `redis+unix:///run/redis/redis.sock`; empty keeps
@@ -115,6 +115,18 @@ pub struct RedisSettings {
     pub url: ConnectionUrl,
     /// A file holding the URL; wins over `url`.
     pub url_file: PathBuf,
+    /// Put before every key, so several deployments can share one Redis.
+    pub key_prefix: String,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: ConnectionUrl::default(),
+            url_file: PathBuf::new(),
+            key_prefix: "homestream:".to_owned(),
+        }
+    }
 }
 
 /// One folder of videos.
@@ -193,6 +205,9 @@ pub struct AuthSettings {
     pub jwt_secret: Secret,
     /// A file holding the JWT secret; wins over `jwt_secret`.
     pub jwt_secret_file: PathBuf,
+    /// Sessions one user may have open at once; a login beyond it ends the user's
+    /// least recently used session.
+    pub max_sessions_per_user: PositiveInt,
     /// Failed logins for one username within `failed_login_window` before 429.
     pub max_failed_logins: PositiveInt,
     /// The window failed logins are counted in.
@@ -206,6 +221,7 @@ impl Default for AuthSettings {
             reauth_after: HumanDuration::secs(24 * 60 * 60),
             jwt_secret: Secret::default(),
             jwt_secret_file: PathBuf::new(),
+            max_sessions_per_user: PositiveInt(3),
             max_failed_logins: PositiveInt(5),
             failed_login_window: HumanDuration::secs(15 * 60),
         }

@@ -5,6 +5,8 @@
 //! through [`with_pool!`], which expands a query once per backend. Identifiers and
 //! timestamps are made in Rust, so rows look the same on both sides.
 
+pub mod playlists;
+pub mod progress;
 pub mod sessions;
 pub mod users;
 pub mod videos;

@@ -126,3 +126,15 @@ pub async fn delete(db: &Database, id: Uuid) -> DbResult<bool> {
         .db()?;
     Ok(done == 1)
 }
+
+/// Replaces a user's streaming preferences; returns whether the user exists.
+pub async fn set_preferences(
+    db: &Database,
+    id: Uuid,
+    preferences: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> DbResult<bool> {
+    let sql = "UPDATE users SET streaming_preferences = $2, updated_at = $3 WHERE id = $1";
+    let done = with_pool!(db, pool => sqlx::query(sql).bind(id).bind(Json(preferences)).bind(now).execute(pool).await.map(|r| r.rows_affected())).db()?;
+    Ok(done == 1)
+}

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 /// A catalog entry.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct VideoRow {
     pub id: Uuid,
     pub library: String,

@@ -15,6 +15,7 @@ pub mod watch;
 
 pub use scan::{ScanProgress, ScanSummary};
 
+use crate::cache::{Cache, CacheKind};
 use crate::config::{resolve, Library, Settings};
 use crate::db::videos::VideoRow;
 use crate::db::{self, Database, DbError};
@@ -45,12 +46,14 @@ pub struct MediaLibrary {
     extensions: Vec<String>,
     thumbnails: PathBuf,
     scanner: scan::ScanState,
-    // Write-through cache of catalog entries by id; readers are streaming requests.
+    // This instance's copy of catalog entries by id; readers are streaming requests.
     cache: RwLock<HashMap<Uuid, Arc<VideoRow>>>,
+    // The shared `video:metadata:{id}` entries, written through by the scanner.
+    shared: Arc<Cache>,
 }
 
 impl MediaLibrary {
-    pub fn new(db: Database, settings: &Settings) -> Self {
+    pub fn new(db: Database, settings: &Settings, shared: Arc<Cache>) -> Self {
         let cwd = std::env::current_dir().unwrap_or_default();
         let data_dir = resolve(&cwd, &settings.data_dir);
         Self {
@@ -73,6 +76,7 @@ impl MediaLibrary {
             thumbnails: data_dir.join("thumbnails"),
             scanner: scan::ScanState::default(),
             cache: RwLock::new(HashMap::new()),
+            shared,
         }
     }
 
@@ -94,16 +98,47 @@ impl MediaLibrary {
         {
             return Ok(Some(hit.clone()));
         }
-        let Some(row) = db::videos::find(&self.db, id).await? else {
-            return Ok(None);
+        let key = id.to_string();
+        let row = match self
+            .shared
+            .get::<VideoRow>(CacheKind::VideoMetadata, &key)
+            .await
+        {
+            Some(row) => row,
+            None => {
+                let Some(row) = db::videos::find(&self.db, id).await? else {
+                    return Ok(None);
+                };
+                self.shared.put(CacheKind::VideoMetadata, &key, &row).await;
+                row
+            }
         };
+        Ok(Some(self.keep(row)))
+    }
+
+    fn keep(&self, row: VideoRow) -> Arc<VideoRow> {
         let row = Arc::new(row);
         let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
         }
-        cache.insert(id, row.clone());
-        Ok(Some(row))
+        cache.insert(row.id, row.clone());
+        row
+    }
+
+    /// Writes an entry just stored through to both caches, as the database now holds
+    /// it (an upsert keeps some columns of the old row).
+    async fn remember(&self, id: Uuid) -> Result<(), DbError> {
+        match db::videos::find(&self.db, id).await? {
+            Some(row) => {
+                self.shared
+                    .put(CacheKind::VideoMetadata, &id.to_string(), &row)
+                    .await;
+                self.keep(row);
+            }
+            None => self.forget(id).await,
+        }
+        Ok(())
     }
 
     /// A playable entry (not missing, not failed).
@@ -117,11 +152,14 @@ impl MediaLibrary {
         }
     }
 
-    fn forget(&self, id: Uuid) {
+    async fn forget(&self, id: Uuid) {
         self.cache
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
+        self.shared
+            .invalidate(CacheKind::VideoMetadata, &id.to_string())
+            .await;
     }
 
     /// The file on disk for an entry, checked to resolve inside its library (a symlink

@@ -214,7 +214,7 @@ impl MediaLibrary {
         let now = Utc::now();
         for k in vanished.into_iter().filter(|k| k.status != "missing") {
             db::videos::mark_missing(&self.db, k.id, now).await?;
-            self.forget(k.id);
+            self.forget(k.id).await;
             self.count(Counter::Missing);
         }
         Ok(())
@@ -246,7 +246,7 @@ impl MediaLibrary {
         row.metadata.0["sidecars"] = serde_json::to_value(&file.sidecars)?;
         row.updated_at = Utc::now();
         db::videos::upsert(&self.db, &row).await?;
-        self.forget(id);
+        self.remember(id).await?;
         self.count(Counter::Moved);
         Ok(())
     }
@@ -313,7 +313,7 @@ impl MediaLibrary {
             }
         }
         db::videos::upsert(&self.db, &row).await?;
-        self.forget(id);
+        self.remember(id).await?;
         Ok(())
     }
 }

@@ -12,6 +12,7 @@
 //! disconnected and the body was dropped) is what ends its part in the stream, so no
 //! path can leave a slot behind.
 
+use super::shared::SlotKey;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -46,6 +47,7 @@ pub struct LimitReached {
 pub struct StreamInfo {
     pub id: Uuid,
     pub user_id: Uuid,
+    pub session_id: Uuid,
     pub username: String,
     pub video_id: Uuid,
     pub started_at: DateTime<Utc>,
@@ -70,15 +72,26 @@ struct Entry {
 struct Inner {
     streams: HashMap<Uuid, Entry>,
     by_key: HashMap<(Uuid, Uuid), Uuid>,
+    /// What sessions streamed since the last [`StreamRegistry::take_activity`].
+    activity: HashMap<Uuid, SessionActivity>,
+}
+
+/// Streams opened and bytes sent by one session, for its record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionActivity {
+    pub streams_opened: u64,
+    pub bytes: u64,
 }
 
 impl Inner {
     fn sweep(&mut self, now: Instant) {
         let by_key = &mut self.by_key;
+        let activity = &mut self.activity;
         self.streams.retain(|id, e| {
             let open = e.info.connections > 0 || e.closes_at.is_some_and(|t| t > now);
             if !open {
                 by_key.remove(&(e.session_id, e.info.video_id));
+                activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
                 tracing::debug!(stream = %id, bytes = e.bytes.load(Ordering::Relaxed), "stream closed");
             }
             open
@@ -165,6 +178,7 @@ impl StreamRegistry {
                         info: StreamInfo {
                             id,
                             user_id: viewer.user_id,
+                            session_id: viewer.session_id,
                             username: viewer.username.clone(),
                             video_id,
                             started_at: started,
@@ -181,6 +195,11 @@ impl StreamRegistry {
                     },
                 );
                 inner.by_key.insert(key, id);
+                inner
+                    .activity
+                    .entry(viewer.session_id)
+                    .or_default()
+                    .streams_opened += 1;
                 tracing::info!(stream = %id, user = %viewer.username, video = %video_id, "stream opened");
                 id
             }
@@ -236,6 +255,47 @@ impl StreamRegistry {
         }
     }
 
+    /// Whether the viewer's stream of this video is open (a request joins it without
+    /// taking a new slot).
+    pub fn is_open(&self, session_id: Uuid, video_id: Uuid) -> bool {
+        let mut inner = self.lock();
+        inner.sweep(Instant::now());
+        inner.by_key.contains_key(&(session_id, video_id))
+    }
+
+    /// Every open stream with when it closes if no request comes (later, while
+    /// requests run), for the shared slots.
+    pub fn open_slots(&self) -> Vec<(SlotKey, DateTime<Utc>)> {
+        let now = Instant::now();
+        let wall = Utc::now();
+        let mut inner = self.lock();
+        inner.sweep(now);
+        inner
+            .streams
+            .values()
+            .map(|e| {
+                let left = e
+                    .closes_at
+                    .map_or(self.idle, |t| t.saturating_duration_since(now));
+                let left = chrono::Duration::from_std(left).unwrap_or_default();
+                let slot = SlotKey {
+                    session_id: e.session_id,
+                    video_id: e.info.video_id,
+                    user_id: e.info.user_id,
+                };
+                (slot, wall + left)
+            })
+            .collect()
+    }
+
+    /// What each session streamed since the last call: streams opened, and bytes of
+    /// the streams that closed.
+    pub fn take_activity(&self) -> HashMap<Uuid, SessionActivity> {
+        let mut inner = self.lock();
+        inner.sweep(Instant::now());
+        std::mem::take(&mut inner.activity)
+    }
+
     /// The open streams, oldest first.
     pub fn list(&self) -> Vec<StreamInfo> {
         let mut inner = self.lock();
@@ -261,6 +321,7 @@ impl StreamRegistry {
         };
         e.ended.store(true, Ordering::Release);
         inner.by_key.remove(&(e.session_id, e.info.video_id));
+        inner.activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
         tracing::info!(stream = %id, "stream ended by an administrator");
         true
     }

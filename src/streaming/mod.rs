@@ -4,10 +4,12 @@
 //! - [`range`]: parsing and planning (pure).
 //! - [`file`]: the bounded, backpressured body.
 //! - [`limits`]: streams, their slots and leases.
+//! - [`shared`]: the slots every instance shares through Redis.
 
 pub mod file;
 pub mod limits;
 pub mod range;
+pub mod shared;
 
 use crate::db::videos::VideoRow;
 use crate::library::{FileError, MediaLibrary};
@@ -15,9 +17,11 @@ use bytes::Bytes;
 use file::Segment;
 use limits::{LimitReached, StreamLease, StreamRegistry, Viewer};
 use range::{Conditions, Plan, Representation};
+use shared::{SharedSlots, SlotKey};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
+use uuid::Uuid;
 
 /// The MIME type of a container.
 pub fn content_type(container: &str) -> &'static str {
@@ -68,16 +72,53 @@ pub struct Body {
 pub struct Streamer {
     library: Arc<MediaLibrary>,
     registry: Arc<StreamRegistry>,
+    shared: Option<Arc<SharedSlots>>,
     chunk: usize,
 }
 
 impl Streamer {
-    pub fn new(library: Arc<MediaLibrary>, registry: Arc<StreamRegistry>, chunk: usize) -> Self {
+    pub fn new(
+        library: Arc<MediaLibrary>,
+        registry: Arc<StreamRegistry>,
+        shared: Option<Arc<SharedSlots>>,
+        chunk: usize,
+    ) -> Self {
         Self {
             library,
             registry,
+            shared,
             chunk,
         }
+    }
+
+    /// The slots shared with other instances, when Redis is configured.
+    pub fn shared(&self) -> Option<&Arc<SharedSlots>> {
+        self.shared.as_ref()
+    }
+
+    /// Takes a share in the viewer's stream of a video: joins it if open, otherwise
+    /// opens it within the shared limits (when Redis answers) and this instance's.
+    ///
+    /// # Errors
+    /// [`LimitReached`] naming the limit.
+    pub async fn lease(
+        &self,
+        viewer: &Viewer,
+        video_id: Uuid,
+    ) -> Result<StreamLease, LimitReached> {
+        if let Some(shared) = &self.shared {
+            if !self.registry.is_open(viewer.session_id, video_id) {
+                let slot = SlotKey {
+                    session_id: viewer.session_id,
+                    video_id,
+                    user_id: viewer.user_id,
+                };
+                if let Some(verdict) = shared.admit(&slot).await {
+                    verdict?;
+                }
+            }
+        }
+        self.registry.acquire(viewer, video_id)
     }
 
     pub fn registry(&self) -> &Arc<StreamRegistry> {
@@ -137,8 +178,8 @@ impl Streamer {
         let carries_bytes = matches!(plan, Plan::Full | Plan::Partial(_) | Plan::Multipart(_));
         let body = if carries_bytes && !head {
             let lease = self
-                .registry
-                .acquire(viewer, video.id)
+                .lease(viewer, video.id)
+                .await
                 .map_err(StreamError::Limit)?;
             let segments = segments
                 .into_iter()

@@ -1,0 +1,293 @@
+//! Watching: preferences, progress and resume, history, continue watching, ratings and
+//! popular videos.
+
+use super::videos::Video;
+use super::ApiTags;
+use crate::auth::BearerAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::preferences::Preferences;
+use crate::startup::AppState;
+use crate::watching::UserVideo;
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+pub struct WatchingApi;
+
+/// The caller's state of one video.
+#[derive(Debug, Clone, Object)]
+pub struct UserData {
+    /// Where to resume, in seconds; absent once watched or never started.
+    pub resume_seconds: Option<f64>,
+    /// The last reported position, in seconds.
+    pub position_seconds: f64,
+    /// How far into the video that is, 0 to 100.
+    pub progress_percent: f64,
+    /// Watched to 90% or more.
+    pub watched: bool,
+    /// Seconds spent watching, over every report.
+    pub watch_time_seconds: i64,
+    /// How many times the video was watched to the end (90%).
+    pub play_count: i64,
+    /// The caller's rating, 1 to 5.
+    pub rating: Option<i32>,
+    pub last_watched: Option<DateTime<Utc>>,
+}
+
+impl From<UserVideo> for UserData {
+    fn from(v: UserVideo) -> Self {
+        Self {
+            resume_seconds: v.resume_seconds,
+            position_seconds: v.position_seconds,
+            progress_percent: v.progress_percent,
+            watched: v.watched,
+            watch_time_seconds: v.watch_time_seconds,
+            play_count: v.play_count,
+            rating: v.rating,
+            last_watched: v.last_watched,
+        }
+    }
+}
+
+/// A position report.
+#[derive(Debug, Object)]
+struct ProgressReport {
+    /// The playback position in seconds, from 0 to the video's duration.
+    #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
+    position_seconds: f64,
+}
+
+/// A rating.
+#[derive(Debug, Object)]
+struct RatingRequest {
+    /// 1 to 5 stars; `null` clears the rating.
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    rating: Option<i32>,
+}
+
+/// A video with the caller's state of it.
+#[derive(Debug, Object)]
+struct WatchedVideo {
+    video: Video,
+    user_data: UserData,
+}
+
+/// One page of history.
+#[derive(Debug, Object)]
+struct HistoryPage {
+    items: Vec<WatchedVideo>,
+    /// Videos in the whole history.
+    total: i64,
+    limit: u32,
+    offset: u64,
+}
+
+/// A popular video and how many users watched it in the last 30 days.
+#[derive(Debug, Object)]
+struct PopularVideo {
+    video: Video,
+    viewers: i64,
+}
+
+#[derive(ApiResponse)]
+enum Forgotten {
+    /// The video is no longer in the caller's history.
+    #[oai(status = 204)]
+    Done,
+}
+
+async fn with_videos(state: &AppState, items: Vec<UserVideo>) -> ApiResult<Vec<WatchedVideo>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(v) = state.library.video(item.video_id).await? {
+            out.push(WatchedVideo {
+                video: Video::from(v.as_ref()),
+                user_data: item.into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[OpenApi(tag = "ApiTags::Watching")]
+impl WatchingApi {
+    /// The caller's streaming preferences.
+    #[oai(
+        path = "/api/users/me/preferences",
+        method = "get",
+        operation_id = "getPreferences"
+    )]
+    async fn preferences(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<Preferences>> {
+        Ok(Json(state.accounts.preferences(auth.0.id).await?))
+    }
+
+    /// Replaces the caller's streaming preferences. Sessions opened from now on carry
+    /// them; the playback decision uses them.
+    #[oai(
+        path = "/api/users/me/preferences",
+        method = "put",
+        operation_id = "setPreferences"
+    )]
+    async fn set_preferences(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: Json<Preferences>,
+    ) -> ApiResult<Json<Preferences>> {
+        state.accounts.set_preferences(auth.0.id, &body.0).await?;
+        Ok(Json(body.0))
+    }
+
+    /// Reports the playback position (players send it every ~10 s). It is stored before
+    /// the answer, keeps the session's stream of the video open, and at 90% or more
+    /// marks the video watched.
+    #[oai(
+        path = "/api/videos/:id/progress",
+        method = "put",
+        operation_id = "reportProgress"
+    )]
+    async fn progress(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<ProgressReport>,
+    ) -> ApiResult<Json<UserData>> {
+        let user = &auth.0;
+        let v = state
+            .watching
+            .report(user.id, user.session_id, id.0, body.position_seconds)
+            .await?;
+        Ok(Json(v.into()))
+    }
+
+    /// Rates a video from 1 to 5 stars, or clears the rating with `null`.
+    #[oai(
+        path = "/api/videos/:id/rating",
+        method = "put",
+        operation_id = "rateVideo"
+    )]
+    async fn rate(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<RatingRequest>,
+    ) -> ApiResult<Json<UserData>> {
+        state.watching.rate(auth.0.id, id.0, body.rating).await?;
+        let v = state
+            .watching
+            .user_video(auth.0.id, id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("video", id.0))?;
+        Ok(Json(v.into()))
+    }
+
+    /// Videos the caller started and has not finished, most recently watched first.
+    #[oai(
+        path = "/api/users/me/continue-watching",
+        method = "get",
+        operation_id = "continueWatching"
+    )]
+    async fn continue_watching(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+    ) -> ApiResult<Json<Vec<WatchedVideo>>> {
+        let items = state.watching.continue_watching(auth.0.id).await?;
+        Ok(Json(with_videos(&state, items).await?))
+    }
+
+    /// Everything the caller watched, most recent first.
+    #[oai(
+        path = "/api/users/me/history",
+        method = "get",
+        operation_id = "getHistory"
+    )]
+    async fn history(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Videos per page, 1 to 200.
+        #[oai(
+            default = "default_limit",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        limit: Query<u32>,
+        #[oai(default, validator(maximum(value = "1000000000")))] offset: Query<u64>,
+    ) -> ApiResult<Json<HistoryPage>> {
+        let (items, total) = state
+            .watching
+            .history(auth.0.id, i64::from(limit.0), offset.0 as i64)
+            .await?;
+        Ok(Json(HistoryPage {
+            items: with_videos(&state, items).await?,
+            total,
+            limit: limit.0,
+            offset: offset.0,
+        }))
+    }
+
+    /// Removes a video from the caller's history (and its resume position); a rating
+    /// stays.
+    #[oai(
+        path = "/api/users/me/history/:video_id",
+        method = "delete",
+        operation_id = "deleteHistoryEntry"
+    )]
+    async fn forget(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        video_id: Path<Uuid>,
+    ) -> ApiResult<Forgotten> {
+        if !state.watching.forget(auth.0.id, video_id.0).await? {
+            return Err(ApiError::not_found("history entry for video", video_id.0));
+        }
+        Ok(Forgotten::Done)
+    }
+
+    /// The videos most users watched in the last 30 days (refreshed every 5 minutes).
+    #[oai(
+        path = "/api/videos/popular",
+        method = "get",
+        operation_id = "popularVideos"
+    )]
+    async fn popular(
+        &self,
+        state: Data<&AppState>,
+        _auth: BearerAuth,
+        /// How many, 1 to 100.
+        #[oai(
+            default = "default_popular",
+            validator(minimum(value = "1"), maximum(value = "100"))
+        )]
+        limit: Query<u32>,
+    ) -> ApiResult<Json<Vec<PopularVideo>>> {
+        let mut out = Vec::new();
+        for (id, viewers) in state.watching.popular(limit.0 as usize).await? {
+            if let Some(v) = state.library.video(id).await?.filter(|v| v.status == "ok") {
+                out.push(PopularVideo {
+                    video: Video::from(v.as_ref()),
+                    viewers,
+                });
+            }
+        }
+        Ok(Json(out))
+    }
+}
+
+fn default_limit() -> u32 {
+    50
+}
+
+fn default_popular() -> u32 {
+    20
+}

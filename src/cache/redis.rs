@@ -1,0 +1,171 @@
+//! The one connection to Redis every shared part goes through: a deadpool-redis pool,
+//! a key prefix (so several deployments, or tests, can share one Redis), a timeout on
+//! each call, and the [`CircuitBreaker`].
+//!
+//! Every call returns `None` when Redis cannot answer; callers then take their
+//! in-memory path. A probe task pings a dead Redis every [`PROBE_EVERY`] and closes
+//! the breaker when it answers; [`RedisLink::recoveries`] lets callers notice and
+//! resynchronise what they changed in the meantime.
+
+use super::breaker::CircuitBreaker;
+use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
+use std::future::Future;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+pub use deadpool_redis::redis;
+
+/// How long one call may take before it counts as a failure.
+pub const CALL_TIMEOUT: Duration = Duration::from_millis(300);
+/// How often a dead Redis is probed.
+pub const PROBE_EVERY: Duration = Duration::from_millis(500);
+
+/// A pooled, guarded connection to Redis.
+pub struct RedisLink {
+    pool: Pool,
+    prefix: String,
+    breaker: CircuitBreaker,
+}
+
+impl std::fmt::Debug for RedisLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLink")
+            .field("prefix", &self.prefix)
+            .field("available", &self.available())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisLink {
+    /// Builds the pool (connections open on first use) and starts the probe task.
+    ///
+    /// # Errors
+    /// When the URL is not a Redis URL.
+    pub fn connect(url: &str, prefix: &str) -> anyhow::Result<Arc<Self>> {
+        let mut config = Config::from_url(url);
+        let mut pool = PoolConfig::new(16);
+        pool.timeouts = Timeouts {
+            wait: Some(CALL_TIMEOUT),
+            create: Some(CALL_TIMEOUT),
+            recycle: Some(CALL_TIMEOUT),
+        };
+        config.pool = Some(pool);
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|e| anyhow::anyhow!("redis.url: {e}"))?;
+        let link = Arc::new(Self {
+            pool,
+            prefix: prefix.to_owned(),
+            breaker: CircuitBreaker::default(),
+        });
+        tokio::spawn(probe(Arc::downgrade(&link)));
+        Ok(link)
+    }
+
+    /// A key under this deployment's prefix.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// Whether calls are being attempted (the breaker is closed).
+    pub fn available(&self) -> bool {
+        self.breaker.allows()
+    }
+
+    /// How many times Redis came back after being unavailable.
+    pub fn recoveries(&self) -> u64 {
+        self.breaker.recoveries()
+    }
+
+    /// Runs one call with a connection from the pool; `None` when Redis is unavailable,
+    /// the call failed or it took longer than [`CALL_TIMEOUT`].
+    pub async fn run<T, F, Fut>(&self, what: &'static str, call: F) -> Option<T>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        if !self.breaker.allows() {
+            return None;
+        }
+        let attempt = async {
+            let conn = self.pool.get().await.map_err(|e| e.to_string())?;
+            call(conn).await.map_err(|e| e.to_string())
+        };
+        let outcome = match tokio::time::timeout(CALL_TIMEOUT, attempt).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("no answer within {CALL_TIMEOUT:?}")),
+        };
+        match outcome {
+            Ok(value) => {
+                self.breaker.succeeded();
+                Some(value)
+            }
+            Err(error) => {
+                if self.breaker.failed() {
+                    tracing::warn!(%error, call = what, "Redis unavailable; using in-memory state until it returns");
+                } else {
+                    tracing::debug!(%error, call = what, "Redis call failed");
+                }
+                None
+            }
+        }
+    }
+
+    /// Whether Redis answers a PING now, whatever the breaker says.
+    pub async fn ping(&self) -> bool {
+        let attempt = async {
+            let mut conn = self.pool.get().await.ok()?;
+            redis::cmd("PING")
+                .query_async::<String>(&mut conn)
+                .await
+                .ok()
+        };
+        matches!(
+            tokio::time::timeout(CALL_TIMEOUT, attempt).await,
+            Ok(Some(_))
+        )
+    }
+
+    /// Deletes every key matching `pattern` (under the prefix); used to drop shared
+    /// copies that may have gone stale while Redis was away.
+    pub async fn delete_matching(&self, pattern: &str) -> Option<u64> {
+        let pattern = self.key(pattern);
+        self.run("delete_matching", |mut conn| async move {
+            let mut cursor: u64 = 0;
+            let mut deleted = 0;
+            loop {
+                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(500)
+                    .query_async(&mut conn)
+                    .await?;
+                if !keys.is_empty() {
+                    deleted += redis::cmd("UNLINK")
+                        .arg(&keys)
+                        .query_async::<u64>(&mut conn)
+                        .await?;
+                }
+                if next == 0 {
+                    return Ok(deleted);
+                }
+                cursor = next;
+            }
+        })
+        .await
+    }
+}
+
+/// Pings a Redis the breaker gave up on, and closes the breaker when it answers.
+/// Ends when the link is dropped.
+async fn probe(link: Weak<RedisLink>) {
+    loop {
+        tokio::time::sleep(PROBE_EVERY).await;
+        let Some(link) = link.upgrade() else { return };
+        if !link.breaker.allows() && link.ping().await && link.breaker.recovered() {
+            tracing::info!("Redis is back; shared state resynchronises");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Stream slots shared by every instance through Redis, so two instances behind one
+//! nginx enforce one `streaming.max_concurrent_streams` and one per-user limit.
+//!
+//! The slots are the architecture document's `streaming:active`: a sorted set whose
+//! members are streams (`{session}:{video}`, so one session's stream of a video is one
+//! slot on whichever instances it is served) scored by when they expire, plus one set
+//! per user. A Lua script admits a stream atomically: it drops expired members, then
+//! checks both limits and adds the stream. Each instance re-scores its open streams
+//! every [`REFRESH_EVERY`] and removes those it closed; the streams of an instance that
+//! died expire on their own after the idle timeout.
+
+use super::limits::LimitReached;
+use crate::cache::redis::redis;
+use crate::cache::RedisLink;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How often open streams are re-scored and closed ones removed.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(1);
+
+const ADMIT: &str = r"
+local now = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+  return {0, 0}
+end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {1, tonumber(first[2]) - now}
+end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return {2, tonumber(first[2]) - now}
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+return {0, 0}
+";
+
+/// One open stream as the shared set knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SlotKey {
+    pub session_id: Uuid,
+    pub video_id: Uuid,
+    pub user_id: Uuid,
+}
+
+impl SlotKey {
+    fn member(&self) -> String {
+        format!("{}:{}", self.session_id, self.video_id)
+    }
+}
+
+/// The shared limits.
+#[derive(Debug)]
+pub struct SharedSlots {
+    link: Arc<RedisLink>,
+    max_total: u32,
+    max_per_user: u32,
+    idle: Duration,
+    script: redis::Script,
+    /// The streams this instance last published.
+    published: Mutex<HashSet<SlotKey>>,
+}
+
+impl SharedSlots {
+    pub fn new(link: Arc<RedisLink>, max_total: u32, max_per_user: u32, idle: Duration) -> Self {
+        Self {
+            link,
+            max_total,
+            max_per_user,
+            idle,
+            script: redis::Script::new(ADMIT),
+            published: Mutex::default(),
+        }
+    }
+
+    fn keys(&self, user_id: Uuid) -> (String, String) {
+        (
+            self.link.key("streaming:active"),
+            self.link.key(&format!("streaming:active:user:{user_id}")),
+        )
+    }
+
+    /// Admits a stream under the shared limits. `None` when Redis cannot answer: the
+    /// caller then relies on this instance's own limits.
+    pub async fn admit(&self, slot: &SlotKey) -> Option<Result<(), LimitReached>> {
+        let now = Utc::now().timestamp_millis();
+        let idle_ms = i64::try_from(self.idle.as_millis()).unwrap_or(i64::MAX / 4);
+        let (all, mine) = self.keys(slot.user_id);
+        let member = slot.member();
+        let mut invocation = self.script.prepare_invoke();
+        invocation
+            .key(all)
+            .key(mine)
+            .arg(member)
+            .arg(now)
+            .arg(now + idle_ms)
+            .arg(self.max_total)
+            .arg(self.max_per_user)
+            .arg(idle_ms * 2);
+        let (verdict, wait_ms): (i64, i64) = self
+            .link
+            .run("stream admit", |mut c| async move {
+                invocation.invoke_async(&mut c).await
+            })
+            .await?;
+        let retry_after = Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0).max(1));
+        Some(match verdict {
+            1 => Err(LimitReached {
+                limit: "streaming.max_concurrent_streams",
+                max: self.max_total,
+                retry_after,
+            }),
+            2 => Err(LimitReached {
+                limit: "streaming.max_streams_per_user",
+                max: self.max_per_user,
+                retry_after,
+            }),
+            _ => {
+                self.lock().insert(slot.clone());
+                Ok(())
+            }
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<SlotKey>> {
+        self.published.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Publishes this instance's open streams with their expiry and removes the ones
+    /// it closed since the last call.
+    pub async fn refresh(&self, open: Vec<(SlotKey, DateTime<Utc>)>) {
+        let current: HashSet<SlotKey> = open.iter().map(|(k, _)| k.clone()).collect();
+        let closed: Vec<SlotKey> = self.lock().difference(&current).cloned().collect();
+        if open.is_empty() && closed.is_empty() {
+            return;
+        }
+        let mut p = redis::pipe();
+        for (slot, expires) in &open {
+            let (all, mine) = self.keys(slot.user_id);
+            let score = expires.timestamp_millis();
+            p.cmd("ZADD")
+                .arg(all)
+                .arg(score)
+                .arg(slot.member())
+                .ignore();
+            p.cmd("ZADD")
+                .arg(mine)
+                .arg(score)
+                .arg(slot.member())
+                .ignore();
+        }
+        for slot in &closed {
+            let (all, mine) = self.keys(slot.user_id);
+            p.cmd("ZREM").arg(all).arg(slot.member()).ignore();
+            p.cmd("ZREM").arg(mine).arg(slot.member()).ignore();
+        }
+        let done = self
+            .link
+            .run("stream refresh", |mut c| async move {
+                p.query_async::<()>(&mut c).await
+            })
+            .await;
+        if done.is_some() {
+            *self.lock() = current;
+        }
+    }
+}
