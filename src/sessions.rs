@@ -177,6 +177,7 @@ impl Sessions {
         let id = Uuid::new_v4();
         let expires_at = now + self.lifetime;
         db::sessions::sweep(&self.db, now, self.idle_before(now), Some(user_id)).await?;
+        self.write_activity(user_id).await?;
         db::sessions::insert(&self.db, id, user_id, data, now, expires_at).await?;
         let replaced = db::sessions::cap(&self.db, user_id, self.max_per_user, now).await?;
         for old in &replaced {
@@ -244,6 +245,46 @@ impl Sessions {
         // The shared copy's activity is moved at most once a second.
         if shared.is_none_or(|seen| now - seen >= ChronoDuration::seconds(1)) {
             self.share(id, &entry).await;
+        }
+        Ok(())
+    }
+
+    /// Writes the user's activity not yet in the database (seen here, or by any
+    /// instance through Redis), so the cap ends the session least recently used.
+    async fn write_activity(&self, user_id: Uuid) -> Result<(), DbError> {
+        let mut fresher: HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)> = self
+            .cache()
+            .iter()
+            .filter(|(_, c)| c.user_id == user_id)
+            .map(|(id, c)| (*id, (c.last_activity, c.stored_activity)))
+            .collect();
+        if let Some(link) = self.link().await {
+            let key = link.key(&format!("user:session:{user_id}"));
+            let shared = link
+                .run("session activity", |mut c| async move {
+                    cmd("HGETALL")
+                        .arg(key)
+                        .query_async::<HashMap<String, String>>(&mut c)
+                        .await
+                })
+                .await
+                .unwrap_or_default();
+            for (id, text) in shared {
+                let (Ok(id), Ok(c)) = (id.parse::<Uuid>(), serde_json::from_str::<Cached>(&text))
+                else {
+                    continue;
+                };
+                let e = fresher
+                    .entry(id)
+                    .or_insert((c.last_activity, c.stored_activity));
+                e.0 = e.0.max(c.last_activity);
+                e.1 = e.1.max(c.stored_activity);
+            }
+        }
+        for (id, (seen, stored)) in fresher {
+            if seen > stored {
+                db::sessions::touch(&self.db, id, seen).await?;
+            }
         }
         Ok(())
     }

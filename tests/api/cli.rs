@@ -95,3 +95,73 @@ async fn a_user_created_on_the_cli_can_log_in_over_http_on_sqlite() {
 async fn a_user_created_on_the_cli_can_log_in_over_http_on_postgres() {
     a_user_created_on_the_cli_can_log_in_over_http(Backend::Postgres).await;
 }
+
+/// `homestream serve` as a child process on a free port, serving `library` from the
+/// same data dir, database and secret as `settings`; killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl ServerProcess {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Ends the process with SIGKILL: no shutdown code runs.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+pub async fn server_process(settings: &Settings, library: &std::path::Path) -> ServerProcess {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homestream"));
+    cmd.arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOMESTREAM_CONFIG_DIR", "/nonexistent")
+        .env("HOMESTREAM_DATA_DIR", &settings.data_dir)
+        .env(
+            "HOMESTREAM_AUTH__JWT_SECRET",
+            settings.auth.jwt_secret.expose(),
+        )
+        .env("HOMESTREAM_LOG__LEVEL", "warn")
+        .env("HOMESTREAM_SERVER__HOST", "127.0.0.1")
+        .env("HOMESTREAM_SERVER__PORT", port.to_string())
+        .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")
+        .env("HOMESTREAM_MEDIA__WATCH", "false")
+        .env("VIDEOS_PATH", library)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if settings.database.url.is_set() {
+        cmd.env("DATABASE_URL", settings.database.url.expose());
+    }
+    let child = cmd.spawn().expect("homestream serve runs");
+    let server = ServerProcess {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+    };
+    for _ in 0..200 {
+        if let Ok(resp) = server.client.get(server.url("/health")).send().await {
+            if resp.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("homestream serve did not start on port {port}");
+}

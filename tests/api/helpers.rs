@@ -302,3 +302,98 @@ impl Drop for PgTestDb {
         .join();
     }
 }
+
+/// Where the tests' Redis runs (`HS_TEST_REDIS_URL`, default the local one).
+pub fn redis_url() -> String {
+    std::env::var("HS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
+}
+
+/// Whether a Redis answers at `url`'s host and port; under `CI=true` its absence fails
+/// the test, otherwise the test says why it skips.
+pub fn redis_available(url: &str) -> bool {
+    use std::io::{Read, Write};
+    let addr = url
+        .trim_start_matches("redis://")
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let answered = std::net::TcpStream::connect(&addr).is_ok_and(|mut s| {
+        let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        let mut buf = [0u8; 7];
+        s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+    });
+    if !answered {
+        assert!(!required(), "CI=true and Redis at {addr} does not answer");
+        eprintln!("skipping Redis test: no Redis at {addr}; set HS_TEST_REDIS_URL");
+    }
+    answered
+}
+
+/// A test's storage: a database backend, with or without Redis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Store {
+    pub backend: Backend,
+    pub redis: bool,
+}
+
+impl Store {
+    /// Points `settings` at the tests' Redis under a key prefix of its own; `false`
+    /// (the test should skip) when Redis is wanted and absent.
+    pub fn apply(&self, settings: &mut Settings) -> bool {
+        if !self.redis {
+            return true;
+        }
+        let url = redis_url();
+        if !redis_available(&url) {
+            return false;
+        }
+        settings.redis.url = ConnectionUrl::new(url);
+        settings.redis.key_prefix = format!("hs-test-{}:", uuid::Uuid::new_v4().simple());
+        true
+    }
+}
+
+/// Starts an app on `store`, with settings changed by `tweak`.
+pub async fn spawn_store(store: Store, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    let (mut settings, dir, pg) = test_settings(store.backend).await?;
+    if !store.apply(&mut settings) {
+        return None;
+    }
+    tweak(&mut settings);
+    Some(spawn_with(settings, dir, pg).await)
+}
+
+/// Runs each named `async fn NAME(store: Store)` on SQLite and PostgreSQL, each with
+/// and without Redis.
+macro_rules! on_each_store {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::helpers::{Backend, Store};
+
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(Store { backend: Backend::Sqlite, redis: false }).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(Store { backend: Backend::Postgres, redis: false }).await;
+            }
+
+            #[tokio::test]
+            async fn sqlite_redis() {
+                super::$name(Store { backend: Backend::Sqlite, redis: true }).await;
+            }
+
+            #[tokio::test]
+            async fn postgres_redis() {
+                super::$name(Store { backend: Backend::Postgres, redis: true }).await;
+            }
+        }
+    )*};
+}
+pub(crate) use on_each_store;

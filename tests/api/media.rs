@@ -180,3 +180,19 @@ macro_rules! for_each_backend {
     )*};
 }
 pub(crate) use for_each_backend;
+
+/// [`spawn_media_app`] on a [`Store`](crate::helpers::Store): with its Redis when asked.
+pub async fn spawn_media_store(
+    store: crate::helpers::Store,
+    files: &[(&str, &str)],
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<MediaApp> {
+    if store.redis && !crate::helpers::redis_available(&crate::helpers::redis_url()) {
+        return None;
+    }
+    spawn_media_app(store.backend, files, |s| {
+        store.apply(s);
+        tweak(s);
+    })
+    .await
+}

@@ -1,0 +1,265 @@
+//! Playlists: visibility, ordering under concurrent edits, and the M3U of signed links.
+
+use crate::helpers::{assert_problem, on_each_store, Store};
+use crate::media::{spawn_media_store, MediaApp};
+use homestream::accounts::Role;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+on_each_store!(
+    a_private_playlist_is_invisible_to_other_users,
+    concurrent_edits_keep_positions_unique_and_dense,
+    the_m3u_lists_signed_links_that_play,
+);
+
+const FILES: [(&str, &str); 5] = [
+    ("h264_aac.mp4", "a.mp4"),
+    ("hevc_ac3.mkv", "b.mkv"),
+    ("vp9_opus.webm", "c.webm"),
+    ("mpeg4_mp3.avi", "d.avi"),
+    ("big_raw.mkv", "e.mkv"),
+];
+
+/// An app with five scanned clips, a token for `ann` and the clips' ids in FILES order.
+async fn ready(store: Store) -> Option<(MediaApp, String, Vec<String>)> {
+    let app = spawn_media_store(store, &FILES, |_| {}).await?;
+    app.scan().await;
+    let token = app.token_for("ann", Role::User).await;
+    let mut ids = Vec::new();
+    for (_, name) in FILES {
+        ids.push(
+            app.video(&token, name).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    Some((app, token, ids))
+}
+
+async fn create(app: &MediaApp, token: &str, body: Value) -> String {
+    let resp = app
+        .send_json(Method::POST, "/api/playlists", token, &body)
+        .await;
+    assert_eq!(resp.status(), 201);
+    let v: Value = resp.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn add(app: &MediaApp, token: &str, playlist: &str, video: &str) -> reqwest::Response {
+    app.send_json(
+        Method::POST,
+        &format!("/api/playlists/{playlist}/videos"),
+        token,
+        &json!({ "video_id": video }),
+    )
+    .await
+}
+
+async fn a_private_playlist_is_invisible_to_other_users(store: Store) {
+    let Some((app, ann, ids)) = ready(store).await else {
+        return;
+    };
+    let bob = app.token_for("bob", Role::User).await;
+    let admin = app.token_for("root", Role::Admin).await;
+    let private = create(&app, &ann, json!({"name": "Mine"})).await;
+    let public = create(&app, &ann, json!({"name": "Shared", "is_public": true})).await;
+    assert_eq!(add(&app, &ann, &private, &ids[0]).await.status(), 200);
+
+    for path in [
+        format!("/api/playlists/{private}"),
+        format!("/api/playlists/{private}/m3u"),
+    ] {
+        assert_problem(app.get(&path, &bob).await, 404, "not_found").await;
+        assert_eq!(app.get(&path, &admin).await.status(), 200, "{path}");
+    }
+    assert_problem(add(&app, &bob, &private, &ids[1]).await, 404, "not_found").await;
+    let listed: Value = app
+        .get("/api/playlists?public=true", &bob)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Shared"]);
+
+    // A public playlist can be read by others but changed only by its owner.
+    assert_eq!(
+        app.get(&format!("/api/playlists/{public}"), &bob)
+            .await
+            .status(),
+        200
+    );
+    assert_problem(add(&app, &bob, &public, &ids[1]).await, 403, "forbidden").await;
+    let rename = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/playlists/{public}"),
+            &bob,
+            &json!({"name": "x"}),
+        )
+        .await;
+    assert_problem(rename, 403, "forbidden").await;
+
+    // The owner renames, describes and makes it private; then bob cannot see it.
+    let changed = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/playlists/{public}"),
+            &ann,
+            &json!({"name": "Road trip", "description": "For the car", "is_public": false}),
+        )
+        .await;
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["name"], "Road trip");
+    assert_eq!(changed["description"], "For the car");
+    assert_problem(
+        app.get(&format!("/api/playlists/{public}"), &bob).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    let bad = app
+        .send_json(Method::POST, "/api/playlists", &ann, &json!({"name": ""}))
+        .await;
+    assert_problem(bad, 400, "bad_request").await;
+    let unknown = add(&app, &ann, &private, &uuid::Uuid::new_v4().to_string()).await;
+    assert_problem(unknown, 404, "not_found").await;
+    assert_problem(
+        add(&app, &ann, &private, &ids[0]).await,
+        409,
+        "already_in_playlist",
+    )
+    .await;
+
+    let deleted = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/playlists/{private}"),
+            &ann,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    assert_problem(
+        app.get(&format!("/api/playlists/{private}"), &ann).await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+async fn concurrent_edits_keep_positions_unique_and_dense(store: Store) {
+    let Some((app, token, ids)) = ready(store).await else {
+        return;
+    };
+    let playlist = create(&app, &token, json!({"name": "Busy"})).await;
+    // Five adds at once: all land, in some order, at positions 0..5.
+    let adds = ids.iter().map(|id| add(&app, &token, &playlist, id));
+    for resp in futures_util::future::join_all(adds).await {
+        assert_eq!(resp.status(), 200);
+    }
+    // Then forty moves at once, to every position.
+    let moves = (0..40).map(|i| {
+        let video = &ids[i % ids.len()];
+        let path = format!("/api/playlists/{playlist}/videos/{video}");
+        let body = json!({ "position": (i * 3) % ids.len() });
+        let (app, token) = (&app, &token);
+        async move { app.send_json(Method::PUT, &path, token, &body).await }
+    });
+    for resp in futures_util::future::join_all(moves).await {
+        assert_eq!(resp.status(), 200);
+    }
+    let detail: Value = app
+        .get(&format!("/api/playlists/{playlist}"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let entries = detail["entries"].as_array().unwrap();
+    let positions: Vec<i64> = entries
+        .iter()
+        .map(|e| e["position"].as_i64().unwrap())
+        .collect();
+    assert_eq!(positions, [0, 1, 2, 3, 4]);
+    let mut seen: Vec<&str> = entries
+        .iter()
+        .map(|e| e["video"]["id"].as_str().unwrap())
+        .collect();
+    seen.sort_unstable();
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(seen, want);
+    assert_eq!(detail["video_count"], 5);
+
+    // Removing closes the gap; moving out of range is refused.
+    let removed = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/playlists/{playlist}/videos/{}", ids[0]),
+            &token,
+            &json!({}),
+        )
+        .await;
+    let removed: Value = removed.json().await.unwrap();
+    let positions: Vec<i64> = removed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["position"].as_i64().unwrap())
+        .collect();
+    assert_eq!(positions, [0, 1, 2, 3]);
+    let far = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/playlists/{playlist}/videos/{}", ids[1]),
+            &token,
+            &json!({ "position": 4 }),
+        )
+        .await;
+    assert_problem(far, 422, "invalid_value").await;
+}
+
+async fn the_m3u_lists_signed_links_that_play(store: Store) {
+    let Some((app, token, ids)) = ready(store).await else {
+        return;
+    };
+    let playlist = create(&app, &token, json!({"name": "Evening"})).await;
+    for id in &ids[..2] {
+        assert_eq!(add(&app, &token, &playlist, id).await.status(), 200);
+    }
+    let resp = app
+        .get(&format!("/api/playlists/{playlist}/m3u"), &token)
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "audio/x-mpegurl");
+    let text = resp.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "#EXTM3U");
+    assert!(lines[2].starts_with("#EXTINF:1,"), "{text}");
+    let urls: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("http"))
+        .collect();
+    assert_eq!(urls.len(), 2);
+    for (url, id) in urls.iter().zip(&ids) {
+        assert!(url.contains(&format!("/api/stream/{id}?token=")), "{url}");
+        // A player with no Authorization header plays it.
+        let played = app
+            .client
+            .get(*url)
+            .header("range", "bytes=0-99")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(played.status(), 206, "{url}");
+        assert_eq!(played.bytes().await.unwrap().len(), 100);
+    }
+}
