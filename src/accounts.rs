@@ -8,6 +8,7 @@
 use crate::auth::password::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::auth::throttle::{LoginThrottle, Throttled};
 use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
+use crate::cache::{Cache, CacheKind};
 use crate::db::{self, users::UserRow, Database, DbError};
 use crate::preferences::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionError, Sessions};
@@ -16,6 +17,7 @@ use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::str::FromStr;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// What an account may do.
@@ -148,15 +150,23 @@ pub struct Accounts {
     keys: TokenKeys,
     sessions: Sessions,
     throttle: LoginThrottle,
+    cache: Arc<Cache>,
 }
 
 impl Accounts {
-    pub fn new(db: Database, keys: TokenKeys, sessions: Sessions, throttle: LoginThrottle) -> Self {
+    pub fn new(
+        db: Database,
+        keys: TokenKeys,
+        sessions: Sessions,
+        throttle: LoginThrottle,
+        cache: Arc<Cache>,
+    ) -> Self {
         Self {
             db,
             keys,
             sessions,
             throttle,
+            cache,
         }
     }
 
@@ -165,15 +175,23 @@ impl Accounts {
         &self.sessions
     }
 
-    /// A user's streaming preferences.
+    /// A user's streaming preferences (cached as `user:preferences:{user_id}`).
     ///
     /// # Errors
     /// [`AccountError::NotFound`].
     pub async fn preferences(&self, id: Uuid) -> Result<Preferences, AccountError> {
+        let key = id.to_string();
+        if let Some(hit) = self.cache.get(CacheKind::Preferences, &key).await {
+            return Ok(hit);
+        }
         let row = db::users::find(&self.db, id)
             .await?
             .ok_or(AccountError::NotFound(id))?;
-        Ok(Preferences::from_stored(&row.streaming_preferences.0))
+        let preferences = Preferences::from_stored(&row.streaming_preferences.0);
+        self.cache
+            .put(CacheKind::Preferences, &key, &preferences)
+            .await;
+        Ok(preferences)
     }
 
     /// Replaces a user's streaming preferences; sessions opened from now on carry them.
@@ -186,7 +204,11 @@ impl Accounts {
         preferences: &Preferences,
     ) -> Result<(), AccountError> {
         let value = serde_json::to_value(preferences).map_err(anyhow::Error::from)?;
-        if !db::users::set_preferences(&self.db, id, &value, Utc::now()).await? {
+        let stored = db::users::set_preferences(&self.db, id, &value, Utc::now()).await?;
+        self.cache
+            .invalidate(CacheKind::Preferences, &id.to_string())
+            .await;
+        if !stored {
             return Err(AccountError::NotFound(id));
         }
         Ok(())

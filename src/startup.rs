@@ -63,7 +63,8 @@ impl AppState {
             settings.auth.failed_login_window.get(),
             redis.clone(),
         );
-        let accounts = Accounts::new(db.clone(), TokenKeys::new(&secret), sessions, throttle);
+        let keys = TokenKeys::new(&secret);
+        let accounts = Accounts::new(db.clone(), keys, sessions, throttle, cache.clone());
         let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
         let s = &settings.streaming;
         let (max_total, max_user, idle) = (

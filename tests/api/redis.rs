@@ -244,3 +244,33 @@ async fn a_stopped_redis_leaves_login_and_streaming_working_on_sqlite() {
 async fn a_stopped_redis_leaves_login_and_streaming_working_on_postgres() {
     a_stopped_redis_leaves_login_and_streaming_working(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn failed_logins_on_one_instance_throttle_the_other() {
+    let store = Store {
+        backend: Backend::Postgres,
+        redis: true,
+    };
+    let Some(a) = crate::helpers::spawn_store(store, |s| {
+        s.auth.max_failed_logins = PositiveInt(3);
+    })
+    .await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = a.settings.clone();
+    settings.data_dir = dir.path().join("data");
+    let b = spawn_with(settings, dir, None).await;
+    a.create_user("ann", Role::User).await;
+    for _ in 0..3 {
+        assert_eq!(a.login("ann", "wrong password").await.status(), 401);
+    }
+    let refused = assert_problem(
+        b.login("ann", crate::helpers::PASSWORD).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    assert_eq!(refused["limit"], "auth.max_failed_logins");
+}
