@@ -40,17 +40,30 @@
 
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {
-          packages = with pkgs; [ cargo rustc rustfmt clippy ffmpeg postgresql redis nginx ];
+          packages = with pkgs; [ cargo rustc rustfmt clippy rust-analyzer ffmpeg postgresql redis nginx ];
+          # The tests' defaults point at local services; `CI=true` makes a missing one fail.
+          HS_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
         };
       });
 
       overlays.default = final: prev: {
-        homestream = self.packages.${prev.system}.default;
+        homestream = self.packages.${prev.stdenv.hostPlatform.system}.default;
       };
 
+      # The module's package defaults to this flake's build, so it works without the
+      # overlay (VM tests cannot set nixpkgs.overlays on their nodes).
       nixosModules.default = { pkgs, lib, ... }: {
         imports = [ ./nixos-module ];
         services.homestream.package = lib.mkDefault self.packages.${pkgs.system}.default;
       };
+
+      checks = forAllSystems (pkgs: {
+        package = self.packages.${pkgs.system}.default;
+        vm = import ./nixos-module/test.nix {
+          inherit pkgs;
+          module = self.nixosModules.default;
+          package = self.packages.${pkgs.system}.default;
+        };
+      });
     };
 }

@@ -5,7 +5,8 @@
 //!   environment).
 //! - [`startup`]: [`startup::Application::build`] binds and runs the server for
 //!   production and tests alike; the shared [`startup::AppState`].
-//! - [`telemetry`]: the log subscriber.
+//! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
+//! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
 //!   only place error statuses are chosen.
 //! - [`api`]: the poem-openapi operations, one struct per resource, and the middleware.
@@ -28,6 +29,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod library;
+pub mod metrics;
 pub mod playlists;
 pub mod preferences;
 pub mod sessions;

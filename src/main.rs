@@ -86,7 +86,7 @@ fn main() -> ExitCode {
         print!("{}", settings.to_redacted_toml());
         return ExitCode::SUCCESS;
     }
-    homestream::telemetry::init(&settings.log);
+    let _telemetry = homestream::telemetry::init(&settings.log, &settings.telemetry);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => return report(Err(e.into())),

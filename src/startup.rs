@@ -10,6 +10,7 @@ use crate::config::{resolve, Settings};
 use crate::db::Database;
 use crate::error::problem_from_poem_error;
 use crate::library::MediaLibrary;
+use crate::metrics::Metrics;
 use crate::playlists::Playlists;
 use crate::sessions::Sessions;
 use crate::streaming::limits::StreamRegistry;
@@ -17,7 +18,7 @@ use crate::streaming::shared::SharedSlots;
 use crate::streaming::Streamer;
 use crate::watching::Watching;
 use anyhow::Context;
-use poem::{EndpointExt, IntoEndpoint, Route};
+use poem::{EndpointExt, IntoEndpoint, IntoResponse, Route};
 use std::future::Future;
 use std::io::Write;
 use std::path::Path;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub streamer: Arc<Streamer>,
     pub watching: Arc<Watching>,
     pub playlists: Arc<Playlists>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -90,7 +92,13 @@ impl AppState {
             registry,
         ));
         let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
+        let spec: serde_json::Value = serde_json::from_str(&api::spec_json())?;
+        let paths = spec["paths"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
         Ok(Self {
+            metrics: Arc::new(Metrics::new(paths)),
             settings: Arc::new(settings),
             db,
             redis,
@@ -180,6 +188,8 @@ pub fn routes(state: AppState) -> impl poem::Endpoint {
 pub struct Application {
     port: u16,
     listener: tokio::net::TcpListener,
+    /// The separate `/metrics` listener, when `metrics.listen` is set.
+    metrics_listener: Option<tokio::net::TcpListener>,
     state: AppState,
 }
 
@@ -197,9 +207,19 @@ impl Application {
         let state = AppState::new(settings).await?;
         let listener = bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = match state.settings.metrics.listen.as_str() {
+            "" => None,
+            listen => {
+                let addr: std::net::SocketAddr = listen.parse().with_context(|| {
+                    format!("metrics.listen: expected host:port, got {listen:?}")
+                })?;
+                Some(bind(addr).with_context(|| format!("cannot listen on {addr} for metrics"))?)
+            }
+        };
         Ok(Self {
             port,
             listener,
+            metrics_listener,
             state,
         })
     }
@@ -207,6 +227,14 @@ impl Application {
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the separate metrics listener, when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// The shared state (tests use it to reach the database).
@@ -241,6 +269,13 @@ impl Application {
             });
         }
         let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let metrics_listener = match self.metrics_listener {
+            Some(listener) => {
+                let state = self.state.clone();
+                Some(tokio::spawn(serve_metrics(listener, state)))
+            }
+            None => None,
+        };
         tracing::info!(
             port = self.port,
             backend = db.backend(),
@@ -251,6 +286,9 @@ impl Application {
         );
         serve(self.listener, endpoint, shutdown, timeout).await;
         maintenance.abort();
+        if let Some(task) = metrics_listener {
+            task.abort();
+        }
         db.close().await;
         tracing::info!("homestream stopped");
         Ok(())
@@ -289,6 +327,33 @@ async fn maintain(state: AppState) {
             }
         }
     }
+}
+
+/// Serves only `/metrics` on its own listener (`metrics.listen`).
+async fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) {
+    let endpoint = Route::new()
+        .at(
+            "/metrics",
+            poem::endpoint::make(move |req: poem::Request| {
+                let state = state.clone();
+                async move {
+                    match api::system::scrape(&state, &req).await {
+                        Ok(resp) => resp.into_response(),
+                        Err(e) => e.into_response(),
+                    }
+                }
+            }),
+        )
+        .catch_all_error(|err| async move { problem_from_poem_error(err) });
+    let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> =
+        Arc::new(poem::endpoint::ToDynEndpoint(endpoint.map_to_response()));
+    serve(
+        listener,
+        endpoint,
+        std::future::pending::<()>(),
+        std::time::Duration::from_secs(1),
+    )
+    .await;
 }
 
 fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {

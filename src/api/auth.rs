@@ -1,5 +1,6 @@
 //! Logging in and out.
 
+use super::middleware::client_ip;
 use super::ApiTags;
 use crate::accounts::{Account, Device};
 use crate::auth::BearerAuth;
@@ -71,7 +72,7 @@ impl AuthApi {
         body: Json<LoginRequest>,
     ) -> ApiResult<Json<LoginResponse>> {
         let device = Device {
-            addr: req.remote_addr().as_socket_addr().map(|a| a.ip()),
+            addr: client_ip(req, &state.settings.server.trusted_proxies),
             user_agent: req
                 .headers()
                 .get(poem::http::header::USER_AGENT)

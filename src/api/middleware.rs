@@ -6,6 +6,7 @@ use crate::error::{problem_from_poem_error, ApiError};
 use poem::http::{header, HeaderName, HeaderValue};
 use poem::middleware::SetHeader;
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use std::net::IpAddr;
 use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tracing::Instrument;
@@ -41,8 +42,20 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
         .unwrap_or_else(|| Uuid::new_v4().to_string());
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let span =
-        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let metrics = req
+        .data::<crate::startup::AppState>()
+        .map(|s| s.metrics.clone());
+    // user_id, session_id and video_id are filled in where they become known (the
+    // auth guard, the catalog), so every line logged in the request carries them.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        user_id = tracing::field::Empty,
+        session_id = tracing::field::Empty,
+        video_id = tracing::field::Empty,
+    );
 
     let declared = req
         .headers()
@@ -71,6 +84,9 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
     }
     let status = resp.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(metrics) = metrics {
+        metrics.observe(method.as_str(), &path, status, latency_ms / 1000.0);
+    }
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(status, latency_ms, "request failed");
@@ -79,4 +95,48 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
         }
     });
     Ok(resp)
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy
+/// (`server.trusted_proxies`), the nearest untrusted address in `X-Forwarded-For`.
+pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.remote_addr().as_socket_addr()?.ip().to_canonical();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let nearest_untrusted = forwarded
+        .split(',')
+        .rev()
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+        .find(|ip| !trusted.contains(ip));
+    Some(nearest_untrusted.unwrap_or(peer))
+}
+
+/// `scheme://host` as the client reached us: the request's `Host`, or the
+/// `X-Forwarded-Proto` and `X-Forwarded-Host` of a trusted proxy.
+pub fn origin(req: &Request, trusted: &[IpAddr]) -> String {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let proxied = req
+        .remote_addr()
+        .as_socket_addr()
+        .is_some_and(|a| trusted.contains(&a.ip().to_canonical()));
+    let proto = header("x-forwarded-proto")
+        .filter(|p| proxied && (*p == "https" || *p == "http"))
+        .unwrap_or("http");
+    let host = header("x-forwarded-host")
+        .filter(|_| proxied)
+        .or_else(|| header("host"))
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    format!("{proto}://{host}")
 }

@@ -9,7 +9,7 @@ pub mod middleware;
 mod playlists;
 mod sessions;
 mod stream;
-mod system;
+pub mod system;
 mod users;
 mod videos;
 mod watching;

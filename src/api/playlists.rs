@@ -1,6 +1,7 @@
 //! Playlists: create, rename, share, delete; add, remove and reorder videos; M3U.
 
-use super::videos::{origin, Video};
+use super::middleware::origin;
+use super::videos::Video;
 use super::ApiTags;
 use crate::auth::BearerAuth;
 use crate::db::playlists::PlaylistRow;
@@ -322,7 +323,7 @@ impl PlaylistsApi {
         let row = state.playlists.visible(&auth.0, id.0).await?;
         let entries = state.playlists.entries(&auth.0, id.0).await?;
         let ttl = state.settings.streaming.link_ttl.get();
-        let base = origin(req);
+        let base = origin(req, &state.settings.server.trusted_proxies);
         let mut lines = Vec::with_capacity(entries.len());
         for e in entries {
             let Some(v) = state

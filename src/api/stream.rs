@@ -1,5 +1,6 @@
 //! Direct play: the file of a video with RFC 9110 range semantics.
 
+use super::middleware::client_ip;
 use super::ApiTags;
 use crate::auth::StreamAuth;
 use crate::error::{ApiError, ApiResult};
@@ -216,7 +217,7 @@ async fn serve(
         user_id,
         username: username.to_owned(),
         session_id,
-        client_addr: req.remote_addr().as_socket_addr().map(|a| a.ip()),
+        client_addr: client_ip(req, &state.settings.server.trusted_proxies),
         user_agent: text(header::USER_AGENT).map(|ua| ua.chars().take(200).collect()),
     };
     let head = req.method() == Method::HEAD;

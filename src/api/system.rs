@@ -1,9 +1,11 @@
 //! Liveness (`/health`) and readiness (`/ready`) for load balancers and systemd.
 
 use super::ApiTags;
+use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use poem::web::Data;
-use poem_openapi::payload::Json;
+use poem::Request;
+use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 pub struct SystemApi;
@@ -54,8 +56,67 @@ enum ReadyResponse {
     NotReady(Json<Readiness>),
 }
 
+#[derive(ApiResponse)]
+pub enum MetricsResponse {
+    /// Prometheus metrics in the OpenMetrics text format.
+    #[oai(
+        status = 200,
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    )]
+    Metrics(PlainText<String>),
+}
+
+/// Answers a scrape: 404 when metrics are off, 401 without the configured token.
+///
+/// # Errors
+/// As above.
+pub async fn scrape(state: &AppState, req: &Request) -> ApiResult<MetricsResponse> {
+    let m = &state.settings.metrics;
+    if !m.enabled {
+        return Err(ApiError::not_found("endpoint", "/metrics"));
+    }
+    let token = m.token.expose();
+    if !token.is_empty() {
+        let sent = req
+            .headers()
+            .get(poem::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let matches = sent.is_some_and(|s| {
+            s.len() == token.len()
+                && s.bytes()
+                    .zip(token.bytes())
+                    .fold(0, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        });
+        if !matches {
+            return Err(ApiError::unauthorized(
+                "metrics need the configured bearer token",
+            ));
+        }
+    }
+    Ok(MetricsResponse::Metrics(PlainText(
+        state.metrics.render(state).await,
+    )))
+}
+
 #[OpenApi(tag = "ApiTags::System")]
 impl SystemApi {
+    /// Prometheus metrics: requests by route and status with latency histograms,
+    /// active streams and sessions, bytes streamed, cache hits and misses, database
+    /// pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
+    /// token is configured; served on `metrics.listen` instead when that is set.
+    #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
+    async fn metrics(&self, state: Data<&AppState>, req: &Request) -> ApiResult<MetricsResponse> {
+        if !state.settings.metrics.listen.is_empty() {
+            return Err(ApiError::not_found(
+                "endpoint",
+                "/metrics (see metrics.listen)",
+            ));
+        }
+        scrape(&state, req).await
+    }
+
     /// Liveness: answers as long as the process runs.
     #[oai(path = "/health", method = "get", operation_id = "health")]
     async fn health(&self) -> Json<Health> {

@@ -1,5 +1,6 @@
 //! The catalog: browsing videos, their metadata and thumbnails, and signed player links.
 
+use super::middleware::origin;
 use super::watching::UserData;
 use super::ApiTags;
 use crate::auth::BearerAuth;
@@ -282,7 +283,10 @@ impl VideosApi {
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
         let path = format!("/api/stream/{}?token={token}", video.id);
         Ok(Json(StreamUrl {
-            url: format!("{}{path}", origin(req)),
+            url: format!(
+                "{}{path}",
+                origin(req, &state.settings.server.trusted_proxies)
+            ),
             path,
             token,
             expires_at,
@@ -295,23 +299,6 @@ fn list<T: serde::de::DeserializeOwned>(meta: &serde_json::Value, key: &str) -> 
         .cloned()
         .and_then(|x| serde_json::from_value(x).ok())
         .unwrap_or_default()
-}
-
-/// `scheme://host` as the client reached us (through a proxy when it says so).
-pub(super) fn origin(req: &Request) -> String {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let proto = header("x-forwarded-proto")
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    let host = header("x-forwarded-host")
-        .or_else(|| header("host"))
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    format!("{proto}://{host}")
 }
 
 fn default_limit() -> u32 {

@@ -70,11 +70,15 @@ impl StreamAuth {
 }
 
 async fn authenticate_link(req: &Request, key: ApiKey) -> poem::Result<LinkClaims> {
-    Ok(state(req)?
+    let claims = state(req)?
         .accounts
         .authenticate_link(&key.key)
         .await
-        .map_err(ApiError::from)?)
+        .map_err(ApiError::from)?;
+    let span = tracing::Span::current();
+    span.record("user_id", tracing::field::display(claims.sub));
+    span.record("session_id", tracing::field::display(claims.sid));
+    Ok(claims)
 }
 
 fn state(req: &Request) -> Result<&AppState, ApiError> {
@@ -86,9 +90,13 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser
     let state = req
         .data::<AppState>()
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    Ok(state
+    let user = state
         .accounts
         .authenticate(&bearer.token)
         .await
-        .map_err(ApiError::from)?)
+        .map_err(ApiError::from)?;
+    let span = tracing::Span::current();
+    span.record("user_id", tracing::field::display(user.id));
+    span.record("session_id", tracing::field::display(user.session_id));
+    Ok(user)
 }

@@ -29,6 +29,8 @@ pub struct Settings {
     pub streaming: StreamingSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
+    pub telemetry: TelemetrySettings,
 }
 
 impl Default for Settings {
@@ -42,6 +44,51 @@ impl Default for Settings {
             streaming: StreamingSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
+            telemetry: TelemetrySettings::default(),
+        }
+    }
+}
+
+/// `GET /metrics` in the Prometheus text format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` at all.
+    pub enabled: bool,
+    /// When set, scrapes must send `Authorization: Bearer <token>`.
+    pub token: Secret,
+    /// Serve `/metrics` on this `host:port` instead of the API's address (for example
+    /// `127.0.0.1:9464`, reachable only from the machine); empty keeps it on the API.
+    pub listen: String,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            token: Secret::default(),
+            listen: String::new(),
+        }
+    }
+}
+
+/// OpenTelemetry traces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    /// An OTLP/HTTP collector (`http://127.0.0.1:4318`); spans are exported to
+    /// `<endpoint>/v1/traces`. Empty exports nothing.
+    pub otlp_endpoint: String,
+    /// The `service.name` resource attribute.
+    pub service_name: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: String::new(),
+            service_name: "homestream".to_owned(),
         }
     }
 }
@@ -69,6 +116,9 @@ pub struct ServerSettings {
     pub max_body_size: ByteSize,
     /// How long a shutdown waits for open requests before closing them.
     pub shutdown_timeout: HumanDuration,
+    /// Reverse proxies (nginx) whose `X-Forwarded-For`, `X-Forwarded-Proto` and
+    /// `X-Forwarded-Host` are believed; from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for ServerSettings {
@@ -78,6 +128,7 @@ impl Default for ServerSettings {
             port: 3000,
             max_body_size: ByteSize(1 << 20),
             shutdown_timeout: HumanDuration::secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -189,6 +189,11 @@ impl Database {
         Ok(applied >= newest)
     }
 
+    /// Connections the pool holds, and how many of them are idle.
+    pub fn pool_use(&self) -> (u32, u32) {
+        with_pool!(self, pool => (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX)))
+    }
+
     /// Closes every connection; waits for those in use to be returned.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)

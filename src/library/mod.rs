@@ -146,6 +146,7 @@ impl MediaLibrary {
     /// # Errors
     /// [`FileError::NotFound`] otherwise.
     pub async fn playable(&self, id: Uuid) -> Result<Arc<VideoRow>, FileError> {
+        tracing::Span::current().record("video_id", tracing::field::display(id));
         match self.video(id).await? {
             Some(v) if v.status == "ok" => Ok(v),
             _ => Err(FileError::NotFound(id)),

@@ -113,6 +113,8 @@ impl Inner {
 #[derive(Debug)]
 pub struct StreamRegistry {
     inner: Mutex<Inner>,
+    /// Bytes sent by every stream since start-up.
+    bytes_sent: AtomicU64,
     max_total: u32,
     max_per_user: u32,
     idle: Duration,
@@ -122,6 +124,7 @@ impl StreamRegistry {
     pub fn new(max_total: u32, max_per_user: u32, idle: Duration) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::new(Inner::default()),
+            bytes_sent: AtomicU64::new(0),
             max_total,
             max_per_user,
             idle,
@@ -255,6 +258,11 @@ impl StreamRegistry {
         }
     }
 
+    /// Bytes sent by every stream since start-up.
+    pub fn bytes_sent(&self) -> u64 {
+        self.bytes_sent.load(Ordering::Relaxed)
+    }
+
     /// Whether the viewer's stream of this video is open (a request joins it without
     /// taking a new slot).
     pub fn is_open(&self, session_id: Uuid, video_id: Uuid) -> bool {
@@ -345,6 +353,7 @@ impl StreamLease {
     /// Counts bytes handed to the connection.
     pub fn sent(&self, n: u64) {
         self.bytes.fetch_add(n, Ordering::Relaxed);
+        self.registry.bytes_sent.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Whether an administrator ended the stream.

@@ -109,6 +109,14 @@ impl ServerProcess {
         format!("{}{path}", self.address)
     }
 
+    /// Asks the process to stop (SIGTERM) and waits until it has.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+
     /// Ends the process with SIGKILL: no shutdown code runs.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
@@ -123,6 +131,16 @@ impl Drop for ServerProcess {
 }
 
 pub async fn server_process(settings: &Settings, library: &std::path::Path) -> ServerProcess {
+    server_process_with(settings, library, &[], None).await
+}
+
+/// [`server_process`] with more environment, and its log written to `log` when given.
+pub async fn server_process_with(
+    settings: &Settings,
+    library: &std::path::Path,
+    env: &[(&str, &str)],
+    log: Option<&std::path::Path>,
+) -> ServerProcess {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -143,9 +161,13 @@ pub async fn server_process(settings: &Settings, library: &std::path::Path) -> S
         .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")
         .env("HOMESTREAM_MEDIA__WATCH", "false")
         .env("VIDEOS_PATH", library)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
+        .stderr(match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+            None => Stdio::inherit(),
+        });
     if settings.database.url.is_set() {
         cmd.env("DATABASE_URL", settings.database.url.expose());
     }

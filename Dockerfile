@@ -1,0 +1,31 @@
+# Multi-stage build: compile in the Rust image, run on Debian slim with ffmpeg, as a
+# non-root user. Used by deploy/docker-compose.yml.
+FROM rust:1.85-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+COPY config ./config
+COPY bench ./bench
+COPY tests ./tests
+RUN cargo build --release --locked --bin homestream
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /var/lib/homestream --create-home homestream
+COPY --from=build /src/target/release/homestream /usr/local/bin/homestream
+COPY config/default.toml /etc/homestream/default.toml
+ENV HOMESTREAM_CONFIG_DIR=/etc/homestream \
+    HOMESTREAM_DATA_DIR=/var/lib/homestream \
+    HOMESTREAM_SERVER__HOST=0.0.0.0 \
+    HOMESTREAM_SERVER__PORT=3000
+USER homestream
+WORKDIR /var/lib/homestream
+VOLUME ["/var/lib/homestream"]
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD curl -fsS http://127.0.0.1:3000/health || exit 1
+ENTRYPOINT ["/usr/local/bin/homestream"]
+CMD ["serve"]

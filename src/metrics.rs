@@ -1,0 +1,246 @@
+//! Prometheus metrics: request counts and latencies by route, and, read at scrape time,
+//! active streams and sessions, bytes streamed, cache hits and misses, the database
+//! pool and the scan's progress.
+//!
+//! Routes are the OpenAPI paths (`/api/videos/{id}`), matched from the spec, so a
+//! label never carries an id or a path a client made up; anything else is `other`.
+
+use crate::startup::AppState;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The media type of the exposition.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    cache: String,
+    result: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: String,
+}
+
+/// Every metric, registered once.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Route templates and their segments (`None` for a parameter), fixed segments
+    /// first so `/api/videos/popular` wins over `/api/videos/{id}`.
+    routes: Vec<(String, Vec<Option<String>>)>,
+    /// The registry's byte total at the last scrape.
+    bytes_seen: AtomicU64,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    streams: Gauge,
+    sessions: Gauge,
+    bytes: Counter<u64, AtomicU64>,
+    cache: Family<CacheLabels, Gauge>,
+    pool: Family<StateLabels, Gauge>,
+    scan: Family<StateLabels, Gauge>,
+}
+
+impl Metrics {
+    /// Registers the metrics; `paths` are the API's route templates.
+    pub fn new(paths: impl IntoIterator<Item = String>) -> Self {
+        let mut registry = Registry::with_prefix("homestream");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+            ])
+        });
+        let streams = Gauge::default();
+        let sessions = Gauge::default();
+        let bytes = Counter::<u64, AtomicU64>::default();
+        let cache = Family::<CacheLabels, Gauge>::default();
+        let pool = Family::<StateLabels, Gauge>::default();
+        let scan = Family::<StateLabels, Gauge>::default();
+        registry.register("http_requests", "HTTP requests answered", requests.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to the response head (bodies stream on)",
+            latency.clone(),
+        );
+        registry.register(
+            "active_streams",
+            "Open streams on this instance",
+            streams.clone(),
+        );
+        registry.register("active_sessions", "Open login sessions", sessions.clone());
+        registry.register("streamed_bytes", "Bytes of media sent", bytes.clone());
+        registry.register(
+            "cache_lookups",
+            "Cache lookups by cache and result",
+            cache.clone(),
+        );
+        registry.register(
+            "db_connections",
+            "Database pool connections by state",
+            pool.clone(),
+        );
+        registry.register(
+            "scan_files",
+            "Files of the current or last scan by outcome",
+            scan.clone(),
+        );
+        let mut routes: Vec<(String, Vec<Option<String>>)> = paths
+            .into_iter()
+            .map(|p| {
+                let segments = p
+                    .split('/')
+                    .map(|seg| (!seg.starts_with('{')).then(|| seg.to_owned()))
+                    .collect();
+                (p, segments)
+            })
+            .collect();
+        routes.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
+        Self {
+            registry,
+            routes,
+            bytes_seen: AtomicU64::new(0),
+            requests,
+            latency,
+            streams,
+            sessions,
+            bytes,
+            cache,
+            pool,
+            scan,
+        }
+    }
+
+    /// The route template a path belongs to.
+    pub fn route(&self, path: &str) -> String {
+        let segments: Vec<&str> = path.split('/').collect();
+        for (template, pattern) in &self.routes {
+            if pattern.len() == segments.len()
+                && pattern
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| p.as_deref().is_none_or(|p| p == *s))
+            {
+                return template.clone();
+            }
+        }
+        if path.starts_with("/api/stream/video/") {
+            return "/api/stream/video/{filename}".to_owned();
+        }
+        match path {
+            "/metrics" | "/api/openapi.json" => path.to_owned(),
+            p if p.starts_with("/docs") => "/docs".to_owned(),
+            _ => "other".to_owned(),
+        }
+    }
+
+    /// Counts one answered request.
+    pub fn observe(&self, method: &str, path: &str, status: u16, seconds: f64) {
+        let route = self.route(path);
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route,
+            })
+            .observe(seconds);
+    }
+
+    /// The exposition, with the scrape-time values read from `state`.
+    pub async fn render(&self, state: &AppState) -> String {
+        let registry = state.streamer.registry();
+        self.streams
+            .set(i64::try_from(registry.list().len()).unwrap_or(i64::MAX));
+        let total = registry.bytes_sent();
+        let before = self.bytes_seen.swap(total, Ordering::AcqRel);
+        self.bytes.inc_by(total.saturating_sub(before));
+        if let Ok(open) = state.accounts.sessions().list(None).await {
+            self.sessions
+                .set(i64::try_from(open.len()).unwrap_or(i64::MAX));
+        }
+        for c in state.cache.stats() {
+            for (result, n) in [("hit", c.hits), ("miss", c.misses)] {
+                let labels = CacheLabels {
+                    cache: c.kind.to_owned(),
+                    result: result.to_owned(),
+                };
+                self.cache
+                    .get_or_create(&labels)
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+        }
+        let (size, idle) = state.db.pool_use();
+        let set = |family: &Family<StateLabels, Gauge>, state: &str, n: u64| {
+            family
+                .get_or_create(&StateLabels {
+                    state: state.to_owned(),
+                })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        };
+        set(&self.pool, "idle", u64::from(idle));
+        set(&self.pool, "in_use", u64::from(size.saturating_sub(idle)));
+        let scan = state.library.scan_progress();
+        set(&self.scan, "running", u64::from(scan.running));
+        set(&self.scan, "seen", scan.seen);
+        set(&self.scan, "probed", scan.probed);
+        set(&self.scan, "skipped", scan.skipped);
+        set(&self.scan, "failed", scan.failed);
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_their_route_templates() {
+        let m = Metrics::new(
+            [
+                "/api/videos",
+                "/api/videos/{id}",
+                "/api/videos/popular",
+                "/health",
+            ]
+            .map(str::to_owned),
+        );
+        assert_eq!(m.route("/api/videos"), "/api/videos");
+        assert_eq!(m.route("/api/videos/2f1c"), "/api/videos/{id}");
+        assert_eq!(m.route("/api/videos/popular"), "/api/videos/popular");
+        assert_eq!(
+            m.route("/api/stream/video/a%2Fb.mp4"),
+            "/api/stream/video/{filename}"
+        );
+        assert_eq!(m.route("/wp-admin/x.php"), "other");
+    }
+}

@@ -1,0 +1,217 @@
+//! Debian's nginx, with `deploy/nginx/homestream.conf`, in front of the app on
+//! loopback: ranges, validators, 429s and forwarded addresses pass through unchanged.
+
+use crate::helpers::{assert_problem, required, Backend};
+use crate::media::spawn_media_app;
+use homestream::accounts::Role;
+use homestream::config::PositiveInt;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// nginx running the deploy configuration, pointed at `app_port`.
+struct Nginx {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn nginx_binary() -> Option<&'static str> {
+    let found = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
+    if found.is_none() {
+        assert!(!required(), "CI=true and nginx is not installed");
+        eprintln!("skipping nginx test: nginx not found (apt-get install nginx-light)");
+    }
+    found
+}
+
+impl Nginx {
+    fn start(binary: &str, app_port: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let site = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/deploy/nginx/homestream.conf"
+        ))
+        .unwrap();
+        assert!(site.contains("server app:3000;") && site.contains("listen 80;"));
+        let site = site
+            .replace("server app:3000;", &format!("server 127.0.0.1:{app_port};"))
+            .replace("listen 80;", &format!("listen 127.0.0.1:{port};"));
+        let d = dir.path().display();
+        let conf = format!(
+            "user root;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+             events {{ worker_connections 1024; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+             fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+             {site}\n}}\n"
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        let child = Command::new(binary)
+            .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log")])
+            .args(["-c", &format!("{d}/nginx.conf"), "-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx runs");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "nginx did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
+    let Some(binary) = nginx_binary() else {
+        return;
+    };
+    let files = [("big_raw.mkv", "big.mkv"), ("h264_aac.mp4", "a.mp4")];
+    let Some(app) = spawn_media_app(backend, &files, |s| {
+        s.streaming.max_concurrent_streams = PositiveInt(2);
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let nginx = Nginx::start(binary, port);
+    let client = reqwest::Client::new();
+    let ann = app.token_for("ann", Role::User).await;
+    let bob = app.token_for("bob", Role::User).await;
+    let a = app.video(&ann, "a.mp4").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let big = app.video(&ann, "big.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let file = std::fs::read(app.library.join("a.mp4")).unwrap();
+
+    // A range, as the app answers it.
+    let ranged = client
+        .get(nginx.url(&format!("/api/stream/{a}")))
+        .bearer_auth(&ann)
+        .header("range", "bytes=100-1123")
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    let h = ranged.headers().clone();
+    assert_eq!(
+        h["content-range"],
+        format!("bytes 100-1123/{}", file.len()).as_str()
+    );
+    assert_eq!(h["accept-ranges"], "bytes");
+    assert_eq!(h["content-type"], "video/mp4");
+    assert!(h.contains_key("x-request-id"));
+    assert_eq!(ranged.bytes().await.unwrap(), file[100..1124]);
+    let etag = h["etag"].to_str().unwrap().to_owned();
+
+    // Validators: a 304, and a multipart answer for two ranges.
+    let not_modified = client
+        .get(nginx.url(&format!("/api/stream/{a}")))
+        .bearer_auth(&ann)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), 304);
+    let multi = client
+        .get(nginx.url(&format!("/api/stream/{a}")))
+        .bearer_auth(&ann)
+        .header("range", "bytes=0-9,20-29")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(multi.status(), 206);
+    assert!(multi.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("multipart/byteranges"));
+
+    // nginx is a trusted proxy, so the address in its X-Forwarded-For is the client's
+    // (here the one the test put there, since the test itself runs on loopback).
+    let addrs: Vec<String> = app
+        .state
+        .streamer
+        .registry()
+        .list()
+        .iter()
+        .filter_map(|s| s.client_addr.map(|a| a.to_string()))
+        .collect();
+    assert_eq!(addrs, ["203.0.113.9"]);
+
+    // Both stream slots are Ann's; Bob's request is refused through nginx unchanged.
+    let held = client
+        .get(nginx.url(&format!("/api/stream/{big}")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(held.status(), 200);
+    let refused = client
+        .get(nginx.url(&format!("/api/stream/{big}")))
+        .bearer_auth(&bob)
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    let body = assert_problem(refused, 429, "rate_limited").await;
+    assert_eq!(body["limit"], "streaming.max_concurrent_streams");
+    drop(held);
+
+    // Signed links name the host the client used, as nginx forwarded it.
+    let link: Value = client
+        .post(nginx.url(&format!("/api/videos/{a}/stream-url")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let want = format!("http://127.0.0.1:{}/api/stream/{a}?token=", nginx.port);
+    assert!(link["url"].as_str().unwrap().starts_with(&want), "{link}");
+}
+
+#[tokio::test]
+async fn nginx_passes_ranges_validators_and_limits_through_on_sqlite() {
+    nginx_passes_ranges_validators_and_limits_through(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn nginx_passes_ranges_validators_and_limits_through_on_postgres() {
+    nginx_passes_ranges_validators_and_limits_through(Backend::Postgres).await;
+}
