@@ -28,8 +28,10 @@ let
     HOMESTREAM_CONFIG_DIR = "/var/empty";
     HOMESTREAM_DATA_DIR = "/var/lib/homestream";
   } // lib.optionalAttrs cfg.database.createLocally {
-    # Peer authentication over the socket: the Unix user is the database role.
-    DATABASE_URL = "postgres://${cfg.user}@/${cfg.database.name}?host=/run/postgresql";
+    # Peer authentication over the socket: the Unix user is the database role. The
+    # `host` parameter (the socket directory) wins over "localhost", which is there
+    # because sqlx refuses an empty host.
+    DATABASE_URL = "postgres://${cfg.user}@localhost/${cfg.database.name}?host=/run/postgresql";
   } // lib.optionalAttrs cfg.redis.createLocally {
     REDIS_URL = "redis+unix://${redisServer.unixSocket}";
   };
