@@ -6,11 +6,11 @@ use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-/// Runs the binary with only the environment a settings value needs.
-pub fn homestream(settings: &Settings, args: &[&str], stdin: &str) -> Output {
+/// The binary with only the environment a settings value needs: its data dir,
+/// secret and database, no configuration files, quiet logs.
+fn command(settings: &Settings) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_homestream"));
-    cmd.args(args)
-        .env_clear()
+    cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOMESTREAM_CONFIG_DIR", "/nonexistent")
         .env("HOMESTREAM_DATA_DIR", &settings.data_dir)
@@ -18,13 +18,20 @@ pub fn homestream(settings: &Settings, args: &[&str], stdin: &str) -> Output {
             "HOMESTREAM_AUTH__JWT_SECRET",
             settings.auth.jwt_secret.expose(),
         )
-        .env("HOMESTREAM_LOG__LEVEL", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("HOMESTREAM_LOG__LEVEL", "warn");
     if settings.database.url.is_set() {
         cmd.env("DATABASE_URL", settings.database.url.expose());
     }
+    cmd
+}
+
+/// Runs the binary with `args`, feeding it `stdin`.
+pub fn homestream(settings: &Settings, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = command(settings);
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("homestream runs");
     child
         .stdin
@@ -145,17 +152,8 @@ pub async fn server_process_with(
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_homestream"));
+    let mut cmd = command(settings);
     cmd.arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOMESTREAM_CONFIG_DIR", "/nonexistent")
-        .env("HOMESTREAM_DATA_DIR", &settings.data_dir)
-        .env(
-            "HOMESTREAM_AUTH__JWT_SECRET",
-            settings.auth.jwt_secret.expose(),
-        )
-        .env("HOMESTREAM_LOG__LEVEL", "warn")
         .env("HOMESTREAM_SERVER__HOST", "127.0.0.1")
         .env("HOMESTREAM_SERVER__PORT", port.to_string())
         .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")
@@ -168,9 +166,6 @@ pub async fn server_process_with(
             Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
             None => Stdio::inherit(),
         });
-    if settings.database.url.is_set() {
-        cmd.env("DATABASE_URL", settings.database.url.expose());
-    }
     let child = cmd.spawn().expect("homestream serve runs");
     let server = ServerProcess {
         child,

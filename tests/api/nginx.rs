@@ -2,13 +2,15 @@
 //! loopback: ranges, validators, 429s and forwarded addresses pass through unchanged.
 
 use crate::helpers::{assert_problem, required, Backend};
-use crate::media::spawn_media_app;
+use crate::media::{for_each_backend, spawn_media_app};
 use homestream::accounts::Role;
 use homestream::config::PositiveInt;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+for_each_backend!(nginx_passes_ranges_validators_and_limits_through);
 
 /// nginx running the deploy configuration, pointed at `app_port`.
 struct Nginx {
@@ -204,14 +206,4 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
         .unwrap();
     let want = format!("http://127.0.0.1:{}/api/stream/{a}?token=", nginx.port);
     assert!(link["url"].as_str().unwrap().starts_with(&want), "{link}");
-}
-
-#[tokio::test]
-async fn nginx_passes_ranges_validators_and_limits_through_on_sqlite() {
-    nginx_passes_ranges_validators_and_limits_through(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn nginx_passes_ranges_validators_and_limits_through_on_postgres() {
-    nginx_passes_ranges_validators_and_limits_through(Backend::Postgres).await;
 }

@@ -5,7 +5,7 @@
 use crate::helpers::{
     assert_problem, redis_available, redis_url, required, spawn_with, Backend, Store, TestApp,
 };
-use crate::media::{spawn_media_app, spawn_media_store};
+use crate::media::{for_each_backend, spawn_media_app, spawn_media_store};
 use homestream::accounts::Role;
 use homestream::config::{ConnectionUrl, HumanDuration, PositiveInt};
 use reqwest::Method;
@@ -93,6 +93,8 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     assert_eq!(out.status(), 204);
     assert_problem(a.get("/api/users/me", &ann).await, 401, "session_ended").await;
 }
+
+for_each_backend!(a_stopped_redis_leaves_login_and_streaming_working);
 
 /// A redis-server of the test's own, on a free port, so it can be stopped.
 struct PrivateRedis {
@@ -233,16 +235,6 @@ async fn a_stopped_redis_leaves_login_and_streaming_working(backend: Backend) {
         app.login("ann", crate::helpers::PASSWORD).await.status(),
         200
     );
-}
-
-#[tokio::test]
-async fn a_stopped_redis_leaves_login_and_streaming_working_on_sqlite() {
-    a_stopped_redis_leaves_login_and_streaming_working(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_stopped_redis_leaves_login_and_streaming_working_on_postgres() {
-    a_stopped_redis_leaves_login_and_streaming_working(Backend::Postgres).await;
 }
 
 #[tokio::test]

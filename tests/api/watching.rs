@@ -3,7 +3,7 @@
 
 use crate::cli::server_process;
 use crate::helpers::{assert_problem, on_each_store, Backend, Store};
-use crate::media::{spawn_media_store, MediaApp};
+use crate::media::{for_each_backend, spawn_media_store, MediaApp};
 use homestream::accounts::Role;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -12,6 +12,8 @@ on_each_store!(
     progress_gives_a_resume_position_history_and_continue_watching,
     ratings_and_bad_reports_are_checked,
 );
+
+for_each_backend!(a_progress_report_survives_kill_9);
 
 /// An app with two scanned one-second clips, a token, and the clips' ids.
 async fn ready(store: Store) -> Option<(MediaApp, String, String, String)> {
@@ -209,14 +211,4 @@ async fn a_progress_report_survives_kill_9(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(detail["user_data"]["resume_seconds"], 0.7, "{detail}");
-}
-
-#[tokio::test]
-async fn a_progress_report_survives_kill_9_on_sqlite() {
-    a_progress_report_survives_kill_9(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn a_progress_report_survives_kill_9_on_postgres() {
-    a_progress_report_survives_kill_9(Backend::Postgres).await;
 }
