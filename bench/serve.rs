@@ -493,8 +493,10 @@ fn main() {
         len / MIB,
         ROUNDS
     );
-    // BENCH_QUICK=1 measures nginx and homestream once, for a faster look while tuning.
-    let quick = std::env::var_os("BENCH_QUICK").is_some();
+    // BENCH_QUICK=1 measures nginx and homestream once, for a faster look while tuning;
+    // BENCH_SLOW_ONLY=1 runs only their slow-client phase.
+    let slow_only = std::env::var_os("BENCH_SLOW_ONLY").is_some();
+    let quick = slow_only || std::env::var_os("BENCH_QUICK").is_some();
     let mut servers = vec![
         start_nginx(&cache, work.path()),
         start_homestream(&cache, work.path()),
@@ -518,7 +520,11 @@ fn main() {
         vec![vec![]; n],
     );
     let mut mbps = vec![vec![]; n];
-    let rounds = if quick { 1 } else { ROUNDS };
+    let rounds = match (slow_only, quick) {
+        (true, _) => 0,
+        (false, true) => 1,
+        (false, false) => ROUNDS,
+    };
     for round in 1..=rounds {
         for (i, s) in servers.iter().enumerate() {
             let r = rt.block_on(requests_per_second(s, len));
@@ -533,7 +539,7 @@ fn main() {
         }
     }
     let mut slow = Vec::new();
-    for s in servers.iter().filter(|_| !quick) {
+    for s in servers.iter().filter(|_| slow_only || !quick) {
         let (rss, c, held) = rt.block_on(slow_clients(s, len));
         println!("slow   {:<18} peak RSS {rss:.1} MB  {c:.3} CPU s/GB  {held}/{SLOW_CLIENTS} held at 1 MB/s", s.name);
         slow.push((rss, c, held));
