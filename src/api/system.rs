@@ -30,8 +30,8 @@ struct Readiness {
     database: String,
     /// `ok`, `unreachable` or `outdated` (migrations not applied).
     database_status: String,
-    /// `ok`, `unavailable` (the circuit breaker is open; retried in the background) or
-    /// `disabled` (no `redis.url`).
+    /// `ok` (it answered a PING now), `unavailable` (it did not, or the circuit breaker
+    /// is open; retried in the background) or `disabled` (no `redis.url`).
     redis: String,
     /// Hits and misses of each cache since start-up.
     caches: Vec<CacheCounts>,
@@ -141,7 +141,7 @@ impl SystemApi {
         let ok = database_status == "ok";
         let redis = match &state.redis {
             None => "disabled",
-            Some(link) if link.available() => "ok",
+            Some(link) if link.check().await => "ok",
             Some(_) => "unavailable",
         };
         let status = match (ok, redis) {

@@ -111,6 +111,17 @@ impl RedisLink {
         }
     }
 
+    /// Whether Redis answers now, counted like any call (so a dead Redis opens the
+    /// breaker even before a request needed it); `false` at once while the breaker is
+    /// open.
+    pub async fn check(&self) -> bool {
+        self.run("check", |mut c| async move {
+            redis::cmd("PING").query_async::<String>(&mut c).await
+        })
+        .await
+        .is_some()
+    }
+
     /// Whether Redis answers a PING now, whatever the breaker says.
     pub async fn ping(&self) -> bool {
         let attempt = async {
