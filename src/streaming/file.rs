@@ -84,13 +84,13 @@ impl Drop for Chunk {
 /// A body streaming `segments` from `file`. The lease, if any, counts the bytes, stops
 /// the transfer when its stream is ended, and is released when the body is dropped.
 pub fn body(
-    file: File,
+    file: Arc<File>,
     segments: Vec<Segment>,
     chunk: usize,
     lease: Option<StreamLease>,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
     let state = State {
-        file: Arc::new(file),
+        file,
         segments: segments.into(),
         chunk: chunk.max(4096),
         lease,
@@ -207,7 +207,7 @@ mod tests {
         let mut tmp = tempfile::NamedTempFile::new().unwrap();
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         tmp.write_all(&data).unwrap();
-        let file = File::open(tmp.path()).unwrap();
+        let file = Arc::new(File::open(tmp.path()).unwrap());
         let segments = vec![
             Segment::Literal(Bytes::from_static(b"--a\r\n")),
             Segment::File(10..20_000),
@@ -233,7 +233,7 @@ mod tests {
     async fn a_file_shorter_than_promised_is_an_error() {
         let mut tmp = tempfile::NamedTempFile::new().unwrap();
         tmp.write_all(&[1u8; 100]).unwrap();
-        let file = File::open(tmp.path()).unwrap();
+        let file = Arc::new(File::open(tmp.path()).unwrap());
         let outcomes: Vec<bool> = body(file, vec![Segment::File(0..200)], 4096, None)
             .map(|item| item.is_ok())
             .collect()
@@ -245,7 +245,7 @@ mod tests {
     async fn the_next_chunk_waits_until_the_last_is_released() {
         let mut tmp = tempfile::NamedTempFile::new().unwrap();
         tmp.write_all(&[7u8; 3 * 4096]).unwrap();
-        let file = File::open(tmp.path()).unwrap();
+        let file = Arc::new(File::open(tmp.path()).unwrap());
         let mut stream = Box::pin(body(file, vec![Segment::File(0..3 * 4096)], 4096, None));
         let first = stream.next().await.unwrap().unwrap();
         let held = tokio::time::timeout(std::time::Duration::from_millis(200), stream.next());

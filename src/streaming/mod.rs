@@ -18,9 +18,10 @@ use file::Segment;
 use limits::{LimitReached, StreamLease, StreamRegistry, Viewer};
 use range::{Conditions, Plan, Representation};
 use shared::{SharedSlots, SlotKey};
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 use uuid::Uuid;
 
 /// The MIME type of a container.
@@ -61,7 +62,7 @@ pub struct Transfer {
 
 /// A transfer's body and the stream it belongs to.
 pub struct Body {
-    pub file: std::fs::File,
+    pub file: Arc<std::fs::File>,
     pub segments: Vec<Segment>,
     pub chunk: usize,
     pub lease: StreamLease,
@@ -74,7 +75,17 @@ pub struct Streamer {
     registry: Arc<StreamRegistry>,
     shared: Option<Arc<SharedSlots>>,
     chunk: usize,
+    /// Files opened in the last [`OPEN_FILE_TTL`], by video: a player's many range
+    /// requests then cost no path resolution and no open (two hops to the blocking
+    /// pool each), only an `fstat` of the open file. A file replaced on disk is seen
+    /// within the TTL.
+    open_files: std::sync::Mutex<HashMap<Uuid, (Arc<std::fs::File>, Instant)>>,
 }
+
+/// How long an opened file is reused.
+const OPEN_FILE_TTL: Duration = Duration::from_secs(5);
+/// Most files kept open.
+const OPEN_FILE_CAPACITY: usize = 1024;
 
 impl Streamer {
     pub fn new(
@@ -88,7 +99,44 @@ impl Streamer {
             registry,
             shared,
             chunk,
+            open_files: std::sync::Mutex::default(),
         }
+    }
+
+    /// The video's file, open, with its metadata: reused when opened within the TTL.
+    async fn open(
+        &self,
+        video: &VideoRow,
+    ) -> Result<(Arc<std::fs::File>, std::fs::Metadata), StreamError> {
+        let cached = self
+            .open_files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&video.id)
+            .filter(|(_, opened)| opened.elapsed() < OPEN_FILE_TTL)
+            .map(|(file, _)| file.clone());
+        if let Some(file) = cached {
+            let meta = file.metadata()?;
+            return Ok((file, meta));
+        }
+        let path = self.library.file_path(video).await?;
+        let (file, meta) = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::open(&path)?;
+            let meta = file.metadata()?;
+            Ok::<_, std::io::Error>((file, meta))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        let file = Arc::new(file);
+        let mut open = self.open_files.lock().unwrap_or_else(|p| p.into_inner());
+        if open.len() >= OPEN_FILE_CAPACITY {
+            open.retain(|_, (_, opened)| opened.elapsed() < OPEN_FILE_TTL);
+            if open.len() >= OPEN_FILE_CAPACITY {
+                open.clear();
+            }
+        }
+        open.insert(video.id, (file.clone(), Instant::now()));
+        Ok((file, meta))
     }
 
     /// The slots shared with other instances, when Redis is configured.
@@ -138,14 +186,7 @@ impl Streamer {
         head: bool,
         viewer: &Viewer,
     ) -> Result<Transfer, StreamError> {
-        let path = self.library.file_path(video).await?;
-        let (file, meta) = tokio::task::spawn_blocking(move || {
-            let file = std::fs::File::open(&path)?;
-            let meta = file.metadata()?;
-            Ok::<_, std::io::Error>((file, meta))
-        })
-        .await
-        .map_err(std::io::Error::other)??;
+        let (file, meta) = self.open(video).await?;
         let mtime_ns = meta
             .mtime()
             .saturating_mul(1_000_000_000)
