@@ -180,9 +180,8 @@ impl Metrics {
         let total = registry.bytes_sent();
         let before = self.bytes_seen.swap(total, Ordering::AcqRel);
         self.bytes.inc_by(total.saturating_sub(before));
-        if let Ok(open) = state.accounts.sessions().list(None).await {
-            self.sessions
-                .set(i64::try_from(open.len()).unwrap_or(i64::MAX));
+        if let Ok(open) = state.accounts.sessions().count_open().await {
+            self.sessions.set(open);
         }
         for c in state.cache.stats() {
             for (result, n) in [("hit", c.hits), ("miss", c.misses)] {

@@ -31,6 +31,8 @@ pub enum PlaylistError {
     Position { position: u32, last: usize },
     #[error("a playlist holds at most {MAX_VIDEOS} videos")]
     Full,
+    #[error("a playlist name cannot be blank")]
+    BlankName,
     #[error(transparent)]
     File(#[from] FileError),
     #[error(transparent)]
@@ -70,6 +72,10 @@ impl Playlists {
         description: Option<&str>,
         is_public: bool,
     ) -> Result<PlaylistRow, PlaylistError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(PlaylistError::BlankName);
+        }
         let id = Uuid::new_v4();
         playlists::insert(
             &self.db,
@@ -138,7 +144,10 @@ impl Playlists {
         is_public: Option<bool>,
     ) -> Result<PlaylistRow, PlaylistError> {
         let p = self.owned(user, id).await?;
-        let name = name.unwrap_or(&p.name);
+        let name = name.map_or(p.name.as_str(), str::trim);
+        if name.is_empty() {
+            return Err(PlaylistError::BlankName);
+        }
         let description = description.unwrap_or(p.description.as_deref());
         let is_public = is_public.unwrap_or(p.is_public);
         playlists::update(&self.db, id, name, description, is_public, Utc::now()).await?;

@@ -27,7 +27,7 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use deadpool_redis::redis::cmd;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
@@ -373,6 +373,15 @@ impl Sessions {
             .collect())
     }
 
+    /// How many sessions are open, for the metrics.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn count_open(&self) -> Result<i64, DbError> {
+        let now = Utc::now();
+        db::sessions::count_open(&self.db, now, self.idle_before(now)).await
+    }
+
     /// Ends idle and expired sessions and deletes records of long-ended ones; returns
     /// how many it ended. Run periodically by the server.
     ///
@@ -437,15 +446,13 @@ impl Sessions {
         }
     }
 
-    /// The Redis link when usable, after flushing the shared copies once each time
-    /// Redis comes back (ends recorded while it was away reached only the database).
-    async fn link(&self) -> Option<&Arc<RedisLink>> {
-        let link = self.redis.as_ref().filter(|l| l.available())?;
-        let recoveries = link.recoveries();
-        if self.flushed_at.swap(recoveries, Ordering::AcqRel) != recoveries {
-            link.delete_matching("user:session:*").await;
-        }
-        Some(link)
+    /// The Redis link when usable; the shared copies are flushed once each time Redis
+    /// comes back (ends recorded while it was away reached only the database).
+    async fn link(&self) -> Option<&RedisLink> {
+        self.redis
+            .as_ref()?
+            .usable(&self.flushed_at, &["user:session:"])
+            .await
     }
 
     async fn shared(&self, id: Uuid, user_id: Uuid) -> Shared {

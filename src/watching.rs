@@ -52,7 +52,7 @@ pub struct Watching {
 }
 
 /// One user's state of one video.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserVideo {
     pub video_id: Uuid,
     /// Where to resume; `None` once watched or never started.
@@ -181,6 +181,9 @@ impl Watching {
             return Err(WatchError::Invalid("rating must be from 1 to 5".into()));
         }
         progress::set_rating(&self.db, user_id, video_id, rating, Utc::now()).await?;
+        self.cache
+            .invalidate(CacheKind::RecentlyWatched, &user_id.to_string())
+            .await;
         Ok(())
     }
 
@@ -200,30 +203,23 @@ impl Watching {
     }
 
     /// Videos started and not finished, most recently watched first (cached per user
-    /// as `user:recently_watched:{user_id}`).
+    /// as `user:recently_watched:{user_id}`, dropped by progress, ratings and history
+    /// changes).
     ///
     /// # Errors
     /// When the store cannot be read.
     pub async fn continue_watching(&self, user_id: Uuid) -> Result<Vec<UserVideo>, DbError> {
         let key = user_id.to_string();
-        if let Some(ids) = self
-            .cache
-            .get::<Vec<Uuid>>(CacheKind::RecentlyWatched, &key)
-            .await
-        {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                if let Some(v) = self.user_video(user_id, id).await? {
-                    out.push(v);
-                }
-            }
-            return Ok(out);
+        if let Some(hit) = self.cache.get(CacheKind::RecentlyWatched, &key).await {
+            return Ok(hit);
         }
         let (rows, _) =
             progress::list(&self.db, user_id, Listing::InProgress, CONTINUE_LIMIT, 0).await?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.video_id).collect();
-        self.cache.put(CacheKind::RecentlyWatched, &key, &ids).await;
-        Ok(rows.iter().map(UserVideo::from).collect())
+        let list: Vec<UserVideo> = rows.iter().map(UserVideo::from).collect();
+        self.cache
+            .put(CacheKind::RecentlyWatched, &key, &list)
+            .await;
+        Ok(list)
     }
 
     /// Removes a video from the user's history; returns whether it was there.

@@ -185,7 +185,7 @@ impl PlaylistsApi {
         let description = body.description.as_deref().filter(|d| !d.is_empty());
         let row = state
             .playlists
-            .create(&auth.0, body.name.trim(), description, body.is_public)
+            .create(&auth.0, &body.name, description, body.is_public)
             .await?;
         Ok(Created::Playlist(Json(detail(&state, &auth, row).await?)))
     }
@@ -229,7 +229,7 @@ impl PlaylistsApi {
             .update(
                 &auth.0,
                 id.0,
-                body.name.as_deref().map(str::trim),
+                body.name.as_deref(),
                 description,
                 body.is_public,
             )

@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::preferences::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionInfo};
 use crate::startup::AppState;
+use crate::streaming::limits::StreamInfo;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
@@ -56,14 +57,16 @@ fn text(data: &serde_json::Value, key: &str) -> Option<String> {
     data.get(key).and_then(|v| v.as_str()).map(str::to_owned)
 }
 
-fn session(state: &AppState, s: SessionInfo, current: Uuid) -> Session {
-    let live: Vec<_> = state
-        .streamer
-        .registry()
-        .list()
-        .into_iter()
-        .filter(|l| l.session_id == s.id)
-        .collect();
+/// Sessions as the API shows them, with their live streams on this instance.
+fn sessions(state: &AppState, list: Vec<SessionInfo>, current: Uuid) -> Vec<Session> {
+    let streams = state.streamer.registry().list();
+    list.into_iter()
+        .map(|s| session(s, &streams, current))
+        .collect()
+}
+
+fn session(s: SessionInfo, streams: &[StreamInfo], current: Uuid) -> Session {
+    let live: Vec<_> = streams.iter().filter(|l| l.session_id == s.id).collect();
     let live_bytes: u64 = live.iter().map(|l| l.bytes_sent).sum();
     Session {
         id: s.id,
@@ -110,11 +113,7 @@ impl SessionsApi {
     ) -> ApiResult<Json<Vec<Session>>> {
         let list = state.accounts.sessions().list(Some(auth.0.id)).await?;
         let current = auth.0.session_id;
-        Ok(Json(
-            list.into_iter()
-                .map(|s| session(&state, s, current))
-                .collect(),
-        ))
+        Ok(Json(sessions(&state, list, current)))
     }
 
     /// Ends one of the caller's sessions (logs another device out, or this one).
@@ -152,10 +151,6 @@ impl SessionsApi {
         auth.0.require(Role::Admin)?;
         let list = state.accounts.sessions().list(None).await?;
         let current = auth.0.session_id;
-        Ok(Json(
-            list.into_iter()
-                .map(|s| session(&state, s, current))
-                .collect(),
-        ))
+        Ok(Json(sessions(&state, list, current)))
     }
 }

@@ -197,17 +197,10 @@ impl Cache {
             .collect()
     }
 
-    /// The Redis link when it is usable, after flushing copies that may be stale
-    /// because Redis was away.
-    async fn shared(&self) -> Option<&Arc<RedisLink>> {
-        let link = self.redis.as_ref().filter(|l| l.available())?;
-        let recoveries = link.recoveries();
-        if self.flushed_at.swap(recoveries, Ordering::AcqRel) != recoveries {
-            for kind in CacheKind::ALL {
-                link.delete_matching(&format!("{}*", kind.name())).await;
-            }
-        }
-        Some(link)
+    /// The Redis link when it is usable (see [`RedisLink::usable`]).
+    async fn shared(&self) -> Option<&RedisLink> {
+        let kinds = CacheKind::ALL.map(CacheKind::name);
+        self.redis.as_ref()?.usable(&self.flushed_at, &kinds).await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Arc<str>)>> {

@@ -10,6 +10,7 @@
 use super::breaker::CircuitBreaker;
 use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -109,6 +110,23 @@ impl RedisLink {
                 None
             }
         }
+    }
+
+    /// The link when calls are attempted, after deleting the keys starting with one of
+    /// `prefixes` once each time Redis came back (a caller's shared copies may have
+    /// gone stale while only memory and the database saw its changes). `flushed`
+    /// is the caller's record of the recoveries it has flushed after.
+    pub async fn usable(&self, flushed: &AtomicU64, prefixes: &[&str]) -> Option<&Self> {
+        if !self.available() {
+            return None;
+        }
+        let recoveries = self.recoveries();
+        if flushed.swap(recoveries, Ordering::AcqRel) != recoveries {
+            for prefix in prefixes {
+                self.delete_matching(&format!("{prefix}*")).await;
+            }
+        }
+        Some(self)
     }
 
     /// Whether Redis answers now, counted like any call (so a dead Redis opens the

@@ -153,3 +153,14 @@ pub async fn list_open(
                ORDER BY s.last_activity DESC LIMIT 1000";
     with_pool!(db, pool => sqlx::query_as(sql).bind(now).bind(idle_before).bind(user_id).fetch_all(pool).await).db()
 }
+
+/// How many sessions are open (not ended, not expired, active since `idle_before`).
+pub async fn count_open(
+    db: &Database,
+    now: DateTime<Utc>,
+    idle_before: DateTime<Utc>,
+) -> DbResult<i64> {
+    let sql = "SELECT COUNT(*) FROM user_sessions \
+               WHERE revoked_at IS NULL AND expires_at > $1 AND last_activity > $2";
+    with_pool!(db, pool => sqlx::query_scalar(sql).bind(now).bind(idle_before).fetch_one(pool).await).db()
+}

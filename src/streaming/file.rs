@@ -115,8 +115,8 @@ pub fn body(
                 }
                 let want = (range.end - range.start).min(state.chunk as u64) as usize;
                 let start = range.start;
+                // The read overwrites what the buffer held; only growth needs zeroing.
                 let mut buf = state.returned.take().unwrap_or_default();
-                buf.clear();
                 buf.resize(want, 0);
                 let read = match read_cached(&state.file, start, buf) {
                     Ok(read) => read,

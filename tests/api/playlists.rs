@@ -129,6 +129,15 @@ async fn a_private_playlist_is_invisible_to_other_users(store: Store) {
         .send_json(Method::POST, "/api/playlists", &ann, &json!({"name": ""}))
         .await;
     assert_problem(bad, 400, "bad_request").await;
+    let blank = app
+        .send_json(
+            Method::POST,
+            "/api/playlists",
+            &ann,
+            &json!({"name": "   "}),
+        )
+        .await;
+    assert_problem(blank, 422, "invalid_value").await;
     let unknown = add(&app, &ann, &private, &uuid::Uuid::new_v4().to_string()).await;
     assert_problem(unknown, 404, "not_found").await;
     assert_problem(
