@@ -129,11 +129,11 @@ impl Streamer {
         .map_err(std::io::Error::other)??;
         let file = Arc::new(file);
         let mut open = self.open_files.lock().unwrap_or_else(|p| p.into_inner());
+        // Expired files are closed whenever one is opened, so a deleted file's space
+        // is not held long.
+        open.retain(|_, (_, opened)| opened.elapsed() < OPEN_FILE_TTL);
         if open.len() >= OPEN_FILE_CAPACITY {
-            open.retain(|_, (_, opened)| opened.elapsed() < OPEN_FILE_TTL);
-            if open.len() >= OPEN_FILE_CAPACITY {
-                open.clear();
-            }
+            open.clear();
         }
         open.insert(video.id, (file.clone(), Instant::now()));
         Ok((file, meta))
