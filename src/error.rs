@@ -370,6 +370,32 @@ impl From<crate::streaming::StreamError> for ApiError {
     }
 }
 
+impl From<crate::transcode::TranscodeError> for ApiError {
+    fn from(err: crate::transcode::TranscodeError) -> Self {
+        use crate::transcode::TranscodeError as E;
+        let unavailable = |code, detail: String, retry_after| Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
+        };
+        match err {
+            E::NotFound(what) => Self::new(StatusCode::NOT_FOUND, "not_found", what),
+            E::Busy { retry_after } => unavailable(
+                "transcode_busy",
+                "every transcoding slot is busy and the queue is full; try again shortly".into(),
+                retry_after,
+            ),
+            e @ E::BreakerOpen { retry_after } => {
+                unavailable("transcode_failing", e.to_string(), retry_after)
+            }
+            e @ E::Failed(_) => {
+                unavailable("transcode_failed", e.to_string(), Duration::from_secs(10))
+            }
+            e @ E::TimedOut => unavailable("transcode_slow", e.to_string(), Duration::from_secs(2)),
+            E::Io(e) => Self::internal(e),
+        }
+    }
+}
+
 impl From<crate::watching::WatchError> for ApiError {
     fn from(err: crate::watching::WatchError) -> Self {
         use crate::watching::WatchError as E;

@@ -20,6 +20,8 @@
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
 //! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching.
 //! - [`streaming`]: direct play: range planning, bounded file bodies, stream limits.
+//! - [`transcode`]: playback decisions, HLS, remux and progressive transcodes through a
+//!   bounded ffmpeg pool, WebVTT subtitles.
 
 pub mod accounts;
 pub mod api;
@@ -36,4 +38,5 @@ pub mod sessions;
 pub mod startup;
 pub mod streaming;
 pub mod telemetry;
+pub mod transcode;
 pub mod watching;

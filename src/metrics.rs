@@ -59,6 +59,11 @@ pub struct Metrics {
     cache: Family<CacheLabels, Gauge>,
     pool: Family<StateLabels, Gauge>,
     scan: Family<StateLabels, Gauge>,
+    transcode_jobs: Family<StateLabels, Gauge>,
+    transcode_totals: Family<StateLabels, Gauge>,
+    transcode_cache: Gauge,
+    first_segment: Histogram,
+    encode_speed: Histogram,
 }
 
 impl Metrics {
@@ -77,6 +82,36 @@ impl Metrics {
         let cache = Family::<CacheLabels, Gauge>::default();
         let pool = Family::<StateLabels, Gauge>::default();
         let scan = Family::<StateLabels, Gauge>::default();
+        let transcode_jobs = Family::<StateLabels, Gauge>::default();
+        let transcode_totals = Family::<StateLabels, Gauge>::default();
+        let transcode_cache = Gauge::default();
+        let first_segment = Histogram::new([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]);
+        let encode_speed = Histogram::new([0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0]);
+        registry.register(
+            "transcode_jobs",
+            "ffmpeg jobs by state: running, queued (waiting for a slot), breakers_open (videos refused after repeated failures)",
+            transcode_jobs.clone(),
+        );
+        registry.register(
+            "transcode_jobs_total",
+            "ffmpeg jobs since start-up by outcome: started, failed",
+            transcode_totals.clone(),
+        );
+        registry.register(
+            "transcode_cache_bytes",
+            "Bytes in the transcode cache",
+            transcode_cache.clone(),
+        );
+        registry.register(
+            "transcode_first_segment_seconds",
+            "Time from starting ffmpeg to its first finished segment",
+            first_segment.clone(),
+        );
+        registry.register(
+            "transcode_encode_speed",
+            "Seconds of video made per second of ffmpeg running, per job",
+            encode_speed.clone(),
+        );
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -128,6 +163,11 @@ impl Metrics {
             cache,
             pool,
             scan,
+            transcode_jobs,
+            transcode_totals,
+            transcode_cache,
+            first_segment,
+            encode_speed,
         }
     }
 
@@ -210,6 +250,26 @@ impl Metrics {
         set(&self.scan, "probed", scan.probed);
         set(&self.scan, "skipped", scan.skipped);
         set(&self.scan, "failed", scan.failed);
+        let t = &state.transcoder;
+        set(&self.transcode_jobs, "running", t.pool.running() as u64);
+        set(&self.transcode_jobs, "queued", t.pool.queued() as u64);
+        set(
+            &self.transcode_jobs,
+            "breakers_open",
+            t.breakers.open() as u64,
+        );
+        let (started, failed) = t.stats.totals();
+        set(&self.transcode_totals, "started", started);
+        set(&self.transcode_totals, "failed", failed);
+        self.transcode_cache
+            .set(i64::try_from(t.cache.size()).unwrap_or(i64::MAX));
+        let samples = t.stats.take();
+        for s in samples.first_segment_seconds {
+            self.first_segment.observe(s);
+        }
+        for s in samples.speed {
+            self.encode_speed.observe(s);
+        }
         let mut out = String::new();
         if encode(&mut out, &self.registry).is_err() {
             out.clear();

@@ -16,6 +16,7 @@ use crate::sessions::Sessions;
 use crate::streaming::limits::StreamRegistry;
 use crate::streaming::shared::SharedSlots;
 use crate::streaming::Streamer;
+use crate::transcode::Transcoder;
 use crate::watching::Watching;
 use anyhow::Context;
 use poem::{EndpointExt, IntoEndpoint, IntoResponse, Route};
@@ -38,6 +39,7 @@ pub struct AppState {
     pub watching: Arc<Watching>,
     pub playlists: Arc<Playlists>,
     pub metrics: Arc<Metrics>,
+    pub transcoder: Arc<Transcoder>,
 }
 
 impl AppState {
@@ -97,8 +99,11 @@ impl AppState {
             .as_object()
             .map(|p| p.keys().cloned().collect::<Vec<_>>())
             .unwrap_or_default();
+        let transcoder =
+            Transcoder::new(&settings).context("cannot prepare the transcode cache")?;
         Ok(Self {
             metrics: Arc::new(Metrics::new(paths)),
+            transcoder,
             settings: Arc::new(settings),
             db,
             redis,
@@ -281,10 +286,12 @@ impl Application {
             backend = db.backend(),
             "homestream listening"
         );
+        let transcoder = self.state.transcoder.clone();
         let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> = Arc::new(
             poem::endpoint::ToDynEndpoint(routes(self.state).map_to_response()),
         );
         serve(self.listener, endpoint, shutdown, timeout).await;
+        transcoder.shutdown();
         maintenance.abort();
         if let Some(task) = metrics_listener {
             task.abort();
@@ -320,6 +327,7 @@ async fn maintain(state: AppState) {
                 tracing::warn!(error = %e, %session, "cannot record what a session streamed");
             }
         }
+        state.transcoder.sweep();
         if last_sweep.elapsed() >= sweep_every {
             last_sweep = std::time::Instant::now();
             if let Err(e) = sessions.sweep().await {

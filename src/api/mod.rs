@@ -4,8 +4,10 @@
 
 mod admin;
 mod auth;
+mod hls;
 mod library;
 pub mod middleware;
+mod playback;
 mod playlists;
 mod sessions;
 mod stream;
@@ -35,6 +37,8 @@ pub enum ApiTags {
     Playlists,
     /// Direct play of video files.
     Streaming,
+    /// Playback decisions, HLS, remux and transcoded streams, subtitles.
+    Playback,
     /// Library scans.
     Library,
     /// Administration of the running server.
@@ -51,6 +55,8 @@ pub type Api = (
     watching::WatchingApi,
     playlists::PlaylistsApi,
     stream::StreamApi,
+    playback::PlaybackApi,
+    hls::HlsApi,
     library::LibraryApi,
     admin::AdminApi,
 );
@@ -72,6 +78,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             watching::WatchingApi,
             playlists::PlaylistsApi,
             stream::StreamApi,
+            playback::PlaybackApi,
+            hls::HlsApi,
             library::LibraryApi,
             admin::AdminApi,
         ),

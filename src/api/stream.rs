@@ -31,7 +31,7 @@ impl poem::IntoResponse for MediaResponse {
     }
 }
 
-fn header(name: &str, description: &str) -> MetaHeader {
+pub(super) fn header(name: &str, description: &str) -> MetaHeader {
     MetaHeader {
         name: name.to_owned(),
         description: Some(description.to_owned()),
@@ -197,14 +197,7 @@ async fn serve(
     req: &Request,
     video: &crate::db::videos::VideoRow,
 ) -> ApiResult<MediaResponse> {
-    let (user_id, username, session_id, only_video) = auth.caller();
-    if only_video.is_some_and(|v| v != video.id) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "this link is for another video",
-        ));
-    }
+    let viewer = viewer_of(state, auth, req, video.id)?;
     let headers = req.headers();
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let conditions = Conditions {
@@ -213,19 +206,43 @@ async fn serve(
         if_none_match: text(header::IF_NONE_MATCH),
         if_modified_since: text(header::IF_MODIFIED_SINCE),
     };
-    let viewer = Viewer {
-        user_id,
-        username: username.to_owned(),
-        session_id,
-        client_addr: client_ip(req, &state.settings.server.trusted_proxies),
-        user_agent: text(header::USER_AGENT).map(|ua| ua.chars().take(200).collect()),
-    };
     let head = req.method() == Method::HEAD;
     let transfer = state
         .streamer
         .prepare(video, &conditions, head, &viewer)
         .await?;
     Ok(MediaResponse(response(transfer)))
+}
+
+/// The caller as a viewer of `video_id`, refusing a signed link made for another video.
+///
+/// # Errors
+/// 401 when the caller's link names another video.
+pub(super) fn viewer_of(
+    state: &AppState,
+    auth: &StreamAuth,
+    req: &Request,
+    video_id: Uuid,
+) -> ApiResult<Viewer> {
+    let (user_id, username, session_id, only_video) = auth.caller();
+    if only_video.is_some_and(|v| v != video_id) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "this link is for another video",
+        ));
+    }
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    Ok(Viewer {
+        user_id,
+        username: username.to_owned(),
+        session_id,
+        client_addr: client_ip(req, &state.settings.server.trusted_proxies),
+        user_agent: user_agent.map(|ua| ua.chars().take(200).collect()),
+    })
 }
 
 fn response(t: Transfer) -> Response {

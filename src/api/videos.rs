@@ -52,6 +52,8 @@ pub struct Video {
     pub subtitles: Vec<SubtitleStream>,
     /// Subtitle files beside the video.
     pub sidecars: Vec<Sidecar>,
+    /// The text subtitles (embedded and beside the file) served as WebVTT.
+    pub text_tracks: Vec<crate::transcode::subtitles::TextTrack>,
     /// Whether `GET /api/videos/{id}/thumbnail` has an image.
     pub has_thumbnail: bool,
     /// When the scanner first found the file.
@@ -86,6 +88,7 @@ impl From<&VideoRow> for Video {
             audio: list(meta, "audio"),
             subtitles: list(meta, "subtitles"),
             sidecars: list(meta, "sidecars"),
+            text_tracks: crate::transcode::subtitles::text_tracks(v),
             has_thumbnail: v.thumbnail_path.is_some(),
             added_at: v.created_at,
             updated_at: v.updated_at,

@@ -27,6 +27,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub media: MediaSettings,
     pub streaming: StreamingSettings,
+    pub transcode: TranscodeSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
@@ -42,6 +43,7 @@ impl Default for Settings {
             redis: RedisSettings::default(),
             media: MediaSettings::default(),
             streaming: StreamingSettings::default(),
+            transcode: TranscodeSettings::default(),
             auth: AuthSettings::default(),
             log: LogSettings::default(),
             metrics: MetricsSettings::default(),
@@ -241,6 +243,91 @@ impl Default for StreamingSettings {
             chunk_size: ByteSize(64 << 10),
             link_ttl: HumanDuration::secs(6 * 60 * 60),
         }
+    }
+}
+
+/// The video encoder ffmpeg uses when transcoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HardwareEncoder {
+    /// Software x264 (`libx264`), everywhere.
+    None,
+    /// Intel and AMD GPUs through VA-API (`h264_vaapi`, needs `device`).
+    Vaapi,
+    /// NVIDIA GPUs (`h264_nvenc`).
+    Nvenc,
+    /// Intel Quick Sync (`h264_qsv`).
+    Qsv,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TranscodeSettings {
+    /// The ffmpeg binary (a name looked up in `PATH`, or a path).
+    pub ffmpeg: PathBuf,
+    /// ffmpeg processes running at once; 0 means one per two CPU cores, at least one.
+    pub max_concurrent_jobs: u32,
+    /// Jobs waiting for a free slot; one more is answered 503 with `Retry-After`.
+    pub max_queued_jobs: u32,
+    /// How long a queued job waits for a slot before its request gets 503.
+    pub queue_timeout: HumanDuration,
+    /// Length of an HLS segment in seconds (at most 10).
+    pub segment_seconds: PositiveInt,
+    /// ffmpeg pauses when it is this many segments ahead of the furthest segment any
+    /// viewer asked for, so a paused viewer costs no CPU.
+    pub max_segments_ahead: PositiveInt,
+    /// A job with no request for this long is stopped and its ffmpeg killed.
+    pub idle_timeout: HumanDuration,
+    /// Where segments and converted subtitles go; empty means `<data_dir>/transcode`.
+    /// Emptied at start-up.
+    pub cache_dir: PathBuf,
+    /// The cache's size cap; beyond it the least recently used outputs are deleted.
+    pub cache_size: ByteSize,
+    /// ffmpeg failures in a row for one video that open its circuit breaker.
+    pub failures_to_open: PositiveInt,
+    /// How long an open breaker answers 503 at once before ffmpeg is tried again.
+    pub failure_cooldown: HumanDuration,
+    /// `none` (software x264), `vaapi`, `nvenc` or `qsv`.
+    pub hardware: HardwareEncoder,
+    /// The render node VA-API and QSV use.
+    pub device: PathBuf,
+    /// The x264 preset of software encoding.
+    pub preset: String,
+}
+
+impl Default for TranscodeSettings {
+    fn default() -> Self {
+        Self {
+            ffmpeg: PathBuf::from("ffmpeg"),
+            max_concurrent_jobs: 0,
+            max_queued_jobs: 4,
+            queue_timeout: HumanDuration::secs(15),
+            segment_seconds: PositiveInt(3),
+            max_segments_ahead: PositiveInt(10),
+            idle_timeout: HumanDuration::secs(30),
+            cache_dir: PathBuf::new(),
+            cache_size: ByteSize(10 << 30),
+            failures_to_open: PositiveInt(3),
+            failure_cooldown: HumanDuration::secs(60),
+            hardware: HardwareEncoder::None,
+            device: PathBuf::from("/dev/dri/renderD128"),
+            preset: "veryfast".to_owned(),
+        }
+    }
+}
+
+impl TranscodeSettings {
+    /// The configured job limit, or one per two cores (at least one).
+    pub fn job_limit(&self) -> usize {
+        match self.max_concurrent_jobs {
+            0 => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+            n => n as usize,
+        }
+    }
+
+    /// The segment length, at most 10 s.
+    pub fn segment_length(&self) -> u32 {
+        self.segment_seconds.get().min(10)
     }
 }
 

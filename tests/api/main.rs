@@ -17,5 +17,6 @@ mod redis;
 mod sessions;
 mod streaming;
 mod telemetry;
+mod transcode;
 mod users;
 mod watching;

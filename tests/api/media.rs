@@ -32,6 +32,12 @@ const CLIPS: &[(&str, &str)] = &[
         "-f lavfi -i testsrc2=size=320x240:rate=25:duration=1 -f lavfi -i sine=frequency=550:duration=1 \
          -c:v mpeg4 -c:a libmp3lame -shortest",
     ),
+    // Long enough for several HLS segments; HEVC/AC-3 in MKV plays in no browser.
+    (
+        "hevc_ac3_long.mkv",
+        "-f lavfi -i testsrc2=size=854x480:rate=25:duration=24 -f lavfi -i sine=frequency=220:duration=24 \
+         -c:v libx265 -preset ultrafast -pix_fmt yuv420p -x265-params log-level=error -c:a ac3 -shortest",
+    ),
     // Large enough (about 46 MB) that a transfer outlasts the socket buffers.
     (
         "big_raw.mkv",

@@ -1,0 +1,412 @@
+//! Transcoded playback: HLS playlists and segments, progressive fragmented MP4 (remux
+//! or transcode), and subtitles as WebVTT. Every route takes a bearer token or a signed
+//! link's `?token=`, and the playlists carry that link into every URI they list.
+
+use super::stream::{header, viewer_of};
+use super::ApiTags;
+use crate::auth::StreamAuth;
+use crate::db::videos::VideoRow;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use crate::streaming::limits::{StreamLease, Viewer};
+use crate::transcode::encode::{Progressive, VideoTarget};
+use crate::transcode::{hls, subtitles, TranscodeError};
+use poem::http::{header as h, StatusCode};
+use poem::web::Data;
+use poem::{Body, Request, Response};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::registry::{
+    MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+};
+use poem_openapi::{ApiResponse, Enum, OpenApi};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub struct HlsApi;
+
+/// What a [`Media`] answer carries.
+pub trait MediaKind: Send {
+    const CONTENT_TYPE: &'static str;
+    const DESCRIPTION: &'static str;
+}
+
+/// An HLS playlist.
+pub struct Playlist;
+impl MediaKind for Playlist {
+    const CONTENT_TYPE: &'static str = "application/vnd.apple.mpegurl";
+    const DESCRIPTION: &'static str = "An HLS playlist (RFC 8216).";
+}
+
+/// An MPEG-TS segment.
+pub struct Segment;
+impl MediaKind for Segment {
+    const CONTENT_TYPE: &'static str = "video/mp2t";
+    const DESCRIPTION: &'static str =
+        "One MPEG-TS segment, H.264/AAC (AAC only for `audio`), timestamps on the source's timeline.";
+}
+
+/// A WebVTT file.
+pub struct WebVtt;
+impl MediaKind for WebVtt {
+    const CONTENT_TYPE: &'static str = "text/vtt";
+    const DESCRIPTION: &'static str = "The subtitle track as WebVTT.";
+}
+
+/// Fragmented MP4 over one response.
+pub struct FragmentedMp4;
+impl MediaKind for FragmentedMp4 {
+    const CONTENT_TYPE: &'static str = "video/mp4";
+    const DESCRIPTION: &'static str = "Fragmented MP4 written as ffmpeg makes it (no `Content-Length`, no ranges; seek with `start`).";
+}
+
+/// A media answer of one kind.
+pub struct Media<K>(Response, PhantomData<K>);
+
+impl<K> Media<K> {
+    fn new(r: Response) -> Self {
+        Self(r, PhantomData)
+    }
+}
+
+impl<K: MediaKind> poem::IntoResponse for Media<K> {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl<K: MediaKind> ApiResponse for Media<K> {
+    fn meta() -> MetaResponses {
+        let schema = if K::CONTENT_TYPE.starts_with("video/") {
+            MetaSchemaRef::Inline(Box::new(MetaSchema {
+                format: Some("binary"),
+                ..MetaSchema::new("string")
+            }))
+        } else {
+            MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))
+        };
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: K::DESCRIPTION,
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: K::CONTENT_TYPE,
+                    schema,
+                }],
+                headers: vec![header("Cache-Control", "Always `private`.")],
+            }],
+        }
+    }
+
+    fn register(_registry: &mut Registry) {}
+}
+
+fn answer<K: MediaKind>(body: Body, len: Option<u64>) -> Media<K> {
+    let mut b = Response::builder()
+        .status(StatusCode::OK)
+        .content_type(K::CONTENT_TYPE)
+        .header(h::CACHE_CONTROL, "private");
+    if let Some(len) = len {
+        b = b.header(h::CONTENT_LENGTH, len);
+    }
+    Media::new(b.body(body))
+}
+
+/// What a progressive stream does with the video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum ProgressiveMode {
+    /// Copy the video stream (AAC audio).
+    Remux,
+    /// Encode H.264/AAC.
+    Transcode,
+}
+
+/// The `?token=` to put on every URI a playlist lists: the caller's own link, or a new
+/// one for a bearer caller (a player fetching segments sends no headers).
+async fn link_query(
+    state: &AppState,
+    auth: &StreamAuth,
+    req: &Request,
+    video: Uuid,
+) -> ApiResult<String> {
+    let token = match auth {
+        StreamAuth::Link(_) => req
+            .uri()
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")))
+            .unwrap_or_default()
+            .to_owned(),
+        StreamAuth::Bearer(b) => {
+            let ttl = state.settings.streaming.link_ttl.get();
+            state.accounts.issue_link(&b.0, video, ttl).await?.0
+        }
+    };
+    Ok(format!("?token={token}"))
+}
+
+/// The video, checked against the caller's link, with the caller as a viewer.
+async fn video_for(
+    state: &AppState,
+    auth: &StreamAuth,
+    req: &Request,
+    id: Uuid,
+) -> ApiResult<(Arc<VideoRow>, Viewer)> {
+    let video = state.library.playable(id).await?;
+    let viewer = viewer_of(state, auth, req, id)?;
+    Ok((video, viewer))
+}
+
+async fn lease(state: &AppState, viewer: &Viewer, video: Uuid) -> ApiResult<StreamLease> {
+    state
+        .streamer
+        .lease(viewer, video)
+        .await
+        .map_err(|l| crate::streaming::StreamError::Limit(l).into())
+}
+
+#[OpenApi(tag = "ApiTags::Playback")]
+impl HlsApi {
+    /// The HLS master playlist of a video: a ladder of H.264/AAC variants at or below the
+    /// source (1080p, 720p, 480p as the source allows), an audio-only fallback and the
+    /// text subtitles. `max_height` and `max_bitrate_kbps` drop the variants above them.
+    #[oai(
+        path = "/api/hls/:video_id/master.m3u8",
+        method = "get",
+        operation_id = "hlsMaster"
+    )]
+    async fn master(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+        #[oai(validator(minimum(value = "144"), maximum(value = "4320")))] max_height: Query<
+            Option<u32>,
+        >,
+        #[oai(validator(minimum(value = "64")))] max_bitrate_kbps: Query<Option<u32>>,
+    ) -> ApiResult<Media<Playlist>> {
+        let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
+        let query = link_query(&state, &auth, req, video.id).await?;
+        let (w, hgt) = (
+            video.width.and_then(|w| u32::try_from(w).ok()).unwrap_or(0),
+            video
+                .height
+                .and_then(|h| u32::try_from(h).ok())
+                .unwrap_or(0),
+        );
+        let variants = hls::ladder(hgt, max_height.0, max_bitrate_kbps.0);
+        let subs: Vec<hls::SubtitleRendition> = subtitles::text_tracks(&video)
+            .into_iter()
+            .map(|t| t.rendition())
+            .collect();
+        let text = hls::master(&variants, (w, hgt), &subs, &query);
+        Ok(answer(Body::from_string(text), None))
+    }
+
+    /// A variant's VOD media playlist, listing every segment of the video from the start.
+    #[oai(
+        path = "/api/hls/:video_id/:variant/index.m3u8",
+        method = "get",
+        operation_id = "hlsVariant"
+    )]
+    async fn variant(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+        /// `1080p`, `720p`, `480p` (as the source allows) or `audio`.
+        variant: Path<String>,
+    ) -> ApiResult<Media<Playlist>> {
+        let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
+        state.transcoder.variant(&video, &variant.0)?;
+        let query = link_query(&state, &auth, req, video.id).await?;
+        let seconds = state.transcoder.settings.segment_length();
+        let text = hls::media(video.duration.unwrap_or(0.0), seconds, &query);
+        Ok(answer(Body::from_string(text), None))
+    }
+
+    /// One segment (`{n}.ts`), made on demand: from the cache when already made, by the
+    /// running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+    /// Counts as the caller's stream of the video (429 past the stream limits); 503 with
+    /// `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
+    /// failed on this video repeatedly.
+    #[oai(
+        path = "/api/hls/:video_id/:variant/:segment",
+        method = "get",
+        operation_id = "hlsSegment"
+    )]
+    async fn segment(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+        variant: Path<String>,
+        /// `{n}.ts`, counted from 0.
+        segment: Path<String>,
+    ) -> ApiResult<Media<Segment>> {
+        let index: u32 = segment
+            .0
+            .strip_suffix(".ts")
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| ApiError::not_found("segment", &segment.0))?;
+        let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        state.transcoder.variant(&video, &variant.0)?;
+        let mut lease = lease(&state, &viewer, video.id).await?;
+        let source = state.library.file_path(&video).await?;
+        let path = state
+            .transcoder
+            .segment(&video, source, &variant.0, index)
+            .await?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|_| TranscodeError::TimedOut)?;
+        let len = file.metadata().await.map_err(TranscodeError::Io)?.len();
+        lease.sent(len);
+        lease.complete();
+        Ok(answer(Body::from_async_read(file), Some(len)))
+    }
+
+    /// The playlist of one subtitle track, for the master playlist's subtitles group.
+    #[oai(
+        path = "/api/hls/:video_id/subtitles/:track/index.m3u8",
+        method = "get",
+        operation_id = "hlsSubtitles"
+    )]
+    async fn subtitle_playlist(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+        track: Path<String>,
+    ) -> ApiResult<Media<Playlist>> {
+        let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
+        subtitles::find(&video, &track.0)?;
+        let query = link_query(&state, &auth, req, video.id).await?;
+        let text = hls::subtitle_media(video.duration.unwrap_or(0.0), &query);
+        Ok(answer(Body::from_string(text), None))
+    }
+
+    /// A subtitle track (a text stream in the file, or a `.srt`, `.vtt`, `.ass` or `.ssa`
+    /// beside it) as WebVTT, converted by ffmpeg once and cached. Track ids are listed
+    /// on the video as `text_tracks`.
+    #[oai(
+        path = "/api/hls/:video_id/subtitles/:track/subtitles.vtt",
+        method = "get",
+        operation_id = "subtitleWebVtt"
+    )]
+    async fn subtitle(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+        track: Path<String>,
+    ) -> ApiResult<Media<WebVtt>> {
+        let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
+        let found = subtitles::find(&video, &track.0)?;
+        let media = state.library.file_path(&video).await?;
+        let (source, stream) = found.source(&media)?;
+        let path = state
+            .transcoder
+            .webvtt(video.id, &track.0, &source, stream)
+            .await?;
+        let text = tokio::fs::read(&path).await.map_err(TranscodeError::Io)?;
+        let len = text.len() as u64;
+        Ok(answer(Body::from_vec(text), Some(len)))
+    }
+
+    /// The video as fragmented MP4 over one response, from `start` seconds: `remux`
+    /// copies the video stream (for a container or audio the client cannot play),
+    /// `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
+    /// transcoding pool (503 with `Retry-After` when it is full) and counts as the
+    /// caller's stream of the video.
+    #[oai(
+        path = "/api/transcode/:video_id/stream.mp4",
+        method = "get",
+        operation_id = "progressiveStream"
+    )]
+    #[expect(clippy::too_many_arguments, reason = "poem-openapi takes each parameter as an argument")]
+    async fn progressive(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        video_id: Path<Uuid>,
+        mode: Query<ProgressiveMode>,
+        /// Seconds from the start of the video.
+        #[oai(default, validator(minimum(value = "0")))]
+        start: Query<f64>,
+        #[oai(validator(minimum(value = "144"), maximum(value = "4320")))] max_height: Query<
+            Option<u32>,
+        >,
+    ) -> ApiResult<Media<FragmentedMp4>> {
+        let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        if video.duration.is_some_and(|d| start.0 >= d) {
+            return Err(ApiError::invalid("start is past the end of the video"));
+        }
+        let source_height = video
+            .height
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0);
+        let mode = match mode.0 {
+            ProgressiveMode::Remux => {
+                let audio = subtitles::playing_audio(&video);
+                Progressive::Remux {
+                    copy_audio: matches!(audio.as_deref(), Some("aac" | "mp3")),
+                    hevc: video.video_codec.as_deref() == Some("hevc"),
+                }
+            }
+            ProgressiveMode::Transcode => {
+                let top = max_height.0.map_or(source_height, |m| m.min(source_height));
+                let rung = hls::ladder(top, None, None)
+                    .into_iter()
+                    .next()
+                    .filter(|v| v.height.is_some())
+                    .ok_or_else(|| ApiError::invalid("this video has no picture to transcode"))?;
+                Progressive::Transcode(VideoTarget {
+                    height: rung.height.unwrap_or(top),
+                    kbps: rung.video_kbps,
+                    keyframe_every: 2,
+                })
+            }
+        };
+        let lease = lease(&state, &viewer, video.id).await?;
+        let source = state.library.file_path(&video).await?;
+        let slot = state.transcoder.progressive_slot(video.id).await?;
+        let stream = state.transcoder.progressive(&source, mode, start.0, slot)?;
+        let body = Body::from_async_read(Counted {
+            inner: stream,
+            lease,
+        });
+        Ok(answer(body, None))
+    }
+}
+
+/// A body that counts what it hands out against its stream lease.
+struct Counted<R> {
+    inner: R,
+    lease: StreamLease,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counted<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        if n > 0 {
+            self.lease.sent(n as u64);
+        } else if matches!(polled, std::task::Poll::Ready(Ok(()))) {
+            self.lease.complete();
+        }
+        polled
+    }
+}

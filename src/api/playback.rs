@@ -1,0 +1,231 @@
+//! `POST /api/videos/{id}/playback`: how a client should play a video, and the signed
+//! URL to play it with.
+
+use super::middleware::origin;
+use super::ApiTags;
+use crate::auth::BearerAuth;
+use crate::error::ApiResult;
+use crate::preferences::{DeviceType, Quality};
+use crate::startup::AppState;
+use crate::transcode::decision::{self, Capabilities, CodecLimit, Method, Preset, SourceMedia};
+use crate::transcode::subtitles::{self, TextTrack};
+use chrono::{DateTime, Utc};
+use poem::http::header;
+use poem::web::Data;
+use poem::Request;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+use uuid::Uuid;
+
+pub struct PlaybackApi;
+
+/// Client families with known capabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum ClientPreset {
+    /// Desktop browsers: MP4/WebM, H.264, VP9, AV1, AAC, MP3, Opus.
+    Browser,
+    /// iPhone and iPad: MP4/MOV, H.264, HEVC, AAC, AC-3, E-AC-3.
+    Ios,
+    /// Android: MP4/WebM/MKV, H.264 up to level 4.2, VP9, AAC, Opus; up to 1080p.
+    Android,
+    /// Smart TVs: MP4/MKV/TS, H.264, HEVC, AAC, AC-3, E-AC-3; up to 2160p.
+    Tv,
+}
+
+/// A video codec the client decodes.
+#[derive(Debug, Clone, Object)]
+struct VideoCodecSupport {
+    /// ffprobe's name: `h264`, `hevc`, `vp9`, `av1`, `mpeg4`.
+    #[oai(validator(max_length = 32))]
+    codec: String,
+    /// The highest level in ffprobe's numbers (H.264 4.1 is 41, HEVC 5.1 is 153).
+    max_level: Option<i32>,
+}
+
+/// What the client can play. A preset fills in what is not given; without a preset
+/// and without lists, the session's device type picks one.
+#[derive(Debug, Clone, Object)]
+struct PlaybackRequest {
+    preset: Option<ClientPreset>,
+    /// Containers by file extension (`mp4`, `mkv`, `webm`, ...).
+    #[oai(validator(max_items = 32))]
+    containers: Option<Vec<String>>,
+    #[oai(validator(max_items = 32))]
+    video_codecs: Option<Vec<VideoCodecSupport>>,
+    /// ffprobe's audio codec names (`aac`, `mp3`, `opus`, `ac3`, ...).
+    #[oai(validator(max_items = 32))]
+    audio_codecs: Option<Vec<String>>,
+    #[oai(validator(minimum(value = "144"), maximum(value = "4320")))]
+    max_height: Option<u32>,
+    #[oai(validator(minimum(value = "64"), maximum(value = "1000000")))]
+    max_bitrate_kbps: Option<u32>,
+}
+
+/// How to play: `direct` (the file with ranges), `remux` (fragmented MP4, video
+/// copied) or `transcode` (HLS, H.264/AAC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+enum PlaybackMethod {
+    Direct,
+    Remux,
+    Transcode,
+}
+
+/// The decision and a URL a player can open as it is.
+#[derive(Debug, Object)]
+struct PlaybackInfo {
+    method: PlaybackMethod,
+    /// Why the file cannot play directly (`video codec hevc not supported`, `height
+    /// 2160 above 1080`); empty for `direct`.
+    reasons: Vec<String>,
+    /// The absolute URL with a signed link.
+    url: String,
+    /// The same as a path on this server.
+    path: String,
+    /// The MIME type at `url`.
+    content_type: String,
+    /// When the link stops working.
+    expires_at: DateTime<Utc>,
+    /// The limits applied: the client's and the user's preferences, the tighter.
+    max_height: Option<u32>,
+    max_bitrate_kbps: Option<u32>,
+    /// Text subtitles, as WebVTT (add the link's `?token=` for players).
+    subtitles: Vec<TextTrack>,
+}
+
+fn preset_for(device: DeviceType, user_agent: &str) -> Preset {
+    let ua = user_agent.to_ascii_lowercase();
+    match device {
+        DeviceType::Tv => Preset::Tv,
+        DeviceType::Mobile if ua.contains("iphone") || ua.contains("ipad") => Preset::Ios,
+        DeviceType::Mobile => Preset::Android,
+        DeviceType::Desktop => Preset::Browser,
+    }
+}
+
+fn capabilities(body: PlaybackRequest, fallback: Preset) -> Capabilities {
+    let lists_given =
+        body.containers.is_some() || body.video_codecs.is_some() || body.audio_codecs.is_some();
+    let mut caps = match body.preset {
+        Some(p) => match p {
+            ClientPreset::Browser => Preset::Browser,
+            ClientPreset::Ios => Preset::Ios,
+            ClientPreset::Android => Preset::Android,
+            ClientPreset::Tv => Preset::Tv,
+        }
+        .capabilities(),
+        None if lists_given => Capabilities::default(),
+        None => fallback.capabilities(),
+    };
+    if let Some(c) = body.containers {
+        caps.containers = c;
+    }
+    if let Some(v) = body.video_codecs {
+        caps.video_codecs = v
+            .into_iter()
+            .map(|v| CodecLimit {
+                codec: v.codec,
+                max_level: v.max_level,
+            })
+            .collect();
+    }
+    if let Some(a) = body.audio_codecs {
+        caps.audio_codecs = a;
+    }
+    caps.max_height = body.max_height.or(caps.max_height);
+    caps.max_bitrate_kbps = body.max_bitrate_kbps.or(caps.max_bitrate_kbps);
+    caps
+}
+
+#[OpenApi(tag = "ApiTags::Playback")]
+impl PlaybackApi {
+    /// Decides how the caller's client plays a video: its capabilities (a preset and/or
+    /// lists) merged with the user's preferences (quality, maximum bandwidth). Answers
+    /// one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
+    /// for `remux`, the HLS master playlist for `transcode`.
+    #[oai(
+        path = "/api/videos/:id/playback",
+        method = "post",
+        operation_id = "decidePlayback"
+    )]
+    async fn decide(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        req: &Request,
+        id: Path<Uuid>,
+        body: Json<PlaybackRequest>,
+    ) -> ApiResult<Json<PlaybackInfo>> {
+        let video = state.library.playable(id.0).await?;
+        let prefs = state.accounts.preferences(auth.0.id).await?;
+        let ua = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let caps = capabilities(body.0, preset_for(prefs.device_type, ua));
+        let quality = match prefs.quality {
+            Quality::Auto => None,
+            Quality::P480 => Some(480),
+            Quality::P720 => Some(720),
+            Quality::P1080 => Some(1080),
+        };
+        let caps = decision::with_preferences(caps, quality, prefs.max_bandwidth_kbps);
+        let source = SourceMedia {
+            container: video.format.clone(),
+            video_codec: video.video_codec.clone(),
+            video_level: video.video_level,
+            height: video.height.and_then(|h| u32::try_from(h).ok()),
+            bit_rate: video.bit_rate.and_then(|b| u64::try_from(b).ok()),
+            audio_codec: subtitles::playing_audio(&video),
+        };
+        let d = decision::decide(&source, &caps);
+        let ttl = state.settings.streaming.link_ttl.get();
+        let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
+        let (method, path, content_type) = match d.method {
+            Method::Direct => (
+                PlaybackMethod::Direct,
+                format!("/api/stream/{}?token={token}", video.id),
+                crate::streaming::content_type(&video.format),
+            ),
+            Method::Remux => (
+                PlaybackMethod::Remux,
+                format!(
+                    "/api/transcode/{}/stream.mp4?mode=remux&token={token}",
+                    video.id
+                ),
+                "video/mp4",
+            ),
+            Method::Transcode => {
+                let mut p = format!("/api/hls/{}/master.m3u8?token={token}", video.id);
+                if let Some(h) = d.max_height {
+                    p.push_str(&format!("&max_height={}", h.clamp(144, 4320)));
+                }
+                if let Some(k) = d.max_bitrate_kbps {
+                    p.push_str(&format!("&max_bitrate_kbps={k}"));
+                }
+                (
+                    PlaybackMethod::Transcode,
+                    p,
+                    "application/vnd.apple.mpegurl",
+                )
+            }
+        };
+        Ok(Json(PlaybackInfo {
+            method,
+            reasons: d.reasons,
+            url: format!(
+                "{}{path}",
+                origin(req, &state.settings.server.trusted_proxies)
+            ),
+            path,
+            content_type: content_type.to_owned(),
+            expires_at,
+            max_height: d.max_height,
+            max_bitrate_kbps: d.max_bitrate_kbps,
+            subtitles: subtitles::text_tracks(&video),
+        }))
+    }
+}

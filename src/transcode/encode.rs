@@ -1,0 +1,337 @@
+//! ffmpeg command lines: HLS segments from a point, progressive fragmented MP4, remux,
+//! and WebVTT subtitles. Pure argument lists, so what we ask of ffmpeg is unit-tested.
+
+use super::hls::{Variant, AUDIO_KBPS};
+use crate::config::{HardwareEncoder, TranscodeSettings};
+use std::ffi::OsString;
+use std::path::Path;
+
+/// What to encode a video stream to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoTarget {
+    pub height: u32,
+    pub kbps: u32,
+    /// Force a keyframe every this many seconds of output.
+    pub keyframe_every: u32,
+}
+
+fn push(args: &mut Vec<OsString>, items: &[&str]) {
+    args.extend(items.iter().map(OsString::from));
+}
+
+fn input(args: &mut Vec<OsString>, settings: &TranscodeSettings, source: &Path, start: f64) {
+    push(args, &["-nostdin", "-hide_banner", "-loglevel", "error"]);
+    match settings.hardware {
+        HardwareEncoder::Vaapi => {
+            args.push("-vaapi_device".into());
+            args.push(settings.device.clone().into());
+        }
+        HardwareEncoder::Qsv => {
+            args.push("-init_hw_device".into());
+            let mut dev = OsString::from("qsv=hw:");
+            dev.push(&settings.device);
+            args.push(dev);
+            push(args, &["-filter_hw_device", "hw"]);
+        }
+        HardwareEncoder::None | HardwareEncoder::Nvenc => {}
+    }
+    if start > 0.0 {
+        push(args, &["-ss", &format!("{start:.3}")]);
+    }
+    args.push("-i".into());
+    args.push(source.into());
+}
+
+fn video(args: &mut Vec<OsString>, settings: &TranscodeSettings, t: VideoTarget) {
+    let (filter, codec) = match settings.hardware {
+        HardwareEncoder::None => (
+            format!("scale=-2:{}:flags=bicubic,format=yuv420p", t.height),
+            "libx264",
+        ),
+        HardwareEncoder::Nvenc => (
+            format!("scale=-2:{},format=yuv420p", t.height),
+            "h264_nvenc",
+        ),
+        HardwareEncoder::Vaapi => (
+            format!("format=nv12,hwupload,scale_vaapi=w=-2:h={}", t.height),
+            "h264_vaapi",
+        ),
+        HardwareEncoder::Qsv => (
+            format!(
+                "format=nv12,hwupload=extra_hw_frames=64,scale_qsv=w=-2:h={}",
+                t.height
+            ),
+            "h264_qsv",
+        ),
+    };
+    push(args, &["-vf", &filter, "-c:v", codec]);
+    match settings.hardware {
+        HardwareEncoder::None => push(
+            args,
+            &[
+                "-preset",
+                &settings.preset,
+                "-profile:v",
+                "high",
+                "-sc_threshold",
+                "0",
+            ],
+        ),
+        HardwareEncoder::Nvenc => push(args, &["-preset", "p2"]),
+        HardwareEncoder::Qsv => push(args, &["-preset", "veryfast"]),
+        HardwareEncoder::Vaapi => {}
+    }
+    push(
+        args,
+        &[
+            "-b:v",
+            &format!("{}k", t.kbps),
+            "-maxrate",
+            &format!("{}k", t.kbps * 11 / 10),
+            "-bufsize",
+            &format!("{}k", t.kbps * 2),
+            "-force_key_frames",
+            &format!("expr:gte(t,n_forced*{})", t.keyframe_every),
+        ],
+    );
+}
+
+fn aac(args: &mut Vec<OsString>) {
+    push(
+        args,
+        &["-c:a", "aac", "-ac", "2", "-b:a", &format!("{AUDIO_KBPS}k")],
+    );
+}
+
+/// ffmpeg writing the HLS segments of `variant` from segment `first` on, as
+/// `{dir}/{n}.ts` (each written to a temporary name and renamed when complete), with
+/// timestamps of the source's own timeline and a keyframe at every boundary.
+pub fn hls_segments(
+    settings: &TranscodeSettings,
+    source: &Path,
+    variant: Variant,
+    first: u32,
+    dir: &Path,
+) -> Vec<OsString> {
+    let segment = settings.segment_length();
+    let start = f64::from(first) * f64::from(segment);
+    let mut args = Vec::new();
+    input(&mut args, settings, source, start);
+    match variant.height {
+        Some(height) => {
+            push(&mut args, &["-map", "0:v:0", "-map", "0:a:0?"]);
+            video(
+                &mut args,
+                settings,
+                VideoTarget {
+                    height,
+                    kbps: variant.video_kbps,
+                    keyframe_every: segment,
+                },
+            );
+        }
+        None => push(&mut args, &["-map", "0:a:0", "-vn"]),
+    }
+    aac(&mut args);
+    push(
+        &mut args,
+        &[
+            "-sn",
+            "-dn",
+            "-output_ts_offset",
+            &format!("{start:.3}"),
+            "-muxdelay",
+            "0",
+            "-f",
+            "hls",
+            "-hls_time",
+            &segment.to_string(),
+            "-hls_segment_type",
+            "mpegts",
+            "-hls_flags",
+            "temp_file",
+            "-hls_list_size",
+            "0",
+            "-start_number",
+            &first.to_string(),
+            "-hls_segment_filename",
+        ],
+    );
+    args.push(dir.join("%d.ts").into());
+    args.push(dir.join("ffmpeg.m3u8").into());
+    args
+}
+
+/// How a progressive stream treats the video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progressive {
+    /// Copy the video stream; audio becomes AAC unless it already is AAC or MP3.
+    Remux { copy_audio: bool, hevc: bool },
+    /// Encode the video to H.264 at this target.
+    Transcode(VideoTarget),
+}
+
+/// ffmpeg writing fragmented MP4 to its standard output from `start` seconds.
+pub fn progressive(
+    settings: &TranscodeSettings,
+    source: &Path,
+    mode: Progressive,
+    start: f64,
+) -> Vec<OsString> {
+    let mut args = Vec::new();
+    input(&mut args, settings, source, start);
+    push(&mut args, &["-map", "0:v:0", "-map", "0:a:0?"]);
+    match mode {
+        Progressive::Remux { copy_audio, hevc } => {
+            push(&mut args, &["-c:v", "copy"]);
+            if hevc {
+                push(&mut args, &["-tag:v", "hvc1"]);
+            }
+            if copy_audio {
+                push(&mut args, &["-c:a", "copy"]);
+            } else {
+                aac(&mut args);
+            }
+        }
+        Progressive::Transcode(t) => {
+            video(&mut args, settings, t);
+            aac(&mut args);
+        }
+    }
+    push(
+        &mut args,
+        &[
+            "-sn",
+            "-dn",
+            "-movflags",
+            "frag_keyframe+empty_moov+default_base_moof",
+            "-f",
+            "mp4",
+            "pipe:1",
+        ],
+    );
+    args
+}
+
+/// ffmpeg converting one subtitle stream (`stream` = `Some(index)` in a video) or a
+/// whole subtitle file (`None`) to WebVTT at `out`.
+pub fn webvtt(source: &Path, stream: Option<i32>, out: &Path) -> Vec<OsString> {
+    let mut args = Vec::new();
+    push(
+        &mut args,
+        &["-nostdin", "-hide_banner", "-loglevel", "error", "-i"],
+    );
+    args.push(source.into());
+    let map = stream.map_or_else(|| "0:s:0".to_owned(), |i| format!("0:{i}"));
+    push(
+        &mut args,
+        &["-map", &map, "-c:s", "webvtt", "-f", "webvtt", "-y"],
+    );
+    args.push(out.into());
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(args: &[OsString]) -> String {
+        args.iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn hls_runs_start_at_their_segment_with_keyframes_at_every_boundary() {
+        let s = TranscodeSettings::default();
+        let v = Variant {
+            height: Some(720),
+            video_kbps: 2800,
+        };
+        let args = text(&hls_segments(
+            &s,
+            Path::new("/m/a.mkv"),
+            v,
+            20,
+            Path::new("/c/j"),
+        ));
+        assert!(args.contains("-ss 60.000 -i /m/a.mkv"), "{args}");
+        assert!(args.contains(
+            "-vf scale=-2:720:flags=bicubic,format=yuv420p -c:v libx264 -preset veryfast"
+        ));
+        assert!(args.contains("-force_key_frames expr:gte(t,n_forced*3)"));
+        assert!(args.contains("-output_ts_offset 60.000"));
+        assert!(args.contains("-hls_time 3 "));
+        assert!(args.contains("-start_number 20 -hls_segment_filename /c/j/%d.ts /c/j/ffmpeg.m3u8"));
+        let first = text(&hls_segments(
+            &s,
+            Path::new("/m/a.mkv"),
+            v,
+            0,
+            Path::new("/c/j"),
+        ));
+        assert!(!first.contains("-ss"), "no seek from the start");
+        let audio = text(&hls_segments(
+            &s,
+            Path::new("/m/a.mkv"),
+            Variant::AUDIO,
+            0,
+            Path::new("/c/j"),
+        ));
+        assert!(audio.contains("-map 0:a:0 -vn -c:a aac -ac 2 -b:a 128k"));
+    }
+
+    #[test]
+    fn hardware_encoders_get_their_filters_and_devices() {
+        let t = VideoTarget {
+            height: 480,
+            kbps: 1200,
+            keyframe_every: 2,
+        };
+        let mut s = TranscodeSettings {
+            hardware: HardwareEncoder::Vaapi,
+            ..TranscodeSettings::default()
+        };
+        let vaapi = text(&progressive(
+            &s,
+            Path::new("in.mp4"),
+            Progressive::Transcode(t),
+            0.0,
+        ));
+        assert!(vaapi.contains("-vaapi_device /dev/dri/renderD128 -i in.mp4"));
+        assert!(vaapi.contains("scale_vaapi=w=-2:h=480 -c:v h264_vaapi -b:v 1200k"));
+        s.hardware = HardwareEncoder::Nvenc;
+        assert!(text(&progressive(
+            &s,
+            Path::new("in.mp4"),
+            Progressive::Transcode(t),
+            0.0
+        ))
+        .contains("-c:v h264_nvenc -preset p2"));
+        s.hardware = HardwareEncoder::Qsv;
+        let qsv = text(&progressive(
+            &s,
+            Path::new("in.mp4"),
+            Progressive::Transcode(t),
+            5.0,
+        ));
+        assert!(qsv
+            .contains("-init_hw_device qsv=hw:/dev/dri/renderD128 -filter_hw_device hw -ss 5.000"));
+        assert!(qsv.contains("-c:v h264_qsv"));
+    }
+
+    #[test]
+    fn a_remux_copies_the_video_and_fragments_the_mp4() {
+        let s = TranscodeSettings::default();
+        let mode = Progressive::Remux {
+            copy_audio: false,
+            hevc: true,
+        };
+        let args = text(&progressive(&s, Path::new("in.mkv"), mode, 0.0));
+        assert!(args.contains("-c:v copy -tag:v hvc1 -c:a aac"));
+        assert!(
+            args.ends_with("-movflags frag_keyframe+empty_moov+default_base_moof -f mp4 pipe:1")
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! HLS playlist text and the variant ladder. Pure: the playlists list every segment of
+//! the whole video from the start (VOD), so a player can seek anywhere at once; the
+//! segments themselves are made on demand by [`super::jobs`].
+//!
+//! Segments are MPEG-TS (`{n}.ts`): every HLS player takes them, each one decodes on
+//! its own, and a restarted ffmpeg needs no matching init segment.
+
+/// One rung of the ladder, or the audio-only fallback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variant {
+    /// `None` is audio only.
+    pub height: Option<u32>,
+    /// Video kilobits per second (0 for audio only).
+    pub video_kbps: u32,
+}
+
+/// AAC stereo bit rate of every variant.
+pub const AUDIO_KBPS: u32 = 128;
+
+/// Standard rungs and their video bit rates (H.264, x264 veryfast).
+const RUNGS: [(u32, u32); 3] = [(1080, 5000), (720, 2800), (480, 1200)];
+
+impl Variant {
+    pub const AUDIO: Variant = Variant {
+        height: None,
+        video_kbps: 0,
+    };
+
+    /// The name in URLs: `720p`, or `audio`.
+    pub fn name(&self) -> String {
+        match self.height {
+            Some(h) => format!("{h}p"),
+            None => "audio".to_owned(),
+        }
+    }
+
+    /// Peak bits per second, as `BANDWIDTH` wants it.
+    pub fn bandwidth(&self) -> u64 {
+        // Peaks run about a tenth above the average with the VBV settings used.
+        u64::from(self.video_kbps * 11 / 10 + AUDIO_KBPS) * 1000
+    }
+
+    /// The RFC 6381 codecs string.
+    fn codecs(&self) -> &'static str {
+        match self.height {
+            None => "mp4a.40.2",
+            Some(h) if h > 720 => "avc1.640028,mp4a.40.2",
+            Some(h) if h > 480 => "avc1.64001f,mp4a.40.2",
+            Some(_) => "avc1.64001e,mp4a.40.2",
+        }
+    }
+}
+
+/// Video bit rate for a height outside the standard rungs, scaled by picture area.
+fn kbps_for(height: u32) -> u32 {
+    let h = u64::from(height);
+    u32::try_from((2800 * h * h / (720 * 720)).clamp(300, 5000)).unwrap_or(5000)
+}
+
+/// The variants for a source `source_height` tall: the standard rungs at or below it
+/// (and within `max_height` / `max_kbps` when a client has limits), a rung at the
+/// source's own height when it is below every standard one, and audio only.
+pub fn ladder(source_height: u32, max_height: Option<u32>, max_kbps: Option<u32>) -> Vec<Variant> {
+    let top = max_height.map_or(source_height, |m| m.min(source_height));
+    let mut rungs: Vec<Variant> = RUNGS
+        .iter()
+        .filter(|(h, _)| *h <= top)
+        .map(|&(h, kbps)| Variant {
+            height: Some(h),
+            video_kbps: kbps,
+        })
+        .collect();
+    if rungs.is_empty() && top >= 2 {
+        let h = top & !1;
+        rungs.push(Variant {
+            height: Some(h),
+            video_kbps: kbps_for(h),
+        });
+    }
+    if let Some(cap) = max_kbps {
+        let lowest = rungs.last().copied();
+        rungs.retain(|v| v.bandwidth() <= u64::from(cap) * 1000);
+        if rungs.is_empty() {
+            rungs.extend(lowest);
+        }
+    }
+    rungs.push(Variant::AUDIO);
+    rungs
+}
+
+/// Finds a variant by its URL name among those a source offers.
+pub fn variant(source_height: u32, name: &str) -> Option<Variant> {
+    ladder(source_height, None, None)
+        .into_iter()
+        .find(|v| v.name() == name)
+}
+
+/// A container's duration runs past its last video frame by up to an audio frame; a
+/// remainder this short makes no segment of its own (no keyframe falls in it).
+const TAIL: f64 = 0.1;
+
+/// Segments in a video of `duration` seconds.
+pub fn segment_count(duration: f64, segment: u32) -> u32 {
+    let n = ((duration - TAIL) / f64::from(segment)).ceil();
+    if n.is_finite() && n >= 1.0 {
+        n.min(f64::from(u32::MAX)) as u32
+    } else {
+        1
+    }
+}
+
+/// A subtitle rendition for the master playlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtitleRendition {
+    /// The track id in URLs.
+    pub track: String,
+    pub name: String,
+    pub language: Option<String>,
+    pub forced: bool,
+}
+
+fn quoted(s: &str) -> String {
+    s.replace(['"', '\n', '\r'], "'")
+}
+
+/// The master playlist. `query` (`?token=...` or empty) is appended to every URI, so a
+/// player without headers can follow it.
+pub fn master(
+    variants: &[Variant],
+    source: (u32, u32),
+    subtitles: &[SubtitleRendition],
+    query: &str,
+) -> String {
+    let mut out = String::from("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    for (i, s) in subtitles.iter().enumerate() {
+        out.push_str(&format!(
+            "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"{}\",{}DEFAULT={},AUTOSELECT=YES,FORCED={},URI=\"subtitles/{}/index.m3u8{query}\"\n",
+            quoted(&s.name),
+            s.language
+                .as_deref()
+                .map(|l| format!("LANGUAGE=\"{}\",", quoted(l)))
+                .unwrap_or_default(),
+            if i == 0 && s.forced { "YES" } else { "NO" },
+            if s.forced { "YES" } else { "NO" },
+            s.track,
+        ));
+    }
+    let subs = if subtitles.is_empty() {
+        ""
+    } else {
+        ",SUBTITLES=\"subs\""
+    };
+    let (src_w, src_h) = source;
+    for v in variants {
+        let resolution = v
+            .height
+            .map(|h| {
+                let w = if src_h > 0 {
+                    (u64::from(src_w) * u64::from(h) / u64::from(src_h) + 1) & !1
+                } else {
+                    u64::from(h) * 16 / 9
+                };
+                format!(",RESOLUTION={w}x{h}")
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "#EXT-X-STREAM-INF:BANDWIDTH={}{resolution},CODECS=\"{}\"{subs}\n{}/index.m3u8{query}\n",
+            v.bandwidth(),
+            v.codecs(),
+            v.name(),
+        ));
+    }
+    out
+}
+
+/// A variant's VOD media playlist: every segment, `segment` seconds each but the last.
+pub fn media(duration: f64, segment: u32, query: &str) -> String {
+    let n = segment_count(duration, segment);
+    let mut out = format!(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{segment}\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+    );
+    for i in 0..n {
+        let len = if i + 1 == n {
+            (duration - f64::from(i * segment)).clamp(0.001, f64::from(segment))
+        } else {
+            f64::from(segment)
+        };
+        out.push_str(&format!("#EXTINF:{len:.3},\n{i}.ts{query}\n"));
+    }
+    out.push_str("#EXT-X-ENDLIST\n");
+    out
+}
+
+/// The playlist of one subtitle track: the whole WebVTT file as one segment.
+pub fn subtitle_media(duration: f64, query: &str) -> String {
+    let target = duration.ceil().max(1.0);
+    format!(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{target:.0}\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{duration:.3},\nsubtitles.vtt{query}\n#EXT-X-ENDLIST\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[Variant]) -> Vec<String> {
+        v.iter().map(Variant::name).collect()
+    }
+
+    #[test]
+    fn the_ladder_stays_at_or_below_the_source_and_the_client() {
+        assert_eq!(
+            names(&ladder(2160, None, None)),
+            ["1080p", "720p", "480p", "audio"]
+        );
+        assert_eq!(
+            names(&ladder(1080, None, None)),
+            ["1080p", "720p", "480p", "audio"]
+        );
+        assert_eq!(names(&ladder(800, None, None)), ["720p", "480p", "audio"]);
+        assert_eq!(
+            names(&ladder(1080, Some(720), None)),
+            ["720p", "480p", "audio"]
+        );
+        assert_eq!(names(&ladder(360, None, None)), ["360p", "audio"]);
+        assert_eq!(
+            names(&ladder(1080, None, Some(3500))),
+            ["720p", "480p", "audio"]
+        );
+        assert_eq!(
+            names(&ladder(1080, None, Some(200))),
+            ["480p", "audio"],
+            "the lowest rung stays when the cap is below every rung"
+        );
+        assert_eq!(variant(1080, "720p").map(|v| v.video_kbps), Some(2800));
+        assert_eq!(variant(720, "1080p"), None, "no rung above the source");
+        assert_eq!(variant(1080, "../x"), None);
+    }
+
+    #[test]
+    fn media_playlists_list_every_segment_with_an_end() {
+        let text = media(10.5, 3, "?token=t");
+        assert!(text.contains("#EXT-X-PLAYLIST-TYPE:VOD\n"));
+        assert!(text.ends_with("#EXT-X-ENDLIST\n"));
+        assert_eq!(text.matches("#EXTINF:3.000,").count(), 3);
+        assert!(text.contains("#EXTINF:1.500,\n3.ts?token=t\n"));
+        assert_eq!(segment_count(9.0, 3), 3);
+        assert_eq!(segment_count(0.0, 3), 1);
+        assert_eq!(
+            segment_count(24.032, 3),
+            8,
+            "an audio tail makes no segment"
+        );
+    }
+
+    #[test]
+    fn the_master_playlist_names_variants_subtitles_and_keeps_the_token() {
+        let subs = [SubtitleRendition {
+            track: "s0".into(),
+            name: "English".into(),
+            language: Some("en".into()),
+            forced: false,
+        }];
+        let text = master(&ladder(1080, None, None), (1920, 1080), &subs, "?token=t");
+        assert!(text.starts_with("#EXTM3U\n"));
+        assert!(text.contains("TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\""));
+        assert!(text.contains("URI=\"subtitles/s0/index.m3u8?token=t\""));
+        assert!(text.contains("RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",SUBTITLES=\"subs\"\n720p/index.m3u8?token=t\n"));
+        assert!(
+            text.contains("CODECS=\"mp4a.40.2\",SUBTITLES=\"subs\"\naudio/index.m3u8?token=t\n")
+        );
+    }
+}

@@ -1,0 +1,425 @@
+//! HLS jobs: one per video and variant, shared by every viewer of it, each driving at
+//! most one ffmpeg at a time.
+//!
+//! A request for a segment is served from the cache when it is there. Otherwise it
+//! waits for the running ffmpeg when that is near (within [`SEEK_AHEAD`] segments of
+//! what it has written), or restarts ffmpeg at that segment (a seek). A supervisor task
+//! per ffmpeg counts finished segments, pauses ffmpeg (`SIGSTOP`) once it is
+//! `max_segments_ahead` past the furthest segment asked for and resumes it when viewers
+//! catch up, and kills it after `idle_timeout` without requests.
+
+use super::encode;
+use super::hls::Variant;
+use super::pool::Slot;
+use super::{TranscodeError, Transcoder};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+/// A request this many segments or fewer past what ffmpeg has written waits for it;
+/// one further ahead is a seek and restarts ffmpeg there.
+pub const SEEK_AHEAD: u32 = 3;
+/// How often a supervisor looks at its ffmpeg's output.
+const TICK: Duration = Duration::from_millis(50);
+/// The longest a request waits for its segment.
+const SEGMENT_WAIT: Duration = Duration::from_secs(60);
+
+/// One video's variant and the ffmpeg making it.
+#[derive(Debug)]
+pub struct HlsJob {
+    pub video_id: Uuid,
+    pub variant: Variant,
+    pub source: PathBuf,
+    pub dir: PathBuf,
+    /// Segments in the whole video.
+    pub count: u32,
+    state: Mutex<JobState>,
+    changed: watch::Sender<u64>,
+}
+
+#[derive(Debug)]
+struct JobState {
+    /// The furthest segment a viewer asked for since the last seek.
+    furthest: u32,
+    last_request: Instant,
+    run: Option<Run>,
+    /// A request is starting ffmpeg; others wait for it.
+    starting: bool,
+    /// Bumped for every run; a supervisor whose run was replaced stops.
+    generation: u64,
+    /// Why the last run failed, for the requests that waited on it.
+    failure: Option<(u64, String)>,
+}
+
+#[derive(Debug)]
+struct Run {
+    generation: u64,
+    first: u32,
+    /// The first segment not yet written.
+    next: u32,
+    pid: i32,
+    paused: bool,
+    _slot: Slot,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+enum Step {
+    Ready(PathBuf),
+    Wait(u64),
+    Start { replaced: Option<Run> },
+}
+
+impl HlsJob {
+    pub fn new(
+        video_id: Uuid,
+        variant: Variant,
+        source: PathBuf,
+        dir: PathBuf,
+        count: u32,
+    ) -> Self {
+        Self {
+            video_id,
+            variant,
+            source,
+            dir,
+            count,
+            state: Mutex::new(JobState {
+                furthest: 0,
+                last_request: Instant::now(),
+                run: None,
+                starting: false,
+                generation: 0,
+                failure: None,
+            }),
+            changed: watch::Sender::new(0),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, JobState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn notify(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    pub fn segment_path(&self, index: u32) -> PathBuf {
+        self.dir.join(format!("{index}.ts"))
+    }
+
+    /// Whether an ffmpeg is running (or paused) for this job.
+    pub fn is_running(&self) -> bool {
+        self.state().run.is_some()
+    }
+
+    /// Whether the job has had no request for `idle` and runs nothing.
+    pub fn is_idle(&self, idle: Duration) -> bool {
+        let st = self.state();
+        st.run.is_none() && !st.starting && st.last_request.elapsed() > idle
+    }
+
+    /// The pid of the running ffmpeg.
+    pub fn pid(&self) -> Option<i32> {
+        self.state().run.as_ref().map(|r| r.pid)
+    }
+
+    /// Stops the running ffmpeg, if any.
+    pub fn stop(&self) {
+        let run = self.state().run.take();
+        if let Some(mut run) = run {
+            if let Some(stop) = run.stop.take() {
+                let _ = stop.send(());
+            }
+            signal(run.pid, rustix::process::Signal::CONT);
+        }
+        self.notify();
+    }
+
+    fn step(&self, index: u32, path: &Path) -> Step {
+        let mut st = self.state();
+        st.last_request = Instant::now();
+        if path.exists() {
+            st.furthest = st.furthest.max(index);
+            return Step::Ready(path.to_path_buf());
+        }
+        if let Some(run) = &mut st.run {
+            if run.first <= index && index < run.next.saturating_add(SEEK_AHEAD) {
+                if run.paused {
+                    signal(run.pid, rustix::process::Signal::CONT);
+                    run.paused = false;
+                }
+                st.furthest = st.furthest.max(index);
+                return Step::Wait(st.generation);
+            }
+        }
+        if st.starting {
+            return Step::Wait(st.generation);
+        }
+        st.starting = true;
+        st.furthest = index;
+        Step::Start {
+            replaced: st.run.take(),
+        }
+    }
+
+    /// The finished segment `index`, made first if need be.
+    ///
+    /// # Errors
+    /// [`TranscodeError`] when the pool is busy, the breaker is open, ffmpeg fails, or
+    /// the segment takes longer than a minute.
+    pub async fn segment(
+        self: &Arc<Self>,
+        t: &Arc<Transcoder>,
+        index: u32,
+    ) -> Result<PathBuf, TranscodeError> {
+        let path = self.segment_path(index);
+        let deadline = tokio::time::Instant::now() + SEGMENT_WAIT;
+        let mut waited_on = 0;
+        loop {
+            let mut seen = self.changed.subscribe();
+            self.failed_since(waited_on)?;
+            let generation = match self.step(index, &path) {
+                Step::Ready(p) => {
+                    t.cache.touch(&self.dir);
+                    return Ok(p);
+                }
+                Step::Wait(g) => g,
+                Step::Start { replaced } => {
+                    let started = self.start(t, index, replaced).await;
+                    self.state().starting = false;
+                    self.notify();
+                    started?
+                }
+            };
+            waited_on = generation;
+            self.failed_since(waited_on)?;
+            if tokio::time::timeout_at(deadline, seen.changed())
+                .await
+                .is_err()
+            {
+                return Err(TranscodeError::TimedOut);
+            }
+        }
+    }
+
+    /// The failure of run `generation` or a later one, if any.
+    fn failed_since(&self, generation: u64) -> Result<(), TranscodeError> {
+        match &self.state().failure {
+            Some((g, why)) if generation > 0 && *g >= generation => {
+                Err(TranscodeError::Failed(why.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Starts ffmpeg at segment `first`, taking over the slot of the run it replaces.
+    async fn start(
+        self: &Arc<Self>,
+        t: &Arc<Transcoder>,
+        first: u32,
+        replaced: Option<Run>,
+    ) -> Result<u64, TranscodeError> {
+        let slot = match replaced {
+            Some(mut old) => {
+                if let Some(stop) = old.stop.take() {
+                    let _ = stop.send(());
+                }
+                signal(old.pid, rustix::process::Signal::CONT);
+                old._slot
+            }
+            None => {
+                t.breakers.check(self.video_id)?;
+                t.pool.slot().await?
+            }
+        };
+        tokio::fs::create_dir_all(&self.dir).await?;
+        let args = encode::hls_segments(&t.settings, &self.source, self.variant, first, &self.dir);
+        let mut child = spawn(&t.settings.ffmpeg, &args)?;
+        let pid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
+        let _ = std::fs::write(self.dir.join("ffmpeg.pid"), pid.to_string());
+        let stderr = child.stderr.take();
+        let (stop, stopped) = oneshot::channel();
+        let generation = {
+            let mut st = self.state();
+            st.generation += 1;
+            st.failure = None;
+            st.run = Some(Run {
+                generation: st.generation,
+                first,
+                next: first,
+                pid,
+                paused: false,
+                _slot: slot,
+                stop: Some(stop),
+            });
+            st.generation
+        };
+        t.stats.started();
+        tracing::info!(video_id = %self.video_id, variant = %self.variant.name(), first, pid, "ffmpeg started");
+        tokio::spawn(supervise(
+            self.clone(),
+            t.clone(),
+            child,
+            stderr,
+            stopped,
+            generation,
+        ));
+        Ok(generation)
+    }
+}
+
+/// Starts ffmpeg so that it dies with the server, even when the server is killed.
+///
+/// # Errors
+/// When ffmpeg cannot be started.
+pub fn spawn(ffmpeg: &Path, args: &[std::ffi::OsString]) -> std::io::Result<Child> {
+    let mut cmd = Command::new(ffmpeg);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    // SAFETY: only an async-signal-safe prctl(2) runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+                .map_err(std::io::Error::from)
+        });
+    }
+    cmd.spawn()
+}
+
+fn signal(pid: i32, sig: rustix::process::Signal) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, sig);
+    }
+}
+
+/// Reads the last 2 KiB ffmpeg wrote to its standard error.
+async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String {
+    let Some(mut stderr) = stderr else {
+        return String::new();
+    };
+    let mut buf = Vec::new();
+    let _ = stderr.read_to_end(&mut buf).await;
+    let start = buf.len().saturating_sub(2048);
+    String::from_utf8_lossy(&buf[start..]).trim().to_owned()
+}
+
+enum End {
+    Exited(std::io::Result<std::process::ExitStatus>),
+    Stopped,
+    Idle,
+}
+
+async fn supervise(
+    job: Arc<HlsJob>,
+    t: Arc<Transcoder>,
+    mut child: Child,
+    stderr: Option<tokio::process::ChildStderr>,
+    mut stopped: oneshot::Receiver<()>,
+    generation: u64,
+) {
+    let errors = tokio::spawn(tail(stderr));
+    let started = Instant::now();
+    let mut active = Duration::ZERO;
+    let mut produced = 0u32;
+    let ahead = t.settings.max_segments_ahead.get();
+    let idle = t.settings.idle_timeout.get();
+    let end = loop {
+        let tick_start = Instant::now();
+        tokio::select! {
+            status = child.wait() => break End::Exited(status),
+            _ = &mut stopped => break End::Stopped,
+            () = tokio::time::sleep(TICK) => {}
+        }
+        let mut st = job.state();
+        let Some(run) = st.run.as_mut().filter(|r| r.generation == generation) else {
+            break End::Stopped;
+        };
+        if !run.paused {
+            active += tick_start.elapsed();
+        }
+        let mut grew = false;
+        while run.next < job.count {
+            let Ok(meta) = std::fs::metadata(job.segment_path(run.next)) else {
+                break;
+            };
+            if produced == 0 {
+                t.stats.first_segment(started.elapsed());
+            }
+            t.cache.grew(&job.dir, meta.len());
+            run.next += 1;
+            produced += 1;
+            grew = true;
+        }
+        let furthest = st.furthest;
+        let run = st.run.as_mut().expect("checked above");
+        if !run.paused && run.next > furthest.saturating_add(ahead) {
+            signal(run.pid, rustix::process::Signal::STOP);
+            run.paused = true;
+        } else if run.paused && run.next <= furthest.saturating_add(ahead) {
+            signal(run.pid, rustix::process::Signal::CONT);
+            run.paused = false;
+        }
+        let idle_for = st.last_request.elapsed();
+        drop(st);
+        if grew {
+            job.notify();
+            t.evict();
+        }
+        if idle_for > idle {
+            break End::Idle;
+        }
+    };
+    if !matches!(end, End::Exited(_)) {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+    }
+    let seconds = f64::from(produced) * f64::from(t.settings.segment_length());
+    if produced > 0 && active > Duration::ZERO {
+        t.stats.speed(seconds / active.as_secs_f64());
+    }
+    let _ = std::fs::remove_file(job.dir.join("ffmpeg.pid"));
+    let why = errors.await.unwrap_or_default();
+    let mut st = job.state();
+    let current = st.run.as_ref().is_some_and(|r| r.generation == generation);
+    let complete = st.run.as_ref().is_some_and(|r| r.next >= job.count);
+    if current {
+        st.run = None;
+    }
+    let failed = match &end {
+        End::Exited(Ok(status)) if status.success() => false,
+        End::Exited(_) => current && !complete,
+        End::Stopped | End::Idle => false,
+    };
+    if failed {
+        let why = if why.is_empty() {
+            "ffmpeg exited with an error".to_owned()
+        } else {
+            why
+        };
+        tracing::warn!(video_id = %job.video_id, error = %why, "ffmpeg failed");
+        t.stats.failed();
+        t.breakers.failed(job.video_id);
+        st.failure = Some((generation, why));
+    } else if matches!(end, End::Exited(_)) {
+        t.breakers.succeeded(job.video_id);
+        if current && !complete {
+            st.failure = Some((generation, "ffmpeg ended before the segment".to_owned()));
+        }
+    }
+    drop(st);
+    tracing::info!(video_id = %job.video_id, variant = %job.variant.name(), produced, reason = match end {
+        End::Exited(_) => "exited",
+        End::Stopped => "replaced",
+        End::Idle => "idle",
+    }, elapsed_ms = started.elapsed().as_millis() as u64, "ffmpeg ended");
+    job.notify();
+    t.evict();
+}

@@ -1,0 +1,380 @@
+//! On-demand transcoding: the playback decision ([`decision`]), HLS playlists
+//! ([`hls`]), ffmpeg command lines ([`encode`]), the worker pool and breakers
+//! ([`pool`]), HLS jobs with throttling and idle kill ([`jobs`]), the cache's size cap
+//! ([`cache`]), progressive fragmented MP4 and WebVTT subtitles (here).
+//!
+//! Everything ffmpeg writes goes under one cache directory, which is emptied at start-up
+//! (after killing any ffmpeg a killed server left behind, found by the pid files).
+
+pub mod cache;
+pub mod decision;
+pub mod encode;
+pub mod hls;
+pub mod jobs;
+pub mod pool;
+pub mod subtitles;
+
+use crate::config::{resolve, Settings, TranscodeSettings};
+use crate::db::videos::VideoRow;
+use cache::OutputCache;
+use hls::Variant;
+use jobs::HlsJob;
+use pool::{Breakers, Pool, Slot};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::process::{Child, ChildStdout};
+use uuid::Uuid;
+
+/// Why a transcode cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum TranscodeError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("every transcoding slot is busy")]
+    Busy { retry_after: Duration },
+    #[error("transcoding this video failed repeatedly; it is not tried again for a while")]
+    BreakerOpen { retry_after: Duration },
+    #[error("ffmpeg could not transcode this video: {0}")]
+    Failed(String),
+    #[error("the segment was not ready in time")]
+    TimedOut,
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Figures for the metrics: jobs started and failed, time to the first segment and
+/// encode speed (seconds of video per second of ffmpeg's running time).
+#[derive(Debug, Default)]
+pub struct TranscodeStats {
+    started: AtomicU64,
+    failed: AtomicU64,
+    samples: Mutex<Samples>,
+}
+
+/// Observations since the last scrape.
+#[derive(Debug, Default, Clone)]
+pub struct Samples {
+    pub first_segment_seconds: Vec<f64>,
+    pub speed: Vec<f64>,
+}
+
+impl TranscodeStats {
+    fn samples(&self) -> MutexGuard<'_, Samples> {
+        self.samples.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+    fn started(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
+    }
+    fn failed(&self) {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+    }
+    fn first_segment(&self, d: Duration) {
+        let mut s = self.samples();
+        if s.first_segment_seconds.len() < 10_000 {
+            s.first_segment_seconds.push(d.as_secs_f64());
+        }
+    }
+    fn speed(&self, x: f64) {
+        let mut s = self.samples();
+        if s.speed.len() < 10_000 {
+            s.speed.push(x);
+        }
+    }
+    /// Jobs started and failed since start-up.
+    pub fn totals(&self) -> (u64, u64) {
+        (
+            self.started.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+        )
+    }
+    /// Takes the observations made since the last call.
+    pub fn take(&self) -> Samples {
+        std::mem::take(&mut *self.samples())
+    }
+}
+
+/// The transcoding service.
+#[derive(Debug)]
+pub struct Transcoder {
+    pub settings: TranscodeSettings,
+    root: PathBuf,
+    pub pool: Pool,
+    pub breakers: Breakers,
+    pub cache: OutputCache,
+    pub stats: TranscodeStats,
+    jobs: Mutex<HashMap<(Uuid, String), Arc<HlsJob>>>,
+    /// One subtitle conversion at a time (they read whole files).
+    subtitles: tokio::sync::Mutex<()>,
+}
+
+impl Transcoder {
+    /// The service, with its cache directory cleaned: ffmpeg processes a killed server
+    /// left behind are killed and every output is deleted.
+    ///
+    /// # Errors
+    /// When the cache directory cannot be created.
+    pub fn new(settings: &Settings) -> std::io::Result<Arc<Self>> {
+        let t = &settings.transcode;
+        let root = if t.cache_dir.as_os_str().is_empty() {
+            settings.data_dir.join("transcode")
+        } else {
+            resolve(&settings.data_dir, &t.cache_dir)
+        };
+        clean(&root)?;
+        Ok(Arc::new(Self {
+            settings: t.clone(),
+            pool: Pool::new(
+                t.job_limit(),
+                t.max_queued_jobs as usize,
+                t.queue_timeout.get(),
+            ),
+            breakers: Breakers::new(t.failures_to_open.get(), t.failure_cooldown.get()),
+            cache: OutputCache::new(t.cache_size.get()),
+            stats: TranscodeStats::default(),
+            jobs: Mutex::default(),
+            subtitles: tokio::sync::Mutex::new(()),
+            root,
+        }))
+    }
+
+    pub fn cache_dir(&self) -> &Path {
+        &self.root
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, HashMap<(Uuid, String), Arc<HlsJob>>> {
+        self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A finished HLS segment of a video's variant, made on demand.
+    ///
+    /// # Errors
+    /// [`TranscodeError::NotFound`] for a variant the video does not offer or a segment
+    /// past its end; the others as [`HlsJob::segment`].
+    pub async fn segment(
+        self: &Arc<Self>,
+        video: &VideoRow,
+        source: PathBuf,
+        variant_name: &str,
+        index: u32,
+    ) -> Result<PathBuf, TranscodeError> {
+        let (variant, count) = self.variant(video, variant_name)?;
+        if index >= count {
+            return Err(TranscodeError::NotFound(format!(
+                "segment {index} is past the end ({count} segments)"
+            )));
+        }
+        let job = self
+            .jobs()
+            .entry((video.id, variant.name()))
+            .or_insert_with(|| {
+                let dir = self
+                    .root
+                    .join("hls")
+                    .join(video.id.to_string())
+                    .join(variant.name());
+                Arc::new(HlsJob::new(video.id, variant, source, dir, count))
+            })
+            .clone();
+        job.segment(self, index).await
+    }
+
+    /// The variant named `name` of `video` and the video's segment count.
+    ///
+    /// # Errors
+    /// [`TranscodeError::NotFound`] when the video offers no such variant.
+    pub fn variant(&self, video: &VideoRow, name: &str) -> Result<(Variant, u32), TranscodeError> {
+        let height = video
+            .height
+            .and_then(|h| u32::try_from(h).ok())
+            .unwrap_or(0);
+        let variant = hls::variant(height, name)
+            .ok_or_else(|| TranscodeError::NotFound(format!("this video has no variant {name}")))?;
+        let duration = video.duration.unwrap_or(0.0);
+        Ok((
+            variant,
+            hls::segment_count(duration, self.settings.segment_length()),
+        ))
+    }
+
+    /// The jobs with a running ffmpeg: (video, variant, pid).
+    pub fn running_jobs(&self) -> Vec<(Uuid, String, i32)> {
+        self.jobs()
+            .values()
+            .filter_map(|j| j.pid().map(|pid| (j.video_id, j.variant.name(), pid)))
+            .collect()
+    }
+
+    /// Forgets idle jobs (their output stays in the cache until evicted).
+    pub fn sweep(&self) {
+        let idle = self.settings.idle_timeout.get();
+        self.jobs().retain(|_, j| !j.is_idle(idle));
+    }
+
+    /// Deletes least recently used outputs while the cache is over its cap.
+    pub fn evict(&self) {
+        let busy: HashSet<PathBuf> = self
+            .jobs()
+            .values()
+            .filter(|j| j.is_running())
+            .map(|j| j.dir.clone())
+            .collect();
+        for path in self.cache.over_cap(&busy) {
+            tracing::info!(path = %path.display(), "transcode cache over its cap: deleting");
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+
+    /// Stops every ffmpeg (at shutdown).
+    pub fn shutdown(&self) {
+        let jobs: Vec<Arc<HlsJob>> = self.jobs().drain().map(|(_, j)| j).collect();
+        for job in jobs {
+            job.stop();
+        }
+    }
+
+    /// A slot for a progressive stream.
+    ///
+    /// # Errors
+    /// As [`Pool::slot`] and [`Breakers::check`].
+    pub async fn progressive_slot(&self, video: Uuid) -> Result<Slot, TranscodeError> {
+        self.breakers.check(video)?;
+        self.pool.slot().await
+    }
+
+    /// Starts ffmpeg writing fragmented MP4 to a pipe.
+    ///
+    /// # Errors
+    /// When ffmpeg cannot be started.
+    pub fn progressive(
+        &self,
+        source: &Path,
+        mode: encode::Progressive,
+        start: f64,
+        slot: Slot,
+    ) -> Result<ProgressiveStream, TranscodeError> {
+        let args = encode::progressive(&self.settings, source, mode, start);
+        let mut child = jobs::spawn(&self.settings.ffmpeg, &args)?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| TranscodeError::Failed("ffmpeg has no output".to_owned()))?;
+        // Progressive streams need no error text; an unread stderr pipe would fill.
+        drop(child.stderr.take());
+        self.stats.started();
+        Ok(ProgressiveStream {
+            stdout,
+            _child: child,
+            _slot: slot,
+        })
+    }
+
+    /// A subtitle track as WebVTT, converted once and cached. `stream` is an embedded
+    /// stream's index, or `None` for a subtitle file given as `source`.
+    ///
+    /// # Errors
+    /// [`TranscodeError::Failed`] when ffmpeg cannot convert it.
+    pub async fn webvtt(
+        &self,
+        video: Uuid,
+        track: &str,
+        source: &Path,
+        stream: Option<i32>,
+    ) -> Result<PathBuf, TranscodeError> {
+        let dir = self.root.join("subtitles");
+        let out = dir.join(format!("{video}-{track}.vtt"));
+        let _one = self.subtitles.lock().await;
+        if out.exists() {
+            self.cache.touch(&out);
+            return Ok(out);
+        }
+        tokio::fs::create_dir_all(&dir).await?;
+        let tmp = dir.join(format!("{video}-{track}.tmp.vtt"));
+        let args = encode::webvtt(source, stream, &tmp);
+        let child = jobs::spawn(&self.settings.ffmpeg, &args)?;
+        let output = child.wait_with_output().await?;
+        if !output.status.success() {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            let why = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            return Err(TranscodeError::Failed(why));
+        }
+        tokio::fs::rename(&tmp, &out).await?;
+        let len = tokio::fs::metadata(&out).await.map_or(0, |m| m.len());
+        self.cache.grew(&out, len);
+        self.evict();
+        Ok(out)
+    }
+}
+
+/// ffmpeg's fragmented MP4 output; dropping it kills ffmpeg and frees its slot.
+pub struct ProgressiveStream {
+    stdout: ChildStdout,
+    _child: Child,
+    _slot: Slot,
+}
+
+impl tokio::io::AsyncRead for ProgressiveStream {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stdout).poll_read(cx, buf)
+    }
+}
+
+/// Kills ffmpeg processes a previous run left (named in `ffmpeg.pid` files, and only
+/// when the process is an ffmpeg writing into this directory), then empties `root`.
+fn clean(root: &Path) -> std::io::Result<()> {
+    if root.exists() {
+        for pidfile in pid_files(&root.join("hls")) {
+            kill_leftover(&pidfile);
+        }
+        std::fs::remove_dir_all(root)?;
+    }
+    std::fs::create_dir_all(root)
+}
+
+fn pid_files(hls: &Path) -> Vec<PathBuf> {
+    let dirs = |p: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(p)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    dirs(hls)
+        .iter()
+        .flat_map(|video| dirs(video))
+        .map(|variant| variant.join("ffmpeg.pid"))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+fn kill_leftover(pidfile: &Path) {
+    let Some(pid) = std::fs::read_to_string(pidfile)
+        .ok()
+        .and_then(|s| s.trim().parse::<i32>().ok())
+    else {
+        return;
+    };
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return;
+    };
+    let dir = pidfile
+        .parent()
+        .unwrap_or(pidfile)
+        .to_string_lossy()
+        .into_owned();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    if cmdline.contains("ffmpeg") && cmdline.contains(&dir) {
+        if let Some(p) = rustix::process::Pid::from_raw(pid) {
+            tracing::warn!(pid, "killing an ffmpeg left by an earlier run");
+            let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! The text subtitle tracks of a video: its text subtitle streams (`e{index}`) and the
+//! subtitle files beside it (`s{n}`), as the scanner recorded them.
+
+use super::hls::SubtitleRendition;
+use super::TranscodeError;
+use crate::db::videos::VideoRow;
+use crate::library::probe::{AudioStream, SubtitleStream};
+use crate::library::walk::Sidecar;
+use std::path::{Path, PathBuf};
+
+/// Subtitle codecs ffmpeg turns into WebVTT (bitmap ones, PGS and DVD, it cannot).
+const TEXT_CODECS: [&str; 6] = ["subrip", "ass", "ssa", "webvtt", "mov_text", "text"];
+/// Subtitle file formats ffmpeg reads.
+const TEXT_FILES: [&str; 4] = ["srt", "vtt", "ass", "ssa"];
+
+/// One text subtitle track a player can pick.
+#[derive(Debug, Clone, PartialEq, Eq, poem_openapi::Object)]
+pub struct TextTrack {
+    /// The id in subtitle URLs: `e3` for stream 3 of the file, `s0` for its first
+    /// subtitle file.
+    pub id: String,
+    /// ISO 639 language, when known.
+    pub language: Option<String>,
+    /// A name to show: the stream's title, the language, or the file name.
+    pub label: String,
+    pub forced: bool,
+    /// `embedded` or `sidecar`.
+    pub source: String,
+    /// The WebVTT, as a path on this server (add a signed link's `?token=` for players).
+    pub url: String,
+    #[oai(skip)]
+    stream: Option<i32>,
+    #[oai(skip)]
+    file: Option<String>,
+}
+
+fn list<T: serde::de::DeserializeOwned>(video: &VideoRow, key: &str) -> Vec<T> {
+    video
+        .metadata
+        .0
+        .get(key)
+        .cloned()
+        .and_then(|x| serde_json::from_value(x).ok())
+        .unwrap_or_default()
+}
+
+/// The codec of the audio stream that plays: the default one, else the first.
+pub fn playing_audio(video: &VideoRow) -> Option<String> {
+    let audio: Vec<AudioStream> = list(video, "audio");
+    audio
+        .iter()
+        .find(|a| a.default)
+        .or(audio.first())
+        .map(|a| a.codec.clone())
+}
+
+/// Every text subtitle track of `video`, embedded ones first.
+pub fn text_tracks(video: &VideoRow) -> Vec<TextTrack> {
+    let url = |id: &str| format!("/api/hls/{}/subtitles/{id}/subtitles.vtt", video.id);
+    let embedded: Vec<SubtitleStream> = list(video, "subtitles");
+    let sidecars: Vec<Sidecar> = list(video, "sidecars");
+    let mut out: Vec<TextTrack> = embedded
+        .into_iter()
+        .filter(|s| TEXT_CODECS.contains(&s.codec.as_str()))
+        .map(|s| {
+            let id = format!("e{}", s.index);
+            TextTrack {
+                url: url(&id),
+                label: s
+                    .title
+                    .clone()
+                    .or_else(|| s.language.clone())
+                    .unwrap_or_else(|| format!("Track {}", s.index)),
+                language: s.language,
+                forced: s.forced,
+                source: "embedded".to_owned(),
+                stream: Some(s.index),
+                file: None,
+                id,
+            }
+        })
+        .collect();
+    out.extend(
+        sidecars
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| TEXT_FILES.contains(&s.format.as_str()))
+            .map(|(n, s)| {
+                let id = format!("s{n}");
+                TextTrack {
+                    url: url(&id),
+                    label: s.language.clone().unwrap_or_else(|| s.file.clone()),
+                    language: s.language,
+                    forced: s.forced,
+                    source: "sidecar".to_owned(),
+                    stream: None,
+                    file: Some(s.file),
+                    id,
+                }
+            }),
+    );
+    out
+}
+
+/// The track `id` of `video`.
+///
+/// # Errors
+/// [`TranscodeError::NotFound`] when the video has no such text track.
+pub fn find(video: &VideoRow, id: &str) -> Result<TextTrack, TranscodeError> {
+    text_tracks(video)
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| TranscodeError::NotFound(format!("this video has no text track {id}")))
+}
+
+impl TextTrack {
+    /// What ffmpeg reads for this track, given the video's checked path: the video and
+    /// the stream index, or the subtitle file beside it.
+    ///
+    /// # Errors
+    /// [`TranscodeError::NotFound`] when a subtitle file's name would leave the folder.
+    pub fn source(&self, video_file: &Path) -> Result<(PathBuf, Option<i32>), TranscodeError> {
+        match &self.file {
+            None => Ok((video_file.to_path_buf(), self.stream)),
+            Some(name) => {
+                let plain = !name.contains(['/', '\\', '\0']) && name != ".." && name != ".";
+                let dir = video_file.parent().filter(|_| plain).ok_or_else(|| {
+                    TranscodeError::NotFound(format!(
+                        "subtitle file {name} is not beside the video"
+                    ))
+                })?;
+                Ok((dir.join(name), None))
+            }
+        }
+    }
+
+    /// The rendition in an HLS master playlist.
+    pub fn rendition(self) -> SubtitleRendition {
+        SubtitleRendition {
+            track: self.id,
+            name: self.label,
+            language: self.language,
+            forced: self.forced,
+        }
+    }
+}

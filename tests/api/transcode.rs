@@ -1,0 +1,457 @@
+//! Playback decisions, HLS, remux, the ffmpeg pool, the breaker and subtitles, with real
+//! ffmpeg on media made by lavfi.
+
+use crate::helpers::{assert_problem, Backend};
+use crate::media::{for_each_backend, spawn_media_app, MediaApp};
+use homestream::accounts::Role;
+use homestream::config::Settings;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const LONG: &str = "hevc_ac3_long.mkv";
+
+/// An app with the long HEVC/AC-3 clip as `film.mkv`, scanned, and a user's token.
+async fn app_with_film(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<(MediaApp, String, Value)> {
+    let app = spawn_media_app(backend, &[(LONG, "film.mkv")], tweak).await?;
+    std::fs::write(
+        app.library.join("film.en.srt"),
+        "1\n00:00:00,500 --> 00:00:02,000\nHello <i>there</i>\n\n2\n00:00:03,000 --> 00:00:04,250\nSecond line\n",
+    )
+    .unwrap();
+    app.scan().await;
+    let token = app.token_for("viewer", Role::User).await;
+    let video = app.video(&token, "film.mkv").await;
+    Some((app, token, video))
+}
+
+/// ffprobe's JSON for some bytes.
+async fn probe(bytes: &[u8], name: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    probe_file(&path).await
+}
+
+async fn probe_file(path: &Path) -> Value {
+    let out = tokio::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(path)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stream<'a>(probed: &'a Value, kind: &str) -> &'a Value {
+    probed["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} stream in {probed}"))
+}
+
+async fn get_bytes(app: &MediaApp, path: &str) -> (u16, Vec<u8>) {
+    let resp = reqwest::get(app.url(path)).await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.bytes().await.unwrap().to_vec())
+}
+
+async fn playback(app: &MediaApp, token: &str, id: &str, body: Value) -> Value {
+    let resp = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/videos/{id}/playback"),
+            token,
+            &body,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
+}
+
+/// The lines of a playlist that are URIs.
+fn uris(playlist: &str) -> Vec<String> {
+    playlist
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// ffmpeg processes whose command line names `dir`.
+fn ffmpegs_writing_into(dir: &Path) -> Vec<i32> {
+    let dir = dir.to_string_lossy().into_owned();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.contains("ffmpeg") && c.contains(&dir)
+            })
+        })
+        .collect()
+}
+
+async fn hevc_mkv_becomes_h264_aac_hls_for_a_browser(backend: Backend) {
+    let Some((app, token, video)) = app_with_film(backend, |_| {}).await else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let info = playback(&app, &token, id, json!({"preset": "browser"})).await;
+    assert_eq!(info["method"], "transcode");
+    assert_eq!(
+        info["reasons"],
+        json!([
+            "video codec hevc not supported",
+            "container mkv not supported",
+            "audio codec ac3 not supported"
+        ])
+    );
+    let master_path = info["path"].as_str().unwrap();
+    assert!(master_path.starts_with(&format!("/api/hls/{id}/master.m3u8?token=")));
+
+    let (status, master) = get_bytes(&app, master_path).await;
+    assert_eq!(status, 200);
+    let master = String::from_utf8(master).unwrap();
+    assert!(master.contains("RESOLUTION=854x480"), "{master}");
+    assert!(master.contains("TYPE=SUBTITLES"), "{master}");
+    let variants = uris(&master);
+    assert_eq!(variants.len(), 2, "480p and audio: {master}");
+    let base = format!("/api/hls/{id}/");
+    let (status, media) = get_bytes(&app, &format!("{base}{}", variants[0])).await;
+    assert_eq!(status, 200);
+    let media = String::from_utf8(media).unwrap();
+    assert!(media.contains("#EXT-X-PLAYLIST-TYPE:VOD") && media.ends_with("#EXT-X-ENDLIST\n"));
+    let segments = uris(&media);
+    assert_eq!(segments.len(), 8, "24 s in 3 s segments: {media}");
+
+    let (status, ts) = get_bytes(&app, &format!("{base}480p/{}", segments[0])).await;
+    assert_eq!(status, 200);
+    let probed = probe(&ts, "0.ts").await;
+    assert_eq!(stream(&probed, "video")["codec_name"], "h264");
+    assert_eq!(stream(&probed, "video")["height"], 480);
+    assert_eq!(stream(&probed, "audio")["codec_name"], "aac");
+
+    let (status, _) = get_bytes(&app, &format!("{base}480p/8.ts?token=x")).await;
+    assert_eq!(status, 401, "a made-up token");
+    let resp = app.get(&format!("{base}480p/8.ts"), &token).await;
+    assert_problem(resp, 404, "not_found").await;
+    let resp = app.get(&format!("{base}1080p/index.m3u8"), &token).await;
+    assert_problem(resp, 404, "not_found").await;
+}
+
+async fn a_seek_far_ahead_restarts_ffmpeg_at_that_segment(backend: Backend) {
+    let Some((app, token, video)) = app_with_film(backend, |_| {}).await else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let first = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(first.status(), 200);
+    let started = app.state.transcoder.stats.totals().0;
+    let resp = app.get(&format!("/api/hls/{id}/480p/6.ts"), &token).await;
+    assert_eq!(resp.status(), 200);
+    let probed = probe(&resp.bytes().await.unwrap(), "6.ts").await;
+    let start: f64 = probed["format"]["start_time"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (17.8..18.3).contains(&start),
+        "segment 6 starts at 18 s, not {start}"
+    );
+    let duration: f64 = probed["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((2.8..3.3).contains(&duration), "{duration}");
+    assert_eq!(
+        app.state.transcoder.stats.totals().0,
+        started + 1,
+        "the seek started a new ffmpeg"
+    );
+    let back = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(back.status(), 200);
+    assert_eq!(
+        app.state.transcoder.stats.totals().0,
+        started + 1,
+        "going back to a made segment is served from the cache"
+    );
+}
+
+for_each_backend!(
+    hevc_mkv_becomes_h264_aac_hls_for_a_browser,
+    a_seek_far_ahead_restarts_ffmpeg_at_that_segment
+);
+
+#[tokio::test]
+async fn two_viewers_share_one_ffmpeg() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let other = app.token_for("other", Role::User).await;
+    let id = video["id"].as_str().unwrap();
+    let path = format!("/api/hls/{id}/480p/1.ts");
+    let (a, b) = tokio::join!(app.get(&path, &token), app.get(&path, &other));
+    assert_eq!((a.status().as_u16(), b.status().as_u16()), (200, 200));
+    let (a, b) = (a.bytes().await.unwrap(), b.bytes().await.unwrap());
+    assert_eq!(a, b);
+    assert_eq!(
+        app.state.transcoder.stats.totals().0,
+        1,
+        "one ffmpeg for both"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_job_is_killed_and_leaves_no_ffmpeg() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let resp = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(resp.status(), 200);
+    let cache = app.state.transcoder.cache_dir().to_path_buf();
+    assert_eq!(
+        app.state.transcoder.running_jobs().len(),
+        1,
+        "paused, not ended"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(app.state.transcoder.running_jobs().is_empty()
+        && ffmpegs_writing_into(&cache).is_empty())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "ffmpeg still running: {:?}",
+            ffmpegs_writing_into(&cache)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.state.transcoder.pool.running(), 0, "the slot is free");
+}
+
+#[tokio::test]
+async fn a_full_pool_and_queue_answer_503_with_retry_after() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[(LONG, "a.mkv"), (LONG, "b.mkv")], |s| {
+        s.transcode.max_concurrent_jobs = 1;
+        s.transcode.max_queued_jobs = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let token = app.token_for("viewer", Role::User).await;
+    let a = app.video(&token, "a.mkv").await;
+    let b = app.video(&token, "b.mkv").await;
+    // A progressive stream holds the one slot for as long as its response is open.
+    let held = app
+        .get(
+            &format!(
+                "/api/transcode/{}/stream.mp4?mode=transcode",
+                a["id"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(held.status(), 200);
+    let resp = app
+        .get(
+            &format!("/api/hls/{}/480p/0.ts", b["id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    let retry = resp.headers().get("retry-after").cloned();
+    assert_problem(resp, 503, "transcode_busy").await;
+    assert!(retry.is_some());
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while app.state.transcoder.pool.running() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the slot came back when the client left"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let resp = app
+        .get(
+            &format!("/api/hls/{}/480p/0.ts", b["id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn a_corrupt_source_opens_the_breaker_after_the_configured_failures() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.failures_to_open = homestream::config::PositiveInt(2);
+    })
+    .await
+    else {
+        return;
+    };
+    let file = app.library.join("film.mkv");
+    let len = std::fs::metadata(&file).unwrap().len();
+    std::fs::write(&file, vec![0x42; len as usize]).unwrap();
+    let id = video["id"].as_str().unwrap();
+    for segment in [0, 5] {
+        let resp = app
+            .get(&format!("/api/hls/{id}/480p/{segment}.ts"), &token)
+            .await;
+        assert_problem(resp, 503, "transcode_failed").await;
+    }
+    let started = app.state.transcoder.stats.totals().0;
+    let resp = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert!(resp.headers().get("retry-after").is_some());
+    assert_problem(resp, 503, "transcode_failing").await;
+    assert_eq!(
+        app.state.transcoder.stats.totals(),
+        (started, 2),
+        "no doomed ffmpeg was started"
+    );
+}
+
+#[tokio::test]
+async fn a_remux_copies_the_video_packets_bit_exact() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let info = playback(&app, &token, id, json!({"preset": "ios"})).await;
+    assert_eq!(info["method"], "remux");
+    assert_eq!(info["reasons"], json!(["container mkv not supported"]));
+    let (status, mp4) = get_bytes(&app, info["path"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("remux.mp4");
+    std::fs::write(&out, &mp4).unwrap();
+    let probed = probe_file(&out).await;
+    assert_eq!(stream(&probed, "video")["codec_name"], "hevc");
+    assert_eq!(stream(&probed, "audio")["codec_name"], "aac");
+    let hash = |path: &Path| {
+        let out = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(path)
+            .args([
+                "-map",
+                "0:v:0",
+                "-c",
+                "copy",
+                "-f",
+                "streamhash",
+                "-hash",
+                "md5",
+                "-",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(hash(&out), hash(&app.library.join("film.mkv")));
+}
+
+#[tokio::test]
+async fn a_progressive_transcode_starts_where_asked() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let resp = app
+        .get(
+            &format!("/api/transcode/{id}/stream.mp4?mode=transcode&start=20&max_height=240"),
+            &token,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "video/mp4");
+    let probed = probe(&resp.bytes().await.unwrap(), "p.mp4").await;
+    let v = stream(&probed, "video");
+    assert_eq!(
+        (v["codec_name"].as_str(), v["height"].as_i64()),
+        (Some("h264"), Some(240))
+    );
+    let duration: f64 = probed["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (3.5..4.5).contains(&duration),
+        "from 20 s of 24: {duration}"
+    );
+    let resp = app
+        .get(
+            &format!("/api/transcode/{id}/stream.mp4?mode=transcode&start=99"),
+            &token,
+        )
+        .await;
+    assert_problem(resp, 422, "invalid_value").await;
+}
+
+#[tokio::test]
+async fn a_sidecar_srt_is_served_as_webvtt() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let tracks = video["text_tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 1, "{video}");
+    assert_eq!(tracks[0]["id"], "s0");
+    assert_eq!(tracks[0]["language"], "en");
+    let resp = app.get(tracks[0]["url"].as_str().unwrap(), &token).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/vtt");
+    let vtt = resp.text().await.unwrap();
+    assert!(vtt.starts_with("WEBVTT"), "{vtt}");
+    assert!(vtt.contains("00:00.500 --> 00:02.000"), "{vtt}");
+    assert!(vtt.contains("Second line"), "{vtt}");
+    let id = video["id"].as_str().unwrap();
+    let resp = app
+        .get(&format!("/api/hls/{id}/subtitles/s9/subtitles.vtt"), &token)
+        .await;
+    assert_problem(resp, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn the_cache_directory_is_emptied_at_start_up() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[], |s| {
+        let stale = s.data_dir.join("transcode/hls/x/480p");
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("3.ts"), b"stale").unwrap();
+        std::fs::write(stale.join("ffmpeg.pid"), b"999999999").unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let cache = app.state.transcoder.cache_dir();
+    assert!(cache.is_dir());
+    assert_eq!(std::fs::read_dir(cache).unwrap().count(), 0);
+}
