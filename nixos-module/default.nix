@@ -20,6 +20,8 @@ let
   redisServer = config.services.redis.servers.homestream;
   listen = "${cfg.settings.server.host}:${toString cfg.settings.server.port}";
   loopbackHost = builtins.elem cfg.settings.server.host [ "127.0.0.1" "::1" ];
+  hardware = cfg.settings.transcode.hardware;
+  gpu = hardware != "none";
 
   # What the service and the admin command both need in their environment.
   environment = {
@@ -126,6 +128,29 @@ in
             type = lib.types.ints.positive;
             default = 3;
             description = "Streams one user plays at once.";
+          };
+          transcode.max_concurrent_jobs = lib.mkOption {
+            type = lib.types.ints.unsigned;
+            default = 0;
+            description = "ffmpeg processes at once; 0 means one per two CPU cores.";
+          };
+          transcode.hardware = lib.mkOption {
+            type = lib.types.enum [ "none" "vaapi" "nvenc" "qsv" ];
+            default = "none";
+            description = ''
+              The H.264 encoder: software x264 ("none"), or a GPU's. A GPU opens the
+              service's device sandbox to the render node (or the NVIDIA devices).
+            '';
+          };
+          transcode.device = lib.mkOption {
+            type = lib.types.str;
+            default = "/dev/dri/renderD128";
+            description = "The render node VA-API and QSV use.";
+          };
+          transcode.cache_size = lib.mkOption {
+            type = lib.types.ints.positive;
+            default = 10737418240;
+            description = "Bytes of segments and subtitles kept; the least recently used go first.";
           };
           auth.max_sessions_per_user = lib.mkOption {
             type = lib.types.ints.positive;
@@ -245,6 +270,8 @@ in
 
     services.homestream.settings = {
       data_dir = lib.mkDefault "/var/lib/homestream";
+      # Emptied at every start; systemd's cache directory is the place for it.
+      transcode.cache_dir = lib.mkDefault "/var/cache/homestream/transcode";
       server.trusted_proxies = lib.mkIf cfg.nginx.enable (lib.mkDefault [ "127.0.0.1" "::1" ]);
       database.url_file = lib.mkIf (cfg.database.urlFile != null) "/run/credentials/homestream.service/database_url";
     };
@@ -290,7 +317,8 @@ in
         User = cfg.user;
         Group = cfg.group;
         # The Redis socket belongs to the server's group.
-        SupplementaryGroups = lib.optional cfg.redis.createLocally "redis-homestream";
+        SupplementaryGroups = lib.optional cfg.redis.createLocally "redis-homestream"
+          ++ lib.optionals gpu [ "render" "video" ];
         LoadCredential = lib.optional (cfg.jwtSecretFile != null) "jwt_secret:${cfg.jwtSecretFile}"
           ++ lib.optional (cfg.database.urlFile != null) "database_url:${cfg.database.urlFile}";
         Restart = "on-failure";
@@ -316,7 +344,9 @@ in
         ProtectSystem = "strict";
         ProtectHome = "read-only";
         PrivateTmp = true;
-        PrivateDevices = true;
+        PrivateDevices = !gpu;
+        DeviceAllow = lib.optionals (hardware == "vaapi" || hardware == "qsv") [ "${cfg.settings.transcode.device} rw" ]
+          ++ lib.optionals (hardware == "nvenc") [ "/dev/nvidia0 rw" "/dev/nvidiactl rw" "/dev/nvidia-uvm rw" ];
         ProtectHostname = true;
         ProtectClock = true;
         ProtectKernelTunables = true;

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Transcoding figures on this machine, against bare ffmpeg in the same run:
+#   1. master playlist request -> first 720p segment ready (fresh server, empty cache)
+#   2. a seek to the middle of the video -> that 720p segment ready
+#   3. CPU time of the server (and its ffmpeg) making the whole 720p variant, against the
+#      same ffmpeg command line run bare: the pool's overhead
+#   4. ffmpeg processes left 5 s after the last viewer's idle timeout
+# Source: a generated 1080p H.264/AAC file of 2 minutes (kept in target/bench-media).
+# Usage: bench/transcode.sh [runs]      (medians of runs for 1 and 2; default 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-3}"
+bin=target/release/homestream
+[[ -x $bin ]] || cargo build --release --quiet
+media=target/bench-media
+src=$media/source-1080p.mp4
+if [[ ! -f $src ]]; then
+  mkdir -p "$media"
+  echo "making $src ..."
+  ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=120 \
+    -f lavfi -i sine=frequency=440:duration=120 -c:v libx264 -preset veryfast -crf 23 \
+    -g 60 -pix_fmt yuv420p -c:a aac -shortest "$src.part.mp4"
+  mv "$src.part.mp4" "$src"
+fi
+port=39873
+base="http://127.0.0.1:$port"
+idle=5
+data=""
+pid=""
+
+start_server() { # extra env assignments as arguments
+  data=$(mktemp -d)
+  env HOMESTREAM_DATA_DIR="$data" PORT=$port VIDEOS_PATH="$PWD/$media" HOMESTREAM_LOG__LEVEL=warn \
+    HOMESTREAM_CONFIG_DIR=/nonexistent HOMESTREAM_MEDIA__WATCH=false \
+    HOMESTREAM_TRANSCODE__IDLE_TIMEOUT="${idle}s" "$@" "$bin" serve >"$data/log" 2>&1 &
+  pid=$!
+  until curl -fs "$base/health" >/dev/null; do sleep 0.01; done
+  printf 'bench-password-1\n' | HOMESTREAM_DATA_DIR="$data" HOMESTREAM_CONFIG_DIR=/nonexistent \
+    "$bin" user create bench --role admin --password-stdin >/dev/null
+  token=$(curl -fs "$base/api/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"bench","password":"bench-password-1"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+  until id=$(curl -fs "$base/api/videos" -H "authorization: Bearer $token" |
+    grep -o '"id":"[^"]*"' | head -n1 | cut -d'"' -f4) && [[ -n $id ]]; do sleep 0.1; done
+}
+stop_server() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap stop_server EXIT
+get() { curl -fs -o /dev/null "$base$1" -H "authorization: Bearer $token"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+cpu_ticks() { # utime + stime + reaped children's, in clock ticks
+  awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"
+}
+ffmpegs() { pgrep -f "ffmpeg.*$1" | wc -l; }
+
+first=() seek=()
+for _ in $(seq "$runs"); do
+  start_server
+  t0=$(now_ms)
+  get "/api/hls/$id/master.m3u8"
+  get "/api/hls/$id/720p/index.m3u8"
+  get "/api/hls/$id/720p/0.ts"
+  t1=$(now_ms)
+  first+=("$((t1 - t0))")
+  t0=$(now_ms)
+  get "/api/hls/$id/720p/20.ts"
+  t1=$(now_ms)
+  seek+=("$((t1 - t0))")
+  stop_server
+done
+echo "master playlist -> first 720p segment: median $(median "${first[@]}") ms (runs: ${first[*]})"
+echo "seek to the middle (segment 20 of 40):  median $(median "${seek[@]}") ms (runs: ${seek[*]})"
+
+# The whole 720p variant through the server, throttling off, then the same ffmpeg bare.
+start_server HOMESTREAM_TRANSCODE__MAX_SEGMENTS_AHEAD=1000
+cache="$data/transcode"
+before=$(cpu_ticks "$pid")
+get "/api/hls/$id/720p/0.ts"
+sleep 0.5
+ff=$(pgrep -f "ffmpeg.*$cache" | head -n1)
+mapfile -d '' cmd < "/proc/$ff/cmdline"
+while kill -0 "$ff" 2>/dev/null; do sleep 0.2; done
+sleep 0.5
+server=$(( $(cpu_ticks "$pid") - before ))
+bare_dir=$(mktemp -d)
+bare_cmd=()
+for arg in "${cmd[@]}"; do bare_cmd+=("${arg//$cache\/hls\/$id\/720p/$bare_dir}"); done
+bare_start=$(awk '{print $16 + $17}' /proc/$$/stat)
+"${bare_cmd[@]}"
+bare=$(( $(awk '{print $16 + $17}' /proc/$$/stat) - bare_start ))
+rm -rf "$bare_dir"
+awk -v s="$server" -v b="$bare" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+  printf "whole 720p variant CPU: server+ffmpeg %.2f s, bare ffmpeg %.2f s, overhead %+.1f%%\n", s/hz, b/hz, (s-b)*100/b }'
+
+# Processes left after the idle timeout.
+get "/api/hls/$id/480p/0.ts"
+echo "ffmpeg running right after a request: $(ffmpegs "$cache")"
+sleep $((idle + 5))
+echo "ffmpeg running ${idle}s idle timeout + 5 s later: $(ffmpegs "$cache")"
+stop_server
+trap - EXIT
