@@ -93,8 +93,8 @@ impl Metrics {
             transcode_jobs.clone(),
         );
         registry.register(
-            "transcode_jobs_total",
-            "ffmpeg jobs since start-up by outcome: started, failed",
+            "transcode_job_outcomes",
+            "ffmpeg jobs since start-up: started, failed",
             transcode_totals.clone(),
         );
         registry.register(

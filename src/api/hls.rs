@@ -330,7 +330,10 @@ impl HlsApi {
         method = "get",
         operation_id = "progressiveStream"
     )]
-    #[expect(clippy::too_many_arguments, reason = "poem-openapi takes each parameter as an argument")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "poem-openapi takes each parameter as an argument"
+    )]
     async fn progressive(
         &self,
         state: Data<&AppState>,

@@ -239,7 +239,7 @@ impl HlsJob {
         };
         tokio::fs::create_dir_all(&self.dir).await?;
         let args = encode::hls_segments(&t.settings, &self.source, self.variant, first, &self.dir);
-        let mut child = spawn(&t.settings.ffmpeg, &args)?;
+        let mut child = spawn(&t.settings.ffmpeg, &args, true)?;
         let pid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
         let _ = std::fs::write(self.dir.join("ffmpeg.pid"), pid.to_string());
         let stderr = child.stderr.take();
@@ -274,15 +274,21 @@ impl HlsJob {
 }
 
 /// Starts ffmpeg so that it dies with the server, even when the server is killed.
+/// `errors` says whether its standard error is read (else it goes nowhere: an unread
+/// pipe would fill, or kill ffmpeg with `SIGPIPE` once closed).
 ///
 /// # Errors
 /// When ffmpeg cannot be started.
-pub fn spawn(ffmpeg: &Path, args: &[std::ffi::OsString]) -> std::io::Result<Child> {
+pub fn spawn(ffmpeg: &Path, args: &[std::ffi::OsString], errors: bool) -> std::io::Result<Child> {
     let mut cmd = Command::new(ffmpeg);
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(if errors {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .kill_on_drop(true);
     // SAFETY: only an async-signal-safe prctl(2) runs between fork and exec.
     unsafe {
@@ -389,6 +395,13 @@ async fn supervise(
     let why = errors.await.unwrap_or_default();
     let mut st = job.state();
     let current = st.run.as_ref().is_some_and(|r| r.generation == generation);
+    if let Some(run) = st.run.as_mut().filter(|_| current) {
+        // Segments written since the last tick (a short video can end before the first).
+        while let Ok(meta) = std::fs::metadata(job.segment_path(run.next)) {
+            t.cache.grew(&job.dir, meta.len());
+            run.next += 1;
+        }
+    }
     let complete = st.run.as_ref().is_some_and(|r| r.next >= job.count);
     if current {
         st.run = None;

@@ -260,13 +260,11 @@ impl Transcoder {
         slot: Slot,
     ) -> Result<ProgressiveStream, TranscodeError> {
         let args = encode::progressive(&self.settings, source, mode, start);
-        let mut child = jobs::spawn(&self.settings.ffmpeg, &args)?;
+        let mut child = jobs::spawn(&self.settings.ffmpeg, &args, false)?;
         let stdout = child
             .stdout
             .take()
             .ok_or_else(|| TranscodeError::Failed("ffmpeg has no output".to_owned()))?;
-        // Progressive streams need no error text; an unread stderr pipe would fill.
-        drop(child.stderr.take());
         self.stats.started();
         Ok(ProgressiveStream {
             stdout,
@@ -297,7 +295,7 @@ impl Transcoder {
         tokio::fs::create_dir_all(&dir).await?;
         let tmp = dir.join(format!("{video}-{track}.tmp.vtt"));
         let args = encode::webvtt(source, stream, &tmp);
-        let child = jobs::spawn(&self.settings.ffmpeg, &args)?;
+        let child = jobs::spawn(&self.settings.ffmpeg, &args, true)?;
         let output = child.wait_with_output().await?;
         if !output.status.success() {
             let _ = tokio::fs::remove_file(&tmp).await;

@@ -202,3 +202,27 @@ pub async fn spawn_media_store(
     })
     .await
 }
+
+/// ffprobe's JSON (format and streams) for a file or a URL; fails the test when
+/// ffprobe cannot read it.
+pub async fn ffprobe(target: impl AsRef<std::ffi::OsStr>) -> serde_json::Value {
+    let out = tokio::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(target)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -206,4 +206,31 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
         .unwrap();
     let want = format!("http://127.0.0.1:{}/api/stream/{a}?token=", nginx.port);
     assert!(link["url"].as_str().unwrap().starts_with(&want), "{link}");
+
+    // HLS through nginx: the playlists' relative URIs carry the link, the segment comes
+    // from ffmpeg unbuffered.
+    let get = |path: String| client.get(nginx.url(&path)).send();
+    let token = link["token"].as_str().unwrap();
+    let master = get(format!("/api/hls/{a}/master.m3u8?token={token}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        master.headers()["content-type"],
+        "application/vnd.apple.mpegurl"
+    );
+    let master = master.text().await.unwrap();
+    let variant = master
+        .lines()
+        .find(|l| l.starts_with("240p/"))
+        .expect("a 240p rung");
+    let media = get(format!("/api/hls/{a}/{variant}")).await.unwrap();
+    let media = media.text().await.unwrap();
+    let segment = media
+        .lines()
+        .find(|l| l.starts_with("0.ts"))
+        .expect("segment 0");
+    let ts = get(format!("/api/hls/{a}/240p/{segment}")).await.unwrap();
+    assert_eq!(ts.status(), 200);
+    assert_eq!(ts.headers()["content-type"], "video/mp2t");
+    assert_eq!(ts.bytes().await.unwrap()[0], 0x47, "an MPEG-TS sync byte");
 }

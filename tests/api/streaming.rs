@@ -498,25 +498,7 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
         .unwrap();
     assert_eq!(resp.status(), 401);
 
-    let out = tokio::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_format",
-            "-show_streams",
-        ])
-        .arg(link["url"].as_str().unwrap())
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let probed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let probed = crate::media::ffprobe(link["url"].as_str().unwrap()).await;
     assert_eq!(probed["streams"][0]["codec_name"], "h264");
     let duration: f64 = probed["format"]["duration"]
         .as_str()

@@ -33,29 +33,7 @@ async fn probe(bytes: &[u8], name: &str) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
-    probe_file(&path).await
-}
-
-async fn probe_file(path: &Path) -> Value {
-    let out = tokio::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-print_format",
-            "json",
-            "-show_format",
-            "-show_streams",
-        ])
-        .arg(path)
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::media::ffprobe(&path).await
 }
 
 fn stream<'a>(probed: &'a Value, kind: &str) -> &'a Value {
@@ -221,6 +199,20 @@ async fn two_viewers_share_one_ffmpeg() {
         1,
         "one ffmpeg for both"
     );
+
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"homestream_transcode_job_outcomes{state="started"} 1"#,
+        r#"homestream_transcode_jobs{state="running"} 1"#,
+        "homestream_transcode_first_segment_seconds_count 1",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test]
@@ -352,7 +344,7 @@ async fn a_remux_copies_the_video_packets_bit_exact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("remux.mp4");
     std::fs::write(&out, &mp4).unwrap();
-    let probed = probe_file(&out).await;
+    let probed = crate::media::ffprobe(&out).await;
     assert_eq!(stream(&probed, "video")["codec_name"], "hevc");
     assert_eq!(stream(&probed, "audio")["codec_name"], "aac");
     let hash = |path: &Path| {
@@ -454,4 +446,47 @@ async fn the_cache_directory_is_emptied_at_start_up() {
     let cache = app.state.transcoder.cache_dir();
     assert!(cache.is_dir());
     assert_eq!(std::fs::read_dir(cache).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn ffmpeg_dies_with_a_killed_server_and_the_next_start_empties_the_cache() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let cache = app.state.transcoder.cache_dir().to_path_buf();
+    let id = video["id"].as_str().unwrap();
+    // The same data, served by a separate process that can be killed.
+    let mut server = crate::cli::server_process(&app.settings, &app.library).await;
+    let resp = server
+        .client
+        .get(server.url(&format!("/api/hls/{id}/480p/0.ts")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        ffmpegs_writing_into(&cache).len(),
+        1,
+        "paused ahead, not ended"
+    );
+    server.kill9();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !ffmpegs_writing_into(&cache).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "ffmpeg outlived the killed server"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(cache.join(format!("hls/{id}/480p/0.ts")).exists());
+    let _restarted = crate::cli::server_process(&app.settings, &app.library).await;
+    assert!(
+        !cache.join("hls").exists(),
+        "the next start emptied the cache"
+    );
 }
