@@ -328,7 +328,9 @@ async fn maintain(state: AppState) {
             }
         }
         state.transcoder.sweep();
-        if last_sweep.elapsed() >= sweep_every {
+        // Half a tick early rather than a whole tick late: the ticks do not line up with
+        // `sweep_every`, and waiting for the next one would make the period nearly double.
+        if last_sweep.elapsed() + crate::streaming::shared::REFRESH_EVERY / 2 >= sweep_every {
             last_sweep = std::time::Instant::now();
             if let Err(e) = sessions.sweep().await {
                 tracing::warn!(error = %e, "session sweep failed");
