@@ -30,6 +30,7 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod http1;
 pub mod library;
 pub mod metrics;
 pub mod playlists;

@@ -390,6 +390,10 @@ async fn serve(
 ) {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Connections in the sendfile path: told to stop taking requests by `stopping`,
+    // and each holds a permit of `open` until it ends.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let open = Arc::new(tokio::sync::Semaphore::new(u32::MAX as usize));
     let local = listener
         .local_addr()
         .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -408,6 +412,7 @@ async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let fast = endpoint.clone();
         let endpoint = endpoint.clone();
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -424,17 +429,35 @@ async fn serve(
                     Ok::<_, std::convert::Infallible>(hyper::Response::from(resp))
                 }
             });
-        let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let watcher = graceful.watcher();
+        let stopping = stopping.clone();
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            continue;
+        };
         tokio::spawn(async move {
-            let _ = conn.await;
+            let conn = crate::http1::Conn {
+                stream,
+                local,
+                peer,
+            };
+            let rest = crate::http1::serve(conn, &fast, stopping).await;
+            drop(permit);
+            if let Some(io) = rest {
+                let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection_with_upgrades(TokioIo::new(io), service)
+                    .into_owned();
+                let _ = watcher.watch(conn).await;
+            }
         });
     }
     drop(listener);
+    let _ = stop.send(true);
+    let all = async {
+        graceful.shutdown().await;
+        let _ = open.acquire_many(u32::MAX).await;
+    };
     tokio::select! {
-        () = graceful.shutdown() => {}
+        () = all => {}
         () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
     }
 }

@@ -274,12 +274,12 @@ fn response(t: Transfer) -> Response {
     };
     builder = builder.header(header::CONTENT_LENGTH, t.content_length);
     match t.body {
-        Some(b) => builder.body(Body::from_bytes_stream(file::body(
-            b.file,
-            b.segments,
-            b.chunk,
-            Some(b.lease),
-        ))),
+        Some(b) => {
+            let body = file::Deferred::new(b);
+            builder
+                .extension(body.clone())
+                .body(Body::from_bytes_stream(body.stream()))
+        }
         None => builder.finish(),
     }
 }

@@ -159,6 +159,31 @@ pub fn body(
     })
 }
 
+/// A file body handed to whichever server path takes it: hyper polls [`Deferred::stream`],
+/// or the sendfile path in [`crate::startup`] takes the whole [`super::Body`] from the
+/// response's extensions and lets the kernel copy it. Only one of them ever gets it.
+#[derive(Clone)]
+pub struct Deferred(Arc<std::sync::Mutex<Option<super::Body>>>);
+
+impl Deferred {
+    pub fn new(body: super::Body) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(Some(body))))
+    }
+
+    /// The transfer, unless the other path already took it.
+    pub fn take(&self) -> Option<super::Body> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The transfer as a stream of chunks, read on first poll.
+    pub fn stream(self) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+        use futures_util::StreamExt;
+        futures_util::stream::once(async move { self.take() })
+            .filter_map(futures_util::future::ready)
+            .flat_map(|b| body(b.file, b.segments, b.chunk, Some(b.lease)))
+    }
+}
+
 /// Fills `buf` with what of it is already in the page cache at `offset`, without
 /// blocking; gives the buffer back when nothing is (or the kernel cannot tell), so the
 /// caller reads on the blocking pool.
@@ -189,7 +214,7 @@ fn read_at(file: &File, offset: u64, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn shorter() -> io::Error {
+pub(crate) fn shorter() -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
         "the file became shorter during the transfer",

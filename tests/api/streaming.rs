@@ -521,3 +521,131 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
         .unwrap();
     assert_eq!(after_logout.status(), 401, "a link dies with its session");
 }
+
+/// Splits what a server wrote on one connection into responses (head, body); `bodiless`
+/// marks the answers to HEAD requests, whose `Content-Length` announces no body.
+fn responses(mut raw: &[u8], bodiless: &[bool]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for &no_body in bodiless {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a complete response head")
+            + 4;
+        let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_owned)
+            })
+            .map_or(0, |v| v.trim().parse().unwrap());
+        let len = if no_body { 0 } else { len };
+        out.push((head, raw[end..end + len].to_vec()));
+        raw = &raw[end + len..];
+    }
+    assert!(
+        raw.is_empty(),
+        "{} bytes after the last response",
+        raw.len()
+    );
+    out
+}
+
+/// File transfers are written with sendfile(2) outside hyper; one connection must still
+/// carry pipelined and kept-alive requests in order, a file that is not in the page
+/// cache must arrive intact, and a request that path does not take is answered by hyper
+/// on the same connection.
+#[tokio::test]
+async fn one_connection_carries_pipelined_streams_and_then_any_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some((app, token, id, file)) = ready(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    // Out of the page cache, so the first transfer reads it on the blocking pool.
+    let f = std::fs::File::open(app.library.join("a.mp4")).unwrap();
+    f.sync_all().unwrap();
+    rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed).unwrap();
+
+    let addr = app.address.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let auth = format!("Host: x\r\nAuthorization: Bearer {token}\r\n");
+    let get = |range: &str| {
+        format!("GET /api/stream/{id} HTTP/1.1\r\n{auth}Range: bytes={range}\r\n\r\n")
+    };
+    let pipelined = [
+        format!("GET /api/stream/{id} HTTP/1.1\r\n{auth}\r\n"),
+        get("0-99"),
+        get("-50"),
+        format!("HEAD /api/stream/{id} HTTP/1.1\r\n{auth}\r\n"),
+        get("0-1,10-19"),
+        format!("GET /api/stream/{id} HTTP/1.1\r\n{auth}If-None-Match: *\r\n\r\n"),
+        format!("GET /api/videos HTTP/1.1\r\n{auth}Connection: close\r\n\r\n"),
+    ]
+    .concat();
+    conn.write_all(pipelined.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), conn.read_to_end(&mut raw))
+        .await
+        .expect("the server closes after `Connection: close`")
+        .unwrap();
+    let got = responses(&raw, &[false, false, false, true, false, false, false]);
+
+    assert!(got[0].0.starts_with("HTTP/1.1 200 OK\r\n"), "{}", got[0].0);
+    assert!(got[0].1 == file, "the whole file arrives intact");
+    assert!(got[1].0.starts_with("HTTP/1.1 206 "), "{}", got[1].0);
+    assert!(got[1]
+        .0
+        .contains(&format!("content-range: bytes 0-99/{}", file.len())));
+    assert_eq!(got[1].1, file[..100]);
+    assert_eq!(got[2].1, file[file.len() - 50..]);
+    assert!(
+        got[3]
+            .0
+            .contains(&format!("content-length: {}", file.len())),
+        "{}",
+        got[3].0
+    );
+    assert!(
+        got[4].0.contains("multipart/byteranges; boundary="),
+        "{}",
+        got[4].0
+    );
+    let multipart = String::from_utf8_lossy(&got[4].1).into_owned();
+    assert!(
+        multipart.contains("Content-Range: bytes 10-19/"),
+        "{multipart}"
+    );
+    assert!(got[5].0.starts_with("HTTP/1.1 304 "), "{}", got[5].0);
+    for (head, _) in &got[..6] {
+        assert!(head.contains("\r\ndate: "), "{head}");
+        assert!(
+            head.contains("\r\nx-content-type-options: nosniff"),
+            "middleware ran: {head}"
+        );
+    }
+    // hyper answered the last request, on the same connection.
+    assert!(got[6].0.starts_with("HTTP/1.1 200 OK\r\n"), "{}", got[6].0);
+    let catalog: Value = serde_json::from_slice(&got[6].1).unwrap();
+    assert!(
+        catalog["items"].as_array().is_some_and(|v| !v.is_empty()),
+        "{catalog}"
+    );
+
+    // A head the sendfile path cannot parse still gets hyper's 400, not a dropped line.
+    let mut bad = tokio::net::TcpStream::connect(addr).await.unwrap();
+    bad.write_all(format!("GET /api/stream/{id} HTTP/1.1\r\nNo colon here\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), bad.read_to_end(&mut raw))
+        .await
+        .expect("hyper closes a connection it cannot parse")
+        .unwrap();
+    assert!(
+        raw.starts_with(b"HTTP/1.1 400 "),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+}
