@@ -8,6 +8,7 @@
 # Source: a generated 1080p H.264/AAC file of 2 minutes (kept in target/bench-media).
 # Usage: bench/transcode.sh [runs]      (medians of runs for 1 and 2; default 3)
 #        BENCH_CPU_ONLY=1 bench/transcode.sh   (only 3 and 4)
+#        BENCH_CPU_ROUNDS=N (rounds of 3, alternating which side goes first; default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
@@ -51,7 +52,7 @@ stop_server() {
 trap stop_server EXIT
 get() { curl -fs -o /dev/null "$base$1" -H "authorization: Bearer $token"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%g\n", m}'; }
 cpu_ticks() { # utime + stime + reaped children's, in clock ticks
   awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat"
 }
@@ -76,29 +77,50 @@ done
 ((runs)) && echo "master playlist -> first 720p segment: median $(median "${first[@]}") ms (runs: ${first[*]})"
 ((runs)) && echo "seek to the middle (segment 20 of 40):  median $(median "${seek[@]}") ms (runs: ${seek[*]})"
 
-# The whole 720p variant through the server, throttling off, then the same ffmpeg bare.
-start_server HOMESTREAM_TRANSCODE__MAX_SEGMENTS_AHEAD=1000 HOMESTREAM_TRANSCODE__IDLE_TIMEOUT=600s
-cache="$data/transcode"
-sleep 3 # the start-up scan's ffprobe and thumbnail are done
-before=$(cpu_ticks "$pid")
-self_before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-get "/api/hls/$id/720p/0.ts"
-sleep 0.5
-ff=$(pgrep -f "ffmpeg.*$cache" | head -n1)
-mapfile -d '' cmd < "/proc/$ff/cmdline"
-while kill -0 "$ff" 2>/dev/null; do sleep 0.2; done
-sleep 0.5
-server=$(( $(cpu_ticks "$pid") - before ))
-own=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - self_before ))
-bare_dir=$(mktemp -d)
+# The whole 720p variant through the server (throttling off), against the same ffmpeg
+# command line run bare with the same stdio (stdin /dev/null, stdout and stderr to
+# pipes). Rounds alternate which goes first, so neither always meets a warmer page
+# cache or a quieter neighbour; the overhead is the median of the rounds' ratios.
+cpu_rounds=${BENCH_CPU_ROUNDS:-4}
+hz=$(getconf CLK_TCK)
 bare_cmd=()
-for arg in "${cmd[@]}"; do bare_cmd+=("${arg//$cache\/hls\/$id\/720p/$bare_dir}"); done
-bare_start=$(awk '{print $16 + $17}' /proc/$$/stat)
-"${bare_cmd[@]}"
-bare=$(( $(awk '{print $16 + $17}' /proc/$$/stat) - bare_start ))
-rm -rf "$bare_dir"
-awk -v s="$server" -v o="$own" -v b="$bare" -v hz="$(getconf CLK_TCK)" 'BEGIN {
-  printf "whole 720p variant CPU: server+ffmpeg %.2f s (the server itself %.2f s), bare ffmpeg %.2f s, overhead %+.1f%%\n", s/hz, o/hz, b/hz, (s-b)*100/b }'
+server_run() { # sets server (ticks of the server and its children) and own (the server's)
+  start_server HOMESTREAM_TRANSCODE__MAX_SEGMENTS_AHEAD=1000 HOMESTREAM_TRANSCODE__IDLE_TIMEOUT=600s
+  local cache="$data/transcode" before self_before ff
+  sleep 3 # the start-up scan's ffprobe and thumbnail are done
+  before=$(cpu_ticks "$pid")
+  self_before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  get "/api/hls/$id/720p/0.ts"
+  ff=$(pgrep -f "ffmpeg.*$cache" | head -n1)
+  if ((${#bare_cmd[@]} == 0)); then
+    local cmd=() arg
+    mapfile -d '' cmd < "/proc/$ff/cmdline"
+    for arg in "${cmd[@]}"; do bare_cmd+=("${arg//$cache\/hls\/$id\/720p/@OUT@}"); done
+  fi
+  while kill -0 "$ff" 2>/dev/null; do sleep 0.2; done
+  sleep 0.5
+  server=$(( $(cpu_ticks "$pid") - before ))
+  own=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - self_before ))
+  stop_server
+}
+bare_run() { # sets bare (ticks of the same ffmpeg run from here)
+  local dir start arg cmd=()
+  dir=$(mktemp -d)
+  for arg in "${bare_cmd[@]}"; do cmd+=("${arg//@OUT@/$dir}"); done
+  start=$(awk '{print $16 + $17}' /proc/$$/stat)
+  "${cmd[@]}" </dev/null 2>&1 | cat >/dev/null
+  bare=$(( $(awk '{print $16 + $17}' /proc/$$/stat) - start ))
+  rm -rf "$dir"
+}
+ratios=()
+for round in $(seq "$cpu_rounds"); do
+  if ((round % 2)); then server_run; bare_run; else bare_run; server_run; fi
+  ratio=$(awk -v s="$server" -v b="$bare" 'BEGIN { printf "%+.1f", (s-b)*100/b }')
+  ratios+=("$ratio")
+  awk -v r="$round" -v s="$server" -v o="$own" -v b="$bare" -v hz="$hz" -v x="$ratio" -v first="$( ((round % 2)) && echo server || echo bare)" 'BEGIN {
+    printf "round %d (%s first): server+ffmpeg %.2f s CPU (the server itself %.2f s), bare ffmpeg %.2f s, overhead %s%%\n", r, first, s/hz, o/hz, b/hz, x }'
+done
+echo "whole 720p variant CPU overhead over bare ffmpeg: median $(median "${ratios[@]}")% (rounds: ${ratios[*]})"
 
 stop_server
 # Processes left after the idle timeout.
