@@ -254,6 +254,7 @@ impl HlsApi {
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| ApiError::not_found("segment", &segment.0))?;
         let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        // An unknown variant is a 404 before it can take a stream slot.
         state.transcoder.variant(&video, &variant.0)?;
         let mut lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.file_path(&video).await?;

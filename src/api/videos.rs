@@ -85,9 +85,9 @@ impl From<&VideoRow> for Video {
             video_level: v.video_level,
             bit_rate: v.bit_rate,
             frame_rate: meta.get("frame_rate").and_then(serde_json::Value::as_f64),
-            audio: list(meta, "audio"),
-            subtitles: list(meta, "subtitles"),
-            sidecars: list(meta, "sidecars"),
+            audio: v.metadata_list("audio"),
+            subtitles: v.metadata_list("subtitles"),
+            sidecars: v.metadata_list("sidecars"),
             text_tracks: crate::transcode::subtitles::text_tracks(v),
             has_thumbnail: v.thumbnail_path.is_some(),
             added_at: v.created_at,
@@ -295,13 +295,6 @@ impl VideosApi {
             expires_at,
         }))
     }
-}
-
-fn list<T: serde::de::DeserializeOwned>(meta: &serde_json::Value, key: &str) -> Vec<T> {
-    meta.get(key)
-        .cloned()
-        .and_then(|x| serde_json::from_value(x).ok())
-        .unwrap_or_default()
 }
 
 fn default_limit() -> u32 {

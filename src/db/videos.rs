@@ -2,6 +2,7 @@
 
 use super::{with_pool, Database, DbResult, SqlxResultExt};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -33,6 +34,18 @@ pub struct VideoRow {
     pub missing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl VideoRow {
+    /// A list the scanner stored in `metadata` (`audio`, `subtitles`, `sidecars`);
+    /// empty when absent or of another shape.
+    pub fn metadata_list<T: serde::de::DeserializeOwned>(&self, key: &str) -> Vec<T> {
+        self.metadata
+            .0
+            .get(key)
+            .and_then(|x| Vec::<T>::deserialize(x).ok())
+            .unwrap_or_default()
+    }
 }
 
 const COLUMNS: &str = "id, library, file_path, filename, title, description, file_size, mtime_ns, \

@@ -34,19 +34,9 @@ pub struct TextTrack {
     file: Option<String>,
 }
 
-fn list<T: serde::de::DeserializeOwned>(video: &VideoRow, key: &str) -> Vec<T> {
-    video
-        .metadata
-        .0
-        .get(key)
-        .cloned()
-        .and_then(|x| serde_json::from_value(x).ok())
-        .unwrap_or_default()
-}
-
 /// The codec of the audio stream that plays: the default one, else the first.
 pub fn playing_audio(video: &VideoRow) -> Option<String> {
-    let audio: Vec<AudioStream> = list(video, "audio");
+    let audio: Vec<AudioStream> = video.metadata_list("audio");
     audio
         .iter()
         .find(|a| a.default)
@@ -57,8 +47,8 @@ pub fn playing_audio(video: &VideoRow) -> Option<String> {
 /// Every text subtitle track of `video`, embedded ones first.
 pub fn text_tracks(video: &VideoRow) -> Vec<TextTrack> {
     let url = |id: &str| format!("/api/hls/{}/subtitles/{id}/subtitles.vtt", video.id);
-    let embedded: Vec<SubtitleStream> = list(video, "subtitles");
-    let sidecars: Vec<Sidecar> = list(video, "sidecars");
+    let embedded: Vec<SubtitleStream> = video.metadata_list("subtitles");
+    let sidecars: Vec<Sidecar> = video.metadata_list("sidecars");
     let mut out: Vec<TextTrack> = embedded
         .into_iter()
         .filter(|s| TEXT_CODECS.contains(&s.codec.as_str()))
