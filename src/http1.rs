@@ -92,6 +92,10 @@ pub async fn serve(
     }
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per request and consumed at once; boxing would add an allocation per request"
+)]
 enum Next {
     Closed,
     Other,
@@ -104,6 +108,10 @@ struct Request {
     keep_alive: bool,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per request and consumed at once; boxing would add an allocation per request"
+)]
 enum Parse {
     Partial,
     Other,
@@ -231,11 +239,12 @@ async fn respond(conn: &Conn, endpoint: &Endpoint, request: Request) -> io::Resu
     let stream = &conn.stream;
     if let Some(transfer) = transfer {
         let head = head(status, resp.headers(), keep_alive);
-        let more = !request.head && !transfer.segments.is_empty();
-        write_all(stream, &head, more).await?;
-        if !request.head {
-            send_body(stream, transfer).await?;
+        if request.head || transfer.segments.is_empty() {
+            write_all(stream, &head, false).await?;
+            return Ok(keep_alive);
         }
+        write_all(stream, &head, true).await?;
+        send_body(stream, transfer).await?;
         return Ok(keep_alive);
     }
     let bodiless = status.is_informational()
@@ -251,7 +260,9 @@ async fn respond(conn: &Conn, endpoint: &Endpoint, request: Request) -> io::Resu
     };
     let headers = resp.headers_mut();
     headers.remove(header::TRANSFER_ENCODING);
-    if !bodiless && !(request.head && headers.contains_key(header::CONTENT_LENGTH)) {
+    // A HEAD answer keeps the length it announces; others get their body's.
+    let announced = request.head && headers.contains_key(header::CONTENT_LENGTH);
+    if !bodiless && !announced {
         headers.insert(header::CONTENT_LENGTH, body.len().into());
     }
     let mut out = head(status, headers, keep_alive);

@@ -228,7 +228,9 @@ pub struct StreamingSettings {
     pub max_streams_per_user: PositiveInt,
     /// A stream with no request for this long is closed and its slot freed.
     pub idle_timeout: HumanDuration,
-    /// Largest read per stream and step: memory per stream stays within it.
+    /// Largest read per stream and step of a transfer hyper writes (HTTP/2, or after
+    /// another kind of request on the connection): memory per such stream stays within
+    /// it. HTTP/1.1 stream requests go through sendfile(2) and hold no buffer.
     pub chunk_size: ByteSize,
     /// How long a signed link from `POST /api/videos/{id}/stream-url` stays valid.
     pub link_ttl: HumanDuration,
