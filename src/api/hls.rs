@@ -190,11 +190,8 @@ impl HlsApi {
         let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
         let query = link_query(&state, &auth, req, video.id).await?;
         let (w, hgt) = (
-            video.width.and_then(|w| u32::try_from(w).ok()).unwrap_or(0),
-            video
-                .height
-                .and_then(|h| u32::try_from(h).ok())
-                .unwrap_or(0),
+            video.width_px().unwrap_or(0),
+            video.height_px().unwrap_or(0),
         );
         let variants = hls::ladder(hgt, max_height.0, max_bitrate_kbps.0);
         let subs: Vec<hls::SubtitleRendition> = subtitles::text_tracks(&video)
@@ -353,10 +350,7 @@ impl HlsApi {
         if video.duration.is_some_and(|d| start.0 >= d) {
             return Err(ApiError::invalid("start is past the end of the video"));
         }
-        let source_height = video
-            .height
-            .and_then(|v| u32::try_from(v).ok())
-            .unwrap_or(0);
+        let source_height = video.height_px().unwrap_or(0);
         let mode = match mode.0 {
             ProgressiveMode::Remux => {
                 let audio = subtitles::playing_audio(&video);

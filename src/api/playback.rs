@@ -177,7 +177,7 @@ impl PlaybackApi {
             container: video.format.clone(),
             video_codec: video.video_codec.clone(),
             video_level: video.video_level,
-            height: video.height.and_then(|h| u32::try_from(h).ok()),
+            height: video.height_px(),
             bit_rate: video.bit_rate.and_then(|b| u64::try_from(b).ok()),
             audio_codec: subtitles::playing_audio(&video),
         };

@@ -37,6 +37,16 @@ pub struct VideoRow {
 }
 
 impl VideoRow {
+    /// The picture's width in pixels, when probed.
+    pub fn width_px(&self) -> Option<u32> {
+        self.width.and_then(|w| u32::try_from(w).ok())
+    }
+
+    /// The picture's height in pixels, when probed.
+    pub fn height_px(&self) -> Option<u32> {
+        self.height.and_then(|h| u32::try_from(h).ok())
+    }
+
     /// A list the scanner stored in `metadata` (`audio`, `subtitles`, `sidecars`);
     /// empty when absent or of another shape.
     pub fn metadata_list<T: serde::de::DeserializeOwned>(&self, key: &str) -> Vec<T> {

@@ -186,10 +186,7 @@ impl Transcoder {
     /// # Errors
     /// [`TranscodeError::NotFound`] when the video offers no such variant.
     pub fn variant(&self, video: &VideoRow, name: &str) -> Result<(Variant, u32), TranscodeError> {
-        let height = video
-            .height
-            .and_then(|h| u32::try_from(h).ok())
-            .unwrap_or(0);
+        let height = video.height_px().unwrap_or(0);
         let variant = hls::variant(height, name)
             .ok_or_else(|| TranscodeError::NotFound(format!("this video has no variant {name}")))?;
         let duration = video.duration.unwrap_or(0.0);
