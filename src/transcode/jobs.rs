@@ -317,6 +317,21 @@ async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String {
     String::from_utf8_lossy(&buf[start..]).trim().to_owned()
 }
 
+/// Counts the segments ffmpeg finished since `run.next` (each appears only once
+/// complete, renamed from its temporary file) into the run and the cache size.
+fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run) -> u32 {
+    let mut written = 0;
+    while run.next < job.count {
+        let Ok(meta) = std::fs::metadata(job.segment_path(run.next)) else {
+            break;
+        };
+        t.cache.grew(&job.dir, meta.len());
+        run.next += 1;
+        written += 1;
+    }
+    written
+}
+
 enum End {
     Exited(std::io::Result<std::process::ExitStatus>),
     Stopped,
@@ -351,19 +366,12 @@ async fn supervise(
         if !run.paused {
             active += tick_start.elapsed();
         }
-        let mut grew = false;
-        while run.next < job.count {
-            let Ok(meta) = std::fs::metadata(job.segment_path(run.next)) else {
-                break;
-            };
-            if produced == 0 {
-                t.stats.first_segment(started.elapsed());
-            }
-            t.cache.grew(&job.dir, meta.len());
-            run.next += 1;
-            produced += 1;
-            grew = true;
+        let written = collect_written(&job, &t, run);
+        if produced == 0 && written > 0 {
+            t.stats.first_segment(started.elapsed());
         }
+        produced += written;
+        let grew = written > 0;
         let furthest = st.furthest;
         let run = st.run.as_mut().expect("checked above");
         if !run.paused && run.next > furthest.saturating_add(ahead) {
@@ -397,10 +405,7 @@ async fn supervise(
     let current = st.run.as_ref().is_some_and(|r| r.generation == generation);
     if let Some(run) = st.run.as_mut().filter(|_| current) {
         // Segments written since the last tick (a short video can end before the first).
-        while let Ok(meta) = std::fs::metadata(job.segment_path(run.next)) {
-            t.cache.grew(&job.dir, meta.len());
-            run.next += 1;
-        }
+        collect_written(&job, &t, run);
     }
     let complete = st.run.as_ref().is_some_and(|r| r.next >= job.count);
     if current {
