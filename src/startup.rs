@@ -412,23 +412,7 @@ async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let fast = endpoint.clone();
         let endpoint = endpoint.clone();
-        let service =
-            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let endpoint = endpoint.clone();
-                let local = poem::web::LocalAddr(poem::Addr::SocketAddr(local));
-                let remote = poem::web::RemoteAddr(poem::Addr::SocketAddr(peer));
-                async move {
-                    let req =
-                        poem::Request::from((req, local, remote, poem::http::uri::Scheme::HTTP));
-                    let resp = endpoint
-                        .call(req)
-                        .await
-                        .unwrap_or_else(problem_from_poem_error);
-                    Ok::<_, std::convert::Infallible>(hyper::Response::from(resp))
-                }
-            });
         let watcher = graceful.watcher();
         let stopping = stopping.clone();
         let Ok(permit) = open.clone().try_acquire_owned() else {
@@ -440,9 +424,30 @@ async fn serve(
                 local,
                 peer,
             };
-            let rest = crate::http1::serve(conn, &fast, stopping).await;
+            let rest = crate::http1::serve(conn, &endpoint, stopping).await;
             drop(permit);
+            // hyper's service is built only for a connection handed over to it.
             if let Some(io) = rest {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let endpoint = endpoint.clone();
+                        let local = poem::web::LocalAddr(poem::Addr::SocketAddr(local));
+                        let remote = poem::web::RemoteAddr(poem::Addr::SocketAddr(peer));
+                        async move {
+                            let req = poem::Request::from((
+                                req,
+                                local,
+                                remote,
+                                poem::http::uri::Scheme::HTTP,
+                            ));
+                            let resp = endpoint
+                                .call(req)
+                                .await
+                                .unwrap_or_else(problem_from_poem_error);
+                            Ok::<_, std::convert::Infallible>(hyper::Response::from(resp))
+                        }
+                    },
+                );
                 let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection_with_upgrades(TokioIo::new(io), service)
                     .into_owned();

@@ -160,7 +160,7 @@ pub fn body(
 }
 
 /// A file body handed to whichever server path takes it: hyper polls [`Deferred::stream`],
-/// or the sendfile path in [`crate::startup`] takes the whole [`super::Body`] from the
+/// or the sendfile path in [`crate::http1`] takes the whole [`super::Body`] from the
 /// response's extensions and lets the kernel copy it. Only one of them ever gets it.
 #[derive(Clone)]
 pub struct Deferred(Arc<std::sync::Mutex<Option<super::Body>>>);
