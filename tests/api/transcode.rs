@@ -406,6 +406,21 @@ async fn a_progressive_transcode_starts_where_asked() {
         )
         .await;
     assert_problem(resp, 422, "invalid_value").await;
+    // Not numbers of seconds at all: refused before any ffmpeg is started.
+    for start in ["NaN", "inf", "-1"] {
+        let resp = app
+            .get(
+                &format!("/api/transcode/{id}/stream.mp4?mode=transcode&start={start}"),
+                &token,
+            )
+            .await;
+        let status = resp.status().as_u16();
+        assert!(
+            status == 400 || status == 422,
+            "start={start}: {status} {}",
+            resp.text().await.unwrap()
+        );
+    }
 }
 
 #[tokio::test]
