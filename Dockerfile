@@ -1,6 +1,8 @@
 # Multi-stage build: compile in the Rust image, run on Debian slim with ffmpeg, as a
 # non-root user. Used by deploy/docker-compose.yml.
-FROM rust:1.85-bookworm AS build
+# The builder's Rust is Cargo.toml's rust-version, the oldest the locked dependencies
+# build with (notify-types needs 1.91); .ci/check-deploy.sh fails when it falls behind.
+FROM rust:1.91-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src

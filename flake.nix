@@ -1,6 +1,9 @@
 {
   description = "homestream: a lean self-hosted video streaming server";
 
+  # Not locked: there is no flake.lock yet (it cannot be written on the offline machines
+  # this was made on), so each user gets the nixos-unstable of the day. The Rust in it
+  # must be at least Cargo.toml's rust-version; evaluation stops with a message if not.
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs = { self, nixpkgs }:
@@ -8,10 +11,21 @@
       systems = [ "x86_64-linux" "aarch64-linux" ];
       forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
       cargoToml = builtins.fromTOML (builtins.readFile ./Cargo.toml);
+      # The oldest Rust the locked dependencies build with (.ci/check-deploy.sh keeps
+      # Cargo.toml's rust-version equal to it). Say so plainly when nixpkgs' Rust is
+      # older, instead of failing deep inside some dependency's build.
+      minRust = cargoToml.package.rust-version;
+      requireRust = pkgs: value:
+        if nixpkgs.lib.versionOlder pkgs.rustc.version minRust then
+          throw ("homestream needs Rust ${minRust} or newer (rust-version in Cargo.toml), "
+            + "but this nixpkgs has rustc ${pkgs.rustc.version}. Use a newer nixpkgs: run "
+            + "`nix flake update`, or point homestream's nixpkgs input (or the one it "
+            + "follows) at nixos-unstable.")
+        else value;
     in
     {
       packages = forAllSystems (pkgs: {
-        default = pkgs.rustPlatform.buildRustPackage {
+        default = requireRust pkgs (pkgs.rustPlatform.buildRustPackage {
           pname = "homestream";
           version = cargoToml.package.version;
           src = self;
@@ -28,7 +42,7 @@
             license = pkgs.lib.licenses.mit;
             mainProgram = "homestream";
           };
-        };
+        });
       });
 
       apps = forAllSystems (pkgs: {
@@ -39,11 +53,11 @@
       });
 
       devShells = forAllSystems (pkgs: {
-        default = pkgs.mkShell {
+        default = requireRust pkgs (pkgs.mkShell {
           packages = with pkgs; [ cargo rustc rustfmt clippy rust-analyzer ffmpeg postgresql redis nginx ];
           # The tests' defaults point at local services; `CI=true` makes a missing one fail.
           HS_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
-        };
+        });
       });
 
       overlays.default = final: prev: {
