@@ -5,7 +5,7 @@
 //! case; a deactivated, demoted or re-passworded account loses its open sessions; the
 //! last active administrator cannot be demoted, deactivated or deleted.
 
-use crate::auth::password::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::auth::password::{PasswordError, Passwords, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::auth::throttle::{LoginThrottle, Throttled};
 use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
 use crate::cache::{Cache, CacheKind};
@@ -93,6 +93,9 @@ pub enum AccountError {
     BadCredentials,
     #[error("too many failed logins")]
     Throttled(Throttled),
+    /// Too many passwords are being checked at once; retry shortly.
+    #[error("too many logins are being checked at once; try again shortly")]
+    Busy,
     #[error("{0}")]
     Invalid(String),
     #[error("the username {0:?} is taken")]
@@ -150,7 +153,17 @@ pub struct Accounts {
     keys: TokenKeys,
     sessions: Sessions,
     throttle: LoginThrottle,
+    passwords: Passwords,
     cache: Arc<Cache>,
+}
+
+impl From<PasswordError> for AccountError {
+    fn from(e: PasswordError) -> Self {
+        match e {
+            PasswordError::Busy => Self::Busy,
+            other => Self::Internal(other.into()),
+        }
+    }
 }
 
 impl Accounts {
@@ -159,6 +172,7 @@ impl Accounts {
         keys: TokenKeys,
         sessions: Sessions,
         throttle: LoginThrottle,
+        passwords: Passwords,
         cache: Arc<Cache>,
     ) -> Self {
         Self {
@@ -166,6 +180,7 @@ impl Accounts {
             keys,
             sessions,
             throttle,
+            passwords,
             cache,
         }
     }
@@ -223,9 +238,7 @@ impl Accounts {
         let username = validate_username(&new.username)?;
         validate_password(&new.password)?;
         let email = new.email.as_deref().map(validate_email).transpose()?;
-        let hash = password::hash(new.password)
-            .await
-            .map_err(anyhow::Error::from)?;
+        let hash = self.passwords.hash(new.password).await?;
         let id = Uuid::new_v4();
         let row = db::users::NewUser {
             id,
@@ -258,21 +271,35 @@ impl Accounts {
         device: Device,
     ) -> Result<Login, AccountError> {
         let addr = device.addr;
-        self.throttle
-            .check(username, addr)
+        // Counted before the password is checked, so a burst cannot pass the budget.
+        let attempt = self
+            .throttle
+            .reserve(username, addr)
             .await
             .map_err(AccountError::Throttled)?;
-        let row = db::users::find_by_username(&self.db, username).await?;
+        let row = match db::users::find_by_username(&self.db, username).await {
+            Ok(row) => row,
+            Err(e) => {
+                self.throttle.cancel(attempt).await;
+                return Err(e.into());
+            }
+        };
         let hash = row.as_ref().map(|r| r.password_hash.clone());
-        let matched = password::verify(password.to_owned(), hash).await;
+        let matched = match self.passwords.verify(password.to_owned(), hash).await {
+            Ok(matched) => matched,
+            Err(e) => {
+                self.throttle.cancel(attempt).await;
+                return Err(e.into());
+            }
+        };
         let row = match row {
             Some(row) if matched && row.is_active => row,
             _ => {
-                self.throttle.failed(username, addr).await;
+                self.throttle.failed(attempt);
                 return Err(AccountError::BadCredentials);
             }
         };
-        self.throttle.succeeded(username).await;
+        self.throttle.succeeded(attempt).await;
         let preferences = Preferences::from_stored(&row.streaming_preferences.0);
         let account = Account::try_from(row)?;
         let device_type = device
@@ -418,7 +445,11 @@ impl Accounts {
         let row = db::users::find(&self.db, user.id)
             .await?
             .ok_or(AccountError::NotFound(user.id))?;
-        if !password::verify(current.to_owned(), Some(row.password_hash)).await {
+        if !self
+            .passwords
+            .verify(current.to_owned(), Some(row.password_hash))
+            .await?
+        {
             return Err(AccountError::BadCredentials);
         }
         self.store_password(user.id, new).await?;
@@ -438,7 +469,7 @@ impl Accounts {
     }
 
     async fn store_password(&self, id: Uuid, new: String) -> Result<(), AccountError> {
-        let hash = password::hash(new).await.map_err(anyhow::Error::from)?;
+        let hash = self.passwords.hash(new).await?;
         if !db::users::set_password_hash(&self.db, id, &hash, Utc::now()).await? {
             return Err(AccountError::NotFound(id));
         }
@@ -483,6 +514,8 @@ impl Accounts {
         if current.role == Role::Admin && current.is_active {
             self.ensure_another_admin(id).await?;
         }
+        // Ended first, everywhere (Redis included): the rows go with the account.
+        self.sessions.end_all(id, EndReason::Deleted).await?;
         if !db::users::delete(&self.db, id).await? {
             return Err(AccountError::NotFound(id));
         }

@@ -300,6 +300,20 @@ impl From<crate::db::DbError> for ApiError {
             DbError::MissingReference(what) => {
                 Self::invalid(format!("a referenced record does not exist ({what})"))
             }
+            DbError::Unreachable(why) => {
+                tracing::warn!(error = %why, "database unreachable");
+                Self {
+                    retry_after: Some(Duration::from_secs(5)),
+                    ..Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "database_unavailable",
+                        "the database is unreachable; try again shortly",
+                    )
+                }
+            }
+            DbError::InvalidText(_) => {
+                Self::invalid("text fields cannot contain the NUL character".to_owned())
+            }
             other => Self::internal(other),
         }
     }
@@ -315,6 +329,14 @@ impl From<crate::accounts::AccountError> for ApiError {
                 "invalid_credentials",
                 err.to_string(),
             ),
+            E::Busy => Self {
+                retry_after: Some(Duration::from_secs(1)),
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "login_busy",
+                    err.to_string(),
+                )
+            },
             E::Throttled(t) => Self::too_many(
                 t.limit,
                 "too many failed logins; wait before trying again",

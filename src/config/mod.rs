@@ -121,6 +121,16 @@ pub struct ServerSettings {
     /// Reverse proxies (nginx) whose `X-Forwarded-For`, `X-Forwarded-Proto` and
     /// `X-Forwarded-Host` are believed; from anyone else those headers are ignored.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Most connections open at once; past it the longest idle one is closed for a
+    /// new one. 0 means three quarters of the open file limit (`ulimit -n`).
+    pub max_connections: u32,
+    /// How long a request head may take from its first byte.
+    pub header_read_timeout: HumanDuration,
+    /// How long a connection may wait for its next request.
+    pub keep_alive_timeout: HumanDuration,
+    /// Answer HTTP/1.1 stream requests with sendfile(2); `false` sends every answer
+    /// through hyper.
+    pub sendfile: bool,
 }
 
 impl Default for ServerSettings {
@@ -131,6 +141,10 @@ impl Default for ServerSettings {
             max_body_size: ByteSize(1 << 20),
             shutdown_timeout: HumanDuration::secs(10),
             trusted_proxies: Vec::new(),
+            max_connections: 0,
+            header_read_timeout: HumanDuration::secs(15),
+            keep_alive_timeout: HumanDuration::secs(60),
+            sendfile: true,
         }
     }
 }
@@ -352,6 +366,11 @@ pub struct AuthSettings {
     pub max_failed_logins: PositiveInt,
     /// The window failed logins are counted in.
     pub failed_login_window: HumanDuration,
+    /// Threads that hash and check passwords (argon2id, 19 MiB each); 0 means one per
+    /// two cores, at least one.
+    pub password_workers: u32,
+    /// Logins that may wait for a password worker; beyond it, 503 with `Retry-After`.
+    pub password_queue: PositiveInt,
 }
 
 impl Default for AuthSettings {
@@ -364,6 +383,8 @@ impl Default for AuthSettings {
             max_sessions_per_user: PositiveInt(3),
             max_failed_logins: PositiveInt(5),
             failed_login_window: HumanDuration::secs(15 * 60),
+            password_workers: 0,
+            password_queue: PositiveInt(16),
         }
     }
 }
