@@ -9,13 +9,36 @@
 //! of their own account because of a phone they lost, until its session timed out).
 //!
 //! Three copies, fastest first:
-//! - **Memory**: this instance's map, trusted for [`RECHECK`] when Redis is not in use.
+//! - **Memory**: this instance's map, trusted for [`RECHECK`] when Redis is not
+//!   configured (with Redis configured but not answering, the database is read).
 //! - **Redis** (`user:session:{user_id}`, a hash of session id to JSON): the shared
 //!   copy every instance reads on every request, so a session opened on one instance
 //!   works on the others and one ended anywhere stops working everywhere at once.
-//!   Filled from the database on a miss (cache-aside); flushed when Redis returns after
-//!   an outage, since ends recorded meanwhile reached only the database.
+//!   Filled from the database on a miss (cache-aside).
 //! - **Database** (`user_sessions`): the durable record, so sessions survive restarts.
+//!   It decides whenever a copy is in doubt.
+//!
+//! # Ends are final
+//! An end (logout, revocation, the cap, a password or role change, deactivation,
+//! deletion, the idle sweep) is written to the database first. Then, in one Redis
+//! script, an end marker `session:ended:{id}` (kept for a whole session lifetime) is
+//! set and the shared copy removed; the script that writes a copy back refuses when
+//! the marker exists, so a request that read the session just before the end cannot
+//! put it back. In memory, an ended id is kept as a tombstone that the same lock
+//! checks before a copy is stored.
+//!
+//! Redis may not answer when an end happens. So every end with Redis configured is
+//! also recorded in `pending_session_ends` before Redis is asked. Each instance runs a
+//! pass every [`SYNC_EVERY`] (100 ms): a PING, and, every second or after any doubt,
+//! the pending ends applied to Redis and cleared. An instance trusts the shared copy
+//! only while a quick pass started within [`SYNC_VALID`] (250 ms) with no Redis call
+//! failing since; otherwise (just started, Redis slow, stopped or just back) it reads
+//! the database. Any Redis stop long enough to fail the ending instance's call (300 ms)
+//! therefore leaves every instance reading the database until the end has reached
+//! Redis. The bound across instances: at once while Redis answers, also after an
+//! outage; only an end that failed to reach a Redis everyone else still reached (one
+//! instance cut off alone) can be trusted elsewhere for up to a second; without Redis,
+//! [`RECHECK`].
 //!
 //! Activity is written to the database at most every minute (or a tenth of the
 //! timeout), so the idle timeout stays accurate without a write per request.
@@ -38,6 +61,46 @@ pub const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long the records of ended sessions are kept.
 const KEEP_ENDED: ChronoDuration = ChronoDuration::days(30);
+
+/// How often [`Sessions::sync_shared`] runs: a PING, and the pending ends when due.
+pub const SYNC_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The shared copies are trusted while a pass that *started* this recently succeeded.
+/// Shorter than [`crate::cache::redis::CALL_TIMEOUT`], so when Redis stops for long
+/// enough to fail anyone's call, no pass started before the stop is still recent by
+/// the time that call has failed.
+pub const SYNC_VALID: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A PING slower than this puts the shared copies in doubt until a full pass.
+const SLOW_PING: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How often a pass reads the pending ends when nothing was in doubt.
+const FULL_PASS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long an ended id stays a tombstone in memory: longer than any request that
+/// read the session before its end can take to store it back.
+const TOMBSTONE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Writes a shared copy unless the session's end marker exists.
+/// KEYS: the user's hash, the marker; ARGV: session id, JSON, hash TTL in seconds.
+const SHARE: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+";
+
+/// Sets the end markers of sessions and removes their shared copies.
+/// KEYS: the user's hash, then one marker per session; ARGV: marker TTL in seconds,
+/// `all` to drop the whole hash or `some`, then the session ids in the markers' order.
+const END: &str = r"
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], '1', 'EX', ARGV[1])
+  redis.call('HDEL', KEYS[1], ARGV[i + 1])
+end
+if ARGV[2] == 'all' then redis.call('DEL', KEYS[1]) end
+return 1
+";
 
 /// A session as the memory and Redis copies hold it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -76,6 +139,8 @@ pub enum EndReason {
     Revoked,
     Password,
     Deactivated,
+    /// The account was deleted.
+    Deleted,
 }
 
 impl EndReason {
@@ -85,6 +150,7 @@ impl EndReason {
             Self::Revoked => "revoked",
             Self::Password => "password",
             Self::Deactivated => "deactivated",
+            Self::Deleted => "deleted",
         }
     }
 }
@@ -96,10 +162,50 @@ pub struct Sessions {
     idle_timeout: ChronoDuration,
     lifetime: ChronoDuration,
     max_per_user: i64,
-    cache: Arc<Mutex<HashMap<Uuid, Cached>>>,
+    local: Arc<Mutex<Local>>,
     redis: Option<Arc<RedisLink>>,
     /// The link's recovery count when the Redis copies were last flushed.
     flushed_at: Arc<AtomicU64>,
+    /// What the passes over Redis found.
+    sync: Arc<Mutex<SyncState>>,
+    share_script: Arc<deadpool_redis::redis::Script>,
+    end_script: Arc<deadpool_redis::redis::Script>,
+}
+
+/// What the passes of [`Sessions::sync_shared`] found.
+#[derive(Debug, Default)]
+struct SyncState {
+    /// When the last successful pass started.
+    synced_at: Option<std::time::Instant>,
+    /// The link's failure count at that pass.
+    failures: u64,
+    /// When the pending ends were last applied.
+    full_at: Option<std::time::Instant>,
+    /// A pass failed or was slow: the next must apply the pending ends.
+    full_due: bool,
+}
+
+/// This instance's copies, and the ids ended here recently.
+#[derive(Debug, Default)]
+struct Local {
+    live: HashMap<Uuid, Cached>,
+    ended: HashMap<Uuid, std::time::Instant>,
+}
+
+impl Local {
+    /// Stores a copy unless the session has ended; returns whether it did.
+    fn store(&mut self, id: Uuid, entry: Cached) -> bool {
+        if self.ended.contains_key(&id) {
+            return false;
+        }
+        self.live.insert(id, entry);
+        true
+    }
+
+    fn end(&mut self, id: Uuid) {
+        self.live.remove(&id);
+        self.ended.insert(id, std::time::Instant::now());
+    }
 }
 
 /// A newly opened session.
@@ -130,6 +236,8 @@ pub struct SessionInfo {
 enum Shared {
     Found(Cached),
     Missing,
+    /// Redis answers, but ends may be missing from it: the database decides.
+    Doubtful,
     Unavailable,
 }
 
@@ -142,9 +250,12 @@ impl Sessions {
             idle_timeout: to_chrono(auth.session_timeout.get()),
             lifetime: to_chrono(auth.reauth_after.get()),
             max_per_user: i64::from(auth.max_sessions_per_user.get()),
-            cache: Arc::default(),
+            local: Arc::default(),
             flushed_at: Arc::new(AtomicU64::new(redis.as_ref().map_or(0, |l| l.recoveries()))),
             redis,
+            sync: Arc::default(),
+            share_script: Arc::new(deadpool_redis::redis::Script::new(SHARE)),
+            end_script: Arc::new(deadpool_redis::redis::Script::new(END)),
         }
     }
 
@@ -182,8 +293,8 @@ impl Sessions {
         let replaced = db::sessions::cap(&self.db, user_id, self.max_per_user, now).await?;
         for old in &replaced {
             tracing::info!(session = %old, user = %user_id, "session replaced by a newer login");
-            self.forget_everywhere(user_id, *old).await;
         }
+        self.ended_everywhere(user_id, &replaced, false).await?;
         let entry = Cached {
             user_id,
             expires_at,
@@ -191,7 +302,7 @@ impl Sessions {
             stored_activity: now,
             checked_at: now,
         };
-        self.cache().insert(id, entry);
+        self.local().store(id, entry);
         self.share(id, &entry).await;
         Ok(OpenedSession {
             id,
@@ -207,7 +318,7 @@ impl Sessions {
     /// A [`SessionError`] saying why it cannot be used; an idle session is ended.
     pub async fn check(&self, id: Uuid, user_id: Uuid) -> Result<(), SessionError> {
         let now = Utc::now();
-        let local = self.cache().get(&id).copied();
+        let local = self.local().live.get(&id).copied();
         let (mut entry, shared) = match self.shared(id, user_id).await {
             Shared::Found(mut found) => {
                 if let Some(l) = local.filter(|l| l.user_id == user_id) {
@@ -216,7 +327,12 @@ impl Sessions {
                 }
                 (found, Some(found.last_activity))
             }
-            Shared::Missing => (self.load(id, user_id, now).await?, None),
+            Shared::Missing | Shared::Doubtful => (self.load(id, user_id, now).await?, None),
+            // Redis configured but not answering: ends made meanwhile on other
+            // instances reached only the database, which decides.
+            Shared::Unavailable if self.redis.is_some() => {
+                (self.load(id, user_id, now).await?, Some(now))
+            }
             Shared::Unavailable => {
                 let recheck = ChronoDuration::from_std(RECHECK).unwrap_or_default();
                 match local {
@@ -233,7 +349,10 @@ impl Sessions {
         }
         if now - entry.last_activity >= self.idle_timeout {
             self.forget_everywhere(user_id, id).await;
-            db::sessions::sweep(&self.db, now, now - self.idle_timeout, Some(user_id)).await?;
+            let ended =
+                db::sessions::sweep(&self.db, now, now - self.idle_timeout, Some(user_id)).await?;
+            let ids: Vec<Uuid> = ended.into_iter().map(|(id, _)| id).collect();
+            self.ended_everywhere(user_id, &ids, false).await?;
             return Err(SessionError::Idle);
         }
         entry.last_activity = now;
@@ -241,7 +360,10 @@ impl Sessions {
             db::sessions::touch(&self.db, id, now).await?;
             entry.stored_activity = now;
         }
-        self.cache().insert(id, entry);
+        if !self.local().store(id, entry) {
+            // Ended while this request was reading it.
+            return Err(SessionError::Revoked);
+        }
         // The shared copy's activity is moved at most once a second.
         if shared.is_none_or(|seen| now - seen >= ChronoDuration::seconds(1)) {
             self.share(id, &entry).await;
@@ -253,7 +375,8 @@ impl Sessions {
     /// instance through Redis), so the cap ends the session least recently used.
     async fn write_activity(&self, user_id: Uuid) -> Result<(), DbError> {
         let mut fresher: HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)> = self
-            .cache()
+            .local()
+            .live
             .iter()
             .filter(|(_, c)| c.user_id == user_id)
             .map(|(id, c)| (*id, (c.last_activity, c.stored_activity)))
@@ -307,7 +430,7 @@ impl Sessions {
             return Err(SessionError::Revoked);
         }
         // Activity seen here but not yet written counts too.
-        let seen = self.cache().get(&id).map(|c| c.last_activity);
+        let seen = self.local().live.get(&id).map(|c| c.last_activity);
         Ok(Cached {
             user_id,
             expires_at: row.expires_at,
@@ -322,8 +445,9 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be written.
     pub async fn end(&self, user_id: Uuid, id: Uuid, reason: EndReason) -> Result<bool, DbError> {
-        self.forget_everywhere(user_id, id).await;
-        db::sessions::revoke(&self.db, id, Utc::now(), reason.as_str()).await
+        let was_open = db::sessions::revoke(&self.db, id, Utc::now(), reason.as_str()).await?;
+        self.ended_everywhere(user_id, &[id], false).await?;
+        Ok(was_open)
     }
 
     /// Ends every session of a user; returns how many were open.
@@ -331,18 +455,145 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be written.
     pub async fn end_all(&self, user_id: Uuid, reason: EndReason) -> Result<u64, DbError> {
-        self.cache().retain(|_, c| c.user_id != user_id);
         let ended =
             db::sessions::revoke_all_for_user(&self.db, user_id, Utc::now(), reason.as_str())
                 .await?;
-        if let Some(link) = self.link().await {
-            let key = link.key(&format!("user:session:{user_id}"));
-            link.run("session end_all", |mut c| async move {
-                cmd("DEL").arg(key).query_async::<()>(&mut c).await
-            })
-            .await;
+        {
+            let mut local = self.local();
+            let mine: Vec<Uuid> = local
+                .live
+                .iter()
+                .filter(|(_, c)| c.user_id == user_id)
+                .map(|(id, _)| *id)
+                .collect();
+            for id in mine.iter().chain(&ended) {
+                local.end(*id);
+            }
         }
+        self.ended_everywhere(user_id, &ended, true).await?;
         Ok(ended.len() as u64)
+    }
+
+    /// After the database recorded these ends: tombstones here, and in Redis the end
+    /// markers and the copies removed, recorded as pending first so that an end Redis
+    /// missed is applied by whichever instance next finds it answering.
+    async fn ended_everywhere(
+        &self,
+        user_id: Uuid,
+        ids: &[Uuid],
+        whole_user: bool,
+    ) -> Result<(), DbError> {
+        {
+            let mut local = self.local();
+            for id in ids {
+                local.end(*id);
+            }
+        }
+        if self.redis.is_none() || (ids.is_empty() && !whole_user) {
+            return Ok(());
+        }
+        let ends: Vec<(Uuid, Uuid)> = ids.iter().map(|id| (*id, user_id)).collect();
+        db::sessions::add_pending_ends(&self.db, &ends, Utc::now()).await?;
+        if let Some(link) = self.link().await {
+            self.apply_ends(link, user_id, ids, whole_user).await;
+        }
+        Ok(())
+    }
+
+    /// Runs the end script for some of one user's sessions; whether Redis answered.
+    async fn apply_ends(
+        &self,
+        link: &RedisLink,
+        user_id: Uuid,
+        ids: &[Uuid],
+        whole_user: bool,
+    ) -> bool {
+        let mut invocation = self.end_script.prepare_invoke();
+        invocation.key(link.key(&format!("user:session:{user_id}")));
+        for id in ids {
+            invocation.key(link.key(&format!("session:ended:{id}")));
+        }
+        invocation
+            .arg(self.lifetime.num_seconds().max(1))
+            .arg(if whole_user { "all" } else { "some" });
+        for id in ids {
+            invocation.arg(id.to_string());
+        }
+        link.run("session end", |mut c| async move {
+            invocation.invoke_async::<i64>(&mut c).await
+        })
+        .await
+        .is_some()
+    }
+
+    /// One pass over Redis, run every [`SYNC_EVERY`]: a PING, and (every
+    /// [`FULL_PASS_EVERY`], or after any doubt) the pending ends applied and cleared.
+    /// A pass that was quick and saw no failure lets this instance trust the shared
+    /// copies for [`SYNC_VALID`] from its start.
+    ///
+    /// # Errors
+    /// When the database cannot be read or written.
+    pub async fn sync_shared(&self) -> Result<(), DbError> {
+        let Some(link) = self.link().await else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let failures = link.failures();
+        let answered = link.check().await;
+        let quick = answered && started.elapsed() < SLOW_PING;
+        let full_due = {
+            let mut sync = self.sync_state();
+            if !quick || failures != sync.failures {
+                sync.full_due = true;
+            }
+            sync.full_due || sync.full_at.is_none_or(|t| t.elapsed() >= FULL_PASS_EVERY)
+        };
+        if !quick {
+            return Ok(());
+        }
+        if full_due {
+            loop {
+                let pending = db::sessions::pending_ends(&self.db, 500).await?;
+                let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+                for (session, user) in &pending {
+                    by_user.entry(*user).or_default().push(*session);
+                }
+                for (user, sessions) in by_user {
+                    if !self.apply_ends(link, user, &sessions, false).await {
+                        return Ok(());
+                    }
+                    db::sessions::clear_pending_ends(&self.db, &sessions).await?;
+                }
+                if pending.len() < 500 {
+                    break;
+                }
+            }
+        }
+        let mut sync = self.sync_state();
+        if link.failures() == failures {
+            sync.synced_at = Some(started);
+            sync.failures = failures;
+            if full_due {
+                sync.full_at = Some(started);
+                sync.full_due = false;
+            }
+        } else {
+            sync.full_due = true;
+        }
+        Ok(())
+    }
+
+    fn sync_state(&self) -> std::sync::MutexGuard<'_, SyncState> {
+        self.sync.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the shared copies can be trusted: a quick pass (after the pending ends
+    /// were applied) started within [`SYNC_VALID`], and no Redis call failed since.
+    fn in_sync(&self, link: &RedisLink) -> bool {
+        let sync = self.sync_state();
+        !sync.full_due
+            && sync.failures == link.failures()
+            && sync.synced_at.is_some_and(|at| at.elapsed() < SYNC_VALID)
     }
 
     /// The open sessions of one user, or of everyone, most recently used first.
@@ -352,11 +603,11 @@ impl Sessions {
     pub async fn list(&self, user_id: Option<Uuid>) -> Result<Vec<SessionInfo>, DbError> {
         let now = Utc::now();
         let rows = db::sessions::list_open(&self.db, now, self.idle_before(now), user_id).await?;
-        let cache = self.cache();
+        let local = self.local();
         Ok(rows
             .into_iter()
             .map(|r| {
-                let seen = cache.get(&r.id).map(|c| c.last_activity);
+                let seen = local.live.get(&r.id).map(|c| c.last_activity);
                 SessionInfo {
                     id: r.id,
                     user_id: r.user_id,
@@ -390,12 +641,18 @@ impl Sessions {
     pub async fn sweep(&self) -> Result<usize, DbError> {
         let now = Utc::now();
         let ended = db::sessions::sweep(&self.db, now, self.idle_before(now), None).await?;
+        let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
         for (id, user_id) in &ended {
-            self.forget_everywhere(*user_id, *id).await;
+            by_user.entry(*user_id).or_default().push(*id);
         }
+        for (user_id, ids) in by_user {
+            self.ended_everywhere(user_id, &ids, false).await?;
+        }
+        self.local().ended.retain(|_, at| at.elapsed() < TOMBSTONE);
         // Sessions idle by this instance's fresher view, not yet by the row's.
         let idle: Vec<(Uuid, Uuid)> = self
-            .cache()
+            .local()
+            .live
             .iter()
             .filter(|(_, c)| now - c.last_activity >= self.idle_timeout || now >= c.expires_at)
             .map(|(id, c)| (*id, c.user_id))
@@ -423,12 +680,12 @@ impl Sessions {
         db::sessions::add_streaming(&self.db, id, streams, bytes).await
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Cached>> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    fn local(&self) -> std::sync::MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn forget(&self, id: Uuid) {
-        self.cache().remove(&id);
+        self.local().live.remove(&id);
     }
 
     async fn forget_everywhere(&self, user_id: Uuid, id: Uuid) {
@@ -459,6 +716,9 @@ impl Sessions {
         let Some(link) = self.link().await else {
             return Shared::Unavailable;
         };
+        if !self.in_sync(link) {
+            return Shared::Doubtful;
+        }
         let key = link.key(&format!("user:session:{user_id}"));
         let found = link
             .run("session get", |mut c| async move {
@@ -486,21 +746,15 @@ impl Sessions {
         let Ok(text) = serde_json::to_string(entry) else {
             return;
         };
-        let key = link.key(&format!("user:session:{}", entry.user_id));
-        let ttl = self.lifetime.num_seconds().max(1);
+        let mut invocation = self.share_script.prepare_invoke();
+        invocation
+            .key(link.key(&format!("user:session:{}", entry.user_id)))
+            .key(link.key(&format!("session:ended:{id}")))
+            .arg(id.to_string())
+            .arg(text)
+            .arg(self.lifetime.num_seconds().max(1));
         link.run("session put", |mut c| async move {
-            deadpool_redis::redis::pipe()
-                .cmd("HSET")
-                .arg(&key)
-                .arg(id.to_string())
-                .arg(text)
-                .ignore()
-                .cmd("EXPIRE")
-                .arg(&key)
-                .arg(ttl)
-                .ignore()
-                .query_async::<()>(&mut c)
-                .await
+            invocation.invoke_async::<i64>(&mut c).await
         })
         .await;
     }

@@ -26,6 +26,8 @@ pub struct RedisLink {
     pool: Pool,
     prefix: String,
     breaker: CircuitBreaker,
+    /// Calls that did not get an answer (refused by the breaker, failed or too slow).
+    failures: AtomicU64,
 }
 
 impl std::fmt::Debug for RedisLink {
@@ -58,6 +60,7 @@ impl RedisLink {
             pool,
             prefix: prefix.to_owned(),
             breaker: CircuitBreaker::default(),
+            failures: AtomicU64::new(0),
         });
         tokio::spawn(probe(Arc::downgrade(&link)));
         Ok(link)
@@ -78,6 +81,12 @@ impl RedisLink {
         self.breaker.recoveries()
     }
 
+    /// How many calls have gone unanswered since start-up: a caller that saw the same
+    /// count before and after some work knows Redis answered every call in between.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Acquire)
+    }
+
     /// Runs one call with a connection from the pool; `None` when Redis is unavailable,
     /// the call failed or it took longer than [`CALL_TIMEOUT`].
     pub async fn run<T, F, Fut>(&self, what: &'static str, call: F) -> Option<T>
@@ -86,6 +95,7 @@ impl RedisLink {
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         if !self.breaker.allows() {
+            self.failures.fetch_add(1, Ordering::AcqRel);
             return None;
         }
         let attempt = async {
@@ -102,6 +112,7 @@ impl RedisLink {
                 Some(value)
             }
             Err(error) => {
+                self.failures.fetch_add(1, Ordering::AcqRel);
                 if self.breaker.failed() {
                     tracing::warn!(%error, call = what, "Redis unavailable; using in-memory state until it returns");
                 } else {

@@ -164,3 +164,33 @@ pub async fn count_open(
                WHERE revoked_at IS NULL AND expires_at > $1 AND last_activity > $2";
     with_pool!(db, pool => sqlx::query_scalar(sql).bind(now).bind(idle_before).fetch_one(pool).await).db()
 }
+
+/// Records session ends whose Redis side is still to be applied.
+pub async fn add_pending_ends(
+    db: &Database,
+    ends: &[(Uuid, Uuid)],
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let sql = "INSERT INTO pending_session_ends (session_id, user_id, ended_at) \
+               VALUES ($1, $2, $3) ON CONFLICT (session_id) DO NOTHING";
+    for (session, user) in ends {
+        with_pool!(db, pool => sqlx::query(sql).bind(session).bind(user).bind(now).execute(pool).await.map(|r| r.rows_affected())).db()?;
+    }
+    Ok(())
+}
+
+/// Session ends whose Redis side is still to be applied, as (session, user), oldest
+/// first.
+pub async fn pending_ends(db: &Database, limit: i64) -> DbResult<Vec<(Uuid, Uuid)>> {
+    let sql = "SELECT session_id, user_id FROM pending_session_ends ORDER BY ended_at LIMIT $1";
+    with_pool!(db, pool => sqlx::query_as(sql).bind(limit).fetch_all(pool).await).db()
+}
+
+/// Forgets pending ends once Redis has them.
+pub async fn clear_pending_ends(db: &Database, sessions: &[Uuid]) -> DbResult<()> {
+    let sql = "DELETE FROM pending_session_ends WHERE session_id = $1";
+    for session in sessions {
+        with_pool!(db, pool => sqlx::query(sql).bind(session).execute(pool).await.map(|r| r.rows_affected())).db()?;
+    }
+    Ok(())
+}
