@@ -16,12 +16,20 @@ use uuid::Uuid;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The security headers from the architecture document, plus a referrer policy.
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("x-xss-protection", "1; mode=block"),
+    ("referrer-policy", "no-referrer"),
+];
+
+/// Sets [`SECURITY_HEADERS`] on every answer.
 pub fn security_headers() -> SetHeader {
-    SetHeader::new()
-        .overriding("X-Content-Type-Options", "nosniff")
-        .overriding("X-Frame-Options", "DENY")
-        .overriding("X-XSS-Protection", "1; mode=block")
-        .overriding("Referrer-Policy", "no-referrer")
+    SECURITY_HEADERS
+        .iter()
+        .fold(SetHeader::new(), |set, (name, value)| {
+            set.overriding(*name, *value)
+        })
 }
 
 /// Runs one request: assigns its id (keeping a sane one sent by a proxy), limits the
@@ -57,27 +65,12 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
         video_id = tracing::field::Empty,
     );
 
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let mut resp = if declared.is_some_and(|len| len > max_body) {
-        ApiError::new(
-            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the request body is larger than server.max_body_size ({max_body} bytes)"),
-        )
-        .into_response()
-    } else {
-        // A body without Content-Length (chunked) is cut after the limit, so it can
-        // never make the server buffer more than that.
-        let body = req.take_body().into_async_read().take(max_body + 1);
-        req.set_body(Body::from_async_read(body));
-        match ep.call(req).instrument(span.clone()).await {
+    let mut resp = match checked_body(&mut req, max_body).await {
+        Err(refused) => refused.into_response(),
+        Ok(()) => match ep.call(req).instrument(span.clone()).await {
             Ok(resp) => resp.into_response(),
             Err(err) => problem_from_poem_error(err),
-        }
+        },
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert(REQUEST_ID, value);
@@ -95,6 +88,79 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
         }
     });
     Ok(resp)
+}
+
+/// Refuses what no handler may see, before any runs: a body over `max_body` bytes
+/// (413, whether it declared its length or came chunked; a chunked one is read up to
+/// the limit and no further), and the NUL character in the URL or in a JSON string
+/// (422 on both backends alike: PostgreSQL cannot store it in text). A body within the
+/// limit is handed on as read.
+async fn checked_body(req: &mut Request, max_body: u64) -> Result<(), ApiError> {
+    let too_large = || {
+        ApiError::new(
+            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body is larger than server.max_body_size ({max_body} bytes)"),
+        )
+    };
+    let nul = || {
+        ApiError::new(
+            poem::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_text",
+            "text cannot contain the NUL character (U+0000)",
+        )
+    };
+    let uri = req.uri();
+    let in_url = |part: Option<&str>| {
+        part.is_some_and(|p| {
+            p.as_bytes()
+                .windows(3)
+                .any(|w| w.eq_ignore_ascii_case(b"%00"))
+        })
+    };
+    if in_url(Some(uri.path())) || in_url(uri.query()) {
+        return Err(nul());
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max_body) {
+        return Err(too_large());
+    }
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    if declared.unwrap_or(0) == 0 && !chunked {
+        return Ok(());
+    }
+    let mut bytes = Vec::new();
+    req.take_body()
+        .into_async_read()
+        .take(max_body + 1)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+    if bytes.len() as u64 > max_body {
+        return Err(too_large());
+    }
+    if bytes.windows(6).any(|w| w == b"\\u0000") && json_has_nul(&bytes) {
+        return Err(nul());
+    }
+    req.set_body(Body::from(bytes));
+    Ok(())
+}
+
+/// Whether a JSON document holds a string (or key) with a NUL character.
+fn json_has_nul(bytes: &[u8]) -> bool {
+    fn walk(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(a) => a.iter().any(walk),
+            serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || walk(v)),
+            _ => false,
+        }
+    }
+    serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| walk(&v))
 }
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy

@@ -66,7 +66,9 @@ impl TokenKeys {
     pub fn new(secret: &[u8]) -> Self {
         // Only HS256: a token naming another algorithm (or `none`) is refused.
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        // Tokens are checked by the clock that made them (one server, or instances on
+        // synchronised clocks): a link is dead the second `streaming.link_ttl` ends.
+        validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub", "iat", "aud"]);
         let mut link_validation = validation.clone();
         validation.set_audience(&[ACCESS_AUDIENCE]);

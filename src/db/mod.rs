@@ -46,6 +46,13 @@ pub enum DbError {
     /// A foreign key refused the write: the row it points to does not exist.
     #[error("a referenced row does not exist ({0})")]
     MissingReference(String),
+    /// The database cannot be reached (refused, restarting, our connection cut);
+    /// service resumes by itself when it returns.
+    #[error("the database is unreachable: {0}")]
+    Unreachable(String),
+    /// A text value the database cannot store (PostgreSQL refuses the NUL character).
+    #[error("a text value cannot be stored: {0}")]
+    InvalidText(String),
     /// The database URL cannot be used.
     #[error("database.url: {0}")]
     Config(String),
@@ -57,17 +64,34 @@ impl DbError {
     fn from_sqlx(err: sqlx::Error) -> Self {
         match err {
             sqlx::Error::PoolTimedOut => Self::Busy,
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Self::Unreachable(err.to_string()),
             sqlx::Error::Database(db) => {
                 let name = db.constraint().unwrap_or_default().to_owned();
+                let code = db.code().unwrap_or_default().into_owned();
                 match db.kind() {
                     sqlx::error::ErrorKind::UniqueViolation => Self::Duplicate(name),
                     sqlx::error::ErrorKind::ForeignKeyViolation => Self::MissingReference(name),
+                    _ if unreachable_code(&code) => Self::Unreachable(db.message().to_owned()),
+                    // 22021: a byte sequence the encoding cannot hold (NUL in text).
+                    _ if code == "22021" || code == "22P05" => {
+                        Self::InvalidText(db.message().to_owned())
+                    }
                     _ => Self::Other(sqlx::Error::Database(db)),
                 }
             }
             other => Self::Other(other),
         }
     }
+}
+
+/// PostgreSQL's SQLSTATEs for a server that cannot serve this connection now:
+/// connection exceptions (08), shutdown and restart (57P01-57P03), too many
+/// connections (53300), a database not accepting connections (55000 at connect).
+fn unreachable_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "55000")
 }
 
 /// A shorthand for storage results.
@@ -182,8 +206,14 @@ impl Database {
         let applied: i64 = with_pool!(self, pool => sqlx::query_scalar(sql).fetch_one(pool).await)
             .db()
             .or_else(|e| match e {
-                // No migrations table yet: nothing applied.
-                DbError::Other(sqlx::Error::Database(_)) => Ok(0),
+                // No migrations table yet: nothing applied. (42P01: PostgreSQL's
+                // undefined table; SQLite says "no such table".)
+                DbError::Other(sqlx::Error::Database(db))
+                    if db.code().as_deref() == Some("42P01")
+                        || db.message().contains("no such table") =>
+                {
+                    Ok(0)
+                }
                 other => Err(other),
             })?;
         Ok(applied >= newest)

@@ -312,7 +312,16 @@ impl MediaLibrary {
                 self.count(Counter::Failed);
             }
         }
-        db::videos::upsert(&self.db, &row).await?;
+        match db::videos::upsert(&self.db, &row).await {
+            // Another instance scanning the same library recorded this new file first
+            // (both started on an empty database): its row stands.
+            Err(db::DbError::Duplicate(_)) if previous.is_none() => {
+                tracing::debug!(file = %file.rel, "recorded meanwhile by another instance");
+                let _ = std::fs::remove_file(self.thumbnail_path(id));
+                return Ok(());
+            }
+            other => other?,
+        }
         self.remember(id).await?;
         Ok(())
     }
