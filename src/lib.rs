@@ -5,6 +5,8 @@
 //!   environment).
 //! - [`startup`]: [`startup::Application::build`] binds and runs the server for
 //!   production and tests alike; the shared [`startup::AppState`].
+//! - [`server`]: the accept loop, connection limits and timeouts, the HTTP/1.1
+//!   sendfile path ([`server::http1`]) and the hand-over to hyper.
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
@@ -30,11 +32,11 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
-pub mod http1;
 pub mod library;
 pub mod metrics;
 pub mod playlists;
 pub mod preferences;
+pub mod server;
 pub mod sessions;
 pub mod startup;
 pub mod streaming;

@@ -68,7 +68,18 @@ impl AppState {
             redis.clone(),
         );
         let keys = TokenKeys::new(&secret);
-        let accounts = Accounts::new(db.clone(), keys, sessions, throttle, cache.clone());
+        let passwords = crate::auth::password::Passwords::new(
+            settings.auth.password_workers,
+            settings.auth.password_queue.get(),
+        );
+        let accounts = Accounts::new(
+            db.clone(),
+            keys,
+            sessions,
+            throttle,
+            passwords,
+            cache.clone(),
+        );
         let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
         let s = &settings.streaming;
         let (max_total, max_user, idle) = (
@@ -198,10 +209,6 @@ pub struct Application {
     state: AppState,
 }
 
-/// Pending connections the kernel keeps while all workers are busy: a player opening
-/// many range requests at once, or a burst of clients, must not overflow it.
-const LISTEN_BACKLOG: u32 = 4096;
-
 impl Application {
     /// Builds the state and binds the listener (port 0 picks a free port).
     ///
@@ -210,7 +217,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let addr = std::net::SocketAddr::from((settings.server.host, settings.server.port));
         let state = AppState::new(settings).await?;
-        let listener = bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+        let listener =
+            crate::server::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
         let port = listener.local_addr()?.port();
         let metrics_listener = match state.settings.metrics.listen.as_str() {
             "" => None,
@@ -218,7 +226,10 @@ impl Application {
                 let addr: std::net::SocketAddr = listen.parse().with_context(|| {
                     format!("metrics.listen: expected host:port, got {listen:?}")
                 })?;
-                Some(bind(addr).with_context(|| format!("cannot listen on {addr} for metrics"))?)
+                Some(
+                    crate::server::bind(addr)
+                        .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+                )
             }
         };
         Ok(Self {
@@ -274,6 +285,7 @@ impl Application {
             });
         }
         let maintenance = tokio::spawn(maintain(self.state.clone()));
+        let session_sync = tokio::spawn(sync_sessions(self.state.clone()));
         let metrics_listener = match self.metrics_listener {
             Some(listener) => {
                 let state = self.state.clone();
@@ -287,12 +299,14 @@ impl Application {
             "homestream listening"
         );
         let transcoder = self.state.transcoder.clone();
-        let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> = Arc::new(
-            poem::endpoint::ToDynEndpoint(routes(self.state).map_to_response()),
-        );
-        serve(self.listener, endpoint, shutdown, timeout).await;
+        let limits = crate::server::Limits::from_settings(&self.state.settings.server);
+        let endpoint: crate::server::Endpoint = Arc::new(poem::endpoint::ToDynEndpoint(
+            routes(self.state).map_to_response(),
+        ));
+        crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
         transcoder.shutdown();
         maintenance.abort();
+        session_sync.abort();
         if let Some(task) = metrics_listener {
             task.abort();
         }
@@ -311,6 +325,7 @@ async fn maintain(state: AppState) {
         std::time::Duration::from_secs(60),
     );
     let mut last_sweep = std::time::Instant::now();
+    let mut last_trim = std::time::Instant::now();
     let mut tick = tokio::time::interval(crate::streaming::shared::REFRESH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -328,6 +343,10 @@ async fn maintain(state: AppState) {
             }
         }
         state.transcoder.sweep();
+        if last_trim.elapsed() >= TRIM_EVERY {
+            last_trim = std::time::Instant::now();
+            give_back_free_memory();
+        }
         // Half a tick early rather than a whole tick late: the ticks do not line up with
         // `sweep_every`, and waiting for the next one would make the period nearly double.
         if last_sweep.elapsed() + crate::streaming::shared::REFRESH_EVERY / 2 >= sweep_every {
@@ -339,8 +358,40 @@ async fn maintain(state: AppState) {
     }
 }
 
+/// How often freed heap memory is handed back to the kernel.
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Hands the allocator's free pages back to the kernel. glibc keeps what a burst
+/// freed (500 concurrent requests leave ~20 MB in its arenas for good); trimming every
+/// few seconds returns a burst's memory within seconds of its end.
+fn give_back_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Keeps this instance's view of the shared sessions honest (see
+/// [`crate::sessions`]): one pass every [`crate::sessions::SYNC_EVERY`], when Redis is
+/// configured.
+async fn sync_sessions(state: AppState) {
+    if state.redis.is_none() {
+        return;
+    }
+    let mut tick = tokio::time::interval(crate::sessions::SYNC_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.accounts.sessions().sync_shared().await {
+            tracing::warn!(error = %e, "cannot apply pending session ends to Redis");
+        }
+    }
+}
+
 /// Serves only `/metrics` on its own listener (`metrics.listen`).
 async fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) {
+    let state_settings = state.settings.server.clone();
     let endpoint = Route::new()
         .at(
             "/metrics",
@@ -357,114 +408,15 @@ async fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) {
         .catch_all_error(|err| async move { problem_from_poem_error(err) });
     let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> =
         Arc::new(poem::endpoint::ToDynEndpoint(endpoint.map_to_response()));
-    serve(
+    let limits = crate::server::Limits::from_settings(&state_settings);
+    crate::server::serve(
         listener,
         endpoint,
         std::future::pending::<()>(),
         std::time::Duration::from_secs(1),
+        limits,
     )
     .await;
-}
-
-fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(LISTEN_BACKLOG)
-}
-
-/// The accept loop: one task per connection, served by hyper directly.
-///
-/// poem's own `Server` boxes every connection's I/O, which hides vectored writes from
-/// hyper, so hyper copies each body chunk into its write buffer; serving the
-/// connection here keeps chunks zero-copy up to the socket.
-async fn serve(
-    listener: tokio::net::TcpListener,
-    endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    timeout: std::time::Duration,
-) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    // Connections in the sendfile path: told to stop taking requests by `stopping`,
-    // and each holds a permit of `open` until it ends.
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    let open = Arc::new(tokio::sync::Semaphore::new(u32::MAX as usize));
-    let local = listener
-        .local_addr()
-        .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    // Out of descriptors or a reset before accept: wait a moment, go on.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let endpoint = endpoint.clone();
-        let watcher = graceful.watcher();
-        let stopping = stopping.clone();
-        let Ok(permit) = open.clone().try_acquire_owned() else {
-            continue;
-        };
-        tokio::spawn(async move {
-            let conn = crate::http1::Conn {
-                stream,
-                local,
-                peer,
-            };
-            let rest = crate::http1::serve(conn, &endpoint, stopping).await;
-            drop(permit);
-            // hyper's service is built only for a connection handed over to it.
-            if let Some(io) = rest {
-                let service = hyper::service::service_fn(
-                    move |req: hyper::Request<hyper::body::Incoming>| {
-                        let endpoint = endpoint.clone();
-                        let local = poem::web::LocalAddr(poem::Addr::SocketAddr(local));
-                        let remote = poem::web::RemoteAddr(poem::Addr::SocketAddr(peer));
-                        async move {
-                            let req = poem::Request::from((
-                                req,
-                                local,
-                                remote,
-                                poem::http::uri::Scheme::HTTP,
-                            ));
-                            let resp = endpoint
-                                .call(req)
-                                .await
-                                .unwrap_or_else(problem_from_poem_error);
-                            Ok::<_, std::convert::Infallible>(hyper::Response::from(resp))
-                        }
-                    },
-                );
-                let conn = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection_with_upgrades(TokioIo::new(io), service)
-                    .into_owned();
-                let _ = watcher.watch(conn).await;
-            }
-        });
-    }
-    drop(listener);
-    let _ = stop.send(true);
-    let all = async {
-        graceful.shutdown().await;
-        let _ = open.acquire_many(u32::MAX).await;
-    };
-    tokio::select! {
-        () = all => {}
-        () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
-    }
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -11,19 +11,23 @@
 //! bytes.
 //!
 //! Anything else (another path, another method, a request body, `Expect`, `Upgrade`,
-//! HTTP/1.0, HTTP/2's preface, a head that does not parse or is too large) goes to hyper
-//! with the bytes already read, and the connection stays with hyper from then on, so
-//! hyper's handling of the rest of HTTP is unchanged.
+//! HTTP/1.0, HTTP/2's preface) goes to hyper with the bytes already read, and the
+//! connection stays with hyper from then on, so hyper's handling of the rest of HTTP is
+//! unchanged. A head that does not parse (400) or is larger than 16 KiB (431) is
+//! answered here, as problem+json with the security headers, and the connection closed.
 //!
 //! Data not yet in the page cache is read on the blocking pool first (a one-byte
 //! `RWF_NOWAIT` probe at each end of every MiB tells), so a slow disk never stalls the
 //! reactor.
 
-use crate::error::problem_from_poem_error;
+use super::conns::Tracked;
+use super::Limits;
+use crate::error::{problem_from_poem_error, ApiError};
 use crate::streaming::file::{self, Segment};
 use crate::streaming::Body;
 use bytes::{Buf, Bytes, BytesMut};
 use poem::http::{header, HeaderMap, StatusCode, Version};
+use poem::IntoResponse;
 use std::fs::File;
 use std::io;
 use std::net::SocketAddr;
@@ -40,12 +44,9 @@ pub type Endpoint = Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>
 
 /// The routes served here.
 const PREFIX: &str = "/api/stream/";
-/// A request head larger than this goes to hyper (which answers 431).
+/// A request head larger than this is answered 431.
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
-/// How long a connection may take to send a whole request head, or stay idle between
-/// requests.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a client may accept no bytes at all before its connection is closed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most one sendfile(2) call is asked for, and the span checked for page-cache
@@ -66,10 +67,17 @@ pub async fn serve(
     mut conn: Conn,
     endpoint: &Endpoint,
     mut shutdown: watch::Receiver<bool>,
+    tracked: &Arc<Tracked>,
+    limits: &Limits,
 ) -> Option<Prefixed> {
     let mut buf = BytesMut::new();
     loop {
-        let request = match next_request(&mut conn.stream, &mut buf, &mut shutdown).await {
+        let waiting = Waiting {
+            shutdown: &mut shutdown,
+            tracked,
+            limits,
+        };
+        let request = match next_request(&mut conn.stream, &mut buf, waiting).await {
             Next::Closed => return None,
             Next::Other => {
                 return Some(Prefixed {
@@ -77,8 +85,13 @@ pub async fn serve(
                     io: conn.stream,
                 })
             }
+            Next::Refused(status) => {
+                let _ = refuse(&conn.stream, status).await;
+                return None;
+            }
             Next::Request(r) => r,
         };
+        let _busy = tracked.busy();
         match respond(&conn, endpoint, request).await {
             Ok(true) => {}
             Ok(false) => {
@@ -99,7 +112,16 @@ pub async fn serve(
 enum Next {
     Closed,
     Other,
+    /// A head that cannot be served: 400 or 431.
+    Refused(StatusCode),
     Request(Request),
+}
+
+/// What ends a wait for the next request head besides the head itself.
+struct Waiting<'a> {
+    shutdown: &'a mut watch::Receiver<bool>,
+    tracked: &'a Tracked,
+    limits: &'a Limits,
 }
 
 struct Request {
@@ -115,16 +137,25 @@ struct Request {
 enum Parse {
     Partial,
     Other,
+    Invalid,
     Complete(Request, usize),
 }
 
-async fn next_request(
-    stream: &mut TcpStream,
-    buf: &mut BytesMut,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Next {
-    let deadline = tokio::time::sleep(HEAD_TIMEOUT);
-    tokio::pin!(deadline);
+async fn next_request(stream: &mut TcpStream, buf: &mut BytesMut, waiting: Waiting<'_>) -> Next {
+    let Waiting {
+        shutdown,
+        tracked,
+        limits,
+    } = waiting;
+    // Between requests the keep-alive timeout runs; from a head's first byte, the
+    // header-read timeout.
+    let mut started = !buf.is_empty();
+    let mut deadline = tokio::time::Instant::now()
+        + if started {
+            limits.header_read_timeout
+        } else {
+            limits.keep_alive_timeout
+        };
     loop {
         if !buf.is_empty() {
             match parse(buf) {
@@ -137,7 +168,10 @@ async fn next_request(
                     return Next::Request(request);
                 }
                 Parse::Other => return Next::Other,
-                Parse::Partial if buf.len() >= MAX_HEAD => return Next::Other,
+                Parse::Invalid => return Next::Refused(StatusCode::BAD_REQUEST),
+                Parse::Partial if buf.len() >= MAX_HEAD => {
+                    return Next::Refused(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+                }
                 Parse::Partial => {}
             }
         } else if *shutdown.borrow() {
@@ -147,12 +181,43 @@ async fn next_request(
         tokio::select! {
             read = stream.read_buf(buf) => match read {
                 Ok(0) | Err(_) => return Next::Closed,
+                Ok(_) if !started => {
+                    started = true;
+                    deadline = tokio::time::Instant::now() + limits.header_read_timeout;
+                }
                 Ok(_) => {}
             },
-            () = &mut deadline => return Next::Closed,
+            () = tokio::time::sleep_until(deadline) => return Next::Closed,
+            () = tracked.evicted() => return Next::Closed,
             _ = shutdown.changed(), if buf.is_empty() => return Next::Closed,
         }
     }
+}
+
+/// Answers a head that cannot be served, with the headers every answer carries, and
+/// asks for the connection to close.
+async fn refuse(stream: &TcpStream, status: StatusCode) -> io::Result<()> {
+    let detail = if status == StatusCode::BAD_REQUEST {
+        "the request head is not valid HTTP/1.1"
+    } else {
+        "the request head is larger than 16 KiB"
+    };
+    let code = if status == StatusCode::BAD_REQUEST {
+        "bad_request"
+    } else {
+        "header_too_large"
+    };
+    let mut resp = ApiError::new(status, code, detail).into_response();
+    for (name, value) in crate::api::middleware::SECURITY_HEADERS {
+        resp.headers_mut()
+            .insert(name, poem::http::HeaderValue::from_static(value));
+    }
+    let body = resp.take_body().into_bytes().await.unwrap_or_default();
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, body.len().into());
+    let mut out = head(status, resp.headers(), false);
+    out.extend_from_slice(&body);
+    write_all(stream, &out, false).await
 }
 
 /// Parses a request head; anything but a bodiless HTTP/1.1 `GET` or `HEAD` under
@@ -163,7 +228,9 @@ fn parse(buf: &[u8]) -> Parse {
     let len = match req.parse(buf) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Parse::Partial,
-        Err(_) => return Parse::Other,
+        // HTTP/2's preface is no HTTP/1 head: hyper speaks it.
+        Err(_) if buf.starts_with(b"PRI * HTTP/2") => return Parse::Other,
+        Err(_) => return Parse::Invalid,
     };
     let (Some(method), Some(path), Some(1)) = (req.method, req.path, req.version) else {
         return Parse::Other;
@@ -424,6 +491,16 @@ pub struct Prefixed {
     io: TcpStream,
 }
 
+impl Prefixed {
+    /// A connection hyper gets from its first byte (the sendfile path is off).
+    pub fn whole(io: TcpStream) -> Self {
+        Self {
+            prefix: Bytes::new(),
+            io,
+        }
+    }
+}
+
 impl AsyncRead for Prefixed {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -506,7 +583,6 @@ mod tests {
             "GET /api/stream/abc HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
             "GET http://host/api/stream/abc HTTP/1.1\r\n\r\n",
             "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
-            "GET /api/stream/\x01 HTTP/1.1\r\n\r\n",
         ] {
             assert!(
                 matches!(parse(other.as_bytes()), Parse::Other),
@@ -517,6 +593,16 @@ mod tests {
             parse(b"GET /api/stream/abc HTTP/1.1\r\nHost: x\r\n"),
             Parse::Partial
         ));
+        // Not HTTP at all: answered here (400), not handed on.
+        for invalid in [
+            "GET /api/stream/\x01 HTTP/1.1\r\n\r\n",
+            "GARBAGE\x01\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(invalid.as_bytes()), Parse::Invalid),
+                "{invalid:?} is refused"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,208 @@
+//! Open connections as a bounded resource.
+//!
+//! Every accepted connection is admitted here first. Past `server.max_connections`
+//! (kept below the file-descriptor limit, so the process can still open files,
+//! database connections and ffmpeg pipes), the connection that has been idle longest
+//! (waiting for a request head: between requests, or a head still arriving) is told to
+//! close and the new one takes its place; when every connection is in the middle of a
+//! request, the new one is closed at once. So a flood of idle or half-sent connections
+//! cannot keep `/health` or a real player out.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::Notify;
+
+/// The admitted connections.
+#[derive(Debug)]
+pub struct Registry {
+    max: usize,
+    state: Mutex<State>,
+    /// Signalled when an evicted connection has closed.
+    closed: Notify,
+}
+
+/// Evicted connections that may still hold their socket before the accept loop waits
+/// for them: descriptors stay within `max + CLOSING_SLACK` plus the process's own.
+const CLOSING_SLACK: usize = 8;
+
+#[derive(Debug, Default)]
+struct State {
+    next: u64,
+    open: HashMap<u64, Slot>,
+    /// Evicted, still closing.
+    closing: usize,
+    evicted: u64,
+    refused: u64,
+}
+
+#[derive(Debug)]
+struct Slot {
+    /// Requests in progress.
+    busy: usize,
+    /// Since when no request has been in progress.
+    idle_since: Instant,
+    close: Arc<Notify>,
+}
+
+/// One admitted connection; leaves the registry when dropped.
+#[derive(Debug)]
+pub struct Tracked {
+    id: u64,
+    registry: Arc<Registry>,
+    close: Arc<Notify>,
+}
+
+/// A request in progress on a connection; the connection is idle again when the last
+/// one is dropped.
+#[derive(Debug)]
+pub struct Busy {
+    conn: Arc<Tracked>,
+}
+
+impl Registry {
+    pub fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            max: max.max(1),
+            state: Mutex::default(),
+            closed: Notify::new(),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Admits a new connection, closing the longest idle one when full; `None` when
+    /// full of connections that are all serving requests.
+    pub fn admit(self: &Arc<Self>) -> Option<Tracked> {
+        let mut state = self.state();
+        if state.open.len() >= self.max {
+            let victim = state
+                .open
+                .iter()
+                .filter(|(_, slot)| slot.busy == 0)
+                .min_by_key(|(_, slot)| slot.idle_since)
+                .map(|(id, _)| *id);
+            let Some(victim) = victim else {
+                state.refused += 1;
+                return None;
+            };
+            if let Some(slot) = state.open.remove(&victim) {
+                slot.close.notify_one();
+                state.evicted += 1;
+                state.closing += 1;
+            }
+        }
+        state.next += 1;
+        let id = state.next;
+        let close = Arc::new(Notify::new());
+        state.open.insert(
+            id,
+            Slot {
+                busy: 0,
+                idle_since: Instant::now(),
+                close: close.clone(),
+            },
+        );
+        Some(Tracked {
+            id,
+            registry: self.clone(),
+            close,
+        })
+    }
+
+    /// Waits while more than a few evicted connections are still closing, so a flood
+    /// cannot take descriptors faster than evicted connections give theirs back.
+    pub async fn settle(&self) {
+        loop {
+            let notified = self.closed.notified();
+            if self.state().closing <= CLOSING_SLACK {
+                return;
+            }
+            // Bounded: a connection task stuck elsewhere must not stop the accepts.
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(100), notified).await;
+            if self.state().closing <= CLOSING_SLACK {
+                return;
+            }
+        }
+    }
+
+    /// Open connections, and how many were evicted and refused since start-up.
+    pub fn counts(&self) -> (usize, u64, u64) {
+        let state = self.state();
+        (state.open.len(), state.evicted, state.refused)
+    }
+}
+
+impl Tracked {
+    /// Marks a request in progress until the guard is dropped.
+    pub fn busy(self: &Arc<Self>) -> Busy {
+        if let Some(slot) = self.registry.state().open.get_mut(&self.id) {
+            slot.busy += 1;
+        }
+        Busy { conn: self.clone() }
+    }
+
+    /// Whether no request is in progress.
+    pub fn is_idle(&self) -> bool {
+        self.registry
+            .state()
+            .open
+            .get(&self.id)
+            .is_none_or(|slot| slot.busy == 0)
+    }
+
+    /// Completes when the registry wants this connection closed to make room.
+    pub async fn evicted(&self) {
+        self.close.notified().await;
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(slot) = self.conn.registry.state().open.get_mut(&self.conn.id) {
+            slot.busy = slot.busy.saturating_sub(1);
+            if slot.busy == 0 {
+                slot.idle_since = Instant::now();
+            }
+        }
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        let mut state = self.registry.state();
+        if state.open.remove(&self.id).is_none() {
+            // Evicted earlier: its socket is closed now.
+            state.closing = state.closing.saturating_sub(1);
+            drop(state);
+            self.registry.closed.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_registry_evicts_the_longest_idle_and_refuses_when_all_are_busy() {
+        let registry = Registry::new(2);
+        let first = Arc::new(registry.admit().unwrap());
+        let second = Arc::new(registry.admit().unwrap());
+        let _serving = second.busy();
+        // Full: the idle first one is told to close, the third takes its place.
+        let third = Arc::new(registry.admit().unwrap());
+        let evicted = first.close.clone();
+        assert!(futures_util::FutureExt::now_or_never(evicted.notified()).is_some());
+        assert_eq!(registry.counts(), (2, 1, 0));
+        // Both remaining serve a request: nobody to evict.
+        let _also = third.busy();
+        assert!(registry.admit().is_none());
+        assert_eq!(registry.counts(), (2, 1, 1));
+        drop(_also);
+        assert!(third.is_idle());
+        assert!(registry.admit().is_some());
+    }
+}

@@ -1,0 +1,332 @@
+//! The accept loop: connections, their limits and timeouts, the HTTP/1.1 sendfile
+//! path, and the hand-over to hyper.
+//!
+//! # A connection's life
+//! 1. **Accept.** [`serve`] accepts, sets `TCP_NODELAY`, and admits the connection to
+//!    the [`conns::Registry`] (`server.max_connections`; when full, the connection idle
+//!    longest is closed to make room, or the new one is closed when all are busy).
+//! 2. **sendfile path.** [`http1::serve`] reads request heads itself. A bodiless
+//!    HTTP/1.1 `GET`/`HEAD` under `/api/stream/` runs through the same poem endpoint
+//!    (every middleware) and, when the answer is a file transfer, the kernel copies the
+//!    file into the socket. A head that does not parse, or is too large, is answered
+//!    here (400, 431) with the same security headers as every other answer.
+//! 3. **Hand-over.** Anything else (another route or method, a body, HTTP/1.0, HTTP/2's
+//!    preface, `Upgrade`) is handed to hyper with the bytes already read
+//!    ([`http1::Prefixed`]), and the connection stays with hyper. The hand-over is one
+//!    way: hyper cannot give a connection back.
+//!
+//! # Timeouts
+//! On both paths: a request head must arrive within `server.header_read_timeout` of
+//! its first byte, and a connection with no request in progress and no byte moved for
+//! `server.keep_alive_timeout` is closed. A client that accepts no bytes of a transfer
+//! for 60 s is closed (nginx's `send_timeout`).
+//!
+//! # Shutdown
+//! When the shutdown future completes, the listener is dropped (new connections are
+//! refused by the kernel), sendfile connections finish their transfer and close
+//! instead of reading another head, hyper's connections are told to finish gracefully,
+//! and [`serve`] returns when all are done or after the shutdown timeout.
+
+pub mod conns;
+pub mod http1;
+
+use crate::error::problem_from_poem_error;
+use conns::{Registry, Tracked};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+pub use http1::Endpoint;
+
+/// Pending connections the kernel keeps while all workers are busy: a player opening
+/// many range requests at once, or a burst of clients, must not overflow it.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// The limits every connection lives under.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub keep_alive_timeout: Duration,
+    /// Whether stream requests may be answered with sendfile(2).
+    pub sendfile: bool,
+}
+
+impl Limits {
+    /// From the settings; a `max_connections` of 0 means three quarters of the open
+    /// file limit (`ulimit -n`), leaving the rest for files, the database, Redis and
+    /// ffmpeg.
+    pub fn from_settings(server: &crate::config::ServerSettings) -> Self {
+        let max_connections = match server.max_connections {
+            0 => {
+                let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+                    .current
+                    .unwrap_or(65_536);
+                usize::try_from(soft.saturating_mul(3) / 4)
+                    .unwrap_or(usize::MAX)
+                    .max(16)
+            }
+            n => n as usize,
+        };
+        Self {
+            max_connections,
+            header_read_timeout: server.header_read_timeout.get(),
+            keep_alive_timeout: server.keep_alive_timeout.get(),
+            sendfile: server.sendfile,
+        }
+    }
+}
+
+/// Binds a listener with a deep backlog.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// Accepts and serves connections until `shutdown` completes, then lets open requests
+/// finish for up to `timeout`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    endpoint: Endpoint,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    timeout: Duration,
+    limits: Limits,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Connections in the sendfile path: told to stop taking requests by `stopping`,
+    // and each holds a permit of `open` until it ends.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let open = Arc::new(tokio::sync::Semaphore::new(u32::MAX as usize));
+    let registry = Registry::new(limits.max_connections);
+    let local = listener
+        .local_addr()
+        .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+    tokio::pin!(shutdown);
+    let mut failed_accepts = (0u64, Instant::now() - Duration::from_secs(1));
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of descriptors or a reset before accept: wait a moment, go
+                    // on; said once a second at most.
+                    failed_accepts.0 += 1;
+                    if failed_accepts.1.elapsed() >= Duration::from_secs(1) {
+                        tracing::warn!(error = %e, failed = failed_accepts.0, "accept failed");
+                        failed_accepts = (0, Instant::now());
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Some(tracked) = registry.admit() else {
+            tracing::debug!(%peer, "connection refused: server.max_connections, all busy");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let endpoint = endpoint.clone();
+        let watcher = graceful.watcher();
+        let stopping = stopping.clone();
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            continue;
+        };
+        tokio::spawn(async move {
+            let tracked = Arc::new(tracked);
+            let conn = http1::Conn {
+                stream,
+                local,
+                peer,
+            };
+            let rest = if limits.sendfile {
+                http1::serve(conn, &endpoint, stopping, &tracked, &limits).await
+            } else {
+                Some(http1::Prefixed::whole(conn.stream))
+            };
+            drop(permit);
+            if let Some(io) = rest {
+                serve_hyper(io, endpoint, (local, peer), tracked, watcher, &limits).await;
+            }
+        });
+        registry.settle().await;
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let all = async {
+        graceful.shutdown().await;
+        let _ = open.acquire_many(u32::MAX).await;
+    };
+    tokio::select! {
+        () = all => {}
+        () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
+    }
+}
+
+/// Serves a connection handed over to hyper, closing it when it is evicted or has had
+/// no request in progress and no byte moved for the keep-alive timeout.
+async fn serve_hyper(
+    io: http1::Prefixed,
+    endpoint: Endpoint,
+    (local, peer): (std::net::SocketAddr, std::net::SocketAddr),
+    tracked: Arc<Tracked>,
+    watcher: hyper_util::server::graceful::Watcher,
+    limits: &Limits,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let last = Arc::new(AtomicU64::new(now_ms()));
+    let io = Watched {
+        inner: io,
+        last: last.clone(),
+    };
+    let requests = tracked.clone();
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let endpoint = endpoint.clone();
+        let busy = requests.busy();
+        let local = poem::web::LocalAddr(poem::Addr::SocketAddr(local));
+        let remote = poem::web::RemoteAddr(poem::Addr::SocketAddr(peer));
+        async move {
+            let req = poem::Request::from((req, local, remote, poem::http::uri::Scheme::HTTP));
+            let resp = endpoint
+                .call(req)
+                .await
+                .unwrap_or_else(problem_from_poem_error);
+            let resp = hyper::Response::from(resp).map(|body| Guarded { body, _busy: busy });
+            Ok::<_, std::convert::Infallible>(resp)
+        }
+    });
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let conn = builder
+        .serve_connection_with_upgrades(TokioIo::new(io), service)
+        .into_owned();
+    let conn = watcher.watch(conn);
+    tokio::pin!(conn);
+    let idle_limit = u64::try_from(limits.keep_alive_timeout.as_millis()).unwrap_or(u64::MAX);
+    let check_every =
+        (limits.keep_alive_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = &mut conn => return,
+            () = tracked.evicted() => return,
+            () = tokio::time::sleep(check_every) => {
+                let quiet = now_ms().saturating_sub(last.load(Ordering::Relaxed));
+                if quiet >= idle_limit && tracked.is_idle() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Milliseconds on a process-wide monotonic clock.
+fn now_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    u64::try_from(START.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A response body that keeps its connection marked busy until it is done.
+struct Guarded<B> {
+    body: B,
+    _busy: conns::Busy,
+}
+
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Guarded<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// I/O that records when it last moved a byte.
+struct Watched<T> {
+    inner: T,
+    last: Arc<AtomicU64>,
+}
+
+impl<T> Watched<T> {
+    fn moved(&self, n: usize) {
+        if n > 0 {
+            self.last.store(now_ms(), Ordering::Relaxed);
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        self.moved(n);
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.moved(n);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.moved(n);
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
