@@ -246,6 +246,18 @@ impl PgTestDb {
     }
 }
 
+impl PgTestDb {
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The URL of the server's maintenance database, to act on this one from outside.
+    pub fn admin_url(&self) -> &str {
+        &self.admin_url
+    }
+}
+
 /// Drops test databases whose creating process is gone.
 async fn drop_stale(admin_url: &str) {
     let Ok(mut conn) = PgConnection::connect(admin_url).await else {

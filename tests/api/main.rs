@@ -8,6 +8,7 @@ mod media;
 mod auth;
 mod cli;
 mod config;
+mod hostile;
 mod library;
 mod nginx;
 mod openapi;

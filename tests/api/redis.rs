@@ -97,13 +97,13 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
 for_each_backend!(a_stopped_redis_leaves_login_and_streaming_working);
 
 /// A redis-server of the test's own, on a free port, so it can be stopped.
-struct PrivateRedis {
+pub struct PrivateRedis {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl PrivateRedis {
-    fn start() -> Option<Self> {
+    pub fn start() -> Option<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .ok()?
@@ -133,7 +133,7 @@ impl PrivateRedis {
         panic!("redis-server did not start");
     }
 
-    fn signal(&self, sig: &str) {
+    pub fn signal(&self, sig: &str) {
         let status = Command::new("kill")
             .args([sig, &self.child.id().to_string()])
             .status()

@@ -211,7 +211,11 @@ async fn traversal_attempts_never_reach_a_file(backend: Backend) {
     for attempt in attempts {
         let resp = fetch(&app, &format!("/api/stream/video/{attempt}"), &token, &[]).await;
         let status = resp.status().as_u16();
-        assert!(status == 400 || status == 404, "{attempt}: {status}");
+        // 422 for the NUL character, refused before any path is built.
+        assert!(
+            status == 400 || status == 404 || status == 422,
+            "{attempt}: {status}"
+        );
         assert_eq!(
             resp.headers()["content-type"],
             "application/problem+json",
