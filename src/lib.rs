@@ -4,15 +4,20 @@
 //! - [`config`]: typed settings and their layered sources (the one place that reads the
 //!   environment).
 //! - [`startup`]: [`startup::Application::build`] binds and runs the server for
-//!   production and tests alike; the shared [`startup::AppState`].
+//!   production and tests alike.
+//! - [`state`]: [`state::AppState`], the settings and a handle to each service, wired
+//!   once; what handlers, the auth guard and `/metrics` read.
+//! - [`upkeep`]: the background tasks (maintenance tick, session sync).
 //! - [`server`]: the accept loop, connection limits and timeouts, the HTTP/1.1
 //!   sendfile path ([`server::http1`]) and the hand-over to hyper.
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
 //!   only place error statuses are chosen.
-//! - [`api`]: the poem-openapi operations, one struct per resource, and the middleware.
-//! - [`auth`]: argon2id passwords, JWT tokens, the bearer scheme, the login throttle.
+//! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
+//!   per resource), the security schemes ([`api::guard`]) and the middleware.
+//! - [`auth`]: argon2id passwords on their own pool, JWT tokens and the secret, the
+//!   login throttle, [`auth::CurrentUser`].
 //! - [`accounts`]: the account service (create, log in, change, delete).
 //! - [`sessions`]: the server-side session lifecycle: cap, sweep, shared copy.
 //! - [`preferences`]: a user's streaming preferences and device types.
@@ -39,7 +44,9 @@ pub mod preferences;
 pub mod server;
 pub mod sessions;
 pub mod startup;
+pub mod state;
 pub mod streaming;
 pub mod telemetry;
 pub mod transcode;
+pub mod upkeep;
 pub mod watching;

@@ -5,7 +5,8 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use homestream::accounts::{NewAccount, Role};
 use homestream::config::{self, Settings, Sources};
-use homestream::startup::{shutdown_signal, AppState, Application};
+use homestream::startup::{shutdown_signal, Application};
+use homestream::state::AppState;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,7 +108,8 @@ fn report(result: anyhow::Result<()>) -> ExitCode {
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
-            let app = Application::build(settings).await?;
+            let inherited = homestream::server::inherited_listener();
+            let app = Application::build_on(settings, inherited).await?;
             app.run_until(shutdown_signal()).await?;
         }
         Command::Migrate => {

@@ -5,7 +5,6 @@
 //! Routes are the OpenAPI paths (`/api/videos/{id}`), matched from the spec, so a
 //! label never carries an id or a path a client made up; anything else is `other`.
 
-use crate::startup::AppState;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -14,6 +13,32 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The figures read from the services at scrape time (gathered by
+/// [`crate::state::AppState::metrics_snapshot`]).
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub active_streams: u64,
+    /// Bytes sent since start-up.
+    pub bytes_sent: u64,
+    /// File transfers since start-up: (by sendfile, through hyper).
+    pub transfers: (u64, u64),
+    /// `None` when the database could not be asked.
+    pub open_sessions: Option<i64>,
+    pub caches: Vec<crate::cache::CacheStats>,
+    /// Connections in the pool, and how many are idle.
+    pub db_pool: (u32, u32),
+    pub scan: crate::library::ScanProgress,
+    pub transcodes_running: u64,
+    pub transcodes_queued: u64,
+    pub transcode_breakers_open: u64,
+    /// Jobs started and failed since start-up.
+    pub transcodes_started: u64,
+    pub transcodes_failed: u64,
+    pub transcode_cache_bytes: u64,
+    pub first_segment_seconds: Vec<f64>,
+    pub encode_speed: Vec<f64>,
+}
 
 /// The media type of the exposition.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -38,6 +63,11 @@ struct CacheLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PathLabels {
+    path: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabels {
     state: String,
 }
@@ -56,11 +86,12 @@ pub struct Metrics {
     streams: Gauge,
     sessions: Gauge,
     bytes: Counter<u64, AtomicU64>,
+    transfers: Family<PathLabels, Counter>,
     cache: Family<CacheLabels, Gauge>,
     pool: Family<StateLabels, Gauge>,
     scan: Family<StateLabels, Gauge>,
     transcode_jobs: Family<StateLabels, Gauge>,
-    transcode_totals: Family<StateLabels, Gauge>,
+    transcode_totals: Family<StateLabels, Counter>,
     transcode_cache: Gauge,
     first_segment: Histogram,
     encode_speed: Histogram,
@@ -79,11 +110,12 @@ impl Metrics {
         let streams = Gauge::default();
         let sessions = Gauge::default();
         let bytes = Counter::<u64, AtomicU64>::default();
+        let transfers = Family::<PathLabels, Counter>::default();
         let cache = Family::<CacheLabels, Gauge>::default();
         let pool = Family::<StateLabels, Gauge>::default();
         let scan = Family::<StateLabels, Gauge>::default();
         let transcode_jobs = Family::<StateLabels, Gauge>::default();
-        let transcode_totals = Family::<StateLabels, Gauge>::default();
+        let transcode_totals = Family::<StateLabels, Counter>::default();
         let transcode_cache = Gauge::default();
         let first_segment = Histogram::new([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]);
         let encode_speed = Histogram::new([0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0]);
@@ -126,6 +158,11 @@ impl Metrics {
         registry.register("active_sessions", "Open login sessions", sessions.clone());
         registry.register("streamed_bytes", "Bytes of media sent", bytes.clone());
         registry.register(
+            "file_transfers",
+            "Direct-play file transfers by the path that sent them: sendfile or hyper",
+            transfers.clone(),
+        );
+        registry.register(
             "cache_lookups",
             "Cache lookups by cache and result",
             cache.clone(),
@@ -160,6 +197,7 @@ impl Metrics {
             streams,
             sessions,
             bytes,
+            transfers,
             cache,
             pool,
             scan,
@@ -212,62 +250,68 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The exposition, with the scrape-time values read from `state`.
-    pub async fn render(&self, state: &AppState) -> String {
-        let registry = state.streamer.registry();
-        self.streams
-            .set(i64::try_from(registry.list().len()).unwrap_or(i64::MAX));
-        let total = registry.bytes_sent();
-        let before = self.bytes_seen.swap(total, Ordering::AcqRel);
-        self.bytes.inc_by(total.saturating_sub(before));
-        if let Ok(open) = state.accounts.sessions().count_open().await {
+    /// The exposition, with the scrape-time figures of `now`.
+    pub fn render(&self, now: Snapshot) -> String {
+        let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.streams.set(gauge(now.active_streams));
+        let before = self.bytes_seen.swap(now.bytes_sent, Ordering::AcqRel);
+        self.bytes.inc_by(now.bytes_sent.saturating_sub(before));
+        for (path, total) in [("sendfile", now.transfers.0), ("hyper", now.transfers.1)] {
+            let counter = self.transfers.get_or_create(&PathLabels {
+                path: path.to_owned(),
+            });
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        if let Some(open) = now.open_sessions {
             self.sessions.set(open);
         }
-        for c in state.cache.stats() {
+        for c in &now.caches {
             for (result, n) in [("hit", c.hits), ("miss", c.misses)] {
                 let labels = CacheLabels {
                     cache: c.kind.to_owned(),
                     result: result.to_owned(),
                 };
-                self.cache
-                    .get_or_create(&labels)
-                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+                self.cache.get_or_create(&labels).set(gauge(n));
             }
         }
-        let (size, idle) = state.db.pool_use();
         let set = |family: &Family<StateLabels, Gauge>, state: &str, n: u64| {
             family
                 .get_or_create(&StateLabels {
                     state: state.to_owned(),
                 })
-                .set(i64::try_from(n).unwrap_or(i64::MAX));
+                .set(gauge(n));
         };
+        let (size, idle) = now.db_pool;
         set(&self.pool, "idle", u64::from(idle));
         set(&self.pool, "in_use", u64::from(size.saturating_sub(idle)));
-        let scan = state.library.scan_progress();
+        let scan = &now.scan;
         set(&self.scan, "running", u64::from(scan.running));
         set(&self.scan, "seen", scan.seen);
         set(&self.scan, "probed", scan.probed);
         set(&self.scan, "skipped", scan.skipped);
         set(&self.scan, "failed", scan.failed);
-        let t = &state.transcoder;
-        set(&self.transcode_jobs, "running", t.pool.running() as u64);
-        set(&self.transcode_jobs, "queued", t.pool.queued() as u64);
+        set(&self.transcode_jobs, "running", now.transcodes_running);
+        set(&self.transcode_jobs, "queued", now.transcodes_queued);
         set(
             &self.transcode_jobs,
             "breakers_open",
-            t.breakers.open() as u64,
+            now.transcode_breakers_open,
         );
-        let (started, failed) = t.stats.totals();
-        set(&self.transcode_totals, "started", started);
-        set(&self.transcode_totals, "failed", failed);
-        self.transcode_cache
-            .set(i64::try_from(t.cache.size()).unwrap_or(i64::MAX));
-        let samples = t.stats.take();
-        for s in samples.first_segment_seconds {
+        // Counters: moved forward by what happened since the last scrape.
+        for (state, total) in [
+            ("started", now.transcodes_started),
+            ("failed", now.transcodes_failed),
+        ] {
+            let counter = self.transcode_totals.get_or_create(&StateLabels {
+                state: state.to_owned(),
+            });
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        self.transcode_cache.set(gauge(now.transcode_cache_bytes));
+        for s in now.first_segment_seconds {
             self.first_segment.observe(s);
         }
-        for s in samples.speed {
+        for s in now.encode_speed {
             self.encode_speed.observe(s);
         }
         let mut out = String::new();

@@ -2,9 +2,9 @@
 
 use super::ApiTags;
 use crate::accounts::Role;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;

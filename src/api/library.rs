@@ -2,10 +2,10 @@
 
 use super::ApiTags;
 use crate::accounts::Role;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;
 use crate::library::ScanProgress;
-use crate::startup::AppState;
+use crate::state::AppState;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};

@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+pub mod guard;
 mod hls;
 mod library;
 pub mod middleware;
@@ -16,6 +17,8 @@ mod users;
 mod videos;
 mod watching;
 
+use crate::error::problem_from_poem_error;
+use poem::{EndpointExt, IntoEndpoint, Route};
 use poem_openapi::{OpenApiService, Tags};
 
 /// Operation groups in the spec and in Swagger UI.
@@ -97,4 +100,21 @@ pub fn spec_json() -> String {
         spec.push('\n');
     }
     spec
+}
+
+/// The whole HTTP application: API, spec, Swagger UI and the middleware around them.
+pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
+    let service = service();
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    let max_body = state.settings.server.max_body_size.get();
+    Route::new()
+        .nest("/", service)
+        .at("/api/openapi.json", spec)
+        .nest("/docs", docs)
+        .into_endpoint()
+        .around(move |ep, req| middleware::around(ep, req, max_body))
+        .with(middleware::security_headers())
+        .data(state)
+        .catch_all_error(|err| async move { problem_from_poem_error(err) })
 }

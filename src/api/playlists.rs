@@ -3,11 +3,11 @@
 use super::middleware::origin;
 use super::videos::Video;
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::db::playlists::PlaylistRow;
 use crate::error::ApiResult;
 use crate::playlists::{m3u, Change};
-use crate::startup::AppState;
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;

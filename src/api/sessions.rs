@@ -2,11 +2,11 @@
 
 use super::ApiTags;
 use crate::accounts::Role;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::preferences::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionInfo};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::streaming::limits::StreamInfo;
 use chrono::{DateTime, Utc};
 use poem::web::Data;

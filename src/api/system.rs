@@ -2,7 +2,7 @@
 
 use super::ApiTags;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::payload::{Json, PlainText};
@@ -96,7 +96,7 @@ pub async fn scrape(state: &AppState, req: &Request) -> ApiResult<MetricsRespons
         }
     }
     Ok(MetricsResponse::Metrics(PlainText(
-        state.metrics.render(state).await,
+        state.metrics.render(state.metrics_snapshot().await),
     )))
 }
 

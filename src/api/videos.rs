@@ -3,12 +3,12 @@
 use super::middleware::origin;
 use super::watching::UserData;
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
 use crate::error::{ApiError, ApiResult};
 use crate::library::probe::{AudioStream, SubtitleStream};
 use crate::library::walk::Sidecar;
-use crate::startup::AppState;
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;

@@ -3,10 +3,10 @@
 
 use super::videos::Video;
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::preferences::Preferences;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::watching::UserVideo;
 use chrono::{DateTime, Utc};
 use poem::web::Data;

@@ -2,22 +2,13 @@
 //! checker verifies the token and its session before the handler runs.
 
 use crate::accounts::Role;
-use crate::auth::LinkClaims;
+use crate::auth::{CurrentUser, LinkClaims};
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use poem::Request;
 use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::SecurityScheme;
 use uuid::Uuid;
-
-/// The authenticated caller.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CurrentUser {
-    pub id: Uuid,
-    pub username: String,
-    pub role: Role,
-    pub session_id: Uuid,
-}
 
 impl CurrentUser {
     /// Refuses callers below `role` with 403.
@@ -87,10 +78,7 @@ fn state(req: &Request) -> Result<&AppState, ApiError> {
 }
 
 async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser> {
-    let state = req
-        .data::<AppState>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-    let user = state
+    let user = state(req)?
         .accounts
         .authenticate(&bearer.token)
         .await

@@ -1,0 +1,164 @@
+//! The shared state every handler reaches: the settings and one handle to each
+//! service, wired together once at start-up by [`AppState::new`].
+//!
+//! It sits below the API, the auth guard, the metrics and the server loop, which take
+//! it from the request; it imports the services and nothing above them.
+
+use crate::accounts::Accounts;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::TokenKeys;
+use crate::cache::{Cache, RedisLink};
+use crate::config::Settings;
+use crate::db::Database;
+use crate::library::MediaLibrary;
+use crate::metrics::{Metrics, Snapshot};
+use crate::playlists::Playlists;
+use crate::sessions::Sessions;
+use crate::streaming::limits::StreamRegistry;
+use crate::streaming::shared::SharedSlots;
+use crate::streaming::Streamer;
+use crate::transcode::Transcoder;
+use crate::watching::Watching;
+use anyhow::Context;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Database,
+    /// The shared Redis, when `redis.url` is set.
+    pub redis: Option<Arc<RedisLink>>,
+    pub cache: Arc<Cache>,
+    pub accounts: Arc<Accounts>,
+    pub library: Arc<MediaLibrary>,
+    pub streamer: Arc<Streamer>,
+    pub watching: Arc<Watching>,
+    pub playlists: Arc<Playlists>,
+    pub metrics: Arc<Metrics>,
+    pub transcoder: Arc<Transcoder>,
+}
+
+impl AppState {
+    /// Opens the database, applies migrations and builds the services.
+    ///
+    /// # Errors
+    /// When the database cannot be opened or migrated, or the JWT secret cannot be read
+    /// or created.
+    pub async fn new(settings: Settings) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings)
+            .await
+            .with_context(|| format!("cannot open the {} database", backend_name(&settings)))?;
+        db.migrate()
+            .await
+            .context("cannot apply database migrations")?;
+        let secret = crate::auth::secret::jwt_secret(&settings)?;
+        let redis = match settings.redis.url.expose() {
+            "" => None,
+            url => Some(RedisLink::connect(url, &settings.redis.key_prefix)?),
+        };
+        let cache = Arc::new(Cache::new(redis.clone()));
+        let sessions = Sessions::new(db.clone(), &settings.auth, redis.clone());
+        let throttle = LoginThrottle::new(
+            settings.auth.max_failed_logins.get(),
+            settings.auth.failed_login_window.get(),
+            redis.clone(),
+        );
+        let keys = TokenKeys::new(&secret);
+        let passwords = crate::auth::password::Passwords::new(
+            settings.auth.password_workers,
+            settings.auth.password_queue.get(),
+        );
+        let accounts = Accounts::new(
+            db.clone(),
+            keys,
+            sessions,
+            throttle,
+            passwords,
+            cache.clone(),
+        );
+        let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
+        let s = &settings.streaming;
+        let (max_total, max_user, idle) = (
+            s.max_concurrent_streams.get(),
+            s.max_streams_per_user.get(),
+            s.idle_timeout.get(),
+        );
+        let registry = StreamRegistry::new(max_total, max_user, idle);
+        let shared = redis
+            .clone()
+            .map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
+        let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
+        let streamer = Arc::new(Streamer::new(
+            library.clone(),
+            registry.clone(),
+            shared,
+            chunk,
+        ));
+        let watching = Arc::new(Watching::new(
+            db.clone(),
+            cache.clone(),
+            library.clone(),
+            registry,
+        ));
+        let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
+        let spec: serde_json::Value = serde_json::from_str(&crate::api::spec_json())?;
+        let paths = spec["paths"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
+        let transcoder =
+            Transcoder::new(&settings).context("cannot prepare the transcode cache")?;
+        Ok(Self {
+            metrics: Arc::new(Metrics::new(paths)),
+            transcoder,
+            settings: Arc::new(settings),
+            db,
+            redis,
+            cache,
+            accounts: Arc::new(accounts),
+            library,
+            streamer,
+            watching,
+            playlists,
+        })
+    }
+}
+
+fn backend_name(settings: &Settings) -> String {
+    let url = settings.database.url.expose();
+    if url.starts_with("postgres") {
+        format!("PostgreSQL ({})", settings.database.url.redacted())
+    } else if url.is_empty() {
+        format!("SQLite ({})", settings.default_sqlite_path().display())
+    } else {
+        url.to_owned()
+    }
+}
+
+impl AppState {
+    /// The figures `/metrics` reads at scrape time, gathered from the services.
+    pub async fn metrics_snapshot(&self) -> Snapshot {
+        let registry = self.streamer.registry();
+        let t = &self.transcoder;
+        let (transcodes_started, transcodes_failed) = t.stats.totals();
+        let samples = t.stats.take();
+        Snapshot {
+            active_streams: registry.list().len() as u64,
+            bytes_sent: registry.bytes_sent(),
+            transfers: registry.transfers(),
+            open_sessions: self.accounts.sessions().count_open().await.ok(),
+            caches: self.cache.stats(),
+            db_pool: self.db.pool_use(),
+            scan: self.library.scan_progress(),
+            transcodes_running: t.pool.running() as u64,
+            transcodes_queued: t.pool.queued() as u64,
+            transcode_breakers_open: t.breakers.open() as u64,
+            transcodes_started,
+            transcodes_failed,
+            transcode_cache_bytes: t.cache.size(),
+            first_segment_seconds: samples.first_segment_seconds,
+            encode_speed: samples.speed,
+        }
+    }
+}

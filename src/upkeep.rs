@@ -1,0 +1,98 @@
+//! Background upkeep while the server runs, started by [`start`] and stopped with the
+//! returned handles: the maintenance tick (stream slots published to Redis, what
+//! sessions streamed recorded, transcodes swept, sessions swept, free memory given
+//! back) and the session sync pass (see [`crate::sessions`]).
+
+use crate::state::AppState;
+
+/// The running upkeep tasks; aborted when dropped.
+pub struct Upkeep(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Upkeep {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the upkeep tasks.
+pub fn start(state: &AppState) -> Upkeep {
+    Upkeep(vec![
+        tokio::spawn(maintain(state.clone())),
+        tokio::spawn(sync_sessions(state.clone())),
+    ])
+}
+
+/// The maintenance tick: every [`crate::streaming::shared::REFRESH_EVERY`], publishes
+/// this instance's streams to Redis and records what sessions streamed; every minute
+/// (or a quarter of the session timeout), sweeps ended sessions.
+async fn maintain(state: AppState) {
+    let sweep_every = (state.settings.auth.session_timeout.get() / 4).clamp(
+        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(60),
+    );
+    let mut last_sweep = std::time::Instant::now();
+    let mut last_trim = std::time::Instant::now();
+    let mut tick = tokio::time::interval(crate::streaming::shared::REFRESH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let registry = state.streamer.registry();
+        if let Some(shared) = state.streamer.shared() {
+            shared.refresh(registry.open_slots()).await;
+        }
+        let sessions = state.accounts.sessions();
+        for (session, a) in registry.take_activity() {
+            let streams = i64::try_from(a.streams_opened).unwrap_or(i64::MAX);
+            let bytes = i64::try_from(a.bytes).unwrap_or(i64::MAX);
+            if let Err(e) = sessions.record_streaming(session, streams, bytes).await {
+                tracing::warn!(error = %e, %session, "cannot record what a session streamed");
+            }
+        }
+        state.transcoder.sweep();
+        if last_trim.elapsed() >= TRIM_EVERY {
+            last_trim = std::time::Instant::now();
+            give_back_free_memory();
+        }
+        // Half a tick early rather than a whole tick late: the ticks do not line up with
+        // `sweep_every`, and waiting for the next one would make the period nearly double.
+        if last_sweep.elapsed() + crate::streaming::shared::REFRESH_EVERY / 2 >= sweep_every {
+            last_sweep = std::time::Instant::now();
+            if let Err(e) = sessions.sweep().await {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    }
+}
+
+/// How often freed heap memory is handed back to the kernel.
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Hands the allocator's free pages back to the kernel. glibc keeps what a burst
+/// freed (500 concurrent requests leave ~20 MB in its arenas for good); trimming every
+/// few seconds returns a burst's memory within seconds of its end.
+fn give_back_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Keeps this instance's view of the shared sessions honest (see
+/// [`crate::sessions`]): one pass every [`crate::sessions::SYNC_EVERY`], when Redis is
+/// configured.
+async fn sync_sessions(state: AppState) {
+    if state.redis.is_none() {
+        return;
+    }
+    let mut tick = tokio::time::interval(crate::sessions::SYNC_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.accounts.sessions().sync_shared().await {
+            tracing::warn!(error = %e, "cannot apply pending session ends to Redis");
+        }
+    }
+}
