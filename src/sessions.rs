@@ -116,6 +116,16 @@ struct Cached {
     checked_at: DateTime<Utc>,
 }
 
+/// The Redis hash of a user's shared session copies (under the key prefix).
+fn shared_key(user_id: Uuid) -> String {
+    format!("user:session:{user_id}")
+}
+
+/// The Redis end marker of a session (under the key prefix).
+fn end_marker(session_id: Uuid) -> String {
+    format!("session:ended:{session_id}")
+}
+
 /// Why a session cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -382,7 +392,7 @@ impl Sessions {
             .map(|(id, c)| (*id, (c.last_activity, c.stored_activity)))
             .collect();
         if let Some(link) = self.link().await {
-            let key = link.key(&format!("user:session:{user_id}"));
+            let key = link.key(&shared_key(user_id));
             let shared = link
                 .run("session activity", |mut c| async move {
                     cmd("HGETALL")
@@ -509,9 +519,9 @@ impl Sessions {
         whole_user: bool,
     ) -> bool {
         let mut invocation = self.end_script.prepare_invoke();
-        invocation.key(link.key(&format!("user:session:{user_id}")));
+        invocation.key(link.key(&shared_key(user_id)));
         for id in ids {
-            invocation.key(link.key(&format!("session:ended:{id}")));
+            invocation.key(link.key(&end_marker(*id)));
         }
         invocation
             .arg(self.lifetime.num_seconds().max(1))
@@ -624,6 +634,24 @@ impl Sessions {
             .collect())
     }
 
+    /// The device type a session was opened with (sent at login, else guessed from
+    /// the User-Agent, else the user's preference then); `None` for an unknown session.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn device_type(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::preferences::DeviceType>, DbError> {
+        let row = db::sessions::find(&self.db, id).await?;
+        Ok(row.and_then(|r| {
+            r.session_data
+                .0
+                .get("device_type")
+                .and_then(|d| serde_json::from_value(d.clone()).ok())
+        }))
+    }
+
     /// How many sessions are open, for the metrics.
     ///
     /// # Errors
@@ -691,7 +719,7 @@ impl Sessions {
     async fn forget_everywhere(&self, user_id: Uuid, id: Uuid) {
         self.forget(id);
         if let Some(link) = self.link().await {
-            let key = link.key(&format!("user:session:{user_id}"));
+            let key = link.key(&shared_key(user_id));
             link.run("session forget", |mut c| async move {
                 cmd("HDEL")
                     .arg(key)
@@ -719,7 +747,7 @@ impl Sessions {
         if !self.in_sync(link) {
             return Shared::Doubtful;
         }
-        let key = link.key(&format!("user:session:{user_id}"));
+        let key = link.key(&shared_key(user_id));
         let found = link
             .run("session get", |mut c| async move {
                 cmd("HGET")
@@ -748,8 +776,8 @@ impl Sessions {
         };
         let mut invocation = self.share_script.prepare_invoke();
         invocation
-            .key(link.key(&format!("user:session:{}", entry.user_id)))
-            .key(link.key(&format!("session:ended:{id}")))
+            .key(link.key(&shared_key(entry.user_id)))
+            .key(link.key(&end_marker(id)))
             .arg(id.to_string())
             .arg(text)
             .arg(self.lifetime.num_seconds().max(1));

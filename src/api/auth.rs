@@ -3,10 +3,10 @@
 use super::middleware::client_ip;
 use super::ApiTags;
 use crate::accounts::{Account, Device};
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;
 use crate::preferences::DeviceType;
-use crate::startup::AppState;
+use crate::state::AppState;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -73,11 +73,8 @@ impl AuthApi {
     ) -> ApiResult<Json<LoginResponse>> {
         let device = Device {
             addr: client_ip(req, &state.settings.server.trusted_proxies),
-            user_agent: req
-                .headers()
-                .get(poem::http::header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|ua| ua.chars().take(300).collect()),
+            user_agent: super::middleware::user_agent(req)
+                .map(|ua| ua.chars().take(super::middleware::USER_AGENT_MAX).collect()),
             device_type: body.device_type,
             name: body.device_name.clone(),
         };

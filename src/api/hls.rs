@@ -4,12 +4,11 @@
 
 use super::stream::{header, viewer_of};
 use super::ApiTags;
-use crate::auth::StreamAuth;
+use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
-use crate::transcode::encode::{Progressive, VideoTarget};
 use crate::transcode::{hls, subtitles, TranscodeError};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
@@ -350,33 +349,15 @@ impl HlsApi {
         if video.duration.is_some_and(|d| start.0 >= d) {
             return Err(ApiError::invalid("start is past the end of the video"));
         }
-        let source_height = video.height_px().unwrap_or(0);
-        let mode = match mode.0 {
-            ProgressiveMode::Remux => {
-                let audio = subtitles::playing_audio(&video);
-                Progressive::Remux {
-                    copy_audio: matches!(audio.as_deref(), Some("aac" | "mp3")),
-                    hevc: video.video_codec.as_deref() == Some("hevc"),
-                }
-            }
-            ProgressiveMode::Transcode => {
-                let top = max_height.0.map_or(source_height, |m| m.min(source_height));
-                let rung = hls::ladder(top, None, None)
-                    .into_iter()
-                    .next()
-                    .filter(|v| v.height.is_some())
-                    .ok_or_else(|| ApiError::invalid("this video has no picture to transcode"))?;
-                Progressive::Transcode(VideoTarget {
-                    height: rung.height.unwrap_or(top),
-                    kbps: rung.video_kbps,
-                    keyframe_every: 2,
-                })
-            }
-        };
+        let plan = state.transcoder.progressive_plan(
+            &video,
+            matches!(mode.0, ProgressiveMode::Remux),
+            max_height.0,
+        )?;
         let lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.file_path(&video).await?;
         let slot = state.transcoder.progressive_slot(video.id).await?;
-        let stream = state.transcoder.progressive(&source, mode, start.0, slot)?;
+        let stream = state.transcoder.progressive(&source, plan, start.0, slot)?;
         let body = Body::from_async_read(Counted {
             inner: stream,
             lease,

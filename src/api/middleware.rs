@@ -51,7 +51,7 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let metrics = req
-        .data::<crate::startup::AppState>()
+        .data::<crate::state::AppState>()
         .map(|s| s.metrics.clone());
     // user_id, session_id and video_id are filled in where they become known (the
     // auth guard, the catalog), so every line logged in the request carries them.
@@ -162,6 +162,17 @@ fn json_has_nul(bytes: &[u8]) -> bool {
     }
     serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| walk(&v))
 }
+
+/// The request's `User-Agent`, when it is text; cut to [`USER_AGENT_MAX`] characters
+/// wherever it is kept.
+pub fn user_agent(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The most characters of a `User-Agent` kept in a session or a stream's record.
+pub const USER_AGENT_MAX: usize = 200;
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy
 /// (`server.trusted_proxies`), the nearest untrusted address in `X-Forwarded-For`.

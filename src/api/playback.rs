@@ -3,14 +3,12 @@
 
 use super::middleware::origin;
 use super::ApiTags;
-use crate::auth::BearerAuth;
+use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;
-use crate::preferences::{DeviceType, Quality};
-use crate::startup::AppState;
-use crate::transcode::decision::{self, Capabilities, CodecLimit, Method, Preset, SourceMedia};
+use crate::state::AppState;
+use crate::transcode::decision::{self, ClientAsk, CodecLimit, Method, Preset};
 use crate::transcode::subtitles::{self, TextTrack};
 use chrono::{DateTime, Utc};
-use poem::http::header;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::param::Path;
@@ -95,48 +93,29 @@ struct PlaybackInfo {
     subtitles: Vec<TextTrack>,
 }
 
-fn preset_for(device: DeviceType, user_agent: &str) -> Preset {
-    let ua = user_agent.to_ascii_lowercase();
-    match device {
-        DeviceType::Tv => Preset::Tv,
-        DeviceType::Mobile if ua.contains("iphone") || ua.contains("ipad") => Preset::Ios,
-        DeviceType::Mobile => Preset::Android,
-        DeviceType::Desktop => Preset::Browser,
-    }
-}
-
-fn capabilities(body: PlaybackRequest, fallback: Preset) -> Capabilities {
-    let lists_given =
-        body.containers.is_some() || body.video_codecs.is_some() || body.audio_codecs.is_some();
-    let mut caps = match body.preset {
-        Some(p) => match p {
-            ClientPreset::Browser => Preset::Browser,
-            ClientPreset::Ios => Preset::Ios,
-            ClientPreset::Android => Preset::Android,
-            ClientPreset::Tv => Preset::Tv,
+impl From<PlaybackRequest> for ClientAsk {
+    fn from(body: PlaybackRequest) -> Self {
+        Self {
+            preset: body.preset.map(|p| match p {
+                ClientPreset::Browser => Preset::Browser,
+                ClientPreset::Ios => Preset::Ios,
+                ClientPreset::Android => Preset::Android,
+                ClientPreset::Tv => Preset::Tv,
+            }),
+            containers: body.containers,
+            video_codecs: body.video_codecs.map(|v| {
+                v.into_iter()
+                    .map(|v| CodecLimit {
+                        codec: v.codec,
+                        max_level: v.max_level,
+                    })
+                    .collect()
+            }),
+            audio_codecs: body.audio_codecs,
+            max_height: body.max_height,
+            max_bitrate_kbps: body.max_bitrate_kbps,
         }
-        .capabilities(),
-        None if lists_given => Capabilities::default(),
-        None => fallback.capabilities(),
-    };
-    if let Some(c) = body.containers {
-        caps.containers = c;
     }
-    if let Some(v) = body.video_codecs {
-        caps.video_codecs = v
-            .into_iter()
-            .map(|v| CodecLimit {
-                codec: v.codec,
-                max_level: v.max_level,
-            })
-            .collect();
-    }
-    if let Some(a) = body.audio_codecs {
-        caps.audio_codecs = a;
-    }
-    caps.max_height = body.max_height.or(caps.max_height);
-    caps.max_bitrate_kbps = body.max_bitrate_kbps.or(caps.max_bitrate_kbps);
-    caps
 }
 
 #[OpenApi(tag = "ApiTags::Playback")]
@@ -160,28 +139,15 @@ impl PlaybackApi {
     ) -> ApiResult<Json<PlaybackInfo>> {
         let video = state.library.playable(id.0).await?;
         let prefs = state.accounts.preferences(auth.0.id).await?;
-        let ua = req
-            .headers()
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let caps = capabilities(body.0, preset_for(prefs.device_type, ua));
-        let quality = match prefs.quality {
-            Quality::Auto => None,
-            Quality::P480 => Some(480),
-            Quality::P720 => Some(720),
-            Quality::P1080 => Some(1080),
-        };
-        let caps = decision::with_preferences(caps, quality, prefs.max_bandwidth_kbps);
-        let source = SourceMedia {
-            container: video.format.clone(),
-            video_codec: video.video_codec.clone(),
-            video_level: video.video_level,
-            height: video.height_px(),
-            bit_rate: video.bit_rate.and_then(|b| u64::try_from(b).ok()),
-            audio_codec: subtitles::playing_audio(&video),
-        };
-        let d = decision::decide(&source, &caps);
+        // The session's device type (sent at login, else guessed), else the user's.
+        let device = state
+            .accounts
+            .sessions()
+            .device_type(auth.0.session_id)
+            .await?
+            .unwrap_or(prefs.device_type);
+        let ua = super::middleware::user_agent(req).unwrap_or_default();
+        let d = decision::decide_for(&video, body.0.into(), &prefs, device, ua);
         let ttl = state.settings.streaming.link_ttl.get();
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
         let (method, path, content_type) = match d.method {

@@ -2,6 +2,8 @@
 //! it is (`direct`), copy its video into a new container with compatible audio
 //! (`remux`), or encode it again (`transcode`). Pure: no I/O, unit-tested below.
 
+use crate::db::videos::VideoRow;
+use crate::preferences::{DeviceType, Preferences};
 use serde::{Deserialize, Serialize};
 
 /// A video codec a client decodes, up to a level.
@@ -211,6 +213,76 @@ pub fn decide(source: &SourceMedia, caps: &Capabilities) -> Decision {
         max_height: caps.max_height,
         max_bitrate_kbps: caps.max_bitrate_kbps,
     }
+}
+
+/// What a client asked for: a preset and/or its own lists, each list replacing the
+/// preset's.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAsk {
+    pub preset: Option<Preset>,
+    pub containers: Option<Vec<String>>,
+    pub video_codecs: Option<Vec<CodecLimit>>,
+    pub audio_codecs: Option<Vec<String>>,
+    pub max_height: Option<u32>,
+    pub max_bitrate_kbps: Option<u32>,
+}
+
+/// The preset of a device type when a client names none (`ua` tells an iPhone from
+/// other phones).
+pub fn preset_for(device: DeviceType, user_agent: &str) -> Preset {
+    let ua = user_agent.to_ascii_lowercase();
+    match device {
+        DeviceType::Tv => Preset::Tv,
+        DeviceType::Mobile if ua.contains("iphone") || ua.contains("ipad") => Preset::Ios,
+        DeviceType::Mobile => Preset::Android,
+        DeviceType::Desktop => Preset::Browser,
+    }
+}
+
+/// The capabilities of `ask`: its preset, else the device's preset when it gave no
+/// lists either; then its lists and limits over them.
+pub fn capabilities(ask: ClientAsk, device: Preset) -> Capabilities {
+    let lists_given =
+        ask.containers.is_some() || ask.video_codecs.is_some() || ask.audio_codecs.is_some();
+    let mut caps = match ask.preset {
+        Some(p) => p.capabilities(),
+        None if lists_given => Capabilities::default(),
+        None => device.capabilities(),
+    };
+    if let Some(c) = ask.containers {
+        caps.containers = c;
+    }
+    if let Some(v) = ask.video_codecs {
+        caps.video_codecs = v;
+    }
+    if let Some(a) = ask.audio_codecs {
+        caps.audio_codecs = a;
+    }
+    caps.max_height = ask.max_height.or(caps.max_height);
+    caps.max_bitrate_kbps = ask.max_bitrate_kbps.or(caps.max_bitrate_kbps);
+    caps
+}
+
+/// The whole decision for one video: the client's ask (or the session's device type's
+/// preset), tightened by the user's preferences, against the stream that would play.
+pub fn decide_for(
+    video: &VideoRow,
+    ask: ClientAsk,
+    prefs: &Preferences,
+    device: DeviceType,
+    user_agent: &str,
+) -> Decision {
+    let caps = capabilities(ask, preset_for(device, user_agent));
+    let caps = with_preferences(caps, prefs.quality.max_height(), prefs.max_bandwidth_kbps);
+    let source = SourceMedia {
+        container: video.format.clone(),
+        video_codec: video.video_codec.clone(),
+        video_level: video.video_level,
+        height: video.height_px(),
+        bit_rate: video.bit_rate.and_then(|b| u64::try_from(b).ok()),
+        audio_codec: super::tracks::audio(video, None).map(|a| a.codec),
+    };
+    decide(&source, &caps)
 }
 
 #[cfg(test)]

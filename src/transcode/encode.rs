@@ -2,6 +2,7 @@
 //! and WebVTT subtitles. Pure argument lists, so what we ask of ffmpeg is unit-tested.
 
 use super::hls::{Variant, AUDIO_KBPS};
+use super::tracks::audio_map;
 use crate::config::{HardwareEncoder, TranscodeSettings};
 use std::ffi::OsString;
 use std::path::Path;
@@ -112,6 +113,7 @@ pub fn hls_segments(
     variant: Variant,
     first: u32,
     dir: &Path,
+    audio: Option<i32>,
 ) -> Vec<OsString> {
     let segment = settings.segment_length();
     let start = f64::from(first) * f64::from(segment);
@@ -119,7 +121,7 @@ pub fn hls_segments(
     input(&mut args, settings, source, start);
     match variant.height {
         Some(height) => {
-            push(&mut args, &["-map", "0:v:0", "-map", "0:a:0?"]);
+            push(&mut args, &["-map", "0:v:0", "-map", &audio_map(audio)]);
             video(
                 &mut args,
                 settings,
@@ -130,7 +132,10 @@ pub fn hls_segments(
                 },
             );
         }
-        None => push(&mut args, &["-map", "0:a:0", "-vn"]),
+        None => push(
+            &mut args,
+            &["-map", audio_map(audio).trim_end_matches('?'), "-vn"],
+        ),
     }
     aac(&mut args);
     push(
@@ -177,10 +182,11 @@ pub fn progressive(
     source: &Path,
     mode: Progressive,
     start: f64,
+    audio: Option<i32>,
 ) -> Vec<OsString> {
     let mut args = Vec::new();
     input(&mut args, settings, source, start);
-    push(&mut args, &["-map", "0:v:0", "-map", "0:a:0?"]);
+    push(&mut args, &["-map", "0:v:0", "-map", &audio_map(audio)]);
     match mode {
         Progressive::Remux { copy_audio, hevc } => {
             push(&mut args, &["-c:v", "copy"]);
@@ -255,8 +261,13 @@ mod tests {
             v,
             20,
             Path::new("/c/j"),
+            Some(2),
         ));
         assert!(args.contains("-ss 60.000 -i /m/a.mkv"), "{args}");
+        assert!(
+            args.contains("-map 0:v:0 -map 0:2 "),
+            "the chosen audio stream: {args}"
+        );
         assert!(args.contains(
             "-vf scale=-2:720:flags=bicubic,format=yuv420p -c:v libx264 -preset veryfast"
         ));
@@ -270,6 +281,7 @@ mod tests {
             v,
             0,
             Path::new("/c/j"),
+            None,
         ));
         assert!(!first.contains("-ss"), "no seek from the start");
         let audio = text(&hls_segments(
@@ -278,6 +290,7 @@ mod tests {
             Variant::AUDIO,
             0,
             Path::new("/c/j"),
+            None,
         ));
         assert!(audio.contains("-map 0:a:0 -vn -c:a aac -ac 2 -b:a 128k"));
     }
@@ -298,6 +311,7 @@ mod tests {
             Path::new("in.mp4"),
             Progressive::Transcode(t),
             0.0,
+            None,
         ));
         assert!(vaapi.contains("-vaapi_device /dev/dri/renderD128 -i in.mp4"));
         assert!(vaapi.contains("scale_vaapi=w=-2:h=480 -c:v h264_vaapi -b:v 1200k"));
@@ -306,7 +320,8 @@ mod tests {
             &s,
             Path::new("in.mp4"),
             Progressive::Transcode(t),
-            0.0
+            0.0,
+            None,
         ))
         .contains("-c:v h264_nvenc -preset p2"));
         s.hardware = HardwareEncoder::Qsv;
@@ -315,6 +330,7 @@ mod tests {
             Path::new("in.mp4"),
             Progressive::Transcode(t),
             5.0,
+            None,
         ));
         assert!(qsv
             .contains("-init_hw_device qsv=hw:/dev/dri/renderD128 -filter_hw_device hw -ss 5.000"));
@@ -328,8 +344,11 @@ mod tests {
             copy_audio: false,
             hevc: true,
         };
-        let args = text(&progressive(&s, Path::new("in.mkv"), mode, 0.0));
-        assert!(args.contains("-c:v copy -tag:v hvc1 -c:a aac"));
+        let args = text(&progressive(&s, Path::new("in.mkv"), mode, 0.0, Some(1)));
+        assert!(
+            args.contains("-map 0:v:0 -map 0:1 -c:v copy -tag:v hvc1 -c:a aac"),
+            "{args}"
+        );
         assert!(
             args.ends_with("-movflags frag_keyframe+empty_moov+default_base_moof -f mp4 pipe:1")
         );

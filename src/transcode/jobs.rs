@@ -38,6 +38,8 @@ pub struct HlsJob {
     pub dir: PathBuf,
     /// Segments in the whole video.
     pub count: u32,
+    /// The audio stream played (its index in the file); see [`super::tracks`].
+    pub audio: Option<i32>,
     state: Mutex<JobState>,
     changed: watch::Sender<u64>,
 }
@@ -81,6 +83,7 @@ impl HlsJob {
         source: PathBuf,
         dir: PathBuf,
         count: u32,
+        audio: Option<i32>,
     ) -> Self {
         Self {
             video_id,
@@ -88,6 +91,7 @@ impl HlsJob {
             source,
             dir,
             count,
+            audio,
             state: Mutex::new(JobState {
                 furthest: 0,
                 last_request: Instant::now(),
@@ -238,7 +242,14 @@ impl HlsJob {
             }
         };
         tokio::fs::create_dir_all(&self.dir).await?;
-        let args = encode::hls_segments(&t.settings, &self.source, self.variant, first, &self.dir);
+        let args = encode::hls_segments(
+            &t.settings,
+            &self.source,
+            self.variant,
+            first,
+            &self.dir,
+            self.audio,
+        );
         let mut child = spawn(&t.settings.ffmpeg, &args, true)?;
         let pid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
         let _ = std::fs::write(self.dir.join("ffmpeg.pid"), pid.to_string());

@@ -13,6 +13,7 @@ pub mod hls;
 pub mod jobs;
 pub mod pool;
 pub mod subtitles;
+pub mod tracks;
 
 use crate::config::{resolve, Settings, TranscodeSettings};
 use crate::db::videos::VideoRow;
@@ -33,6 +34,10 @@ use uuid::Uuid;
 pub enum TranscodeError {
     #[error("{0}")]
     NotFound(String),
+    /// The request cannot be served for this video (a transcode of a file with no
+    /// picture).
+    #[error("{0}")]
+    Invalid(String),
     #[error("every transcoding slot is busy")]
     Busy { retry_after: Duration },
     #[error("transcoding this video failed repeatedly; it is not tried again for a while")]
@@ -175,7 +180,8 @@ impl Transcoder {
                     .join("hls")
                     .join(video.id.to_string())
                     .join(variant.name());
-                Arc::new(HlsJob::new(video.id, variant, source, dir, count))
+                let audio = tracks::audio(video, None).map(|a| a.index);
+                Arc::new(HlsJob::new(video.id, variant, source, dir, count, audio))
             })
             .clone();
         job.segment(self, index).await
@@ -236,6 +242,48 @@ impl Transcoder {
         }
     }
 
+    /// How a progressive stream of `video` is made: `remux` copies the video (and the
+    /// played audio stream when it is AAC or MP3), otherwise H.264 at the tallest rung
+    /// of the ladder no taller than `max_height`.
+    ///
+    /// # Errors
+    /// [`TranscodeError::NotFound`] when a transcode is asked of a file with no picture.
+    pub fn progressive_plan(
+        &self,
+        video: &VideoRow,
+        remux: bool,
+        max_height: Option<u32>,
+    ) -> Result<ProgressivePlan, TranscodeError> {
+        let audio = tracks::audio(video, None);
+        let mode = if remux {
+            encode::Progressive::Remux {
+                copy_audio: audio
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.codec.as_str(), "aac" | "mp3")),
+                hevc: video.video_codec.as_deref() == Some("hevc"),
+            }
+        } else {
+            let source_height = video.height_px().unwrap_or(0);
+            let top = max_height.map_or(source_height, |m| m.min(source_height));
+            let rung = hls::ladder(top, None, None)
+                .into_iter()
+                .next()
+                .filter(|v| v.height.is_some())
+                .ok_or_else(|| {
+                    TranscodeError::Invalid("this video has no picture to transcode".to_owned())
+                })?;
+            encode::Progressive::Transcode(encode::VideoTarget {
+                height: rung.height.unwrap_or(top),
+                kbps: rung.video_kbps,
+                keyframe_every: 2,
+            })
+        };
+        Ok(ProgressivePlan {
+            mode,
+            audio: audio.map(|a| a.index),
+        })
+    }
+
     /// A slot for a progressive stream.
     ///
     /// # Errors
@@ -252,11 +300,11 @@ impl Transcoder {
     pub fn progressive(
         &self,
         source: &Path,
-        mode: encode::Progressive,
+        plan: ProgressivePlan,
         start: f64,
         slot: Slot,
     ) -> Result<ProgressiveStream, TranscodeError> {
-        let args = encode::progressive(&self.settings, source, mode, start);
+        let args = encode::progressive(&self.settings, source, plan.mode, start, plan.audio);
         let mut child = jobs::spawn(&self.settings.ffmpeg, &args, false)?;
         let stdout = child
             .stdout
@@ -305,6 +353,14 @@ impl Transcoder {
         self.evict();
         Ok(out)
     }
+}
+
+/// What [`Transcoder::progressive_plan`] chose: how the video is treated, and the
+/// audio stream played (its index in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressivePlan {
+    pub mode: encode::Progressive,
+    pub audio: Option<i32>,
 }
 
 /// ffmpeg's fragmented MP4 output; dropping it kills ffmpeg and frees its slot.
