@@ -1,17 +1,18 @@
 //! Direct play: the file of a video with RFC 9110 range semantics.
 
 use super::middleware::client_ip;
+use super::middleware::USER_AGENT_MAX;
 use super::ApiTags;
-use crate::auth::StreamAuth;
+use crate::api::guard::StreamAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::library::is_safe_relative;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::streaming::limits::Viewer;
 use crate::streaming::range::{self, Conditions, Plan};
 use crate::streaming::{file, Transfer};
 use poem::http::{header, Method, StatusCode};
 use poem::web::Data;
-use poem::{Body, Request, Response};
+use poem::{Request, Response};
 use poem_openapi::param::Path;
 use poem_openapi::registry::{
     MetaHeader, MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
@@ -232,16 +233,13 @@ pub(super) fn viewer_of(
             "this link is for another video",
         ));
     }
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
+    let user_agent = super::middleware::user_agent(req);
     Ok(Viewer {
         user_id,
         username: username.to_owned(),
         session_id,
         client_addr: client_ip(req, &state.settings.server.trusted_proxies),
-        user_agent: user_agent.map(|ua| ua.chars().take(200).collect()),
+        user_agent: user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
     })
 }
 
@@ -274,12 +272,7 @@ fn response(t: Transfer) -> Response {
     };
     builder = builder.header(header::CONTENT_LENGTH, t.content_length);
     match t.body {
-        Some(b) => {
-            let body = file::Deferred::new(b);
-            builder
-                .extension(body.clone())
-                .body(Body::from_bytes_stream(body.stream()))
-        }
+        Some(b) => file::Deferred::respond(builder, b),
         None => builder.finish(),
     }
 }

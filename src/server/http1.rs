@@ -100,8 +100,23 @@ pub async fn serve(
             }
             // The client went away or the transfer could not go on: a half-sent body
             // leaves nothing to do but close.
-            Err(_) => return None,
+            Err(e) => {
+                log_transfer_error(&e, conn.peer);
+                return None;
+            }
         }
+    }
+}
+
+/// A client that went away is routine; anything else is worth a line.
+fn log_transfer_error(e: &io::Error, peer: SocketAddr) {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::BrokenPipe | K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof => {
+            tracing::debug!(error = %e, %peer, "transfer ended: client gone");
+        }
+        K::TimedOut => tracing::info!(error = %e, %peer, "transfer ended: client stopped reading"),
+        _ => tracing::warn!(error = %e, %peer, "transfer failed"),
     }
 }
 
@@ -299,10 +314,7 @@ async fn respond(conn: &Conn, endpoint: &Endpoint, request: Request) -> io::Resu
             .get(header::CONNECTION)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
     let status = resp.status();
-    let transfer = resp
-        .extensions()
-        .get::<file::Deferred>()
-        .and_then(file::Deferred::take);
+    let transfer = file::Deferred::claim(&resp);
     let stream = &conn.stream;
     if let Some(transfer) = transfer {
         let head = head(status, resp.headers(), keep_alive);

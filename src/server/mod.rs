@@ -81,6 +81,27 @@ impl Limits {
     }
 }
 
+/// A listening socket handed over by whoever started this process, systemd's way
+/// (socket activation): `LISTEN_FDS=1` with the socket as descriptor 3, and
+/// `LISTEN_PID`, when set, naming this process. The tests start the server on a port
+/// they have bound themselves this way, so no port is ever released and raced for.
+pub fn inherited_listener() -> Option<std::net::TcpListener> {
+    use std::os::fd::FromRawFd;
+    let fds: u32 = std::env::var("LISTEN_FDS").ok()?.parse().ok()?;
+    let for_us = std::env::var("LISTEN_PID")
+        .ok()
+        .is_none_or(|pid| pid.parse() == Ok(std::process::id()));
+    if fds != 1 || !for_us {
+        return None;
+    }
+    // SAFETY: descriptor 3 was handed to this process to own (the protocol's contract);
+    // it is checked to be a listening TCP socket before use.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(3) };
+    listener.local_addr().ok()?;
+    listener.set_nonblocking(true).ok()?;
+    Some(listener)
+}
+
 /// Binds a listener with a deep backlog.
 pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     let socket = if addr.is_ipv4() {

@@ -159,28 +159,47 @@ pub fn body(
     })
 }
 
-/// A file body handed to whichever server path takes it: hyper polls [`Deferred::stream`],
-/// or the sendfile path in [`crate::http1`] takes the whole [`super::Body`] from the
-/// response's extensions and lets the kernel copy it. Only one of them ever gets it.
+/// The hand-off of a file transfer from the stream endpoint to the server loop.
+///
+/// The endpoint answers with [`Deferred::respond`]: a response whose body streams the
+/// file in chunks through hyper, and which also carries the whole [`super::Body`] for
+/// [`Deferred::claim`]. The sendfile path ([`crate::server::http1`]) claims it and lets
+/// the kernel copy the file; whichever path gets the body first sends it, the other gets
+/// nothing, and the transfer is counted under the path that sent it
+/// ([`super::limits::StreamRegistry::transfers`]).
 #[derive(Clone)]
 pub struct Deferred(Arc<std::sync::Mutex<Option<super::Body>>>);
 
 impl Deferred {
-    pub fn new(body: super::Body) -> Self {
-        Self(Arc::new(std::sync::Mutex::new(Some(body))))
+    /// Finishes `builder` with `body` as a deferred transfer.
+    pub fn respond(builder: poem::ResponseBuilder, body: super::Body) -> poem::Response {
+        let deferred = Self(Arc::new(std::sync::Mutex::new(Some(body))));
+        builder
+            .extension(deferred.clone())
+            .body(poem::Body::from_bytes_stream(deferred.stream()))
     }
 
-    /// The transfer, unless the other path already took it.
-    pub fn take(&self) -> Option<super::Body> {
+    /// The transfer of `resp`, for the sendfile path; `None` when the answer is no file
+    /// transfer (or hyper already started it).
+    pub fn claim(resp: &poem::Response) -> Option<super::Body> {
+        let body = resp.extensions().get::<Self>()?.take()?;
+        body.lease.sent_by(super::limits::TransferPath::Sendfile);
+        Some(body)
+    }
+
+    fn take(&self) -> Option<super::Body> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     /// The transfer as a stream of chunks, read on first poll.
-    pub fn stream(self) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    fn stream(self) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
         use futures_util::StreamExt;
         futures_util::stream::once(async move { self.take() })
             .filter_map(futures_util::future::ready)
-            .flat_map(|b| body(b.file, b.segments, b.chunk, Some(b.lease)))
+            .flat_map(|b| {
+                b.lease.sent_by(super::limits::TransferPath::Hyper);
+                body(b.file, b.segments, b.chunk, Some(b.lease))
+            })
     }
 }
 
