@@ -64,7 +64,25 @@ pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
     let figment = figment(sources)?;
     let mut settings: Settings = figment.extract().map_err(render)?;
     read_secret_files(&figment, &mut settings)?;
+    check_ranges(&figment, &settings)?;
     Ok(settings)
+}
+
+/// Values whose type is right but whose size is not: refused with the key and its
+/// source rather than quietly clamped.
+fn check_ranges(figment: &Figment, settings: &Settings) -> Result<(), ConfigError> {
+    let segment = settings.transcode.segment_seconds.get();
+    if segment > 10 {
+        let key = "transcode.segment_seconds";
+        let source = figment.find_metadata(key).map_or_else(
+            || "built-in defaults".to_owned(),
+            |m| source_name(&m.name, &key.split('.').collect::<Vec<_>>()),
+        );
+        return Err(ConfigError::one(format!(
+            "{key} (from {source}): expected at most 10 (seconds), got {segment}"
+        )));
+    }
+    Ok(())
 }
 
 /// The layered sources, lowest first.

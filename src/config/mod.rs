@@ -279,8 +279,11 @@ pub enum HardwareEncoder {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TranscodeSettings {
-    /// The ffmpeg binary (a name looked up in `PATH`, or a path).
+    /// The ffmpeg binary (a name looked up in `PATH`, or a path), for transcodes,
+    /// thumbnails and subtitles.
     pub ffmpeg: PathBuf,
+    /// The ffprobe binary, for the scanner.
+    pub ffprobe: PathBuf,
     /// ffmpeg processes running at once; 0 means one per two CPU cores, at least one.
     pub max_concurrent_jobs: u32,
     /// Jobs waiting for a free slot; one more is answered 503 with `Retry-After`.
@@ -315,6 +318,7 @@ impl Default for TranscodeSettings {
     fn default() -> Self {
         Self {
             ffmpeg: PathBuf::from("ffmpeg"),
+            ffprobe: PathBuf::from("ffprobe"),
             max_concurrent_jobs: 0,
             max_queued_jobs: 4,
             queue_timeout: HumanDuration::secs(15),
@@ -343,7 +347,8 @@ impl TranscodeSettings {
 
     /// The segment length, at most 10 s.
     pub fn segment_length(&self) -> u32 {
-        self.segment_seconds.get().min(10)
+        // At most 10: the loader refuses more.
+        self.segment_seconds.get()
     }
 }
 

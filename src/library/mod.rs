@@ -45,6 +45,9 @@ pub struct MediaLibrary {
     libraries: Vec<Library>,
     extensions: Vec<String>,
     thumbnails: PathBuf,
+    /// `transcode.ffprobe` and `transcode.ffmpeg`, for probing and thumbnails.
+    ffprobe: PathBuf,
+    ffmpeg: PathBuf,
     scanner: scan::ScanState,
     // This instance's copy of catalog entries by id; readers are streaming requests.
     cache: RwLock<HashMap<Uuid, Arc<VideoRow>>>,
@@ -74,6 +77,8 @@ impl MediaLibrary {
                 .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
                 .collect(),
             thumbnails: data_dir.join("thumbnails"),
+            ffprobe: settings.transcode.ffprobe.clone(),
+            ffmpeg: settings.transcode.ffmpeg.clone(),
             scanner: scan::ScanState::default(),
             cache: RwLock::new(HashMap::new()),
             shared,

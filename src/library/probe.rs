@@ -197,8 +197,8 @@ fn frame_rate(s: Option<&str>) -> Option<f64> {
 ///
 /// # Errors
 /// [`ProbeError`] when ffprobe is missing, too slow, or finds no media.
-pub async fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
-    let child = Command::new("ffprobe")
+pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
+    let child = Command::new(ffprobe)
         .args([
             "-v",
             "error",

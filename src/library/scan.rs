@@ -264,7 +264,7 @@ impl MediaLibrary {
         };
         let id = existing.unwrap_or_else(Uuid::new_v4);
         let fingerprint = fingerprint_of(&file.abs).await.unwrap_or_default();
-        let probed = probe::probe(&file.abs).await;
+        let probed = probe::probe(&self.ffprobe, &file.abs).await;
         let filename = file_name(&file.rel).to_owned();
         let mut row = VideoRow {
             id,
@@ -298,7 +298,7 @@ impl MediaLibrary {
                 apply(&mut row, &info, &file.sidecars)?;
                 if info.video.is_some() {
                     let out = self.thumbnail_path(id);
-                    match thumbs::make(&file.abs, info.duration, &out).await {
+                    match thumbs::make(&self.ffmpeg, &file.abs, info.duration, &out).await {
                         Ok(()) => row.thumbnail_path = Some(format!("thumbnails/{id}.jpg")),
                         Err(e) => tracing::warn!(file = %file.rel, error = %e, "no thumbnail"),
                     }

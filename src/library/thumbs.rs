@@ -12,7 +12,12 @@ const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(60);
 ///
 /// # Errors
 /// A description of why ffmpeg could not make it.
-pub async fn make(video: &Path, duration: Option<f64>, out: &Path) -> Result<(), String> {
+pub async fn make(
+    ffmpeg: &Path,
+    video: &Path,
+    duration: Option<f64>,
+    out: &Path,
+) -> Result<(), String> {
     let at = duration.map_or(0.0, |d| (d * 0.1).max(0.0));
     if let Some(dir) = out.parent() {
         tokio::fs::create_dir_all(dir)
@@ -20,7 +25,7 @@ pub async fn make(video: &Path, duration: Option<f64>, out: &Path) -> Result<(),
             .map_err(|e| e.to_string())?;
     }
     let partial = out.with_extension("jpg.part");
-    let child = Command::new("ffmpeg")
+    let child = Command::new(ffmpeg)
         .args([
             "-nostdin",
             "-v",
