@@ -359,10 +359,10 @@ mod tests {
 
     #[test]
     fn failures_leave_the_window_and_success_forgets_them() {
-        let t = LoginThrottle::new(1, Duration::from_millis(30), None);
+        let t = LoginThrottle::new(1, Duration::from_millis(1000), None);
         t.failed(reserve(&t, "ann", None).unwrap());
         assert!(reserve(&t, "ann", None).is_err());
-        std::thread::sleep(Duration::from_millis(40));
+        std::thread::sleep(Duration::from_millis(1100));
         let r = reserve(&t, "ann", None).unwrap();
         t.succeeded_local(&r);
         assert!(reserve(&t, "ann", None).is_ok());

@@ -151,3 +151,27 @@ fn an_invalid_value_stops_start_up_with_one_clear_line() {
     assert_eq!(serve.status.code(), Some(2), "serve refuses to start");
     assert!(String::from_utf8_lossy(&serve.stderr).contains("server.port (from env PORT)"));
 }
+
+#[test]
+fn a_segment_length_over_ten_seconds_is_refused_not_clamped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_config(
+        dir.path(),
+        &[("HOMESTREAM_TRANSCODE__SEGMENT_SECONDS", "12")],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "transcode.segment_seconds (from env HOMESTREAM_TRANSCODE__SEGMENT_SECONDS): expected at most 10 (seconds), got 12"
+        ),
+        "{stderr}"
+    );
+    let ten = run_config(
+        dir.path(),
+        &[("HOMESTREAM_TRANSCODE__SEGMENT_SECONDS", "10")],
+        &[],
+    );
+    assert!(ten.status.success());
+}

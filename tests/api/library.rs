@@ -377,3 +377,39 @@ async fn a_file_dropped_into_a_watched_library_appears_within_seconds() {
     }
     panic!("the new file did not appear within 10 s");
 }
+
+/// `transcode.ffprobe` and `transcode.ffmpeg` are the binaries the scanner runs: wrapper
+/// scripts that log their calls see the probe and the thumbnail.
+#[tokio::test]
+async fn the_scanner_runs_the_configured_ffprobe_and_ffmpeg() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("calls.log");
+    let wrap = |name: &str| {
+        let path = bin.path().join(format!("my-{name}"));
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\necho {name} >> '{}'\nexec {name} \"$@\"\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let (ffprobe, ffmpeg) = (wrap("ffprobe"), wrap("ffmpeg"));
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[("h264_aac.mp4", "a.mp4")], |s| {
+        s.transcode.ffprobe = ffprobe;
+        s.transcode.ffmpeg = ffmpeg;
+    })
+    .await
+    else {
+        return;
+    };
+    let summary = app.scan().await;
+    assert_eq!(summary.probed, 1, "{summary:?}");
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(calls.contains("ffprobe"), "{calls:?}");
+    assert!(calls.contains("ffmpeg"), "the thumbnail: {calls:?}");
+}

@@ -163,7 +163,7 @@ async fn a_login_beyond_the_cap_ends_the_least_recently_used_session(store: Stor
 
 async fn an_idle_session_expires_and_the_sweep_ends_it(store: Store) {
     let Some(app) = spawn_store(store, |s| {
-        s.auth.session_timeout = HumanDuration(Duration::from_secs(1))
+        s.auth.session_timeout = HumanDuration(Duration::from_secs(2))
     })
     .await
     else {
@@ -173,8 +173,9 @@ async fn an_idle_session_expires_and_the_sweep_ends_it(store: Store) {
     let active = app.login_token("ann").await;
     let idle = app.login_token("ann").await;
     // Requests keep one session alive past the timeout.
+    // Every 500 ms against a 2 s timeout: a request four times late still keeps it.
     for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(app.get("/api/users/me", &active).await.status(), 200);
     }
     assert_problem(app.get("/api/users/me", &idle).await, 401, "session_ended").await;

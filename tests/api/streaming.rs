@@ -653,3 +653,75 @@ async fn one_connection_carries_pipelined_streams_and_then_any_request() {
         String::from_utf8_lossy(&raw)
     );
 }
+
+/// `homestream_file_transfers_total` by path, from `/metrics`.
+async fn transfers(app: &MediaApp) -> (u64, u64) {
+    let text = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |path: &str| {
+        let prefix = format!("homestream_file_transfers_total{{path=\"{path}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (count("sendfile"), count("hyper"))
+}
+
+/// Which path sent each transfer: a stream request on a fresh HTTP/1.1 connection goes
+/// by sendfile; after an API request on the same connection (handed to hyper), or with
+/// `server.sendfile = false`, through hyper; the bytes are the same either way.
+#[tokio::test]
+async fn the_sendfile_hand_off_is_taken_where_it_should_be() {
+    let Some((app, token, id, bytes)) = ready(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let range = [("range", "bytes=100-199")];
+    let fresh = reqwest::Client::new();
+    let resp = fresh
+        .get(app.url(&format!("/api/stream/{id}")))
+        .bearer_auth(&token)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), &bytes[100..200]);
+    assert_eq!(
+        transfers(&app).await,
+        (1, 0),
+        "a fresh connection: sendfile"
+    );
+    // The same pooled connection, now handed over to hyper by an API request.
+    let api = fresh
+        .get(app.url("/api/users/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    let resp = fresh
+        .get(app.url(&format!("/api/stream/{id}")))
+        .bearer_auth(&token)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), &bytes[100..200]);
+    assert_eq!(transfers(&app).await, (1, 1), "after hand-over: hyper");
+
+    let Some((off, token, id, bytes)) = ready(Backend::Sqlite, |s| s.server.sendfile = false).await
+    else {
+        return;
+    };
+    let resp = fetch(&off, &format!("/api/stream/{id}"), &token, &range).await;
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), &bytes[100..200]);
+    assert_eq!(
+        transfers(&off).await,
+        (0, 1),
+        "server.sendfile = false: hyper"
+    );
+}

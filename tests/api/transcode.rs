@@ -207,7 +207,7 @@ async fn two_viewers_share_one_ffmpeg() {
         .await
         .unwrap();
     for line in [
-        r#"homestream_transcode_job_outcomes{state="started"} 1"#,
+        r#"homestream_transcode_job_outcomes_total{state="started"} 1"#,
         r#"homestream_transcode_jobs{state="running"} 1"#,
         "homestream_transcode_first_segment_seconds_count 1",
     ] {
@@ -504,4 +504,180 @@ async fn ffmpeg_dies_with_a_killed_server_and_the_next_start_empties_the_cache()
         !cache.join("hls").exists(),
         "the next start emptied the cache"
     );
+}
+
+/// The state letter of a process in `/proc` (`R`, `S`, `T` for stopped...).
+fn process_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name, which is in parentheses and may hold spaces.
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Waits up to `within` for `check`.
+async fn until(within: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    check()
+}
+
+/// ffmpeg running ahead of every viewer is really stopped (`T` in `/proc`), and a
+/// request further on wakes it up again.
+#[tokio::test]
+async fn ffmpeg_ahead_of_its_viewers_is_stopped_and_resumed() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let resp = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(resp.status(), 200);
+    let pid = app.state.transcoder.running_jobs()[0].2;
+    assert!(
+        until(Duration::from_secs(15), || process_state(pid) == Some('T')).await,
+        "ffmpeg {pid} ahead of its viewer is {:?}, not stopped",
+        process_state(pid)
+    );
+    // The viewer moves on: ffmpeg runs again to make what follows.
+    let resp = app.get(&format!("/api/hls/{id}/480p/2.ts"), &token).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        app.state.transcoder.running_jobs()[0].2,
+        pid,
+        "the same run, resumed rather than restarted"
+    );
+    assert!(
+        until(Duration::from_secs(5), || process_state(pid) != Some('T')).await
+            || app.state.transcoder.running_jobs().is_empty(),
+        "ffmpeg was not resumed"
+    );
+}
+
+/// A GET that, as players do, tries again after a 503's `Retry-After` (a loaded test
+/// machine can make a segment late).
+async fn as_a_player(app: &MediaApp, path: &str, token: &str) -> reqwest::Response {
+    for _ in 0..3 {
+        let resp = app.get(path, token).await;
+        if resp.status() != 503 {
+            return resp;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    app.get(path, token).await
+}
+
+/// With a cache cap smaller than two variants, making the second deletes the first
+/// (least recently used) from disk.
+#[tokio::test]
+async fn a_small_cache_deletes_the_least_recently_used_output() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.cache_size = homestream::config::ByteSize(64 * 1024);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let cache = app.state.transcoder.cache_dir().to_path_buf();
+    let first = cache.join(format!("hls/{id}/480p"));
+    let resp = as_a_player(&app, &format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    assert!(first.join("0.ts").exists());
+    // The first job goes idle and ends; its output is no longer being written.
+    assert!(
+        until(Duration::from_secs(10), || app
+            .state
+            .transcoder
+            .running_jobs()
+            .is_empty())
+        .await
+    );
+    let resp = as_a_player(&app, &format!("/api/hls/{id}/audio/0.ts"), &token).await;
+    assert_eq!(resp.status(), 200);
+    assert!(
+        until(Duration::from_secs(10), || !first.exists()).await,
+        "the least recently used output is still on disk"
+    );
+    assert!(
+        cache.join(format!("hls/{id}/audio")).exists(),
+        "the newest stays"
+    );
+}
+
+/// A real ffmpeg left by an earlier run (alive, named in its pid file, writing into the
+/// cache) is killed at start-up.
+#[tokio::test]
+async fn a_leftover_ffmpeg_is_killed_at_start_up() {
+    if !crate::media::ffmpeg_available() {
+        return;
+    }
+    let (mut settings, dir, _pg) = crate::helpers::test_settings(Backend::Sqlite)
+        .await
+        .unwrap();
+    settings.media.scan_on_startup = false;
+    let stale = settings.data_dir.join("transcode/hls/x/480p");
+    std::fs::create_dir_all(&stale).unwrap();
+    let mut leftover = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i"])
+        .arg("testsrc=size=64x64:rate=5")
+        .args(["-t", "600", "-f", "mpegts", "-y"])
+        .arg(stale.join("out.ts"))
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = leftover.id();
+    std::fs::write(stale.join("ffmpeg.pid"), pid.to_string()).unwrap();
+    assert!(process_state(pid as i32).is_some());
+    let app = crate::helpers::spawn_with(settings, dir, None).await;
+    let status = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Ok(Some(status)) = leftover.try_wait() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the leftover ffmpeg was not killed");
+    assert!(!status.success());
+    assert_eq!(
+        std::fs::read_dir(app.state.transcoder.cache_dir())
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+/// A session that logged in as a TV, asking with no preset and no lists, gets the TV
+/// preset: the film's HEVC/AC-3 plays as it is (a browser would need a transcode).
+#[tokio::test]
+async fn the_session_s_device_type_picks_the_preset() {
+    let Some((app, browser, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let login: Value = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({ "username": "viewer", "password": crate::helpers::PASSWORD, "device_type": "tv" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tv = login["access_token"].as_str().unwrap();
+    let as_tv = playback(&app, tv, id, json!({})).await;
+    let as_browser = playback(&app, &browser, id, json!({})).await;
+    assert_ne!(as_tv["method"], "transcode", "{as_tv}");
+    assert_eq!(as_browser["method"], "transcode", "{as_browser}");
 }
