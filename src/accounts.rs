@@ -13,49 +13,13 @@ use crate::db::{self, users::UserRow, Database, DbError};
 use crate::preferences::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionError, Sessions};
 use chrono::{DateTime, Utc};
-use poem_openapi::{Enum, Object};
-use serde::{Deserialize, Serialize};
+use poem_openapi::Object;
+use serde::Serialize;
 use std::net::IpAddr;
-use std::str::FromStr;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Enum, Serialize, Deserialize)]
-#[oai(rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Watches what others share; cannot change anything shared.
-    Guest,
-    /// Watches, keeps progress, playlists and preferences.
-    User,
-    /// Everything, including managing users and libraries.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Guest => "guest",
-            Self::User => "user",
-            Self::Admin => "admin",
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = AccountError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "guest" => Ok(Self::Guest),
-            "user" => Ok(Self::User),
-            "admin" => Ok(Self::Admin),
-            other => Err(AccountError::Invalid(format!(
-                "role must be admin, user or guest, not {other:?}"
-            ))),
-        }
-    }
-}
+pub use crate::auth::Role;
 
 /// An account as shown to clients (never with its password hash).
 #[derive(Debug, Clone, PartialEq, Object, Serialize)]
@@ -78,7 +42,7 @@ impl TryFrom<UserRow> for Account {
             id: row.id,
             username: row.username,
             email: row.email,
-            role: row.role.parse()?,
+            role: row.role.parse().map_err(AccountError::Invalid)?,
             is_active: row.is_active,
             created_at: row.created_at,
             last_login: row.last_login,
@@ -271,35 +235,7 @@ impl Accounts {
         device: Device,
     ) -> Result<Login, AccountError> {
         let addr = device.addr;
-        // Counted before the password is checked, so a burst cannot pass the budget.
-        let attempt = self
-            .throttle
-            .reserve(username, addr)
-            .await
-            .map_err(AccountError::Throttled)?;
-        let row = match db::users::find_by_username(&self.db, username).await {
-            Ok(row) => row,
-            Err(e) => {
-                self.throttle.cancel(attempt).await;
-                return Err(e.into());
-            }
-        };
-        let hash = row.as_ref().map(|r| r.password_hash.clone());
-        let matched = match self.passwords.verify(password.to_owned(), hash).await {
-            Ok(matched) => matched,
-            Err(e) => {
-                self.throttle.cancel(attempt).await;
-                return Err(e.into());
-            }
-        };
-        let row = match row {
-            Some(row) if matched && row.is_active => row,
-            _ => {
-                self.throttle.failed(attempt);
-                return Err(AccountError::BadCredentials);
-            }
-        };
-        self.throttle.succeeded(attempt).await;
+        let row = self.check_password(username, password, addr).await?;
         let preferences = Preferences::from_stored(&row.streaming_preferences.0);
         let account = Account::try_from(row)?;
         let device_type = device
@@ -339,6 +275,46 @@ impl Accounts {
                 ..account
             },
         })
+    }
+
+    /// The account behind a username and password, counted by the throttle before the
+    /// password is checked (so a burst cannot pass the budget).
+    async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<UserRow, AccountError> {
+        let attempt = self
+            .throttle
+            .reserve(username, addr)
+            .await
+            .map_err(AccountError::Throttled)?;
+        let row = match db::users::find_by_username(&self.db, username).await {
+            Ok(row) => row,
+            Err(e) => {
+                self.throttle.cancel(attempt).await;
+                return Err(e.into());
+            }
+        };
+        let hash = row.as_ref().map(|r| r.password_hash.clone());
+        let matched = match self.passwords.verify(password.to_owned(), hash).await {
+            Ok(matched) => matched,
+            Err(e) => {
+                self.throttle.cancel(attempt).await;
+                return Err(e.into());
+            }
+        };
+        match row {
+            Some(row) if matched && row.is_active => {
+                self.throttle.succeeded(attempt).await;
+                Ok(row)
+            }
+            _ => {
+                self.throttle.failed(attempt);
+                Err(AccountError::BadCredentials)
+            }
+        }
     }
 
     /// Turns a bearer token into the user it speaks for, if its session is open.

@@ -126,7 +126,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn create_user(settings: Settings, args: CreateArgs) -> anyhow::Result<()> {
-    let role: Role = args.role.parse()?;
+    let role: Role = args.role.parse().map_err(anyhow::Error::msg)?;
     let password = read_password(args.password_stdin)?;
     let state = AppState::new(settings).await?;
     let account = state

@@ -14,6 +14,23 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Route templates with their fixed segments (`None` for a parameter), the ones with
+/// fewer parameters first so `/api/videos/popular` wins over `/api/videos/{id}`.
+fn route_patterns(paths: impl IntoIterator<Item = String>) -> Vec<(String, Vec<Option<String>>)> {
+    let mut routes: Vec<(String, Vec<Option<String>>)> = paths
+        .into_iter()
+        .map(|p| {
+            let segments = p
+                .split('/')
+                .map(|seg| (!seg.starts_with('{')).then(|| seg.to_owned()))
+                .collect();
+            (p, segments)
+        })
+        .collect();
+    routes.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
+    routes
+}
+
 /// The figures read from the services at scrape time (gathered by
 /// [`crate::state::AppState::metrics_snapshot`]).
 #[derive(Debug, Default)]
@@ -100,113 +117,102 @@ pub struct Metrics {
 impl Metrics {
     /// Registers the metrics; `paths` are the API's route templates.
     pub fn new(paths: impl IntoIterator<Item = String>) -> Self {
-        let mut registry = Registry::with_prefix("homestream");
-        let requests = Family::<RequestLabels, Counter>::default();
-        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([
-                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-            ])
-        });
-        let streams = Gauge::default();
-        let sessions = Gauge::default();
-        let bytes = Counter::<u64, AtomicU64>::default();
-        let transfers = Family::<PathLabels, Counter>::default();
-        let cache = Family::<CacheLabels, Gauge>::default();
-        let pool = Family::<StateLabels, Gauge>::default();
-        let scan = Family::<StateLabels, Gauge>::default();
-        let transcode_jobs = Family::<StateLabels, Gauge>::default();
-        let transcode_totals = Family::<StateLabels, Counter>::default();
-        let transcode_cache = Gauge::default();
-        let first_segment = Histogram::new([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]);
-        let encode_speed = Histogram::new([0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0]);
-        registry.register(
-            "transcode_jobs",
-            "ffmpeg jobs by state: running, queued (waiting for a slot), breakers_open (videos refused after repeated failures)",
-            transcode_jobs.clone(),
+        let mut m = Self {
+            registry: Registry::with_prefix("homestream"),
+            routes: route_patterns(paths),
+            bytes_seen: AtomicU64::new(0),
+            requests: Family::default(),
+            latency: Family::new_with_constructor(|| {
+                Histogram::new([
+                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+                ])
+            }),
+            streams: Gauge::default(),
+            sessions: Gauge::default(),
+            bytes: Counter::default(),
+            transfers: Family::default(),
+            cache: Family::default(),
+            pool: Family::default(),
+            scan: Family::default(),
+            transcode_jobs: Family::default(),
+            transcode_totals: Family::default(),
+            transcode_cache: Gauge::default(),
+            first_segment: Histogram::new([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]),
+            encode_speed: Histogram::new([0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0]),
+        };
+        m.register_all();
+        m
+    }
+
+    /// The exposition's table: name, help, metric.
+    fn register_all(&mut self) {
+        let r = &mut self.registry;
+        r.register(
+            "http_requests",
+            "HTTP requests answered",
+            self.requests.clone(),
         );
-        registry.register(
-            "transcode_job_outcomes",
-            "ffmpeg jobs since start-up: started, failed",
-            transcode_totals.clone(),
-        );
-        registry.register(
-            "transcode_cache_bytes",
-            "Bytes in the transcode cache",
-            transcode_cache.clone(),
-        );
-        registry.register(
-            "transcode_first_segment_seconds",
-            "Time from starting ffmpeg to its first finished segment",
-            first_segment.clone(),
-        );
-        registry.register(
-            "transcode_encode_speed",
-            "Seconds of video made per second of ffmpeg running, per job",
-            encode_speed.clone(),
-        );
-        registry.register("http_requests", "HTTP requests answered", requests.clone());
-        registry.register(
+        r.register(
             "http_request_duration_seconds",
             "Time to the response head (bodies stream on)",
-            latency.clone(),
+            self.latency.clone(),
         );
-        registry.register(
+        r.register(
             "active_streams",
             "Open streams on this instance",
-            streams.clone(),
+            self.streams.clone(),
         );
-        registry.register("active_sessions", "Open login sessions", sessions.clone());
-        registry.register("streamed_bytes", "Bytes of media sent", bytes.clone());
-        registry.register(
+        r.register(
+            "active_sessions",
+            "Open login sessions",
+            self.sessions.clone(),
+        );
+        r.register("streamed_bytes", "Bytes of media sent", self.bytes.clone());
+        r.register(
             "file_transfers",
             "Direct-play file transfers by the path that sent them: sendfile or hyper",
-            transfers.clone(),
+            self.transfers.clone(),
         );
-        registry.register(
+        r.register(
             "cache_lookups",
             "Cache lookups by cache and result",
-            cache.clone(),
+            self.cache.clone(),
         );
-        registry.register(
+        r.register(
             "db_connections",
             "Database pool connections by state",
-            pool.clone(),
+            self.pool.clone(),
         );
-        registry.register(
+        r.register(
             "scan_files",
             "Files of the current or last scan by outcome",
-            scan.clone(),
+            self.scan.clone(),
         );
-        let mut routes: Vec<(String, Vec<Option<String>>)> = paths
-            .into_iter()
-            .map(|p| {
-                let segments = p
-                    .split('/')
-                    .map(|seg| (!seg.starts_with('{')).then(|| seg.to_owned()))
-                    .collect();
-                (p, segments)
-            })
-            .collect();
-        routes.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
-        Self {
-            registry,
-            routes,
-            bytes_seen: AtomicU64::new(0),
-            requests,
-            latency,
-            streams,
-            sessions,
-            bytes,
-            transfers,
-            cache,
-            pool,
-            scan,
-            transcode_jobs,
-            transcode_totals,
-            transcode_cache,
-            first_segment,
-            encode_speed,
-        }
+        r.register(
+            "transcode_jobs",
+            "ffmpeg jobs by state: running, queued (waiting for a slot), breakers_open (videos refused after repeated failures)",
+            self.transcode_jobs.clone(),
+        );
+        r.register(
+            "transcode_job_outcomes",
+            "ffmpeg jobs since start-up: started, failed",
+            self.transcode_totals.clone(),
+        );
+        r.register(
+            "transcode_cache_bytes",
+            "Bytes in the transcode cache",
+            self.transcode_cache.clone(),
+        );
+        r.register(
+            "transcode_first_segment_seconds",
+            "Time from starting ffmpeg to its first finished segment",
+            self.first_segment.clone(),
+        );
+        r.register(
+            "transcode_encode_speed",
+            "Seconds of video made per second of ffmpeg running, per job",
+            self.encode_speed.clone(),
+        );
     }
 
     /// The route template a path belongs to.

@@ -40,7 +40,7 @@ impl Application {
         listener: Option<std::net::TcpListener>,
     ) -> anyhow::Result<Self> {
         let addr = std::net::SocketAddr::from((settings.server.host, settings.server.port));
-        let state = AppState::new(settings).await?;
+        let state = AppState::serving(settings, api::route_templates()).await?;
         let listener = match listener {
             Some(inherited) => tokio::net::TcpListener::from_std(inherited)?,
             None => {

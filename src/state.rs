@@ -46,6 +46,15 @@ impl AppState {
     /// When the database cannot be opened or migrated, or the JWT secret cannot be read
     /// or created.
     pub async fn new(settings: Settings) -> anyhow::Result<Self> {
+        Self::serving(settings, Vec::new()).await
+    }
+
+    /// [`AppState::new`] for a server answering `routes` (the API's route templates,
+    /// which the request metrics are labelled with).
+    ///
+    /// # Errors
+    /// As [`AppState::new`].
+    pub async fn serving(settings: Settings, routes: Vec<String>) -> anyhow::Result<Self> {
         let db = Database::connect(&settings)
             .await
             .with_context(|| format!("cannot open the {} database", backend_name(&settings)))?;
@@ -102,15 +111,10 @@ impl AppState {
             registry,
         ));
         let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
-        let spec: serde_json::Value = serde_json::from_str(&crate::api::spec_json())?;
-        let paths = spec["paths"]
-            .as_object()
-            .map(|p| p.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default();
         let transcoder =
             Transcoder::new(&settings).context("cannot prepare the transcode cache")?;
         Ok(Self {
-            metrics: Arc::new(Metrics::new(paths)),
+            metrics: Arc::new(Metrics::new(routes)),
             transcoder,
             settings: Arc::new(settings),
             db,

@@ -1,6 +1,6 @@
 //! Administration: open streams.
 
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::accounts::Role;
 use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};

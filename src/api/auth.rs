@@ -1,7 +1,7 @@
 //! Logging in and out.
 
 use super::middleware::client_ip;
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::accounts::{Account, Device};
 use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;

@@ -3,7 +3,7 @@
 //! link's `?token=`, and the playlists carry that link into every URI they list.
 
 use super::stream::{header, viewer_of};
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::error::{ApiError, ApiResult};

@@ -1,6 +1,6 @@
 //! Library scans: progress for everyone, starting one for administrators.
 
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::accounts::Role;
 use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;

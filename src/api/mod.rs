@@ -13,40 +13,16 @@ mod playlists;
 mod sessions;
 mod stream;
 pub mod system;
+pub mod tags;
 mod users;
 mod videos;
 mod watching;
 
 use crate::error::problem_from_poem_error;
 use poem::{EndpointExt, IntoEndpoint, Route};
-use poem_openapi::{OpenApiService, Tags};
+use poem_openapi::OpenApiService;
 
-/// Operation groups in the spec and in Swagger UI.
-#[derive(Tags)]
-pub enum ApiTags {
-    /// Liveness and readiness.
-    System,
-    /// Logging in and out.
-    Auth,
-    /// Accounts: one's own, and everyone's for administrators.
-    Users,
-    /// Login sessions: one's own devices, and everyone's for administrators.
-    Sessions,
-    /// The catalog: videos, metadata, thumbnails, player links.
-    Videos,
-    /// Preferences, watch progress and resume, history, ratings, popular videos.
-    Watching,
-    /// Playlists and their M3U form.
-    Playlists,
-    /// Direct play of video files.
-    Streaming,
-    /// Playback decisions, HLS, remux and transcoded streams, subtitles.
-    Playback,
-    /// Library scans.
-    Library,
-    /// Administration of the running server.
-    Admin,
-}
+pub use tags::ApiTags;
 
 /// Every API struct, in the order they appear in the spec.
 pub type Api = (
@@ -94,6 +70,15 @@ pub fn service() -> OpenApiService<Api, ()> {
 }
 
 /// The OpenAPI document as committed in `openapi/openapi.json`.
+/// The path templates of every operation (`/api/videos/{id}`).
+pub fn route_templates() -> Vec<String> {
+    let spec: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
+    spec["paths"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 pub fn spec_json() -> String {
     let mut spec = service().spec();
     if !spec.ends_with('\n') {

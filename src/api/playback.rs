@@ -2,7 +2,7 @@
 //! URL to play it with.
 
 use super::middleware::origin;
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;
 use crate::state::AppState;

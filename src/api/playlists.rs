@@ -1,8 +1,8 @@
 //! Playlists: create, rename, share, delete; add, remove and reorder videos; M3U.
 
 use super::middleware::origin;
+use super::tags::ApiTags;
 use super::videos::Video;
-use super::ApiTags;
 use crate::api::guard::BearerAuth;
 use crate::db::playlists::PlaylistRow;
 use crate::error::ApiResult;
@@ -330,7 +330,7 @@ impl PlaylistsApi {
                 .library
                 .video(e.video_id)
                 .await?
-                .filter(|v| v.status == "ok")
+                .filter(|v| v.status == crate::db::videos::FileStatus::Ok)
             else {
                 continue;
             };

@@ -1,6 +1,6 @@
 //! Sessions: one's own devices, and every session for administrators.
 
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::accounts::Role;
 use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};

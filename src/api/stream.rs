@@ -2,7 +2,7 @@
 
 use super::middleware::client_ip;
 use super::middleware::USER_AGENT_MAX;
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::api::guard::StreamAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::library::is_safe_relative;

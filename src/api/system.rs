@@ -1,12 +1,12 @@
 //! Liveness (`/health`) and readiness (`/ready`) for load balancers and systemd.
 
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 pub struct SystemApi;
 
@@ -19,20 +19,50 @@ struct Health {
     version: String,
 }
 
+/// Whether the instance serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+enum ReadyStatus {
+    /// Everything it depends on answers.
+    Ready,
+    /// Redis is configured but unreachable: requests are served from this instance's
+    /// memory and the database meanwhile.
+    Degraded,
+    /// The database is not usable.
+    NotReady,
+}
+
+/// The database's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+enum DatabaseStatus {
+    Ok,
+    /// It refuses or drops connections.
+    Unreachable,
+    /// Migrations are not applied.
+    Outdated,
+}
+
+/// Redis's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+enum RedisStatus {
+    /// It answered a PING now.
+    Ok,
+    /// It did not, or the circuit breaker is open (retried in the background).
+    Unavailable,
+    /// No `redis.url`.
+    Disabled,
+}
+
 /// Whether this instance can serve requests, and the state of what it depends on.
 #[derive(Debug, Object)]
 struct Readiness {
-    /// `ready`; `degraded` when Redis is configured but unreachable (requests are
-    /// served from this instance's memory meanwhile); `not_ready` when the database is
-    /// not usable.
-    status: String,
+    status: ReadyStatus,
     /// `sqlite` or `postgres`.
     database: String,
-    /// `ok`, `unreachable` or `outdated` (migrations not applied).
-    database_status: String,
-    /// `ok` (it answered a PING now), `unavailable` (it did not, or the circuit breaker
-    /// is open; retried in the background) or `disabled` (no `redis.url`).
-    redis: String,
+    database_status: DatabaseStatus,
+    redis: RedisStatus,
     /// Hits and misses of each cache since start-up.
     caches: Vec<CacheCounts>,
 }
@@ -131,29 +161,29 @@ impl SystemApi {
     #[oai(path = "/ready", method = "get", operation_id = "ready")]
     async fn ready(&self, state: Data<&AppState>) -> ReadyResponse {
         let database_status = match state.db.schema_is_current().await {
-            Ok(true) => "ok",
-            Ok(false) => "outdated",
+            Ok(true) => DatabaseStatus::Ok,
+            Ok(false) => DatabaseStatus::Outdated,
             Err(e) => {
                 tracing::warn!(error = %e, "readiness check: database unreachable");
-                "unreachable"
+                DatabaseStatus::Unreachable
             }
         };
-        let ok = database_status == "ok";
+        let ok = database_status == DatabaseStatus::Ok;
         let redis = match &state.redis {
-            None => "disabled",
-            Some(link) if link.check().await => "ok",
-            Some(_) => "unavailable",
+            None => RedisStatus::Disabled,
+            Some(link) if link.check().await => RedisStatus::Ok,
+            Some(_) => RedisStatus::Unavailable,
         };
         let status = match (ok, redis) {
-            (false, _) => "not_ready",
-            (true, "unavailable") => "degraded",
-            (true, _) => "ready",
+            (false, _) => ReadyStatus::NotReady,
+            (true, RedisStatus::Unavailable) => ReadyStatus::Degraded,
+            (true, _) => ReadyStatus::Ready,
         };
         let body = Json(Readiness {
-            status: status.to_owned(),
+            status,
             database: state.db.backend().to_owned(),
-            database_status: database_status.to_owned(),
-            redis: redis.to_owned(),
+            database_status,
+            redis,
             caches: state
                 .cache
                 .stats()

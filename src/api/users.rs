@@ -1,6 +1,6 @@
 //! Accounts: the caller's own, and (for administrators) everyone's.
 
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::accounts::{Account, NewAccount, Role};
 use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};

@@ -1,14 +1,14 @@
 //! The catalog: browsing videos, their metadata and thumbnails, and signed player links.
 
 use super::middleware::origin;
-use super::watching::UserData;
-use super::ApiTags;
+use super::tags::ApiTags;
 use crate::api::guard::BearerAuth;
 use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
 use crate::error::{ApiError, ApiResult};
 use crate::library::probe::{AudioStream, SubtitleStream};
 use crate::library::walk::Sidecar;
 use crate::state::AppState;
+use crate::watching::UserVideo;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;
@@ -18,6 +18,41 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
 pub struct VideosApi;
+
+/// The caller's state of one video.
+#[derive(Debug, Clone, Object)]
+pub struct UserData {
+    /// Where to resume, in seconds; absent once watched or never started.
+    pub resume_seconds: Option<f64>,
+    /// The last reported position, in seconds.
+    pub position_seconds: f64,
+    /// How far into the video that is, 0 to 100.
+    pub progress_percent: f64,
+    /// Watched to 90% or more.
+    pub watched: bool,
+    /// Seconds spent watching, over every report.
+    pub watch_time_seconds: i64,
+    /// How many times the video was watched to the end (90%).
+    pub play_count: i64,
+    /// The caller's rating, 1 to 5.
+    pub rating: Option<i32>,
+    pub last_watched: Option<DateTime<Utc>>,
+}
+
+impl From<UserVideo> for UserData {
+    fn from(v: UserVideo) -> Self {
+        Self {
+            resume_seconds: v.resume_seconds,
+            position_seconds: v.position_seconds,
+            progress_percent: v.progress_percent,
+            watched: v.watched,
+            watch_time_seconds: v.watch_time_seconds,
+            play_count: v.play_count,
+            rating: v.rating,
+            last_watched: v.last_watched,
+        }
+    }
+}
 
 /// A video in the catalog, with everything the scanner learned about it.
 #[derive(Debug, Clone, Object)]

@@ -1,14 +1,13 @@
 //! Watching: preferences, progress and resume, history, continue watching, ratings and
 //! popular videos.
 
-use super::videos::Video;
-use super::ApiTags;
+use super::tags::ApiTags;
+use super::videos::{UserData, Video};
 use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::preferences::Preferences;
 use crate::state::AppState;
 use crate::watching::UserVideo;
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -16,41 +15,6 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 pub struct WatchingApi;
-
-/// The caller's state of one video.
-#[derive(Debug, Clone, Object)]
-pub struct UserData {
-    /// Where to resume, in seconds; absent once watched or never started.
-    pub resume_seconds: Option<f64>,
-    /// The last reported position, in seconds.
-    pub position_seconds: f64,
-    /// How far into the video that is, 0 to 100.
-    pub progress_percent: f64,
-    /// Watched to 90% or more.
-    pub watched: bool,
-    /// Seconds spent watching, over every report.
-    pub watch_time_seconds: i64,
-    /// How many times the video was watched to the end (90%).
-    pub play_count: i64,
-    /// The caller's rating, 1 to 5.
-    pub rating: Option<i32>,
-    pub last_watched: Option<DateTime<Utc>>,
-}
-
-impl From<UserVideo> for UserData {
-    fn from(v: UserVideo) -> Self {
-        Self {
-            resume_seconds: v.resume_seconds,
-            position_seconds: v.position_seconds,
-            progress_percent: v.progress_percent,
-            watched: v.watched,
-            watch_time_seconds: v.watch_time_seconds,
-            play_count: v.play_count,
-            rating: v.rating,
-            last_watched: v.last_watched,
-        }
-    }
-}
 
 /// A position report.
 #[derive(Debug, Object)]
@@ -273,7 +237,12 @@ impl WatchingApi {
     ) -> ApiResult<Json<Vec<PopularVideo>>> {
         let mut out = Vec::new();
         for (id, viewers) in state.watching.popular(limit.0 as usize).await? {
-            if let Some(v) = state.library.video(id).await?.filter(|v| v.status == "ok") {
+            if let Some(v) = state
+                .library
+                .video(id)
+                .await?
+                .filter(|v| v.status == crate::db::videos::FileStatus::Ok)
+            {
                 out.push(PopularVideo {
                     video: Video::from(v.as_ref()),
                     viewers,

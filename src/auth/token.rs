@@ -2,7 +2,7 @@
 //! the session, not the token, decides whether it is still valid (logout and
 //! deactivation end sessions, and with them every token issued for them).
 
-use crate::accounts::Role;
+use super::Role;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -6,6 +6,73 @@ use serde::Deserialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+/// Where a catalog entry's file stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// Probed and playable.
+    Ok,
+    /// ffprobe could not read it (`probe_error` says why).
+    Failed,
+    /// Gone from disk since `missing_since`; kept a while in case it was moved.
+    Missing,
+}
+
+impl FileStatus {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::Missing => "missing",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Ok, Self::Failed, Self::Missing]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+// Stored as text on both backends.
+impl<DB: sqlx::Database> sqlx::Type<DB> for FileStatus
+where
+    String: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for FileStatus
+where
+    String: sqlx::Decode<'r, DB>,
+{
+    fn decode(
+        value: <DB as sqlx::Database>::ValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+        Self::parse(&text).ok_or_else(|| format!("unknown file status {text:?}").into())
+    }
+}
+
+impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for FileStatus
+where
+    String: sqlx::Encode<'q, DB>,
+{
+    fn encode_by_ref(
+        &self,
+        buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        self.as_str().to_owned().encode_by_ref(buf)
+    }
+}
+
 /// A catalog entry.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct VideoRow {
@@ -18,7 +85,7 @@ pub struct VideoRow {
     pub file_size: i64,
     pub mtime_ns: i64,
     pub fingerprint: String,
-    pub status: String,
+    pub status: FileStatus,
     pub probe_error: Option<String>,
     pub duration: Option<f64>,
     pub width: Option<i32>,
@@ -70,7 +137,7 @@ pub struct KnownFile {
     pub file_size: i64,
     pub mtime_ns: i64,
     pub fingerprint: String,
-    pub status: String,
+    pub status: FileStatus,
 }
 
 /// Every file recorded for a library, missing ones included.
@@ -105,7 +172,7 @@ pub async fn upsert(db: &Database, v: &VideoRow) -> DbResult<()> {
         .bind(v.file_size)
         .bind(v.mtime_ns)
         .bind(&v.fingerprint)
-        .bind(&v.status)
+        .bind(v.status)
         .bind(&v.probe_error)
         .bind(v.duration)
         .bind(v.width)

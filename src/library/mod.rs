@@ -17,6 +17,7 @@ pub use scan::{ScanProgress, ScanSummary};
 
 use crate::cache::{Cache, CacheKind};
 use crate::config::{resolve, Library, Settings};
+use crate::db::videos::FileStatus;
 use crate::db::videos::VideoRow;
 use crate::db::{self, Database, DbError};
 use std::collections::HashMap;
@@ -153,7 +154,7 @@ impl MediaLibrary {
     pub async fn playable(&self, id: Uuid) -> Result<Arc<VideoRow>, FileError> {
         tracing::Span::current().record("video_id", tracing::field::display(id));
         match self.video(id).await? {
-            Some(v) if v.status == "ok" => Ok(v),
+            Some(v) if v.status == FileStatus::Ok => Ok(v),
             _ => Err(FileError::NotFound(id)),
         }
     }

@@ -12,6 +12,7 @@ use super::probe::{self, MediaInfo};
 use super::walk::{self, FoundFile};
 use super::{thumbs, MediaLibrary};
 use crate::config::Library;
+use crate::db::videos::FileStatus;
 use crate::db::{self, videos::KnownFile, videos::VideoRow};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -178,7 +179,7 @@ impl MediaLibrary {
         let mut new_files = Vec::new();
         for file in &found {
             match by_path.remove(file.rel.as_str()) {
-                Some(k) if unchanged(k, file) && k.status != "missing" => {
+                Some(k) if unchanged(k, file) && k.status != FileStatus::Missing => {
                     self.count(Counter::Skipped)
                 }
                 Some(k) => to_probe.push((file.clone(), Some(k.id))),
@@ -212,7 +213,10 @@ impl MediaLibrary {
             r?;
         }
         let now = Utc::now();
-        for k in vanished.into_iter().filter(|k| k.status != "missing") {
+        for k in vanished
+            .into_iter()
+            .filter(|k| k.status != FileStatus::Missing)
+        {
             db::videos::mark_missing(&self.db, k.id, now).await?;
             self.forget(k.id).await;
             self.count(Counter::Missing);
@@ -235,13 +239,12 @@ impl MediaLibrary {
         row.filename = file_name(&file.rel).to_owned();
         row.mtime_ns = file.mtime_ns;
         row.missing_since = None;
-        if row.status == "missing" {
+        if row.status == FileStatus::Missing {
             row.status = if row.probe_error.is_some() {
-                "failed"
+                FileStatus::Failed
             } else {
-                "ok"
-            }
-            .to_owned();
+                FileStatus::Ok
+            };
         }
         row.metadata.0["sidecars"] = serde_json::to_value(&file.sidecars)?;
         row.updated_at = Utc::now();
@@ -276,7 +279,7 @@ impl MediaLibrary {
             file_size: file.size as i64,
             mtime_ns: file.mtime_ns,
             fingerprint,
-            status: "ok".to_owned(),
+            status: FileStatus::Ok,
             probe_error: None,
             duration: None,
             width: None,
@@ -307,7 +310,7 @@ impl MediaLibrary {
             }
             Err(e) => {
                 tracing::warn!(file = %file.rel, error = %e, "file could not be probed");
-                row.status = "failed".to_owned();
+                row.status = FileStatus::Failed;
                 row.probe_error = Some(e.to_string());
                 self.count(Counter::Failed);
             }

@@ -136,50 +136,24 @@ pub async fn serve(
     let mut failed_accepts = (0u64, Instant::now() - Duration::from_secs(1));
     loop {
         let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    // Out of descriptors or a reset before accept: wait a moment, go
-                    // on; said once a second at most.
-                    failed_accepts.0 += 1;
-                    if failed_accepts.1.elapsed() >= Duration::from_secs(1) {
-                        tracing::warn!(error = %e, failed = failed_accepts.0, "accept failed");
-                        failed_accepts = (0, Instant::now());
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            accepted = accept(&listener, &mut failed_accepts) => accepted,
             () = &mut shutdown => break,
         };
         let Some(tracked) = registry.admit() else {
             tracing::debug!(%peer, "connection refused: server.max_connections, all busy");
             continue;
         };
-        let _ = stream.set_nodelay(true);
-        let endpoint = endpoint.clone();
-        let watcher = graceful.watcher();
-        let stopping = stopping.clone();
         let Ok(permit) = open.clone().try_acquire_owned() else {
             continue;
         };
-        tokio::spawn(async move {
-            let tracked = Arc::new(tracked);
-            let conn = http1::Conn {
-                stream,
-                local,
-                peer,
-            };
-            let rest = if limits.sendfile {
-                http1::serve(conn, &endpoint, stopping, &tracked, &limits).await
-            } else {
-                Some(http1::Prefixed::whole(conn.stream))
-            };
-            drop(permit);
-            if let Some(io) = rest {
-                serve_hyper(io, endpoint, (local, peer), tracked, watcher, &limits).await;
-            }
-        });
+        let _ = stream.set_nodelay(true);
+        let conn = http1::Conn {
+            stream,
+            local,
+            peer,
+        };
+        let ctx = (endpoint.clone(), stopping.clone(), graceful.watcher());
+        tokio::spawn(connection(conn, ctx, tracked, permit, limits));
         registry.settle().await;
     }
     drop(listener);
@@ -191,6 +165,54 @@ pub async fn serve(
     tokio::select! {
         () = all => {}
         () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
+    }
+}
+
+/// The next connection. A failed accept (out of descriptors, a reset before accept)
+/// waits a moment and goes on; it is said once a second at most, with the count.
+async fn accept(
+    listener: &tokio::net::TcpListener,
+    failed: &mut (u64, Instant),
+) -> (tokio::net::TcpStream, std::net::SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok(conn) => return conn,
+            Err(e) => {
+                failed.0 += 1;
+                if failed.1.elapsed() >= Duration::from_secs(1) {
+                    tracing::warn!(error = %e, failed = failed.0, "accept failed");
+                    *failed = (0, Instant::now());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// One connection's life: the sendfile path while its requests are file transfers,
+/// then hyper if it hands over. `permit` marks it open for the shutdown's count while
+/// in the sendfile path (hyper's graceful watcher counts it after).
+async fn connection(
+    conn: http1::Conn,
+    (endpoint, stopping, watcher): (
+        Endpoint,
+        tokio::sync::watch::Receiver<bool>,
+        hyper_util::server::graceful::Watcher,
+    ),
+    tracked: Tracked,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    limits: Limits,
+) {
+    let tracked = Arc::new(tracked);
+    let (local, peer) = (conn.local, conn.peer);
+    let rest = if limits.sendfile {
+        http1::serve(conn, &endpoint, stopping, &tracked, &limits).await
+    } else {
+        Some(http1::Prefixed::whole(conn.stream))
+    };
+    drop(permit);
+    if let Some(io) = rest {
+        serve_hyper(io, endpoint, (local, peer), tracked, watcher, &limits).await;
     }
 }
 

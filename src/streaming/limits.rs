@@ -12,7 +12,6 @@
 //! disconnected and the body was dropped) is what ends its part in the stream, so no
 //! path can leave a slot behind.
 
-use super::shared::SlotKey;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -84,6 +83,41 @@ pub struct SessionActivity {
 }
 
 impl Inner {
+    /// Records a new stream of `video_id` for `viewer`; returns its id.
+    fn open(&mut self, viewer: &Viewer, video_id: Uuid) -> Uuid {
+        let id = Uuid::new_v4();
+        let started = Utc::now();
+        self.streams.insert(
+            id,
+            Entry {
+                info: StreamInfo {
+                    id,
+                    user_id: viewer.user_id,
+                    session_id: viewer.session_id,
+                    username: viewer.username.clone(),
+                    video_id,
+                    started_at: started,
+                    last_activity_at: started,
+                    bytes_sent: 0,
+                    connections: 0,
+                    client_addr: viewer.client_addr,
+                    user_agent: viewer.user_agent.clone(),
+                },
+                session_id: viewer.session_id,
+                bytes: Arc::new(AtomicU64::new(0)),
+                ended: Arc::new(AtomicBool::new(false)),
+                closes_at: None,
+            },
+        );
+        self.by_key.insert((viewer.session_id, video_id), id);
+        self.activity
+            .entry(viewer.session_id)
+            .or_default()
+            .streams_opened += 1;
+        tracing::info!(stream = %id, user = %viewer.username, video = %video_id, "stream opened");
+        id
+    }
+
     fn sweep(&mut self, now: Instant) {
         let by_key = &mut self.by_key;
         let activity = &mut self.activity;
@@ -150,64 +184,11 @@ impl StreamRegistry {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.sweep(now);
-        let key = (viewer.session_id, video_id);
-        let id = match inner.by_key.get(&key) {
+        let id = match inner.by_key.get(&(viewer.session_id, video_id)) {
             Some(id) => *id,
             None => {
-                let total = inner.streams.len();
-                if total >= self.max_total as usize {
-                    return Err(LimitReached {
-                        limit: "streaming.max_concurrent_streams",
-                        max: self.max_total,
-                        retry_after: inner.next_close(now, None).unwrap_or(self.idle),
-                    });
-                }
-                let mine = inner
-                    .streams
-                    .values()
-                    .filter(|e| e.info.user_id == viewer.user_id)
-                    .count();
-                if mine >= self.max_per_user as usize {
-                    return Err(LimitReached {
-                        limit: "streaming.max_streams_per_user",
-                        max: self.max_per_user,
-                        retry_after: inner
-                            .next_close(now, Some(viewer.user_id))
-                            .unwrap_or(self.idle),
-                    });
-                }
-                let id = Uuid::new_v4();
-                let started = Utc::now();
-                inner.streams.insert(
-                    id,
-                    Entry {
-                        info: StreamInfo {
-                            id,
-                            user_id: viewer.user_id,
-                            session_id: viewer.session_id,
-                            username: viewer.username.clone(),
-                            video_id,
-                            started_at: started,
-                            last_activity_at: started,
-                            bytes_sent: 0,
-                            connections: 0,
-                            client_addr: viewer.client_addr,
-                            user_agent: viewer.user_agent.clone(),
-                        },
-                        session_id: viewer.session_id,
-                        bytes: Arc::new(AtomicU64::new(0)),
-                        ended: Arc::new(AtomicBool::new(false)),
-                        closes_at: None,
-                    },
-                );
-                inner.by_key.insert(key, id);
-                inner
-                    .activity
-                    .entry(viewer.session_id)
-                    .or_default()
-                    .streams_opened += 1;
-                tracing::info!(stream = %id, user = %viewer.username, video = %video_id, "stream opened");
-                id
+                self.admit(&inner, viewer, now)?;
+                inner.open(viewer, video_id)
             }
         };
         let entry = inner
@@ -224,6 +205,32 @@ impl StreamRegistry {
             ended: entry.ended.clone(),
             completed: false,
         })
+    }
+
+    /// Whether one more stream fits the server-wide and the viewer's limits.
+    fn admit(&self, inner: &Inner, viewer: &Viewer, now: Instant) -> Result<(), LimitReached> {
+        if inner.streams.len() >= self.max_total as usize {
+            return Err(LimitReached {
+                limit: "streaming.max_concurrent_streams",
+                max: self.max_total,
+                retry_after: inner.next_close(now, None).unwrap_or(self.idle),
+            });
+        }
+        let mine = inner
+            .streams
+            .values()
+            .filter(|e| e.info.user_id == viewer.user_id)
+            .count();
+        if mine >= self.max_per_user as usize {
+            return Err(LimitReached {
+                limit: "streaming.max_streams_per_user",
+                max: self.max_per_user,
+                retry_after: inner
+                    .next_close(now, Some(viewer.user_id))
+                    .unwrap_or(self.idle),
+            });
+        }
+        Ok(())
     }
 
     /// Keeps a viewer's stream of a video open without a media request (players report
@@ -400,6 +407,21 @@ impl StreamLease {
 impl Drop for StreamLease {
     fn drop(&mut self) {
         self.registry.release(self.id, self.completed);
+    }
+}
+
+/// One open stream as the shared set knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SlotKey {
+    pub session_id: Uuid,
+    pub video_id: Uuid,
+    pub user_id: Uuid,
+}
+
+impl SlotKey {
+    /// The member naming it in the shared sets.
+    pub(super) fn member(&self) -> String {
+        format!("{}:{}", self.session_id, self.video_id)
     }
 }
 

@@ -9,7 +9,7 @@
 //! every [`REFRESH_EVERY`] and removes those it closed; the streams of an instance that
 //! died expire on their own after the idle timeout.
 
-use super::limits::LimitReached;
+use super::limits::{LimitReached, SlotKey};
 use crate::cache::redis::redis;
 use crate::cache::RedisLink;
 use chrono::{DateTime, Utc};
@@ -43,20 +43,6 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[6])
 return {0, 0}
 ";
-
-/// One open stream as the shared set knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SlotKey {
-    pub session_id: Uuid,
-    pub video_id: Uuid,
-    pub user_id: Uuid,
-}
-
-impl SlotKey {
-    fn member(&self) -> String {
-        format!("{}:{}", self.session_id, self.video_id)
-    }
-}
 
 /// The shared limits.
 #[derive(Debug)]

@@ -349,80 +349,138 @@ enum End {
     Idle,
 }
 
+impl End {
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::Exited(_) => "exited",
+            Self::Stopped => "replaced",
+            Self::Idle => "idle",
+        }
+    }
+}
+
+/// What one run produced, for the figures.
+#[derive(Default)]
+struct Progress {
+    /// Segments written.
+    produced: u32,
+    /// Time ffmpeg ran (not paused).
+    active: Duration,
+}
+
+/// Watches one ffmpeg run until it exits, is replaced or goes idle, then settles its
+/// outcome (figures, breaker, failure for waiting viewers).
 async fn supervise(
     job: Arc<HlsJob>,
     t: Arc<Transcoder>,
     mut child: Child,
     stderr: Option<tokio::process::ChildStderr>,
-    mut stopped: oneshot::Receiver<()>,
+    stopped: oneshot::Receiver<()>,
     generation: u64,
 ) {
     let errors = tokio::spawn(tail(stderr));
     let started = Instant::now();
-    let mut active = Duration::ZERO;
-    let mut produced = 0u32;
-    let ahead = t.settings.max_segments_ahead.get();
-    let idle = t.settings.idle_timeout.get();
-    let end = loop {
-        let tick_start = Instant::now();
-        tokio::select! {
-            status = child.wait() => break End::Exited(status),
-            _ = &mut stopped => break End::Stopped,
-            () = tokio::time::sleep(TICK) => {}
-        }
-        let mut st = job.state();
-        let Some(run) = st.run.as_mut().filter(|r| r.generation == generation) else {
-            break End::Stopped;
-        };
-        if !run.paused {
-            active += tick_start.elapsed();
-        }
-        let written = collect_written(&job, &t, run);
-        if produced == 0 && written > 0 {
-            t.stats.first_segment(started.elapsed());
-        }
-        produced += written;
-        let grew = written > 0;
-        let furthest = st.furthest;
-        let run = st.run.as_mut().expect("checked above");
-        if !run.paused && run.next > furthest.saturating_add(ahead) {
-            signal(run.pid, rustix::process::Signal::STOP);
-            run.paused = true;
-        } else if run.paused && run.next <= furthest.saturating_add(ahead) {
-            signal(run.pid, rustix::process::Signal::CONT);
-            run.paused = false;
-        }
-        let idle_for = st.last_request.elapsed();
-        drop(st);
-        if grew {
-            job.notify();
-            t.evict();
-        }
-        if idle_for > idle {
-            break End::Idle;
-        }
-    };
+    let mut progress = Progress::default();
+    let end = watch(
+        &job,
+        &t,
+        &mut child,
+        stopped,
+        generation,
+        started,
+        &mut progress,
+    )
+    .await;
     if !matches!(end, End::Exited(_)) {
         let _ = child.start_kill();
         let _ = child.wait().await;
     }
-    let seconds = f64::from(produced) * f64::from(t.settings.segment_length());
-    if produced > 0 && active > Duration::ZERO {
-        t.stats.speed(seconds / active.as_secs_f64());
+    let seconds = f64::from(progress.produced) * f64::from(t.settings.segment_length());
+    if progress.produced > 0 && progress.active > Duration::ZERO {
+        t.stats.speed(seconds / progress.active.as_secs_f64());
     }
     let _ = std::fs::remove_file(job.dir.join("ffmpeg.pid"));
     let why = errors.await.unwrap_or_default();
+    settle(&job, &t, &end, generation, why);
+    tracing::info!(video_id = %job.video_id, variant = %job.variant.name(),
+        produced = progress.produced, reason = end.reason(),
+        elapsed_ms = started.elapsed().as_millis() as u64, "ffmpeg ended");
+    job.notify();
+    t.evict();
+}
+
+/// Ticks until the run ends: each tick counts new segments and pauses or resumes ffmpeg.
+async fn watch(
+    job: &HlsJob,
+    t: &Transcoder,
+    child: &mut Child,
+    mut stopped: oneshot::Receiver<()>,
+    generation: u64,
+    started: Instant,
+    progress: &mut Progress,
+) -> End {
+    let idle = t.settings.idle_timeout.get();
+    loop {
+        let tick_start = Instant::now();
+        tokio::select! {
+            status = child.wait() => return End::Exited(status),
+            _ = &mut stopped => return End::Stopped,
+            () = tokio::time::sleep(TICK) => {}
+        }
+        let mut st = job.state();
+        let furthest = st.furthest;
+        let idle_for = st.last_request.elapsed();
+        let Some(run) = st.run.as_mut().filter(|r| r.generation == generation) else {
+            return End::Stopped;
+        };
+        if !run.paused {
+            progress.active += tick_start.elapsed();
+        }
+        let written = collect_written(job, t, run);
+        if progress.produced == 0 && written > 0 {
+            t.stats.first_segment(started.elapsed());
+        }
+        progress.produced += written;
+        pace(run, furthest, t.settings.max_segments_ahead.get());
+        drop(st);
+        if written > 0 {
+            job.notify();
+            t.evict();
+        }
+        if idle_for > idle {
+            return End::Idle;
+        }
+    }
+}
+
+/// Stops ffmpeg (`SIGSTOP`) once it is more than `ahead` segments past the furthest one
+/// asked for, and lets it go on (`SIGCONT`) when a viewer comes within that.
+fn pace(run: &mut Run, furthest: u32, ahead: u32) {
+    let limit = furthest.saturating_add(ahead);
+    if !run.paused && run.next > limit {
+        signal(run.pid, rustix::process::Signal::STOP);
+        run.paused = true;
+    } else if run.paused && run.next <= limit {
+        signal(run.pid, rustix::process::Signal::CONT);
+        run.paused = false;
+    }
+}
+
+/// Records how a run ended: segments written at the last moment, whether it failed
+/// (counted, the breaker told, the failure kept for viewers waiting on this run), or
+/// succeeded (the breaker closes).
+fn settle(job: &HlsJob, t: &Transcoder, end: &End, generation: u64, why: String) {
     let mut st = job.state();
     let current = st.run.as_ref().is_some_and(|r| r.generation == generation);
     if let Some(run) = st.run.as_mut().filter(|_| current) {
         // Segments written since the last tick (a short video can end before the first).
-        collect_written(&job, &t, run);
+        collect_written(job, t, run);
     }
     let complete = st.run.as_ref().is_some_and(|r| r.next >= job.count);
     if current {
         st.run = None;
     }
-    let failed = match &end {
+    let failed = match end {
         End::Exited(Ok(status)) if status.success() => false,
         End::Exited(_) => current && !complete,
         End::Stopped | End::Idle => false,
@@ -443,12 +501,4 @@ async fn supervise(
             st.failure = Some((generation, "ffmpeg ended before the segment".to_owned()));
         }
     }
-    drop(st);
-    tracing::info!(video_id = %job.video_id, variant = %job.variant.name(), produced, reason = match end {
-        End::Exited(_) => "exited",
-        End::Stopped => "replaced",
-        End::Idle => "idle",
-    }, elapsed_ms = started.elapsed().as_millis() as u64, "ffmpeg ended");
-    job.notify();
-    t.evict();
 }

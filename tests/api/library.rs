@@ -149,7 +149,7 @@ async fn a_truncated_file_is_recorded_as_failed_and_the_scan_goes_on(backend: Ba
         .await
         .unwrap();
     let broken = row.iter().find(|k| k.file_path == "broken.mp4").unwrap();
-    assert_eq!(broken.status, "failed");
+    assert_eq!(broken.status, homestream::db::videos::FileStatus::Failed);
     let full = homestream::db::videos::find(&app.state.db, broken.id)
         .await
         .unwrap()
