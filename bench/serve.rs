@@ -235,6 +235,9 @@ fn start_homestream(root: &Path, work: &Path) -> Server {
     }
 }
 
+/// nginx tuned as a file server: sendfile, files kept open (`open_file_cache`, as
+/// homestream keeps a video's file open), no access log, and no `tcp_nopush`, the same
+/// corking choice as homestream (which sends the head with `MSG_MORE` instead).
 fn start_nginx(root: &Path, work: &Path) -> Server {
     let port = free_port();
     let dir = work.join("nginx");
@@ -242,7 +245,8 @@ fn start_nginx(root: &Path, work: &Path) -> Server {
     let conf = format!(
         "daemon off; worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log error;\n\
          events {{ worker_connections 8192; }}\n\
-         http {{ sendfile on; tcp_nopush on; access_log off; keepalive_requests 1000000;\n\
+         http {{ sendfile on; tcp_nopush off; access_log off; keepalive_requests 1000000;\n\
+           open_file_cache max=1000 inactive=20s; open_file_cache_valid 30s; open_file_cache_errors on;\n\
            client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n\
            server {{ listen 127.0.0.1:{port} backlog=4096; root {root}; }} }}\n",
         d = dir.display(),
@@ -292,6 +296,26 @@ fn start_sws(root: &Path) -> Option<Server> {
         url: format!("{base}/bench.mkv"),
         token: None,
     })
+}
+
+/// The commit measured, marked `-dirty` when the work tree has changes.
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let head = git(&["rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{head}-dirty")
+    } else {
+        head
+    }
 }
 
 fn which(name: &str) -> Option<PathBuf> {
@@ -488,7 +512,8 @@ fn main() {
     let file = media_file(&cache);
     let len = std::fs::metadata(&file).unwrap().len();
     println!(
-        "file: {} ({} MiB), {} rounds, interleaved",
+        "commit {}; file: {} ({} MiB), {} rounds, interleaved",
+        commit(),
         file.display(),
         len / MIB,
         ROUNDS
