@@ -1,6 +1,10 @@
 //! homestream: a lean self-hosted video streaming server.
 //!
 //! # Layout
+//! A request goes down the list: `server` accepts it, `api` (routes, middleware,
+//! guard) parses it and calls one service, the services (`accounts` ... `transcode`)
+//! decide, `db` and `cache` store. No module imports one above it.
+//!
 //! - [`config`]: typed settings and their layered sources (the one place that reads the
 //!   environment).
 //! - [`startup`]: [`startup::Application::build`] binds and runs the server for
@@ -26,9 +30,11 @@
 //! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
 //! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching.
-//! - [`streaming`]: direct play: range planning, bounded file bodies, stream limits.
-//! - [`transcode`]: playback decisions, HLS, remux and progressive transcodes through a
-//!   bounded ffmpeg pool, WebVTT subtitles.
+//! - [`streaming`]: direct play: range planning, file bodies and the sendfile hand-off
+//!   ([`streaming::file::Deferred`]), stream limits.
+//! - [`transcode`]: playback decisions ([`transcode::decision`]), which tracks play
+//!   ([`transcode::tracks`]), HLS, remux and progressive transcodes through a bounded
+//!   ffmpeg pool, WebVTT subtitles.
 
 pub mod accounts;
 pub mod api;

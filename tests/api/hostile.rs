@@ -679,3 +679,35 @@ async fn the_http_layer_s_own_answers_carry_the_headers_and_the_right_status() {
         &big[..big.len().min(300)]
     );
 }
+
+// --- 9. two instances starting at once on an empty database ---------------------------
+
+crate::media::for_each_backend!(two_instances_scanning_an_empty_database_at_once_agree);
+
+/// Two instances on one empty database scan the same library at the same moment (as
+/// two first starts do): neither scan fails, and every file is recorded once.
+async fn two_instances_scanning_an_empty_database_at_once_agree(backend: Backend) {
+    let files = [
+        ("h264_aac.mp4", "a.mp4"),
+        ("vp9_opus.webm", "b.webm"),
+        ("h264_aac.mp4", "Shows/c.mp4"),
+    ];
+    let Some(first) = crate::media::spawn_media_app(backend, &files, |_| {}).await else {
+        return;
+    };
+    let second = spawn_with(first.settings.clone(), tempfile::tempdir().unwrap(), None).await;
+    let (a, b) = tokio::join!(
+        first.state.library.scan(None),
+        second.state.library.scan(None)
+    );
+    println!("{backend:?}: concurrent first scans: {a:?} / {b:?}");
+    assert!(a.errors.is_empty() && b.errors.is_empty(), "{a:?} {b:?}");
+    let token = first.token_for("ann", Role::User).await;
+    let page: Value = first
+        .get("/api/videos?limit=100", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 3, "{page}");
+}
