@@ -231,6 +231,7 @@ async fn serve_hyper(
     let io = Watched {
         inner: io,
         last: last.clone(),
+        pending: Vec::new(),
     };
     let requests = tracked.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -308,10 +309,14 @@ impl<B: hyper::body::Body + Unpin> hyper::body::Body for Guarded<B> {
     }
 }
 
-/// I/O that records when it last moved a byte.
+/// I/O that records when it last moved a byte, and gives hyper's own answers (the 400
+/// or 431 it writes itself for a request head it cannot parse, with no endpoint
+/// involved) the security headers every other answer carries.
 struct Watched<T> {
     inner: T,
     last: Arc<AtomicU64>,
+    /// A patched head still to be written before anything else.
+    pending: Vec<u8>,
 }
 
 impl<T> Watched<T> {
@@ -320,6 +325,48 @@ impl<T> Watched<T> {
             self.last.store(now_ms(), Ordering::Relaxed);
         }
     }
+}
+
+impl<T: AsyncWrite + Unpin> Watched<T> {
+    /// Writes what is pending; ready once nothing is.
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        while !self.pending.is_empty() {
+            match Pin::new(&mut self.inner).poll_write(cx, &self.pending) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()))
+                }
+                Poll::Ready(Ok(n)) => {
+                    self.pending.drain(..n);
+                    self.moved(n);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// hyper's own error answer (a 4xx head with no body and none of the security
+/// headers, which every answer from the endpoint has) with the headers added; `None`
+/// for anything else.
+fn with_security_headers(data: &[u8]) -> Option<Vec<u8>> {
+    if !(data.starts_with(b"HTTP/1.1 4") || data.starts_with(b"HTTP/1.0 4")) {
+        return None;
+    }
+    let end = data.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = data[..end].to_ascii_lowercase();
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    if has(b"x-content-type-options") || !has(b"content-length: 0") {
+        return None;
+    }
+    let mut out = Vec::with_capacity(data.len() + 160);
+    out.extend_from_slice(&data[..end + 2]);
+    for (name, value) in crate::api::middleware::SECURITY_HEADERS {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(&data[end + 2..]);
+    Some(out)
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
@@ -342,9 +389,23 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        let this = &mut *self;
+        match this.poll_drain(cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+        if let Some(patched) = with_security_headers(data) {
+            this.pending = patched;
+            // Written from `pending` now or on the flush hyper does next.
+            if let Poll::Ready(Err(e)) = this.poll_drain(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(data.len()));
+        }
+        let polled = Pin::new(&mut this.inner).poll_write(cx, data);
         if let Poll::Ready(Ok(n)) = polled {
-            self.moved(n);
+            this.moved(n);
         }
         polled
     }
@@ -354,6 +415,12 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
+        let first = bufs.iter().find(|b| !b.is_empty());
+        if !self.pending.is_empty() || first.is_some_and(|b| with_security_headers(b).is_some()) {
+            // Rare (hyper's own error heads): the plain path handles them.
+            let data = first.map_or(&[][..], |b| &b[..]);
+            return self.poll_write(cx, data);
+        }
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if let Poll::Ready(Ok(n)) = polled {
             self.moved(n);
@@ -366,10 +433,41 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let this = &mut *self;
+        match this.poll_drain(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_flush(cx),
+            other => other,
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let this = &mut *self;
+        match this.poll_drain(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_shutdown(cx),
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hyper_s_own_bare_error_heads_get_the_headers() {
+        let own = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let patched = String::from_utf8(with_security_headers(own).unwrap()).unwrap();
+        assert!(patched.starts_with("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n"));
+        assert!(patched.contains("x-content-type-options: nosniff\r\n"));
+        assert!(
+            patched.ends_with("referrer-policy: no-referrer\r\n\r\n"),
+            "{patched}"
+        );
+        let ours = b"HTTP/1.1 404 Not Found\r\nx-content-type-options: nosniff\r\ncontent-length: 0\r\n\r\n";
+        assert!(with_security_headers(ours).is_none());
+        let with_body = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 12\r\n\r\n{\"a\":1}";
+        assert!(with_security_headers(with_body).is_none());
+        assert!(with_security_headers(b"\x47\x40 ts packet").is_none());
+        assert!(with_security_headers(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
     }
 }

@@ -528,6 +528,16 @@ async fn a_connection_flood_under_a_low_file_limit_leaves_health_answering() {
     }
     let mut h2 = TcpStream::connect(("127.0.0.1", port)).unwrap();
     h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+    // A connection idle after a whole request (hyper's path), and an HTTP/1.0
+    // keep-alive head that never ends.
+    let mut after = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    after
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut http10 = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    http10
+        .write_all(b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\nX-Slow: ")
+        .unwrap();
 
     let started = Instant::now();
     let health = reqwest::Client::builder()
@@ -558,16 +568,30 @@ async fn a_connection_flood_under_a_low_file_limit_leaves_health_answering() {
     h2.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
     let mut buf = Vec::new();
     let h2_closed = h2.read_to_end(&mut buf).is_ok();
+    let closed_within = |s: &mut TcpStream| {
+        s.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).is_ok()
+    };
+    let idle_after_request_closed = closed_within(&mut after);
+    let http10_closed = closed_within(&mut http10);
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     let emfile = log.matches("Too many open files").count();
     println!(
         "connection flood: /health answered in {:.0} ms; {closed} of {} half-sent heads closed \
-         within 8 s; idle h2c preface closed: {h2_closed}; {emfile} 'Too many open files' lines",
+         within 8 s; idle h2c preface closed: {h2_closed}; idle after a request closed: \
+         {idle_after_request_closed}; endless HTTP/1.0 head closed: {http10_closed}; {emfile} \
+         'Too many open files' lines",
         took.as_secs_f64() * 1000.0,
         flood.len()
     );
     assert_eq!(closed, flood.len(), "half-sent heads left open");
     assert!(h2_closed, "an idle HTTP/2 connection was held");
+    assert!(
+        idle_after_request_closed,
+        "a connection idle after a request was held"
+    );
+    assert!(http10_closed, "an HTTP/1.0 head that never ends was held");
     assert_eq!(emfile, 0);
 }
 
@@ -653,6 +677,19 @@ async fn the_http_layer_s_own_answers_carry_the_headers_and_the_right_status() {
         "{garbage}"
     );
     assert!(garbage.contains("application/problem+json"), "{garbage}");
+    // After a first request has handed the connection to hyper, a head hyper cannot
+    // parse gets hyper's own 400, with the same headers.
+    let second =
+        answer(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\x01 / HTTP/1.1\r\n\r\n".to_vec())
+            .await;
+    let own = second
+        .match_indices("HTTP/1.1 ")
+        .nth(1)
+        .map(|(i, _)| &second[i..])
+        .unwrap_or_default();
+    assert!(own.starts_with("HTTP/1.1 400"), "{second}");
+    assert!(own.contains("x-content-type-options: nosniff"), "{own}");
+    assert!(own.contains("referrer-policy: no-referrer"), "{own}");
     let huge_head = answer(
         format!(
             "GET /api/stream/x HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
