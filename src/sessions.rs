@@ -469,15 +469,17 @@ impl Sessions {
             db::sessions::revoke_all_for_user(&self.db, user_id, Utc::now(), reason.as_str())
                 .await?;
         {
+            // Copies held here that the database no longer counts as open (idle,
+            // expired) go too; `ended_everywhere` takes the rest.
             let mut local = self.local();
             let mine: Vec<Uuid> = local
                 .live
                 .iter()
-                .filter(|(_, c)| c.user_id == user_id)
+                .filter(|(id, c)| c.user_id == user_id && !ended.contains(id))
                 .map(|(id, _)| *id)
                 .collect();
-            for id in mine.iter().chain(&ended) {
-                local.end(*id);
+            for id in mine {
+                local.end(id);
             }
         }
         self.ended_everywhere(user_id, &ended, true).await?;

@@ -51,10 +51,10 @@ pub struct LoginThrottle {
     max_failures: usize,
     window: Duration,
     // A std Mutex: held for a few map operations, never across an await.
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
     redis: Option<Arc<RedisLink>>,
     script: redis::Script,
-    settled: tokio::sync::Notify,
+    settled: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, Default)]
@@ -86,6 +86,33 @@ pub struct Reservation {
     at: Instant,
     /// Whether the shared counters were incremented too.
     shared: bool,
+    _in_flight: InFlight,
+}
+
+/// A reservation's place among the attempts in flight for its username, given up when
+/// the reservation is dropped: settled, or abandoned by a client that went away (its
+/// failure then stays counted).
+#[derive(Debug)]
+struct InFlight {
+    user: String,
+    state: Arc<Mutex<State>>,
+    settled: Arc<tokio::sync::Notify>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = state.in_flight.get_mut(&self.user) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    state.in_flight.remove(&self.user);
+                }
+            }
+        }
+        // Attempts waiting on this one look again.
+        self.settled.notify_waiters();
+    }
 }
 
 impl LoginThrottle {
@@ -93,10 +120,10 @@ impl LoginThrottle {
         Self {
             max_failures: max_failures as usize,
             window,
-            state: Mutex::new(State::default()),
+            state: Arc::default(),
             redis,
             script: redis::Script::new(RESERVE),
-            settled: tokio::sync::Notify::new(),
+            settled: Arc::default(),
         }
     }
 
@@ -133,12 +160,7 @@ impl LoginThrottle {
                 Err((refused, _)) => return Err(refused),
             }
         };
-        let mut reservation = Reservation {
-            user,
-            addr,
-            at,
-            shared: false,
-        };
+        let mut reservation = self.reservation(user, addr, at);
         let Some(link) = self.redis.as_deref() else {
             return Ok(reservation);
         };
@@ -166,7 +188,6 @@ impl LoginThrottle {
             }
             Some((index, ttl_ms)) => {
                 self.release_local(&reservation, true);
-                self.settle_local(&reservation);
                 Err(Throttled {
                     limit: if index == 1 {
                         USER_LIMIT
@@ -182,14 +203,13 @@ impl LoginThrottle {
     /// The password was wrong (or the account cannot log in): the reservation stays
     /// counted as a failure.
     pub fn failed(&self, reservation: Reservation) {
-        self.settle_local(&reservation);
+        drop(reservation);
     }
 
     /// The login succeeded: the username's failures are forgotten, and the address
     /// gets this attempt back.
     pub async fn succeeded(&self, reservation: Reservation) {
         self.succeeded_local(&reservation);
-        self.settle_local(&reservation);
         self.settle_shared(&reservation, true).await;
     }
 
@@ -197,7 +217,6 @@ impl LoginThrottle {
     /// given back whole.
     pub async fn cancel(&self, reservation: Reservation) {
         self.release_local(&reservation, true);
-        self.settle_local(&reservation);
         self.settle_shared(&reservation, false).await;
     }
 
@@ -260,18 +279,19 @@ impl LoginThrottle {
         Ok(now)
     }
 
-    /// The reservation is no longer in flight; waiting attempts look again.
-    fn settle_local(&self, reservation: &Reservation) {
-        {
-            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(n) = state.in_flight.get_mut(&reservation.user) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    state.in_flight.remove(&reservation.user);
-                }
-            }
+    /// A reservation counted here at `at` (by [`Self::reserve_local`]).
+    fn reservation(&self, user: String, addr: Option<IpAddr>, at: Instant) -> Reservation {
+        Reservation {
+            _in_flight: InFlight {
+                user: user.clone(),
+                state: self.state.clone(),
+                settled: self.settled.clone(),
+            },
+            user,
+            addr,
+            at,
+            shared: false,
         }
-        self.settled.notify_waiters();
     }
 
     /// Takes the reservation's own entries back out of the local counts.
@@ -334,12 +354,7 @@ mod tests {
     ) -> Result<Reservation, Throttled> {
         t.reserve_local(&user.to_lowercase(), addr)
             .map_err(|(e, _)| e)
-            .map(|at| Reservation {
-                user: user.to_lowercase(),
-                addr,
-                at,
-                shared: false,
-            })
+            .map(|at| t.reservation(user.to_lowercase(), addr, at))
     }
 
     #[test]
@@ -366,6 +381,20 @@ mod tests {
         let r = reserve(&t, "ann", None).unwrap();
         t.succeeded_local(&r);
         assert!(reserve(&t, "ann", None).is_ok());
+    }
+
+    #[test]
+    fn an_abandoned_attempt_stays_counted_but_leaves_the_in_flight_count() {
+        let t = LoginThrottle::new(1, Duration::from_secs(60), None);
+        let r = reserve(&t, "ann", None).unwrap();
+        let in_flight = |t: &LoginThrottle| t.state.lock().unwrap().in_flight.len();
+        assert_eq!(in_flight(&t), 1);
+        drop(r); // a client that went away mid-check
+        assert_eq!(in_flight(&t), 0, "nothing waits on it any more");
+        assert!(
+            reserve(&t, "ann", None).is_err(),
+            "its failure still counts"
+        );
     }
 
     #[test]
