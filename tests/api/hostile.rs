@@ -64,18 +64,16 @@ async fn me_status(app: &TestApp, token: &str) -> u16 {
     app.get("/api/users/me", token).await.status().as_u16()
 }
 
-// --- 1. unauthenticated memory -------------------------------------------------------
-
-/// 500 wrong-password logins at once, for many usernames, from 25 loopback addresses
-/// (20 each: the per-address budget lets every one reach the password check), against
-/// a server process: its peak RSS, its RSS 10 s later, and `/health` meanwhile.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
-    let (settings, dir, _pg) = test_settings(Backend::Sqlite).await.unwrap();
-    let library = dir.path().join("library");
+/// An empty library folder under `dir`, and the user `ann` made with the CLI in the
+/// database of `settings` (for server processes to share).
+fn library_with_ann(
+    settings: &homestream::config::Settings,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let library = dir.join("library");
     std::fs::create_dir_all(&library).unwrap();
     let created = homestream(
-        &settings,
+        settings,
         &[
             "user",
             "create",
@@ -87,6 +85,18 @@ async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
         &format!("{PASSWORD}\n"),
     );
     assert!(created.status.success());
+    library
+}
+
+// --- 1. unauthenticated memory -------------------------------------------------------
+
+/// 500 wrong-password logins at once, for many usernames, from 25 loopback addresses
+/// (20 each: the per-address budget lets every one reach the password check), against
+/// a server process: its peak RSS, its RSS 10 s later, and `/health` meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
+    let (settings, dir, _pg) = test_settings(Backend::Sqlite).await.unwrap();
+    let library = library_with_ann(&settings, dir.path());
     let server = server_process_with(&settings, &library, &[], None).await;
     let pid = server.pid();
     let client = reqwest::Client::new();
@@ -315,21 +325,7 @@ async fn an_end_made_while_redis_is_stopped_stays_final(backend: Backend) {
     let Some((settings, dir, _pg)) = test_settings(backend).await else {
         return;
     };
-    let library = dir.path().join("library");
-    std::fs::create_dir_all(&library).unwrap();
-    let created = homestream(
-        &settings,
-        &[
-            "user",
-            "create",
-            "ann",
-            "--role",
-            "user",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    assert!(created.status.success());
+    let library = library_with_ann(&settings, dir.path());
     let env = [("REDIS_URL", redis.url.as_str())];
     let mut a = server_process_with(&settings, &library, &env, None).await;
     let b = server_process_with(&settings, &library, &env, None).await;
