@@ -258,7 +258,18 @@ impl Metrics {
 
     /// The exposition, with the scrape-time figures of `now`.
     pub fn render(&self, now: Snapshot) -> String {
-        let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        self.record_streaming(&now);
+        self.record_storage(&now);
+        self.record_transcoding(now);
+        let mut out = String::new();
+        if encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+
+    /// Streams, bytes sent, transfers by path, sessions.
+    fn record_streaming(&self, now: &Snapshot) {
         self.streams.set(gauge(now.active_streams));
         let before = self.bytes_seen.swap(now.bytes_sent, Ordering::AcqRel);
         self.bytes.inc_by(now.bytes_sent.saturating_sub(before));
@@ -271,6 +282,10 @@ impl Metrics {
         if let Some(open) = now.open_sessions {
             self.sessions.set(open);
         }
+    }
+
+    /// Caches, the database pool and the scan.
+    fn record_storage(&self, now: &Snapshot) {
         for c in &now.caches {
             for (result, n) in [("hit", c.hits), ("miss", c.misses)] {
                 let labels = CacheLabels {
@@ -280,29 +295,23 @@ impl Metrics {
                 self.cache.get_or_create(&labels).set(gauge(n));
             }
         }
-        let set = |family: &Family<StateLabels, Gauge>, state: &str, n: u64| {
-            family
-                .get_or_create(&StateLabels {
-                    state: state.to_owned(),
-                })
-                .set(gauge(n));
-        };
         let (size, idle) = now.db_pool;
-        set(&self.pool, "idle", u64::from(idle));
-        set(&self.pool, "in_use", u64::from(size.saturating_sub(idle)));
+        set_state(&self.pool, "idle", u64::from(idle));
+        set_state(&self.pool, "in_use", u64::from(size.saturating_sub(idle)));
         let scan = &now.scan;
-        set(&self.scan, "running", u64::from(scan.running));
-        set(&self.scan, "seen", scan.seen);
-        set(&self.scan, "probed", scan.probed);
-        set(&self.scan, "skipped", scan.skipped);
-        set(&self.scan, "failed", scan.failed);
-        set(&self.transcode_jobs, "running", now.transcodes_running);
-        set(&self.transcode_jobs, "queued", now.transcodes_queued);
-        set(
-            &self.transcode_jobs,
-            "breakers_open",
-            now.transcode_breakers_open,
-        );
+        set_state(&self.scan, "running", u64::from(scan.running));
+        set_state(&self.scan, "seen", scan.seen);
+        set_state(&self.scan, "probed", scan.probed);
+        set_state(&self.scan, "skipped", scan.skipped);
+        set_state(&self.scan, "failed", scan.failed);
+    }
+
+    /// ffmpeg jobs, their outcomes, the cache and the timing histograms.
+    fn record_transcoding(&self, now: Snapshot) {
+        let jobs = &self.transcode_jobs;
+        set_state(jobs, "running", now.transcodes_running);
+        set_state(jobs, "queued", now.transcodes_queued);
+        set_state(jobs, "breakers_open", now.transcode_breakers_open);
         // Counters: moved forward by what happened since the last scrape.
         for (state, total) in [
             ("started", now.transcodes_started),
@@ -320,12 +329,19 @@ impl Metrics {
         for s in now.encode_speed {
             self.encode_speed.observe(s);
         }
-        let mut out = String::new();
-        if encode(&mut out, &self.registry).is_err() {
-            out.clear();
-        }
-        out
     }
+}
+
+fn gauge(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn set_state(family: &Family<StateLabels, Gauge>, state: &str, n: u64) {
+    family
+        .get_or_create(&StateLabels {
+            state: state.to_owned(),
+        })
+        .set(gauge(n));
 }
 
 #[cfg(test)]

@@ -67,43 +67,9 @@ impl AppState {
             url => Some(RedisLink::connect(url, &settings.redis.key_prefix)?),
         };
         let cache = Arc::new(Cache::new(redis.clone()));
-        let sessions = Sessions::new(db.clone(), &settings.auth, redis.clone());
-        let throttle = LoginThrottle::new(
-            settings.auth.max_failed_logins.get(),
-            settings.auth.failed_login_window.get(),
-            redis.clone(),
-        );
-        let keys = TokenKeys::new(&secret);
-        let passwords = crate::auth::password::Passwords::new(
-            settings.auth.password_workers,
-            settings.auth.password_queue.get(),
-        );
-        let accounts = Accounts::new(
-            db.clone(),
-            keys,
-            sessions,
-            throttle,
-            passwords,
-            cache.clone(),
-        );
+        let accounts = accounts_for(&settings, &db, &secret, redis.clone(), cache.clone());
         let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
-        let s = &settings.streaming;
-        let (max_total, max_user, idle) = (
-            s.max_concurrent_streams.get(),
-            s.max_streams_per_user.get(),
-            s.idle_timeout.get(),
-        );
-        let registry = StreamRegistry::new(max_total, max_user, idle);
-        let shared = redis
-            .clone()
-            .map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
-        let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
-        let streamer = Arc::new(Streamer::new(
-            library.clone(),
-            registry.clone(),
-            shared,
-            chunk,
-        ));
+        let (streamer, registry) = streamer_for(&settings, library.clone(), redis.clone());
         let watching = Arc::new(Watching::new(
             db.clone(),
             cache.clone(),
@@ -127,6 +93,54 @@ impl AppState {
             playlists,
         })
     }
+}
+
+/// Sign-in: sessions, the login throttle, token keys and the password pool.
+fn accounts_for(
+    settings: &Settings,
+    db: &Database,
+    secret: &[u8],
+    redis: Option<Arc<RedisLink>>,
+    cache: Arc<Cache>,
+) -> Accounts {
+    let sessions = Sessions::new(db.clone(), &settings.auth, redis.clone());
+    let throttle = LoginThrottle::new(
+        settings.auth.max_failed_logins.get(),
+        settings.auth.failed_login_window.get(),
+        redis,
+    );
+    let passwords = crate::auth::password::Passwords::new(
+        settings.auth.password_workers,
+        settings.auth.password_queue.get(),
+    );
+    Accounts::new(
+        db.clone(),
+        TokenKeys::new(secret),
+        sessions,
+        throttle,
+        passwords,
+        cache,
+    )
+}
+
+/// Direct play: this instance's stream registry and, with Redis, the slots every
+/// instance shares.
+fn streamer_for(
+    settings: &Settings,
+    library: Arc<MediaLibrary>,
+    redis: Option<Arc<RedisLink>>,
+) -> (Arc<Streamer>, Arc<StreamRegistry>) {
+    let s = &settings.streaming;
+    let (max_total, max_user, idle) = (
+        s.max_concurrent_streams.get(),
+        s.max_streams_per_user.get(),
+        s.idle_timeout.get(),
+    );
+    let registry = StreamRegistry::new(max_total, max_user, idle);
+    let shared = redis.map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
+    let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
+    let streamer = Streamer::new(library, registry.clone(), shared, chunk);
+    (Arc::new(streamer), registry)
 }
 
 fn backend_name(settings: &Settings) -> String {

@@ -4,6 +4,7 @@
 use super::middleware::origin;
 use super::tags::ApiTags;
 use crate::api::guard::BearerAuth;
+use crate::db::videos::VideoRow;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::transcode::decision::{self, ClientAsk, CodecLimit, Method, Preset};
@@ -150,35 +151,7 @@ impl PlaybackApi {
         let d = decision::decide_for(&video, body.0.into(), &prefs, device, ua);
         let ttl = state.settings.streaming.link_ttl.get();
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
-        let (method, path, content_type) = match d.method {
-            Method::Direct => (
-                PlaybackMethod::Direct,
-                format!("/api/stream/{}?token={token}", video.id),
-                crate::streaming::content_type(&video.format),
-            ),
-            Method::Remux => (
-                PlaybackMethod::Remux,
-                format!(
-                    "/api/transcode/{}/stream.mp4?mode=remux&token={token}",
-                    video.id
-                ),
-                "video/mp4",
-            ),
-            Method::Transcode => {
-                let mut p = format!("/api/hls/{}/master.m3u8?token={token}", video.id);
-                if let Some(h) = d.max_height {
-                    p.push_str(&format!("&max_height={}", h.clamp(144, 4320)));
-                }
-                if let Some(k) = d.max_bitrate_kbps {
-                    p.push_str(&format!("&max_bitrate_kbps={k}"));
-                }
-                (
-                    PlaybackMethod::Transcode,
-                    p,
-                    "application/vnd.apple.mpegurl",
-                )
-            }
-        };
+        let (method, path, content_type) = location(&d, &video, &token);
         Ok(Json(PlaybackInfo {
             method,
             reasons: d.reasons,
@@ -193,5 +166,42 @@ impl PlaybackApi {
             max_bitrate_kbps: d.max_bitrate_kbps,
             subtitles: subtitles::text_tracks(&video),
         }))
+    }
+}
+
+/// Where the player fetches the chosen rendition: the signed path and its media type.
+fn location(
+    d: &decision::Decision,
+    video: &VideoRow,
+    token: &str,
+) -> (PlaybackMethod, String, &'static str) {
+    match d.method {
+        Method::Direct => (
+            PlaybackMethod::Direct,
+            format!("/api/stream/{}?token={token}", video.id),
+            crate::streaming::content_type(&video.format),
+        ),
+        Method::Remux => (
+            PlaybackMethod::Remux,
+            format!(
+                "/api/transcode/{}/stream.mp4?mode=remux&token={token}",
+                video.id
+            ),
+            "video/mp4",
+        ),
+        Method::Transcode => {
+            let mut p = format!("/api/hls/{}/master.m3u8?token={token}", video.id);
+            if let Some(h) = d.max_height {
+                p.push_str(&format!("&max_height={}", h.clamp(144, 4320)));
+            }
+            if let Some(k) = d.max_bitrate_kbps {
+                p.push_str(&format!("&max_bitrate_kbps={k}"));
+            }
+            (
+                PlaybackMethod::Transcode,
+                p,
+                "application/vnd.apple.mpegurl",
+            )
+        }
     }
 }

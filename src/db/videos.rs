@@ -247,35 +247,11 @@ enum Arg {
 
 /// A page of playable entries and the total that match.
 pub async fn catalog(db: &Database, q: &CatalogQuery) -> DbResult<(Vec<VideoRow>, i64)> {
-    let mut filters = vec!["status = 'ok'".to_owned()];
-    let mut args = Vec::new();
+    let (filters, mut args) = catalog_filters(q);
     let mut arg = |a: Arg| {
         args.push(a);
         format!("${}", args.len())
     };
-    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = arg(Arg::Text(format!("%{escaped}%")));
-        filters.push(format!(
-            "(lower(title) LIKE {p} ESCAPE '\\' OR lower(filename) LIKE {p} ESCAPE '\\')"
-        ));
-    }
-    if let Some(library) = &q.library {
-        filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
-    }
-    if let Some(h) = q.min_height {
-        filters.push(format!("height >= {}", arg(Arg::Int(i64::from(h)))));
-    }
-    if let Some(codec) = &q.codec {
-        filters.push(format!(
-            "video_codec = {}",
-            arg(Arg::Text(codec.to_lowercase()))
-        ));
-    }
     let dir = if q.descending { "DESC" } else { "ASC" };
     let order = match q.sort {
         SortKey::Title => format!("lower(title) {dir}, id"),
@@ -311,4 +287,38 @@ pub async fn catalog(db: &Database, q: &CatalogQuery) -> DbResult<(Vec<VideoRow>
     })
     .db()?;
     Ok((rows, total))
+}
+
+/// The WHERE conditions of a catalog query, with `$n` placeholders, and their values.
+fn catalog_filters(q: &CatalogQuery) -> (Vec<String>, Vec<Arg>) {
+    let mut filters = vec!["status = 'ok'".to_owned()];
+    let mut args = Vec::new();
+    let mut arg = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped = search
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = arg(Arg::Text(format!("%{escaped}%")));
+        filters.push(format!(
+            "(lower(title) LIKE {p} ESCAPE '\\' OR lower(filename) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(library) = &q.library {
+        filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
+    }
+    if let Some(h) = q.min_height {
+        filters.push(format!("height >= {}", arg(Arg::Int(i64::from(h)))));
+    }
+    if let Some(codec) = &q.codec {
+        filters.push(format!(
+            "video_codec = {}",
+            arg(Arg::Text(codec.to_lowercase()))
+        ));
+    }
+    (filters, args)
 }

@@ -260,7 +260,6 @@ impl MediaLibrary {
         file: FoundFile,
         existing: Option<Uuid>,
     ) -> anyhow::Result<()> {
-        let now = Utc::now();
         let previous = match existing {
             Some(id) => db::videos::find(&self.db, id).await?,
             None => None,
@@ -268,34 +267,7 @@ impl MediaLibrary {
         let id = existing.unwrap_or_else(Uuid::new_v4);
         let fingerprint = fingerprint_of(&file.abs).await.unwrap_or_default();
         let probed = probe::probe(&self.ffprobe, &file.abs).await;
-        let filename = file_name(&file.rel).to_owned();
-        let mut row = VideoRow {
-            id,
-            library: library.name.clone(),
-            file_path: file.rel.clone(),
-            title: walk::title_from_filename(&filename),
-            filename,
-            description: previous.as_ref().and_then(|p| p.description.clone()),
-            file_size: file.size as i64,
-            mtime_ns: file.mtime_ns,
-            fingerprint,
-            status: FileStatus::Ok,
-            probe_error: None,
-            duration: None,
-            width: None,
-            height: None,
-            resolution: None,
-            format: file.container.clone(),
-            video_codec: None,
-            video_profile: None,
-            video_level: None,
-            bit_rate: None,
-            thumbnail_path: None,
-            metadata: Json(serde_json::json!({ "sidecars": file.sidecars })),
-            missing_since: None,
-            created_at: previous.as_ref().map_or(now, |p| p.created_at),
-            updated_at: now,
-        };
+        let mut row = new_row(id, library, &file, previous.as_ref(), fingerprint);
         match probed {
             Ok(info) => {
                 apply(&mut row, &info, &file.sidecars)?;
@@ -327,6 +299,46 @@ impl MediaLibrary {
         }
         self.remember(id).await?;
         Ok(())
+    }
+}
+
+/// A row for `file` before probing: what the walk found, and what an earlier row of the
+/// same file keeps (its description and when it was first added).
+fn new_row(
+    id: Uuid,
+    library: &Library,
+    file: &FoundFile,
+    previous: Option<&VideoRow>,
+    fingerprint: String,
+) -> VideoRow {
+    let now = Utc::now();
+    let filename = file_name(&file.rel).to_owned();
+    VideoRow {
+        id,
+        library: library.name.clone(),
+        file_path: file.rel.clone(),
+        title: walk::title_from_filename(&filename),
+        filename,
+        description: previous.and_then(|p| p.description.clone()),
+        file_size: file.size as i64,
+        mtime_ns: file.mtime_ns,
+        fingerprint,
+        status: FileStatus::Ok,
+        probe_error: None,
+        duration: None,
+        width: None,
+        height: None,
+        resolution: None,
+        format: file.container.clone(),
+        video_codec: None,
+        video_profile: None,
+        video_level: None,
+        bit_rate: None,
+        thumbnail_path: None,
+        metadata: Json(serde_json::json!({ "sidecars": file.sidecars })),
+        missing_since: None,
+        created_at: previous.map_or(now, |p| p.created_at),
+        updated_at: now,
     }
 }
 

@@ -25,34 +25,7 @@ pub async fn make(
             .map_err(|e| e.to_string())?;
     }
     let partial = out.with_extension("jpg.part");
-    let child = Command::new(ffmpeg)
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-ss",
-            &format!("{at:.3}"),
-            "-i",
-        ])
-        .arg(video)
-        .args([
-            "-map",
-            "0:v:0",
-            "-frames:v",
-            "1",
-            "-vf",
-            "scale='min(480,iw)':-2",
-            "-q:v",
-            "4",
-            "-f",
-            "mjpeg",
-        ])
-        .arg(&partial)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
+    let child = command(ffmpeg, video, at, &partial)
         .spawn()
         .map_err(|e| format!("ffmpeg could not be run: {e}"))?;
     let out_put = tokio::time::timeout(THUMBNAIL_TIMEOUT, child.wait_with_output())
@@ -75,4 +48,38 @@ pub async fn make(
     tokio::fs::rename(&partial, out)
         .await
         .map_err(|e| e.to_string())
+}
+
+/// ffmpeg writing one JPEG frame, at most 480 pixels wide, from `at` seconds in.
+fn command(ffmpeg: &Path, video: &Path, at: f64, partial: &Path) -> Command {
+    let mut command = Command::new(ffmpeg);
+    command
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-ss",
+            &format!("{at:.3}"),
+            "-i",
+        ])
+        .arg(video)
+        .args([
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale='min(480,iw)':-2",
+            "-q:v",
+            "4",
+            "-f",
+            "mjpeg",
+        ])
+        .arg(partial)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
 }

@@ -86,31 +86,40 @@ pub fn walk(root: &Path, extensions: &[String]) -> std::io::Result<Vec<FoundFile
                 videos.push((name.to_owned(), path, real, ext));
             }
         }
-        for (name, path, real, container) in videos {
-            let Ok(meta) = fs::metadata(&real) else {
-                continue;
-            };
-            let Ok(rel) = path.strip_prefix(&root) else {
-                continue;
-            };
-            let rel: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
-            let mtime_ns = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-            found.push(FoundFile {
-                rel: rel.join("/"),
-                abs: real,
-                size: meta.len(),
-                mtime_ns,
-                container,
-                sidecars: sidecars_for(&name, &subtitles),
-            });
-        }
+        found.extend(videos.into_iter().filter_map(|(name, path, real, ext)| {
+            found_file(&root, &name, &path, real, ext, &subtitles)
+        }));
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(found)
+}
+
+/// The record of one video file: its path inside the library, size, mtime and the
+/// subtitle files beside it.
+fn found_file(
+    root: &Path,
+    name: &str,
+    path: &Path,
+    real: PathBuf,
+    container: String,
+    subtitles: &[String],
+) -> Option<FoundFile> {
+    let meta = fs::metadata(&real).ok()?;
+    let rel = path.strip_prefix(root).ok()?;
+    let rel: Vec<&str> = rel.iter().filter_map(|c| c.to_str()).collect();
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    Some(FoundFile {
+        rel: rel.join("/"),
+        abs: real,
+        size: meta.len(),
+        mtime_ns,
+        container,
+        sidecars: sidecars_for(name, subtitles),
+    })
 }
 
 fn extension(name: &str) -> String {

@@ -109,45 +109,7 @@ pub fn body(
         let item = match state.segments.pop_front()? {
             Segment::Literal(bytes) => Ok(bytes),
             Segment::File(range) if range.is_empty() => return Some((Ok(Bytes::new()), state)),
-            Segment::File(range) => {
-                if state.in_flight {
-                    state.returned.notify.notified().await;
-                }
-                let want = (range.end - range.start).min(state.chunk as u64) as usize;
-                let start = range.start;
-                // The read overwrites what the buffer held; only growth needs zeroing.
-                let mut buf = state.returned.take().unwrap_or_default();
-                buf.resize(want, 0);
-                let read = match read_cached(&state.file, start, buf) {
-                    Ok(read) => read,
-                    Err(buf) => {
-                        let file = state.file.clone();
-                        tokio::task::spawn_blocking(move || read_at(&file, start, buf))
-                            .await
-                            .unwrap_or_else(|e| Err(io::Error::other(e)))
-                    }
-                };
-                let read = read.map(|data| {
-                    state.in_flight = true;
-                    Bytes::from_owner(Chunk {
-                        data,
-                        returned: state.returned.clone(),
-                    })
-                });
-                match read {
-                    Ok(bytes) => {
-                        let next = range.start + bytes.len() as u64;
-                        if next < range.end {
-                            state.segments.push_front(Segment::File(next..range.end));
-                        }
-                        Ok(bytes)
-                    }
-                    Err(e) => {
-                        state.segments.clear();
-                        Err(e)
-                    }
-                }
-            }
+            Segment::File(range) => state.next_chunk(range).await,
         };
         if let (Ok(bytes), Some(lease)) = (&item, state.lease.as_mut()) {
             lease.sent(bytes.len() as u64);
@@ -157,6 +119,47 @@ pub fn body(
         }
         Some((item, state))
     })
+}
+
+impl State {
+    /// Reads the next chunk of `range` (from the page cache when it is there, else on a
+    /// blocking thread) and puts back what is left of the range.
+    async fn next_chunk(&mut self, range: Range<u64>) -> io::Result<Bytes> {
+        if self.in_flight {
+            self.returned.notify.notified().await;
+        }
+        let want = (range.end - range.start).min(self.chunk as u64) as usize;
+        let start = range.start;
+        // The read overwrites what the buffer held; only growth needs zeroing.
+        let mut buf = self.returned.take().unwrap_or_default();
+        buf.resize(want, 0);
+        let read = match read_cached(&self.file, start, buf) {
+            Ok(read) => read,
+            Err(buf) => {
+                let file = self.file.clone();
+                tokio::task::spawn_blocking(move || read_at(&file, start, buf))
+                    .await
+                    .unwrap_or_else(|e| Err(io::Error::other(e)))
+            }
+        };
+        match read {
+            Ok(data) => {
+                self.in_flight = true;
+                let next = range.start + data.len() as u64;
+                if next < range.end {
+                    self.segments.push_front(Segment::File(next..range.end));
+                }
+                Ok(Bytes::from_owner(Chunk {
+                    data,
+                    returned: self.returned.clone(),
+                }))
+            }
+            Err(e) => {
+                self.segments.clear();
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The hand-off of a file transfer from the stream endpoint to the server loop.

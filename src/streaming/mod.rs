@@ -188,35 +188,10 @@ impl Streamer {
         viewer: &Viewer,
     ) -> Result<Transfer, StreamError> {
         let (file, meta) = self.open(video).await?;
-        let mtime_ns = meta
-            .mtime()
-            .saturating_mul(1_000_000_000)
-            .saturating_add(meta.mtime_nsec());
-        let representation = Representation {
-            len: meta.len(),
-            etag: format!("\"{:x}-{:x}\"", meta.len(), mtime_ns),
-            modified: UNIX_EPOCH + Duration::from_secs(u64::try_from(meta.mtime()).unwrap_or(0)),
-        };
+        let representation = representation_of(&meta);
         let plan = range::plan(&representation, conditions);
         let content_type = content_type(&video.format);
-        let len = representation.len;
-        let (segments, boundary, content_length) = match &plan {
-            Plan::Full => (vec![Segment::File(0..len)], None, len),
-            Plan::Partial(r) => (vec![Segment::File(r.clone())], None, r.end - r.start),
-            Plan::Multipart(ranges) => {
-                let boundary = uuid::Uuid::new_v4().simple().to_string();
-                let segments = multipart(ranges, len, content_type, &boundary);
-                let total = segments
-                    .iter()
-                    .map(|s| match s {
-                        Segment::Literal(b) => b.len() as u64,
-                        Segment::File(r) => r.end - r.start,
-                    })
-                    .sum();
-                (segments, Some(boundary), total)
-            }
-            Plan::NotModified | Plan::Unsatisfiable => (Vec::new(), None, 0),
-        };
+        let (segments, boundary, content_length) = layout(&plan, representation.len, content_type);
         let carries_bytes = matches!(plan, Plan::Full | Plan::Partial(_) | Plan::Multipart(_));
         let body = if carries_bytes && !head {
             let lease = self
@@ -244,6 +219,40 @@ impl Streamer {
             content_length,
             body,
         })
+    }
+}
+
+/// What validators and ranges are computed against: the file's length and mtime.
+fn representation_of(meta: &std::fs::Metadata) -> Representation {
+    let mtime_ns = meta
+        .mtime()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(meta.mtime_nsec());
+    Representation {
+        len: meta.len(),
+        etag: format!("\"{:x}-{:x}\"", meta.len(), mtime_ns),
+        modified: UNIX_EPOCH + Duration::from_secs(u64::try_from(meta.mtime()).unwrap_or(0)),
+    }
+}
+
+/// The body's pieces for a plan, the multipart boundary if any, and the body length.
+fn layout(plan: &Plan, len: u64, content_type: &str) -> (Vec<Segment>, Option<String>, u64) {
+    match plan {
+        Plan::Full => (vec![Segment::File(0..len)], None, len),
+        Plan::Partial(r) => (vec![Segment::File(r.clone())], None, r.end - r.start),
+        Plan::Multipart(ranges) => {
+            let boundary = uuid::Uuid::new_v4().simple().to_string();
+            let segments = multipart(ranges, len, content_type, &boundary);
+            let total = segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Literal(b) => b.len() as u64,
+                    Segment::File(r) => r.end - r.start,
+                })
+                .sum();
+            (segments, Some(boundary), total)
+        }
+        Plan::NotModified | Plan::Unsatisfiable => (Vec::new(), None, 0),
     }
 }
 

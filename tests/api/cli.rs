@@ -155,9 +155,8 @@ pub async fn server_process_with(
 ) -> ServerProcess {
     // A listener bound here and handed over as descriptor 3 (socket activation): the
     // port is never released, so nothing else can take it in between.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
-    let port = listener.local_addr().unwrap().port();
     let mut cmd = command(settings);
+    let (listener, port) = crate::helpers::hand_over_listener(&mut cmd);
     cmd.arg("serve")
         .env("LISTEN_FDS", "1")
         .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")
@@ -170,19 +169,6 @@ pub async fn server_process_with(
             Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
             None => Stdio::inherit(),
         });
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
-    // SAFETY: between fork and exec only async-signal-safe calls: dup2 and fcntl.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
-            if fd == 3 {
-                let flags = libc::fcntl(3, libc::F_GETFD);
-                libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
-            } else if libc::dup2(fd, 3) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     let child = cmd.spawn().expect("homestream serve runs");
     drop(listener);
     let server = ServerProcess {

@@ -205,6 +205,28 @@ pub fn required() -> bool {
 /// `all`), and never skips under `CI=true`; a skip writes one line straight to the
 /// terminal (past the runner's capture) and to `target/tmp/test-skips.log`, which
 /// `.ci/run` sums up.
+/// Binds a loopback listener and arranges for `cmd`'s process to get it as descriptor 3.
+/// The port is never released between choosing and serving, so no other test can take
+/// it. Returns the port; drop the listener once the child is spawned.
+pub fn hand_over_listener(cmd: &mut std::process::Command) -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let port = listener.local_addr().unwrap().port();
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
+    // SAFETY: between fork and exec only async-signal-safe calls: dup2 and fcntl.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(cmd, move || {
+            if fd == 3 {
+                let flags = libc::fcntl(3, libc::F_GETFD);
+                libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+            } else if libc::dup2(fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    (listener, port)
+}
+
 pub fn skip(service: &str, why: &str) {
     use std::io::Write;
     let allowed = std::env::var("HS_ALLOW_SKIP").unwrap_or_default();

@@ -39,11 +39,10 @@ fn nginx_binary() -> Option<&'static str> {
 impl Nginx {
     fn start(binary: &str, app_port: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let mut cmd = Command::new(binary);
+        // nginx takes listening sockets from `NGINX=fd;` (its binary upgrade) and
+        // matches them to `listen` by address: the port is bound here and never let go.
+        let (listener, port) = crate::helpers::hand_over_listener(&mut cmd);
         let site = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/deploy/nginx/homestream.conf"
@@ -62,13 +61,15 @@ impl Nginx {
              {site}\n}}\n"
         );
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
-        let child = Command::new(binary)
+        let child = cmd
+            .env("NGINX", "3;")
             .args(["-p", &d.to_string(), "-e", &format!("{d}/error.log")])
             .args(["-c", &format!("{d}/nginx.conf"), "-g", "daemon off;"])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("nginx runs");
+        drop(listener);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
