@@ -165,6 +165,34 @@ fn json_has_nul(bytes: &[u8]) -> bool {
 
 /// The request's `User-Agent`, when it is text; cut to [`USER_AGENT_MAX`] characters
 /// wherever it is kept.
+/// `/api/stream/video/{filename}` with the library path written as it is
+/// (`Films/Alien (1979)/Alien.mkv`): the slashes after the prefix become `%2F`, so the
+/// one-segment route takes it and its traversal check sees the whole path.
+pub fn literal_library_path(mut req: Request) -> Request {
+    const PREFIX: &str = "/api/stream/video/";
+    let uri = req.uri();
+    let Some(rest) = uri.path().strip_prefix(PREFIX) else {
+        return req;
+    };
+    if !rest.contains('/') {
+        return req;
+    }
+    let mut path_and_query = format!("{PREFIX}{}", rest.replace('/', "%2F"));
+    if let Some(q) = uri.query() {
+        path_and_query.push('?');
+        path_and_query.push_str(q);
+    }
+    let mut parts = uri.clone().into_parts();
+    match path_and_query.parse() {
+        Ok(pq) => parts.path_and_query = Some(pq),
+        Err(_) => return req,
+    }
+    if let Ok(uri) = poem::http::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+    req
+}
+
 pub fn user_agent(req: &Request) -> Option<&str> {
     req.headers()
         .get(header::USER_AGENT)

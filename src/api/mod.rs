@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod cors;
 pub mod guard;
 mod hls;
 mod library;
@@ -93,13 +94,19 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
     let spec = service.spec_endpoint();
     let docs = service.swagger_ui();
     let max_body = state.settings.server.max_body_size.get();
+    let cors = cors::Cors::new(&state.settings.server.cors_origins);
     Route::new()
         .nest("/", service)
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
         .into_endpoint()
         .around(move |ep, req| middleware::around(ep, req, max_body))
+        .around(move |ep, req| {
+            let cors = cors.clone();
+            async move { cors.around(ep, req).await }
+        })
         .with(middleware::security_headers())
+        .before(|req| async move { Ok(middleware::literal_library_path(req)) })
         .data(state)
         .catch_all_error(|err| async move { problem_from_poem_error(err) })
 }

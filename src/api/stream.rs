@@ -145,9 +145,10 @@ impl StreamApi {
         self.by_id(state, auth, req, video_id).await
     }
 
-    /// Streams a video by its path inside a library, URL-encoded as one segment
-    /// (`Shows%2FS1%2Fe1.mkv`). Paths with `..`, absolute paths, NUL bytes or
-    /// backslashes are refused with 400; only files in the catalog are served.
+    /// Streams a video by its path inside a library, written with its slashes
+    /// (`Shows/S1/e1.mkv`) or URL-encoded as one segment (`Shows%2FS1%2Fe1.mkv`).
+    /// Paths with `..`, absolute paths, NUL bytes or backslashes are refused with 400;
+    /// only files in the catalog are served.
     #[oai(
         path = "/api/stream/video/:filename",
         method = "get",

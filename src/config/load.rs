@@ -71,18 +71,60 @@ pub fn load(sources: &Sources) -> Result<Settings, ConfigError> {
 /// Values whose type is right but whose size is not: refused with the key and its
 /// source rather than quietly clamped.
 fn check_ranges(figment: &Figment, settings: &Settings) -> Result<(), ConfigError> {
+    let source = |key: &str| {
+        figment.find_metadata(key).map_or_else(
+            || "built-in defaults".to_owned(),
+            |m| source_name(&m.name, &key.split('.').collect::<Vec<_>>()),
+        )
+    };
     let segment = settings.transcode.segment_seconds.get();
     if segment > 10 {
         let key = "transcode.segment_seconds";
-        let source = figment.find_metadata(key).map_or_else(
-            || "built-in defaults".to_owned(),
-            |m| source_name(&m.name, &key.split('.').collect::<Vec<_>>()),
-        );
         return Err(ConfigError::one(format!(
-            "{key} (from {source}): expected at most 10 (seconds), got {segment}"
+            "{key} (from {}): expected at most 10 (seconds), got {segment}",
+            source(key)
+        )));
+    }
+    if let Some(bad) = settings.server.cors_origins.iter().find(|o| !is_origin(o)) {
+        let key = "server.cors_origins";
+        return Err(ConfigError::one(format!(
+            "{key} (from {}): expected origins such as \"https://app.example:8443\" \
+             (scheme, host and optional port; no path or wildcard), got {bad:?}",
+            source(key)
         )));
     }
     Ok(())
+}
+
+/// `http(s)://host[:port]`, as browsers send it in `Origin`.
+fn is_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    // An IPv6 host is bracketed: the port, if any, follows the closing bracket.
+    let split = if rest.starts_with('[') {
+        rest.find(']')
+            .map(|end| (&rest[..=end], rest[end + 1..].strip_prefix(':')))
+    } else {
+        Some(match rest.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        })
+    };
+    let Some((host, port)) = split else {
+        return false;
+    };
+    if rest.starts_with('[') && host.len() + port.map_or(0, |p| p.len() + 1) != rest.len() {
+        return false;
+    }
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b))
+        && port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0))
 }
 
 /// The layered sources, lowest first.

@@ -131,6 +131,9 @@ pub struct ServerSettings {
     /// Answer HTTP/1.1 stream requests with sendfile(2); `false` sends every answer
     /// through hyper.
     pub sendfile: bool,
+    /// Origins (`https://app.example:8443`) whose scripts may call the API and read
+    /// media across origins (CORS); empty means same origin only.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -145,6 +148,7 @@ impl Default for ServerSettings {
             header_read_timeout: HumanDuration::secs(15),
             keep_alive_timeout: HumanDuration::secs(60),
             sendfile: true,
+            cors_origins: Vec::new(),
         }
     }
 }

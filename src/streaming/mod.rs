@@ -189,6 +189,19 @@ impl Streamer {
     ) -> Result<Transfer, StreamError> {
         let (file, meta) = self.open(video).await?;
         let representation = representation_of(&meta);
+        // RFC 9110 §14.2: Range is ignored on any method but GET, so a HEAD describes
+        // the whole file as its GET without Range would.
+        let whole;
+        let conditions = if head {
+            whole = Conditions {
+                range: None,
+                if_range: None,
+                ..conditions.clone()
+            };
+            &whole
+        } else {
+            conditions
+        };
         let plan = range::plan(&representation, conditions);
         let content_type = content_type(&video.format);
         let (segments, boundary, content_length) = layout(&plan, representation.len, content_type);

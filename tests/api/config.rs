@@ -175,3 +175,35 @@ fn a_segment_length_over_ten_seconds_is_refused_not_clamped() {
     );
     assert!(ten.status.success());
 }
+
+#[test]
+fn cors_origins_take_origins_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "HOMESTREAM_SERVER__CORS_ORIGINS";
+    for bad in [
+        "[\"*\"]",
+        "[\"https://app.example/\"]",
+        "[\"https://app.example/path\"]",
+        "[\"app.example\"]",
+        "[\"ftp://app.example\"]",
+        "[\"https://app.example:99999\"]",
+        "[\"https://[::1\"]",
+    ] {
+        let out = run_config(dir.path(), &[(key, bad)], &[]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("server.cors_origins (from env {key})")),
+            "{bad}: {stderr}"
+        );
+    }
+    let good = "[\"https://app.example\", \"http://tv.local:8096\", \"http://[::1]:3000\"]";
+    let out = run_config(dir.path(), &[(key, good)], &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.contains("http://tv.local:8096"), "{shown}");
+}

@@ -15,6 +15,7 @@ for_each_backend!(
     a_slot_comes_back_after_the_idle_timeout_and_after_an_abort,
     an_admin_sees_and_ends_streams,
     signed_links_are_bound_to_a_video_and_to_streaming,
+    listed_origins_may_read_media_across_origins,
 );
 
 /// A playable app with `a.mp4` scanned, an admin token and the file's bytes.
@@ -165,22 +166,25 @@ async fn ranges_follow_rfc_9110_over_http(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(head.status(), 206);
-    assert_eq!(head.headers()["content-length"], "10");
-    let by_name = fetch(
-        &app,
+    // RFC 9110 §14.2: Range is ignored on HEAD; the answer is the whole file's head.
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], len.to_string());
+    assert_eq!(head.headers()["accept-ranges"], "bytes");
+    assert!(head.headers().get("content-range").is_none());
+    // The library path by name: encoded as one segment, or written as it is.
+    for path in [
         "/api/stream/video/Shows%2FS1%2Fe1.webm",
-        &token,
-        &[("range", "bytes=0-3")],
-    )
-    .await;
-    assert_eq!(by_name.status(), 206);
-    assert_eq!(by_name.headers()["content-type"], "video/webm");
-    assert_eq!(
-        by_name.bytes().await.unwrap().as_ref(),
-        &[0x1A, 0x45, 0xDF, 0xA3],
-        "EBML magic"
-    );
+        "/api/stream/video/Shows/S1/e1.webm",
+    ] {
+        let by_name = fetch(&app, path, &token, &[("range", "bytes=0-3")]).await;
+        assert_eq!(by_name.status(), 206, "{path}");
+        assert_eq!(by_name.headers()["content-type"], "video/webm");
+        assert_eq!(
+            by_name.bytes().await.unwrap().as_ref(),
+            &[0x1A, 0x45, 0xDF, 0xA3],
+            "EBML magic from {path}"
+        );
+    }
 }
 
 async fn traversal_attempts_never_reach_a_file(backend: Backend) {
@@ -207,6 +211,9 @@ async fn traversal_attempts_never_reach_a_file(backend: Backend) {
         "escape.mp4",
         "%252e%252e%252fetc%252fpasswd",
         "%2E%2E",
+        "Shows/..%2F..%2F..%2Fetc/passwd",
+        "Shows/S1/..%2F..%2Fa.mp4",
+        "Shows//S1/e1.webm",
     ];
     for attempt in attempts {
         let resp = fetch(&app, &format!("/api/stream/video/{attempt}"), &token, &[]).await;
@@ -221,6 +228,15 @@ async fn traversal_attempts_never_reach_a_file(backend: Backend) {
             "application/problem+json",
             "{attempt}"
         );
+    }
+    // Literal dot segments, which HTTP clients would resolve away, sent as they are.
+    for raw in [
+        "Shows/../../../etc/passwd",
+        "Shows/S1/../../a.mp4",
+        "./a.mp4",
+    ] {
+        let status = raw_status(&app, &format!("/api/stream/video/{raw}"), &token).await;
+        assert!(status == "400" || status == "404", "{raw}: {status}");
     }
     // A scanned file swapped for a symlink to the outside afterwards is refused too.
     let inside = app.library.join("a.mp4");
@@ -724,4 +740,102 @@ async fn the_sendfile_hand_off_is_taken_where_it_should_be() {
         (0, 1),
         "server.sendfile = false: hyper"
     );
+}
+
+/// The status code of a GET sent byte for byte as written, with no path normalisation.
+async fn raw_status(app: &MediaApp, path: &str, token: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    tokio::time::timeout(Duration::from_secs(10), s.read_exact(&mut head))
+        .await
+        .expect("an answer within 10 s")
+        .unwrap();
+    String::from_utf8_lossy(&head[9..12]).into_owned()
+}
+
+/// `server.cors_origins`: a listed origin's preflight is answered and its range
+/// answers are readable (sendfile path and hyper path alike); others get no CORS
+/// headers, as with the default empty list.
+async fn listed_origins_may_read_media_across_origins(backend: Backend) {
+    let listed = "https://app.example";
+    let Some((app, token, id, file)) = ready(backend, |s| {
+        s.server.cors_origins = vec![listed.to_owned()];
+    })
+    .await
+    else {
+        return;
+    };
+    let path = format!("/api/stream/{id}");
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url(&path))
+        .header("origin", listed)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "authorization, range")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    let h = preflight.headers();
+    assert_eq!(h["access-control-allow-origin"], listed);
+    let allowed = h["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.contains("authorization") && allowed.contains("range"));
+    assert!(h["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("GET"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+
+    for origin in [Some(listed), Some("https://evil.example"), None] {
+        let mut headers = vec![("range", "bytes=0-9")];
+        if let Some(o) = origin {
+            headers.push(("origin", o));
+        }
+        let resp = fetch(&app, &path, &token, &headers).await;
+        assert_eq!(resp.status(), 206, "{origin:?}");
+        let h = resp.headers().clone();
+        if origin == Some(listed) {
+            assert_eq!(h["access-control-allow-origin"], listed);
+            let exposed = h["access-control-expose-headers"].to_str().unwrap();
+            for name in ["content-range", "accept-ranges", "content-length"] {
+                assert!(exposed.contains(name), "{name} not exposed: {exposed}");
+            }
+        } else {
+            assert!(h.get("access-control-allow-origin").is_none(), "{origin:?}");
+        }
+        assert!(
+            h.get_all("vary").iter().any(|v| v == "origin"),
+            "{origin:?}"
+        );
+        assert_eq!(resp.bytes().await.unwrap().as_ref(), &file[..10]);
+    }
+    // Errors carry the headers too, so the page can read why it was refused.
+    let refused = app
+        .client
+        .get(app.url(&path))
+        .header("origin", listed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.headers()["access-control-allow-origin"], listed);
+    // An unlisted origin's preflight is not answered as allowed.
+    let foreign = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url(&path))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
