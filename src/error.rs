@@ -402,9 +402,12 @@ impl From<crate::transcode::TranscodeError> for ApiError {
         match err {
             E::NotFound(what) => Self::new(StatusCode::NOT_FOUND, "not_found", what),
             E::Invalid(what) => Self::invalid(what),
-            E::Busy { retry_after } => unavailable(
+            E::Busy {
+                retry_after,
+                reason,
+            } => unavailable(
                 "transcode_busy",
-                "every transcoding slot is busy and the queue is full; try again shortly".into(),
+                format!("{reason}; try again shortly"),
                 retry_after,
             ),
             e @ E::BreakerOpen { retry_after } => {

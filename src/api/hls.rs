@@ -256,7 +256,7 @@ impl HlsApi {
         let source = state.library.file_path(&video).await?;
         let path = state
             .transcoder
-            .segment(&video, source, &variant.0, index)
+            .segment(&video, source, &variant.0, index, viewer.session_id)
             .await?;
         let file = tokio::fs::File::open(&path)
             .await

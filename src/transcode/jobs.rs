@@ -7,11 +7,17 @@
 //! per ffmpeg counts finished segments, pauses ffmpeg (`SIGSTOP`) once it is
 //! `max_segments_ahead` past the furthest segment asked for and resumes it when viewers
 //! catch up, and kills it after `idle_timeout` without requests.
+//!
+//! A job also knows its viewers (the sessions that asked for it lately). A playback
+//! that moves to another variant or video while every slot is busy takes over the slot
+//! of the job it is leaving, when no other viewer still watches that job: the player
+//! never waits in the queue behind its own abandoned ffmpeg.
 
 use super::encode;
 use super::hls::Variant;
 use super::pool::Slot;
 use super::{TranscodeError, Transcoder};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -56,6 +62,13 @@ struct JobState {
     generation: u64,
     /// Why the last run failed, for the requests that waited on it.
     failure: Option<(u64, String)>,
+    /// Bumped for every attempt to start ffmpeg.
+    attempt: u64,
+    /// Why the last attempt to start failed (no slot, breaker open), for the requests
+    /// that waited on that attempt: they get the same answer rather than queueing again.
+    start_failure: Option<(u64, TranscodeError)>,
+    /// The sessions that asked for this job, and when each last did.
+    viewers: HashMap<Uuid, Instant>,
 }
 
 #[derive(Debug)]
@@ -72,8 +85,14 @@ struct Run {
 
 enum Step {
     Ready(PathBuf),
+    /// Wait for the run of this generation.
     Wait(u64),
-    Start { replaced: Option<Run> },
+    /// Wait for the start attempt with this number.
+    WaitStart(u64),
+    Start {
+        attempt: u64,
+        replaced: Option<Run>,
+    },
 }
 
 impl HlsJob {
@@ -99,6 +118,9 @@ impl HlsJob {
                 starting: false,
                 generation: 0,
                 failure: None,
+                attempt: 0,
+                start_failure: None,
+                viewers: HashMap::new(),
             }),
             changed: watch::Sender::new(0),
         }
@@ -135,18 +157,39 @@ impl HlsJob {
     /// Stops the running ffmpeg, if any.
     pub fn stop(&self) {
         let run = self.state().run.take();
-        if let Some(mut run) = run {
-            if let Some(stop) = run.stop.take() {
-                let _ = stop.send(());
-            }
-            signal(run.pid, rustix::process::Signal::CONT);
+        if let Some(run) = run {
+            drop(stop_run(run));
         }
         self.notify();
     }
 
-    fn step(&self, index: u32, path: &Path) -> Step {
+    /// Gives up the running ffmpeg's slot to `session`'s request for another job, when
+    /// `session` is the only viewer seen within `recent`: the ffmpeg is stopped and its
+    /// slot returned.
+    pub fn yield_to(&self, session: Uuid, recent: Duration) -> Option<Slot> {
+        let run = {
+            let mut st = self.state();
+            let others = st
+                .viewers
+                .iter()
+                .any(|(id, seen)| *id != session && seen.elapsed() <= recent);
+            if st.starting || others || !st.viewers.contains_key(&session) {
+                return None;
+            }
+            st.viewers.remove(&session);
+            st.run.take()
+        }?;
+        self.notify();
+        tracing::info!(video_id = %self.video_id, variant = %self.variant.name(), %session,
+            "ffmpeg stopped: its only viewer moved on and needs the slot");
+        Some(stop_run(run))
+    }
+
+    fn step(&self, index: u32, path: &Path, session: Uuid) -> Step {
         let mut st = self.state();
-        st.last_request = Instant::now();
+        let now = Instant::now();
+        st.last_request = now;
+        st.viewers.insert(session, now);
         if path.exists() {
             st.furthest = st.furthest.max(index);
             return Step::Ready(path.to_path_buf());
@@ -162,12 +205,22 @@ impl HlsJob {
             }
         }
         if st.starting {
-            return Step::Wait(st.generation);
+            return Step::WaitStart(st.attempt);
         }
         st.starting = true;
+        st.attempt += 1;
         st.furthest = index;
         Step::Start {
+            attempt: st.attempt,
             replaced: st.run.take(),
+        }
+    }
+
+    /// The failure of start attempt `attempt`, if it failed.
+    fn start_failed(&self, attempt: Option<u64>) -> Result<(), TranscodeError> {
+        match (&self.state().start_failure, attempt) {
+            (Some((a, e)), Some(waited)) if *a == waited => Err(e.shared()),
+            _ => Ok(()),
         }
     }
 
@@ -180,27 +233,36 @@ impl HlsJob {
         self: &Arc<Self>,
         t: &Arc<Transcoder>,
         index: u32,
+        session: Uuid,
     ) -> Result<PathBuf, TranscodeError> {
         let path = self.segment_path(index);
         let deadline = tokio::time::Instant::now() + SEGMENT_WAIT;
         let mut waited_on = 0;
+        let mut waited_start = None;
         loop {
             let mut seen = self.changed.subscribe();
             self.failed_since(waited_on)?;
-            let generation = match self.step(index, &path) {
+            self.start_failed(waited_start)?;
+            match self.step(index, &path, session) {
                 Step::Ready(p) => {
                     t.cache.touch(&self.dir);
                     return Ok(p);
                 }
-                Step::Wait(g) => g,
-                Step::Start { replaced } => {
-                    let started = self.start(t, index, replaced).await;
-                    self.state().starting = false;
+                Step::Wait(g) => waited_on = g,
+                Step::WaitStart(a) => waited_start = Some(a),
+                Step::Start { attempt, replaced } => {
+                    let started = self.start(t, index, replaced, session).await;
+                    {
+                        let mut st = self.state();
+                        st.starting = false;
+                        if let Err(e) = &started {
+                            st.start_failure = Some((attempt, e.shared()));
+                        }
+                    }
                     self.notify();
-                    started?
+                    waited_on = started?;
                 }
-            };
-            waited_on = generation;
+            }
             self.failed_since(waited_on)?;
             if tokio::time::timeout_at(deadline, seen.changed())
                 .await
@@ -222,23 +284,26 @@ impl HlsJob {
     }
 
     /// Starts ffmpeg at segment `first`, taking over the slot of the run it replaces.
+    /// With no run to replace, a free slot is taken, else the slot of a job only
+    /// `session` was watching, else a place in the queue.
     async fn start(
         self: &Arc<Self>,
         t: &Arc<Transcoder>,
         first: u32,
         replaced: Option<Run>,
+        session: Uuid,
     ) -> Result<u64, TranscodeError> {
         let slot = match replaced {
-            Some(mut old) => {
-                if let Some(stop) = old.stop.take() {
-                    let _ = stop.send(());
-                }
-                signal(old.pid, rustix::process::Signal::CONT);
-                old._slot
-            }
+            Some(old) => stop_run(old),
             None => {
                 t.breakers.check(self.video_id)?;
-                t.pool.slot().await?
+                match t.pool.try_slot() {
+                    Some(slot) => slot,
+                    None => match t.slot_left_by(session, self) {
+                        Some(slot) => slot,
+                        None => t.pool.slot().await?,
+                    },
+                }
             }
         };
         tokio::fs::create_dir_all(&self.dir).await?;
@@ -282,6 +347,16 @@ impl HlsJob {
         ));
         Ok(generation)
     }
+}
+
+/// Tells a run's supervisor to stop its ffmpeg (resumed first if paused, so it can die)
+/// and hands back the run's slot.
+fn stop_run(mut run: Run) -> Slot {
+    if let Some(stop) = run.stop.take() {
+        let _ = stop.send(());
+    }
+    signal(run.pid, rustix::process::Signal::CONT);
+    run._slot
 }
 
 /// Starts ffmpeg so that it dies with the server, even when the server is killed.

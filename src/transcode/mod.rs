@@ -38,8 +38,12 @@ pub enum TranscodeError {
     /// picture).
     #[error("{0}")]
     Invalid(String),
-    #[error("every transcoding slot is busy")]
-    Busy { retry_after: Duration },
+    /// Every slot is busy: `reason` says whether the queue was full or the wait ran out.
+    #[error("{reason}")]
+    Busy {
+        retry_after: Duration,
+        reason: String,
+    },
     #[error("transcoding this video failed repeatedly; it is not tried again for a while")]
     BreakerOpen { retry_after: Duration },
     #[error("ffmpeg could not transcode this video: {0}")]
@@ -48,6 +52,29 @@ pub enum TranscodeError {
     TimedOut,
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl TranscodeError {
+    /// The same answer for another request that waited on the same attempt.
+    pub fn shared(&self) -> Self {
+        match self {
+            Self::NotFound(s) => Self::NotFound(s.clone()),
+            Self::Invalid(s) => Self::Invalid(s.clone()),
+            Self::Busy {
+                retry_after,
+                reason,
+            } => Self::Busy {
+                retry_after: *retry_after,
+                reason: reason.clone(),
+            },
+            Self::BreakerOpen { retry_after } => Self::BreakerOpen {
+                retry_after: *retry_after,
+            },
+            Self::Failed(s) => Self::Failed(s.clone()),
+            Self::TimedOut => Self::TimedOut,
+            Self::Io(e) => Self::Failed(e.to_string()),
+        }
+    }
 }
 
 /// Figures for the metrics: jobs started and failed, time to the first segment and
@@ -164,6 +191,7 @@ impl Transcoder {
         source: PathBuf,
         variant_name: &str,
         index: u32,
+        session: Uuid,
     ) -> Result<PathBuf, TranscodeError> {
         let (variant, count) = self.variant(video, variant_name)?;
         if index >= count {
@@ -184,7 +212,20 @@ impl Transcoder {
                 Arc::new(HlsJob::new(video.id, variant, source, dir, count, audio))
             })
             .clone();
-        job.segment(self, index).await
+        job.segment(self, index, session).await
+    }
+
+    /// The slot of a running job that `session` alone was watching, other than
+    /// `except`: the player moved to another variant or video and needs it now.
+    fn slot_left_by(&self, session: Uuid, except: &HlsJob) -> Option<Slot> {
+        let recent = self.settings.idle_timeout.get();
+        let jobs: Vec<Arc<HlsJob>> = self
+            .jobs()
+            .values()
+            .filter(|j| !std::ptr::eq(j.as_ref(), except))
+            .cloned()
+            .collect();
+        jobs.iter().find_map(|j| j.yield_to(session, recent))
     }
 
     /// The variant named `name` of `video` and the video's segment count.

@@ -49,21 +49,34 @@ impl Pool {
     /// # Errors
     /// [`TranscodeError::Busy`] when the queue is full or the wait runs out.
     pub async fn slot(&self) -> Result<Slot, TranscodeError> {
-        if let Ok(slot) = self.slots.clone().try_acquire_owned() {
+        if let Some(slot) = self.try_slot() {
             return Ok(slot);
         }
-        let busy = TranscodeError::Busy {
+        let busy = |reason: String| TranscodeError::Busy {
             retry_after: Duration::from_secs(5),
+            reason,
         };
         if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
             self.queued.fetch_sub(1, Ordering::AcqRel);
-            return Err(busy);
+            return Err(busy(format!(
+                "all {} transcoding slots are busy and {} requests are already waiting \
+                 (transcode.max_queued_jobs)",
+                self.limit, self.max_queued
+            )));
         }
         let _waiting = Waiting(&self.queued);
         match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
             Ok(Ok(slot)) => Ok(slot),
-            _ => Err(busy),
+            _ => Err(busy(format!(
+                "no transcoding slot came free within transcode.queue_timeout ({} s)",
+                self.wait.as_secs_f64()
+            ))),
         }
+    }
+
+    /// A free slot now, if there is one.
+    pub fn try_slot(&self) -> Option<Slot> {
+        self.slots.clone().try_acquire_owned().ok()
     }
 
     /// ffmpeg processes holding a slot.

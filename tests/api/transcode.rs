@@ -681,3 +681,68 @@ async fn the_session_s_device_type_picks_the_preset() {
     assert_ne!(as_tv["method"], "transcode", "{as_tv}");
     assert_eq!(as_browser["method"], "transcode", "{as_browser}");
 }
+
+/// With one slot, a player moving to another variant takes over the slot of the
+/// ffmpeg it is leaving at once instead of queueing behind it; another user's ffmpeg
+/// is never taken, and requests that waited on one failed start share its answer (one
+/// `queue_timeout`, not one each).
+#[tokio::test]
+async fn a_player_switching_variant_takes_over_its_own_slot() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[(LONG, "a.mkv"), (LONG, "b.mkv")], |s| {
+        s.transcode.max_concurrent_jobs = 1;
+        s.transcode.max_queued_jobs = 4;
+        s.transcode.queue_timeout = homestream::config::HumanDuration::secs(3);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(120);
+        // Paused one segment ahead, so the 480p ffmpeg cannot finish and free the slot.
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let bob = app.token_for("bob", Role::User).await;
+    let a = app.video(&ann, "a.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = app.video(&ann, "b.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = &app.state.transcoder;
+
+    let first = app.get(&format!("/api/hls/{a}/480p/0.ts"), &ann).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(t.running_jobs().len(), 1, "480p holds the one slot");
+    // The switch: answered by the slot the 480p ffmpeg gave up, not after the queue.
+    let switched = app.get(&format!("/api/hls/{a}/audio/0.ts"), &ann).await;
+    assert_eq!(switched.status(), 200);
+    let running: Vec<String> = t.running_jobs().into_iter().map(|(_, v, _)| v).collect();
+    assert_eq!(running, ["audio"], "the abandoned 480p ffmpeg was stopped");
+    let cache = t.cache_dir().join("hls").join(&a).join("480p");
+    assert!(
+        until(Duration::from_secs(5), || ffmpegs_writing_into(&cache)
+            .is_empty())
+        .await,
+        "the 480p ffmpeg process is gone"
+    );
+
+    // Bob cannot take Ann's slot: his two requests wait one queue_timeout together.
+    let path = format!("/api/hls/{b}/480p/0.ts");
+    let started = Instant::now();
+    let (one, two) = tokio::join!(app.get(&path, &bob), app.get(&path, &bob));
+    let waited = started.elapsed();
+    for resp in [one, two] {
+        let body = assert_problem(resp, 503, "transcode_busy").await;
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("transcode.queue_timeout (3 s)"), "{detail}");
+    }
+    assert!(
+        waited < Duration::from_millis(5500),
+        "both answered after one queue_timeout of 3 s, not one each: {waited:?}"
+    );
+    let running: Vec<String> = t.running_jobs().into_iter().map(|(_, v, _)| v).collect();
+    assert_eq!(running, ["audio"], "Ann's ffmpeg still runs");
+}
