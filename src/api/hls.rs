@@ -9,7 +9,7 @@ use crate::db::videos::VideoRow;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
-use crate::transcode::{hls, subtitles, TranscodeError};
+use crate::transcode::{hls, subtitles, Playback, TranscodeError};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response};
@@ -186,8 +186,9 @@ impl HlsApi {
         >,
         #[oai(validator(minimum(value = "64")))] max_bitrate_kbps: Query<Option<u32>>,
     ) -> ApiResult<Media<Playlist>> {
-        let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
+        let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
         let query = link_query(&state, &auth, req, video.id).await?;
+        let prefs = state.accounts.preferences(viewer.user_id).await?;
         let (w, hgt) = (
             video.width_px().unwrap_or(0),
             video.height_px().unwrap_or(0),
@@ -197,7 +198,13 @@ impl HlsApi {
             .into_iter()
             .map(|t| t.rendition())
             .collect();
-        let text = hls::master(&variants, (w, hgt), &subs, &query);
+        let text = hls::master(
+            &variants,
+            (w, hgt),
+            &subs,
+            prefs.subtitle_language.as_deref(),
+            &query,
+        );
         Ok(answer(Body::from_string(text), None))
     }
 
@@ -254,9 +261,14 @@ impl HlsApi {
         state.transcoder.variant(&video, &variant.0)?;
         let mut lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.file_path(&video).await?;
+        let prefs = state.accounts.preferences(viewer.user_id).await?;
+        let playback = Playback {
+            session: viewer.session_id,
+            audio_language: prefs.audio_language.as_deref(),
+        };
         let path = state
             .transcoder
-            .segment(&video, source, &variant.0, index, viewer.session_id)
+            .segment(&video, source, &variant.0, index, playback)
             .await?;
         let file = tokio::fs::File::open(&path)
             .await
@@ -349,10 +361,12 @@ impl HlsApi {
         if video.duration.is_some_and(|d| start.0 >= d) {
             return Err(ApiError::invalid("start is past the end of the video"));
         }
+        let prefs = state.accounts.preferences(viewer.user_id).await?;
         let plan = state.transcoder.progressive_plan(
             &video,
             matches!(mode.0, ProgressiveMode::Remux),
             max_height.0,
+            prefs.audio_language.as_deref(),
         )?;
         let lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.file_path(&video).await?;

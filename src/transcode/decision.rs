@@ -280,7 +280,7 @@ pub fn decide_for(
         video_level: video.video_level,
         height: video.height_px(),
         bit_rate: video.bit_rate.and_then(|b| u64::try_from(b).ok()),
-        audio_codec: super::tracks::audio(video, None).map(|a| a.codec),
+        audio_codec: super::tracks::audio(video, prefs.audio_language.as_deref()).map(|a| a.codec),
     };
     decide(&source, &caps)
 }

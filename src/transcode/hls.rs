@@ -123,15 +123,41 @@ fn quoted(s: &str) -> String {
     s.replace(['"', '\n', '\r'], "'")
 }
 
+/// The variants in the order a master playlist lists them: players start on the first
+/// one, so the cheapest picture (the lowest rung, quick to make on a small machine)
+/// comes first and adaptive bit rate climbs from there; then the rest, highest first.
+pub fn start_order(variants: &[Variant]) -> Vec<Variant> {
+    let start = variants.iter().rposition(|v| v.height.is_some());
+    let mut ordered: Vec<Variant> = start.map(|i| variants[i]).into_iter().collect();
+    ordered.extend(
+        variants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != start)
+            .map(|(_, v)| *v),
+    );
+    ordered
+}
+
 /// The master playlist. `query` (`?token=...` or empty) is appended to every URI, so a
-/// player without headers can follow it.
+/// player without headers can follow it. The subtitle rendition in `subtitle_language`
+/// is the default one, else a forced one listed first.
 pub fn master(
     variants: &[Variant],
     source: (u32, u32),
     subtitles: &[SubtitleRendition],
+    subtitle_language: Option<&str>,
     query: &str,
 ) -> String {
     let mut out = String::from("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    let preferred = subtitle_language.and_then(|wanted| {
+        subtitles.iter().position(|s| {
+            s.language
+                .as_deref()
+                .is_some_and(|l| super::tracks::same_language(l, wanted))
+        })
+    });
+    let default = preferred.or_else(|| subtitles.first().filter(|s| s.forced).map(|_| 0));
     for (i, s) in subtitles.iter().enumerate() {
         out.push_str(&format!(
             "#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"{}\",{}DEFAULT={},AUTOSELECT=YES,FORCED={},URI=\"subtitles/{}/index.m3u8{query}\"\n",
@@ -140,7 +166,7 @@ pub fn master(
                 .as_deref()
                 .map(|l| format!("LANGUAGE=\"{}\",", quoted(l)))
                 .unwrap_or_default(),
-            if i == 0 && s.forced { "YES" } else { "NO" },
+            if default == Some(i) { "YES" } else { "NO" },
             if s.forced { "YES" } else { "NO" },
             s.track,
         ));
@@ -151,7 +177,7 @@ pub fn master(
         ",SUBTITLES=\"subs\""
     };
     let (src_w, src_h) = source;
-    for v in variants {
+    for v in start_order(variants) {
         let resolution = v
             .height
             .map(|h| {
@@ -261,13 +287,62 @@ mod tests {
             language: Some("en".into()),
             forced: false,
         }];
-        let text = master(&ladder(1080, None, None), (1920, 1080), &subs, "?token=t");
+        let text = master(
+            &ladder(1080, None, None),
+            (1920, 1080),
+            &subs,
+            None,
+            "?token=t",
+        );
         assert!(text.starts_with("#EXTM3U\n"));
         assert!(text.contains("TYPE=SUBTITLES,GROUP-ID=\"subs\",NAME=\"English\",LANGUAGE=\"en\""));
         assert!(text.contains("URI=\"subtitles/s0/index.m3u8?token=t\""));
         assert!(text.contains("RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\",SUBTITLES=\"subs\"\n720p/index.m3u8?token=t\n"));
         assert!(
             text.contains("CODECS=\"mp4a.40.2\",SUBTITLES=\"subs\"\naudio/index.m3u8?token=t\n")
+        );
+        assert!(text.contains("DEFAULT=NO"), "no subtitles unless asked for");
+    }
+
+    #[test]
+    fn players_start_on_the_cheapest_picture_and_the_preferred_subtitles() {
+        let names = |v: Vec<Variant>| v.iter().map(Variant::name).collect::<Vec<_>>();
+        assert_eq!(
+            names(start_order(&ladder(1080, None, None))),
+            ["480p", "1080p", "720p", "audio"]
+        );
+        assert_eq!(
+            names(start_order(&ladder(360, None, None))),
+            ["360p", "audio"]
+        );
+        assert_eq!(names(start_order(&[Variant::AUDIO])), ["audio"]);
+        let sub = |track: &str, language: &str, forced| SubtitleRendition {
+            track: track.into(),
+            name: track.into(),
+            language: Some(language.into()),
+            forced,
+        };
+        let subs = [sub("s0", "eng", true), sub("s1", "fra", false)];
+        let text = master(
+            &ladder(1080, None, None),
+            (1920, 1080),
+            &subs,
+            Some("fr"),
+            "",
+        );
+        let uris: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(uris[0], "480p/index.m3u8", "{text}");
+        let default_of = |track: &str| {
+            text.lines()
+                .find(|l| l.contains(&format!("subtitles/{track}/")))
+                .map(|l| l.contains("DEFAULT=YES"))
+        };
+        assert_eq!(default_of("s1"), Some(true), "{text}");
+        assert_eq!(default_of("s0"), Some(false), "{text}");
+        let text = master(&ladder(1080, None, None), (1920, 1080), &subs, None, "");
+        assert!(
+            text.contains("NAME=\"s0\",LANGUAGE=\"eng\",DEFAULT=YES"),
+            "{text}"
         );
     }
 }

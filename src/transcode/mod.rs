@@ -128,6 +128,14 @@ impl TranscodeStats {
     }
 }
 
+/// Who asks for a segment: the session playing (a transcode belongs to its playback)
+/// and the audio language it prefers.
+#[derive(Debug, Clone, Copy)]
+pub struct Playback<'a> {
+    pub session: Uuid,
+    pub audio_language: Option<&'a str>,
+}
+
 /// The transcoding service.
 #[derive(Debug)]
 pub struct Transcoder {
@@ -191,7 +199,7 @@ impl Transcoder {
         source: PathBuf,
         variant_name: &str,
         index: u32,
-        session: Uuid,
+        playback: Playback<'_>,
     ) -> Result<PathBuf, TranscodeError> {
         let (variant, count) = self.variant(video, variant_name)?;
         if index >= count {
@@ -199,20 +207,23 @@ impl Transcoder {
                 "segment {index} is past the end ({count} segments)"
             )));
         }
+        // A viewer whose language picks another audio stream than the default gets
+        // (and shares with others of that language) a job of its own.
+        let audio = tracks::audio(video, playback.audio_language).map(|a| a.index);
+        let name = if audio == tracks::audio(video, None).map(|a| a.index) {
+            variant.name()
+        } else {
+            format!("{}-a{}", variant.name(), audio.unwrap_or(0))
+        };
         let job = self
             .jobs()
-            .entry((video.id, variant.name()))
+            .entry((video.id, name.clone()))
             .or_insert_with(|| {
-                let dir = self
-                    .root
-                    .join("hls")
-                    .join(video.id.to_string())
-                    .join(variant.name());
-                let audio = tracks::audio(video, None).map(|a| a.index);
+                let dir = self.root.join("hls").join(video.id.to_string()).join(name);
                 Arc::new(HlsJob::new(video.id, variant, source, dir, count, audio))
             })
             .clone();
-        job.segment(self, index, session).await
+        job.segment(self, index, playback.session).await
     }
 
     /// The slot of a running job that `session` alone was watching, other than
@@ -294,8 +305,9 @@ impl Transcoder {
         video: &VideoRow,
         remux: bool,
         max_height: Option<u32>,
+        audio_language: Option<&str>,
     ) -> Result<ProgressivePlan, TranscodeError> {
-        let audio = tracks::audio(video, None);
+        let audio = tracks::audio(video, audio_language);
         let mode = if remux {
             encode::Progressive::Remux {
                 copy_audio: audio

@@ -16,13 +16,53 @@ fn pick(streams: Vec<AudioStream>, language: Option<&str>) -> Option<AudioStream
         streams.iter().find(|a| {
             a.language
                 .as_deref()
-                .is_some_and(|l| l.eq_ignore_ascii_case(wanted))
+                .is_some_and(|l| same_language(l, wanted))
         })
     });
     in_language
         .or_else(|| streams.iter().find(|a| a.default))
         .or(streams.first())
         .cloned()
+}
+
+/// Two-letter (ISO 639-1) and three-letter (ISO 639-2, bibliographic and terminology)
+/// codes of the languages most often tagged in video files.
+const LANGUAGES: [&[&str]; 26] = [
+    &["en", "eng"],
+    &["fr", "fra", "fre"],
+    &["de", "deu", "ger"],
+    &["es", "spa"],
+    &["it", "ita"],
+    &["pt", "por"],
+    &["nl", "nld", "dut"],
+    &["ja", "jpn"],
+    &["zh", "zho", "chi"],
+    &["ko", "kor"],
+    &["ru", "rus"],
+    &["sv", "swe"],
+    &["no", "nor"],
+    &["da", "dan"],
+    &["fi", "fin"],
+    &["pl", "pol"],
+    &["ar", "ara"],
+    &["hi", "hin"],
+    &["tr", "tur"],
+    &["cs", "ces", "cze"],
+    &["el", "ell", "gre"],
+    &["he", "heb"],
+    &["hu", "hun"],
+    &["uk", "ukr"],
+    &["ro", "ron", "rum"],
+    &["th", "tha"],
+];
+
+/// Whether two ISO 639 codes name the same language (`en`, `eng`; `fre`, `fra`).
+pub fn same_language(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    a == b
+        || LANGUAGES
+            .iter()
+            .any(|codes| codes.contains(&a.as_str()) && codes.contains(&b.as_str()))
 }
 
 /// ffmpeg's `-map` for `audio` (its index in the file), or the first audio stream if
@@ -47,7 +87,10 @@ mod tests {
         ]));
         assert_eq!(pick(two.clone(), None).unwrap().index, 2);
         assert_eq!(pick(two.clone(), Some("FRA")).unwrap().index, 1);
+        assert_eq!(pick(two.clone(), Some("fr")).unwrap().index, 1);
+        assert_eq!(pick(two.clone(), Some("fre")).unwrap().index, 1);
         assert_eq!(pick(two, Some("deu")).unwrap().index, 2);
+        assert!(same_language("EN", "eng") && !same_language("en", "fra"));
         assert_eq!(audio_map(Some(2)), "0:2");
         assert_eq!(audio_map(None), "0:a:0?");
         let plain = streams(serde_json::json!([

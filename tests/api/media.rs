@@ -38,6 +38,15 @@ const CLIPS: &[(&str, &str)] = &[
         "-f lavfi -i testsrc2=size=854x480:rate=25:duration=24 -f lavfi -i sine=frequency=220:duration=24 \
          -c:v libx265 -preset ultrafast -pix_fmt yuv420p -x265-params log-level=error -c:a ac3 -shortest",
     ),
+    // Two audio languages: English (220 Hz, the default) and French (880 Hz).
+    (
+        "two_languages.mkv",
+        "-f lavfi -i testsrc2=size=320x240:rate=25:duration=6 -f lavfi -i sine=frequency=220:duration=6 \
+         -f lavfi -i sine=frequency=880:duration=6 -map 0:v -map 1:a -map 2:a \
+         -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a ac3 -shortest \
+         -metadata:s:a:0 language=eng -metadata:s:a:1 language=fra \
+         -disposition:a:0 default -disposition:a:1 0",
+    ),
     // Large enough (about 46 MB) that a transfer outlasts the socket buffers.
     (
         "big_raw.mkv",

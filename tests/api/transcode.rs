@@ -746,3 +746,87 @@ async fn a_player_switching_variant_takes_over_its_own_slot() {
     let running: Vec<String> = t.running_jobs().into_iter().map(|(_, v, _)| v).collect();
     assert_eq!(running, ["audio"], "Ann's ffmpeg still runs");
 }
+
+/// The pitch of the first audio stream in some media bytes, from its zero crossings.
+async fn pitch_hz(bytes: &[u8]) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("media");
+    std::fs::write(&path, bytes).unwrap();
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args([
+            "-map", "0:a:0", "-ac", "1", "-ar", "8000", "-f", "s16le", "-",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let samples: Vec<i16> = out
+        .stdout
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect();
+    let crossings = samples
+        .windows(2)
+        .filter(|w| (w[0] < 0) != (w[1] < 0))
+        .count();
+    crossings as f64 / 2.0 / (samples.len() as f64 / 8000.0)
+}
+
+/// `audio_language` picks the audio stream that HLS and remux play (French at 880 Hz
+/// here); without it the default stream (English, 220 Hz) plays.
+#[tokio::test]
+async fn the_preferred_audio_language_is_the_one_played() {
+    let Some(app) = spawn_media_app(
+        Backend::Sqlite,
+        &[("two_languages.mkv", "film.mkv")],
+        |_| {},
+    )
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let bob = app.token_for("bob", Role::User).await;
+    let prefs = json!({ "audio_language": "fr" });
+    let resp = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/users/me/preferences",
+            &ann,
+            &prefs,
+        )
+        .await;
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let id = app.video(&ann, "film.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (token, want, who) in [(&ann, 880.0, "ann (fr)"), (&bob, 220.0, "bob (default)")] {
+        let hls = as_a_player(&app, &format!("/api/hls/{id}/audio/0.ts"), token).await;
+        assert_eq!(hls.status(), 200, "{who}");
+        let hz = pitch_hz(&hls.bytes().await.unwrap()).await;
+        assert!(
+            (hz - want).abs() < want * 0.1,
+            "{who}: HLS audio at {hz:.0} Hz"
+        );
+        let remux = as_a_player(
+            &app,
+            &format!("/api/transcode/{id}/stream.mp4?mode=remux"),
+            token,
+        )
+        .await;
+        assert_eq!(remux.status(), 200, "{who}");
+        let hz = pitch_hz(&remux.bytes().await.unwrap()).await;
+        assert!(
+            (hz - want).abs() < want * 0.1,
+            "{who}: remux audio at {hz:.0} Hz"
+        );
+    }
+}
