@@ -69,12 +69,12 @@ impl AppState {
         let cache = Arc::new(Cache::new(redis.clone()));
         let accounts = accounts_for(&settings, &db, &secret, redis.clone(), cache.clone());
         let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
-        let (streamer, registry) = streamer_for(&settings, library.clone(), redis.clone());
+        let streamer = streamer_for(&settings, library.clone(), redis.clone());
         let watching = Arc::new(Watching::new(
             db.clone(),
             cache.clone(),
             library.clone(),
-            registry,
+            streamer.clone(),
         ));
         let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
         let transcoder =
@@ -129,7 +129,7 @@ fn streamer_for(
     settings: &Settings,
     library: Arc<MediaLibrary>,
     redis: Option<Arc<RedisLink>>,
-) -> (Arc<Streamer>, Arc<StreamRegistry>) {
+) -> Arc<Streamer> {
     let s = &settings.streaming;
     let (max_total, max_user, idle) = (
         s.max_concurrent_streams.get(),
@@ -139,8 +139,7 @@ fn streamer_for(
     let registry = StreamRegistry::new(max_total, max_user, idle);
     let shared = redis.map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
     let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
-    let streamer = Streamer::new(library, registry.clone(), shared, chunk);
-    (Arc::new(streamer), registry)
+    Arc::new(Streamer::new(library, registry, shared, chunk))
 }
 
 fn backend_name(settings: &Settings) -> String {

@@ -15,10 +15,21 @@ use crate::cache::{Cache, CacheKind};
 use crate::db::progress::{self, Listing, ProgressRow, ProgressUpdate};
 use crate::db::{Database, DbError};
 use crate::library::{FileError, MediaLibrary};
-use crate::streaming::limits::StreamRegistry;
+use crate::streaming::limits::SlotKey;
+use crate::streaming::Streamer;
 use chrono::{Duration, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// What a player reporting progress is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum PlayerState {
+    #[default]
+    Playing,
+    Paused,
+    Stopped,
+}
 
 /// From this percentage on a video counts as watched.
 pub const WATCHED_AT: f64 = 90.0;
@@ -48,7 +59,7 @@ pub struct Watching {
     db: Database,
     cache: Arc<Cache>,
     library: Arc<MediaLibrary>,
-    registry: Arc<StreamRegistry>,
+    streamer: Arc<Streamer>,
 }
 
 /// One user's state of one video.
@@ -88,13 +99,13 @@ impl Watching {
         db: Database,
         cache: Arc<Cache>,
         library: Arc<MediaLibrary>,
-        registry: Arc<StreamRegistry>,
+        streamer: Arc<Streamer>,
     ) -> Self {
         Self {
             db,
             cache,
             library,
-            registry,
+            streamer,
         }
     }
 
@@ -109,6 +120,7 @@ impl Watching {
         session_id: Uuid,
         video_id: Uuid,
         position: f64,
+        state: PlayerState,
     ) -> Result<UserVideo, WatchError> {
         let video = self.library.playable(video_id).await?;
         if !position.is_finite() || position < 0.0 {
@@ -144,7 +156,19 @@ impl Watching {
             now,
         };
         let row = progress::record(&self.db, &update).await?;
-        self.registry.touch(session_id, video_id);
+        match state {
+            PlayerState::Playing | PlayerState::Paused => {
+                self.streamer.registry().touch(session_id, video_id);
+            }
+            PlayerState::Stopped => {
+                let slot = SlotKey {
+                    session_id,
+                    video_id,
+                    user_id,
+                };
+                self.streamer.stop(&slot).await;
+            }
+        }
         self.cache
             .invalidate(CacheKind::RecentlyWatched, &user_id.to_string())
             .await;

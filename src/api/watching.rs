@@ -7,6 +7,7 @@ use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::preferences::Preferences;
 use crate::state::AppState;
+use crate::watching::PlayerState;
 use crate::watching::UserVideo;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
@@ -22,6 +23,11 @@ struct ProgressReport {
     /// The playback position in seconds, from 0 to the video's duration.
     #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
     position_seconds: f64,
+    /// What the player is doing: `playing` (the default) and `paused` keep the
+    /// session's stream of the video open; `stopped` (the player closed) frees its
+    /// stream slot at once.
+    #[oai(default)]
+    state: PlayerState,
 }
 
 /// A rating.
@@ -109,9 +115,10 @@ impl WatchingApi {
         Ok(Json(body.0))
     }
 
-    /// Reports the playback position (players send it every ~10 s). It is stored before
-    /// the answer, keeps the session's stream of the video open, and at 90% or more
-    /// marks the video watched.
+    /// Reports the playback position (players send it every ~10 s, and with `stopped`
+    /// when they close). It is stored before the answer, keeps the session's stream of
+    /// the video open (or ends it, when stopped), and at 90% or more marks the video
+    /// watched.
     #[oai(
         path = "/api/videos/:id/progress",
         method = "put",
@@ -127,7 +134,13 @@ impl WatchingApi {
         let user = &auth.0;
         let v = state
             .watching
-            .report(user.id, user.session_id, id.0, body.position_seconds)
+            .report(
+                user.id,
+                user.session_id,
+                id.0,
+                body.position_seconds,
+                body.state,
+            )
             .await?;
         Ok(Json(v.into()))
     }

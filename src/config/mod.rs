@@ -244,7 +244,8 @@ pub struct StreamingSettings {
     pub max_concurrent_streams: PositiveInt,
     /// Streams one user plays at once.
     pub max_streams_per_user: PositiveInt,
-    /// A stream with no request for this long is closed and its slot freed.
+    /// How long a progress report keeps a stream open without media requests; the
+    /// upper bound of the short graces after a stream's last request.
     pub idle_timeout: HumanDuration,
     /// Largest read per stream and step of a transfer hyper writes (HTTP/2, or after
     /// another kind of request on the connection): memory per such stream stays within

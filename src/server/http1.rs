@@ -436,7 +436,7 @@ async fn send_file(stream: &TcpStream, body: &Body, range: Range<u64>) -> io::Re
         if body.lease.is_ended() {
             return Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
-                "stream ended by an administrator",
+                "stream ended (by an administrator, or its session moved on)",
             ));
         }
         if offset >= warm_until {

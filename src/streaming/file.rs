@@ -102,7 +102,7 @@ pub fn body(
             state.segments.clear();
             let err = io::Error::new(
                 io::ErrorKind::ConnectionAborted,
-                "stream ended by an administrator",
+                "stream ended (by an administrator, or its session moved on)",
             );
             return Some((Err(err), state));
         }

@@ -1,12 +1,16 @@
 //! Stream limits and tracking.
 //!
-//! A stream is one login session playing one video. It opens with the first media
-//! request, stays open while requests keep coming (a player's many range requests,
-//! parallel ones included, share it), and closes `streaming.idle_timeout` after its last
-//! request ended, or [`ABORT_GRACE`] after a client vanished mid-transfer (a seek aborts
-//! one request and sends the next at once, so the grace keeps the slot through a seek
-//! but frees it soon after a player is closed). Closed streams are swept lazily when a
-//! slot is asked for, so a freed slot is usable the moment it is due.
+//! A stream is one login session playing one video, and a session plays one video at a
+//! time: opening a stream of another video ends the session's previous one (a player
+//! walking a playlist holds one slot, not one per entry). A stream opens with the first
+//! media request, stays open while requests keep coming (a player's many range
+//! requests, parallel ones included, share it), and closes [`RELEASE_GRACE`] after its
+//! last request ended, or [`ABORT_GRACE`] after a client vanished mid-transfer (a seek
+//! aborts one request and sends the next at once, so the grace keeps the slot through a
+//! seek but frees it soon after a player is closed). A progress report keeps it open
+//! for `streaming.idle_timeout` (a player playing from its buffer); a report of
+//! `stopped` closes it at once. Closed streams are swept lazily when a slot is asked
+//! for, so a freed slot is usable the moment it is due.
 //!
 //! Each request holds a [`StreamLease`]; dropping it (the body finished, or the client
 //! disconnected and the body was dropped) is what ends its part in the stream, so no
@@ -22,6 +26,9 @@ use uuid::Uuid;
 
 /// How long a stream whose only request was aborted keeps its slot.
 pub const ABORT_GRACE: Duration = Duration::from_secs(2);
+/// How long a stream whose last request finished keeps its slot: the gap between a
+/// player's range requests.
+pub const RELEASE_GRACE: Duration = Duration::from_secs(5);
 
 /// Who is streaming, for limits and for the admin view.
 #[derive(Debug, Clone)]
@@ -118,6 +125,32 @@ impl Inner {
         id
     }
 
+    /// Closes stream `id` now: its slot is freed and its transfers stop at their next
+    /// chunk.
+    fn close(&mut self, id: Uuid, why: &str) -> bool {
+        let Some(e) = self.streams.remove(&id) else {
+            return false;
+        };
+        e.ended.store(true, Ordering::Release);
+        self.by_key.remove(&(e.session_id, e.info.video_id));
+        self.activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
+        tracing::info!(stream = %id, reason = why, "stream ended");
+        true
+    }
+
+    /// Closes the session's streams of videos other than `video_id`.
+    fn close_others(&mut self, session_id: Uuid, video_id: Uuid) {
+        let others: Vec<Uuid> = self
+            .streams
+            .values()
+            .filter(|e| e.session_id == session_id && e.info.video_id != video_id)
+            .map(|e| e.info.id)
+            .collect();
+        for id in others {
+            self.close(id, "the session started another video");
+        }
+    }
+
     fn sweep(&mut self, now: Instant) {
         let by_key = &mut self.by_key;
         let activity = &mut self.activity;
@@ -187,6 +220,7 @@ impl StreamRegistry {
         let id = match inner.by_key.get(&(viewer.session_id, video_id)) {
             Some(id) => *id,
             None => {
+                inner.close_others(viewer.session_id, video_id);
                 self.admit(&inner, viewer, now)?;
                 inner.open(viewer, video_id)
             }
@@ -259,7 +293,7 @@ impl StreamRegistry {
             e.info.last_activity_at = Utc::now();
             if e.info.connections == 0 {
                 let wait = if completed {
-                    self.idle
+                    RELEASE_GRACE.min(self.idle)
                 } else {
                     ABORT_GRACE.min(self.idle)
                 };
@@ -289,8 +323,8 @@ impl StreamRegistry {
         inner.by_key.contains_key(&(session_id, video_id))
     }
 
-    /// Every open stream with when it closes if no request comes (later, while
-    /// requests run), for the shared slots.
+    /// Every open stream with when its published slot lapses unless renewed: when it
+    /// closes if no request comes, at most [`super::shared::SLOT_LEASE`] from now.
     pub fn open_slots(&self) -> Vec<(SlotKey, DateTime<Utc>)> {
         let now = Instant::now();
         let wall = Utc::now();
@@ -300,9 +334,13 @@ impl StreamRegistry {
             .streams
             .values()
             .map(|e| {
+                // Renewed every refresh: a dead instance's streams lapse soon.
                 let left = e
                     .closes_at
-                    .map_or(self.idle, |t| t.saturating_duration_since(now));
+                    .map_or(super::shared::SLOT_LEASE, |t| {
+                        t.saturating_duration_since(now)
+                    })
+                    .min(super::shared::SLOT_LEASE);
                 let left = chrono::Duration::from_std(left).unwrap_or_default();
                 let slot = SlotKey {
                     session_id: e.session_id,
@@ -341,15 +379,17 @@ impl StreamRegistry {
     /// Ends a stream now: its slot is freed and its transfers stop at their next chunk.
     /// Returns whether it was open.
     pub fn end(&self, id: Uuid) -> bool {
+        self.lock().close(id, "ended by an administrator")
+    }
+
+    /// Ends the session's stream of a video (its player reported that it stopped).
+    /// Returns whether one was open.
+    pub fn stop(&self, session_id: Uuid, video_id: Uuid) -> bool {
         let mut inner = self.lock();
-        let Some(e) = inner.streams.remove(&id) else {
-            return false;
-        };
-        e.ended.store(true, Ordering::Release);
-        inner.by_key.remove(&(e.session_id, e.info.video_id));
-        inner.activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
-        tracing::info!(stream = %id, "stream ended by an administrator");
-        true
+        match inner.by_key.get(&(session_id, video_id)).copied() {
+            Some(id) => inner.close(id, "the player stopped"),
+            None => false,
+        }
     }
 }
 
@@ -454,11 +494,20 @@ mod tests {
     #[test]
     fn the_per_user_limit_counts_streams_not_requests() {
         let r = StreamRegistry::new(10, 2, Duration::from_secs(60));
-        let _a = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        let a = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
         let _b = r.acquire(&viewer(1, 2), Uuid::from_u128(1)).unwrap();
-        let refused = r.acquire(&viewer(1, 1), Uuid::from_u128(2)).unwrap_err();
+        let refused = r.acquire(&viewer(1, 3), Uuid::from_u128(2)).unwrap_err();
         assert_eq!(refused.limit, "streaming.max_streams_per_user");
-        assert!(r.acquire(&viewer(2, 3), Uuid::from_u128(2)).is_ok());
+        assert!(r.acquire(&viewer(2, 4), Uuid::from_u128(2)).is_ok());
+        // A session plays one video at a time: its next video takes the same slot.
+        let next = r.acquire(&viewer(1, 1), Uuid::from_u128(2)).unwrap();
+        assert!(a.is_ended(), "the session's previous stream ended");
+        assert_ne!(next.stream_id(), a.stream_id());
+        assert_eq!(r.list().len(), 3);
+        // A stopped player frees its slot at once.
+        assert!(r.stop(Uuid::from_u128(1), Uuid::from_u128(2)));
+        assert!(next.is_ended());
+        assert!(r.acquire(&viewer(1, 3), Uuid::from_u128(2)).is_ok());
     }
 
     #[test]

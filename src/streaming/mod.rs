@@ -170,6 +170,15 @@ impl Streamer {
         self.registry.acquire(viewer, video_id)
     }
 
+    /// Ends a session's stream of a video at once (its player stopped), here and in
+    /// the shared slots.
+    pub async fn stop(&self, slot: &SlotKey) {
+        self.registry.stop(slot.session_id, slot.video_id);
+        if let Some(shared) = &self.shared {
+            shared.release(slot).await;
+        }
+    }
+
     pub fn registry(&self) -> &Arc<StreamRegistry> {
         &self.registry
     }

@@ -4,10 +4,11 @@
 //! The slots are the architecture document's `streaming:active`: a sorted set whose
 //! members are streams (`{session}:{video}`, so one session's stream of a video is one
 //! slot on whichever instances it is served) scored by when they expire, plus one set
-//! per user. A Lua script admits a stream atomically: it drops expired members, then
-//! checks both limits and adds the stream. Each instance re-scores its open streams
-//! every [`REFRESH_EVERY`] and removes those it closed; the streams of an instance that
-//! died expire on their own after the idle timeout.
+//! per user. A Lua script admits a stream atomically: it drops expired members and the
+//! session's streams of other videos (a session plays one video at a time), then
+//! checks both limits and adds the stream. Each instance renews its open streams for
+//! [`SLOT_LEASE`] every [`REFRESH_EVERY`] and removes those it closed, so the streams of
+//! an instance that died expire within [`SLOT_LEASE`].
 
 use super::limits::{LimitReached, SlotKey};
 use crate::cache::redis::redis;
@@ -20,11 +21,20 @@ use uuid::Uuid;
 
 /// How often open streams are re-scored and closed ones removed.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// How long a published stream stays counted without its instance renewing it.
+pub const SLOT_LEASE: Duration = Duration::from_secs(5);
 
 const ADMIT: &str = r"
 local now = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local session = ARGV[7]
+for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if m ~= ARGV[1] and string.sub(m, 1, #session) == session then
+    redis.call('ZREM', KEYS[1], m)
+    redis.call('ZREM', KEYS[2], m)
+  end
+end
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
@@ -79,6 +89,7 @@ impl SharedSlots {
     /// caller then relies on this instance's own limits.
     pub async fn admit(&self, slot: &SlotKey) -> Option<Result<(), LimitReached>> {
         let now = Utc::now().timestamp_millis();
+        let lease_ms = i64::try_from(SLOT_LEASE.as_millis()).unwrap_or(i64::MAX / 4);
         let idle_ms = i64::try_from(self.idle.as_millis()).unwrap_or(i64::MAX / 4);
         let (all, mine) = self.keys(slot.user_id);
         let member = slot.member();
@@ -88,10 +99,11 @@ impl SharedSlots {
             .key(mine)
             .arg(member)
             .arg(now)
-            .arg(now + idle_ms)
+            .arg(now + lease_ms)
             .arg(self.max_total)
             .arg(self.max_per_user)
-            .arg(idle_ms * 2);
+            .arg(idle_ms.max(lease_ms) * 2)
+            .arg(format!("{}:", slot.session_id));
         let (verdict, wait_ms): (i64, i64) = self
             .link
             .run("stream admit", |mut c| async move {
@@ -115,6 +127,22 @@ impl SharedSlots {
                 Ok(())
             }
         })
+    }
+
+    /// Frees a stream's slot at once (its player stopped).
+    pub async fn release(&self, slot: &SlotKey) {
+        let (all, mine) = self.keys(slot.user_id);
+        let member = slot.member();
+        let mut p = redis::pipe();
+        p.cmd("ZREM").arg(all).arg(&member).ignore();
+        p.cmd("ZREM").arg(mine).arg(&member).ignore();
+        let _ = self
+            .link
+            .run("stream release", |mut c| async move {
+                p.query_async::<()>(&mut c).await
+            })
+            .await;
+        self.lock().remove(slot);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<SlotKey>> {

@@ -10,6 +10,7 @@ on_each_store!(
     a_private_playlist_is_invisible_to_other_users,
     concurrent_edits_keep_positions_unique_and_dense,
     the_m3u_lists_signed_links_that_play,
+    a_player_walks_the_whole_m3u_on_one_slot,
 );
 
 const FILES: [(&str, &str); 5] = [
@@ -271,4 +272,78 @@ async fn the_m3u_lists_signed_links_that_play(store: Store) {
         assert_eq!(played.status(), 206, "{url}");
         assert_eq!(played.bytes().await.unwrap().len(), 100);
     }
+}
+
+/// A player walking an M3U holds one stream slot, whatever the per-user limit: each
+/// entry it opens ends its session's previous stream. A `stopped` progress report frees
+/// the slot at once, on this instance and in the shared slots.
+async fn a_player_walks_the_whole_m3u_on_one_slot(store: Store) {
+    let Some(app) = spawn_media_store(store, &FILES, |s| {
+        s.streaming.max_concurrent_streams = homestream::config::PositiveInt(1);
+        s.streaming.max_streams_per_user = homestream::config::PositiveInt(1);
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let bob = app.token_for("bob", Role::User).await;
+    let playlist = create(&app, &ann, json!({"name": "All"})).await;
+    let mut ids = Vec::new();
+    for (_, name) in FILES {
+        let id = app.video(&ann, name).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(add(&app, &ann, &playlist, &id).await.status(), 200);
+        ids.push(id);
+    }
+    let text = app
+        .get(&format!("/api/playlists/{playlist}/m3u"), &ann)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let urls: Vec<&str> = text.lines().filter(|l| l.starts_with("http")).collect();
+    assert_eq!(urls.len(), FILES.len());
+    for url in &urls {
+        // As a player does: the head of the file, then a range further in.
+        for range in ["bytes=0-99", "bytes=100-199"] {
+            let resp = app
+                .client
+                .get(*url)
+                .header("range", range)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 206, "{url} {range}");
+            resp.bytes().await.unwrap();
+        }
+    }
+    let last = ids.last().unwrap();
+    let busy = app.get(&format!("/api/stream/{}", ids[0]), &bob).await;
+    assert_eq!(busy.status(), 429, "Ann's player holds the one slot");
+    let stopped = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/videos/{last}/progress"),
+            &ann,
+            &json!({"position_seconds": 0.5, "state": "stopped"}),
+        )
+        .await;
+    assert_eq!(stopped.status(), 200);
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/stream/{}", ids[0])))
+        .bearer_auth(&bob)
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status(),
+        206,
+        "the slot was freed by the stopped report"
+    );
 }

@@ -290,19 +290,38 @@ async fn the_ninth_stream_is_refused_and_parallel_ranges_count_once(backend: Bac
     assert!(ninth.headers().contains_key("retry-after"));
     let problem = assert_problem(ninth, 429, "rate_limited").await;
     assert_eq!(problem["limit"], "streaming.max_concurrent_streams");
-    // A fourth stream of one user hits the per-user limit first.
-    let fourth_video = app.video(&admin, "e1.webm").await["id"]
+    // A session starting another video ends its previous stream: still one slot.
+    let other_video = app.video(&admin, "e1.webm").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let per_user = fetch(
+    let switched = fetch(
         &app,
-        &format!("/api/stream/{fourth_video}"),
+        &format!("/api/stream/{other_video}"),
         &tokens[0],
         &[("range", "bytes=0-0")],
     )
     .await;
-    assert_eq!(per_user.status(), 429);
+    assert_eq!(switched.status(), 206);
+    let streams: Vec<Value> = app
+        .get("/api/admin/streams", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(streams.len(), 8, "{streams:?}");
+    assert_eq!(
+        streams
+            .iter()
+            .filter(|s| s["video_id"] == other_video.as_str())
+            .count(),
+        1,
+        "{streams:?}"
+    );
+    // Another session of a user with three streams is refused.
+    let fourth_session = app.login_token("u1").await;
+    let refused = fetch(&app, &path, &fourth_session, &[("range", "bytes=0-0")]).await;
+    assert_eq!(refused.status(), 429);
     // HEAD and 304 answers open no stream.
     let head = app
         .client
