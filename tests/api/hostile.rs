@@ -357,17 +357,7 @@ async fn an_end_made_while_redis_is_stopped_stays_final(backend: Backend) {
 }
 
 async fn process_login(server: &ServerProcess) -> String {
-    let body: Value = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({ "username": "ann", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().expect("token").to_owned()
+    login_as(server, "ann").await
 }
 
 async fn process_me(server: &ServerProcess, token: &str) -> u16 {
@@ -743,4 +733,129 @@ async fn two_instances_scanning_an_empty_database_at_once_agree(backend: Backend
         .await
         .unwrap();
     assert_eq!(page["total"], 3, "{page}");
+}
+
+// --- 5. a killed instance's stream slots ------------------------------------------------
+
+/// Two server processes sharing Redis and one server-wide stream slot. Ann's player
+/// streams from A; A is killed with `kill -9` mid-transfer. Her other device, on B, is
+/// refused while A lives, and admitted within the shared slot lease (5 s) after,
+/// instead of the idle minute.
+#[tokio::test]
+async fn a_killed_instance_s_stream_slots_lapse_within_seconds() {
+    if !redis_available(&redis_url()) {
+        return;
+    }
+    let Some(redis) = PrivateRedis::start() else {
+        return;
+    };
+    if !crate::media::ffmpeg_available() {
+        return;
+    }
+    let (settings, dir, _pg) = test_settings(Backend::Sqlite).await.unwrap();
+    let library = library_with_ann(&settings, dir.path());
+    crate::media::add_clip(&library, "big_raw.mkv", "big.mkv");
+    let made = homestream(
+        &settings,
+        &[
+            "user",
+            "create",
+            "boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(made.status.success());
+    let env = [
+        ("REDIS_URL", redis.url.as_str()),
+        ("HOMESTREAM_STREAMING__MAX_CONCURRENT_STREAMS", "1"),
+    ];
+    let mut a = server_process_with(&settings, &library, &env, None).await;
+    let b = server_process_with(&settings, &library, &env, None).await;
+    let boss = login_as(&a, "boss").await;
+    let scan = a
+        .client
+        .post(a.url("/api/library/scan"))
+        .bearer_auth(&boss)
+        .send();
+    assert!(scan.await.unwrap().status().is_success());
+    let mut id = None;
+    for _ in 0..100 {
+        let page: Value = a
+            .client
+            .get(a.url("/api/videos"))
+            .bearer_auth(&boss)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(v) = page["items"].get(0) {
+            id = v["id"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let id = id.expect("the clip was scanned");
+    let path = format!("/api/stream/{id}");
+    let player = process_login(&a).await;
+    let other_device = process_login(&b).await;
+    // Ann's player on A takes the slot and keeps reading slowly.
+    let held = a
+        .client
+        .get(a.url(&path))
+        .bearer_auth(&player)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(held.status(), 200);
+    let range = |server: &ServerProcess| {
+        server
+            .client
+            .get(server.url(&path))
+            .bearer_auth(&other_device)
+            .header("range", "bytes=0-9")
+            .send()
+    };
+    assert_eq!(
+        range(&b).await.unwrap().status(),
+        429,
+        "A holds the one slot"
+    );
+    a.kill9();
+    let killed = Instant::now();
+    let mut answers = Vec::new();
+    while killed.elapsed() < Duration::from_secs(20) {
+        let status = range(&b).await.unwrap().status().as_u16();
+        answers.push(status);
+        if status == 206 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let lapsed = killed.elapsed();
+    drop(held);
+    println!("slot of a kill -9'd instance free on the other after {lapsed:?}");
+    assert_eq!(answers.last(), Some(&206), "{answers:?}");
+    assert!(
+        lapsed < Duration::from_secs(10),
+        "the killed instance's slot lapsed after {lapsed:?}, want within the 5 s lease"
+    );
+}
+
+async fn login_as(server: &ServerProcess, username: &str) -> String {
+    let body: Value = server
+        .client
+        .post(server.url("/api/auth/login"))
+        .json(&json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().expect("token").to_owned()
 }
