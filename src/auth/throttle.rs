@@ -372,15 +372,38 @@ mod tests {
         assert!(reserve(&t, "ann", None).is_err());
     }
 
-    #[test]
-    fn failures_leave_the_window_and_success_forgets_them() {
+    #[tokio::test]
+    async fn failures_leave_the_window_and_success_forgets_them() {
         let t = LoginThrottle::new(1, Duration::from_millis(1000), None);
         t.failed(reserve(&t, "ann", None).unwrap());
         assert!(reserve(&t, "ann", None).is_err());
         std::thread::sleep(Duration::from_millis(1100));
         let r = reserve(&t, "ann", None).unwrap();
-        t.succeeded_local(&r);
+        t.succeeded(r).await;
         assert!(reserve(&t, "ann", None).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_login_waits_for_the_same_user_s_check_in_flight() {
+        let t = Arc::new(LoginThrottle::new(1, Duration::from_secs(60), None));
+        let first = t.reserve("ann", None).await.unwrap();
+        let waiting = tokio::spawn({
+            let t = t.clone();
+            async move { t.reserve("ann", None).await.map(|_| ()) }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!waiting.is_finished(), "it waits rather than being refused");
+        t.succeeded(first).await;
+        let second = tokio::time::timeout(Duration::from_secs(2), waiting).await;
+        assert!(
+            matches!(second, Ok(Ok(Ok(())))),
+            "admitted once the first check succeeded"
+        );
+        // With nothing in flight, a spent budget refuses at once.
+        let t = LoginThrottle::new(1, Duration::from_secs(60), None);
+        t.failed(t.reserve("bob", None).await.unwrap());
+        let refused = tokio::time::timeout(Duration::from_millis(500), t.reserve("bob", None));
+        assert!(matches!(refused.await, Ok(Err(_))));
     }
 
     #[test]
@@ -397,12 +420,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_cancelled_attempt_is_given_back_whole() {
+    #[tokio::test]
+    async fn a_cancelled_attempt_is_given_back_whole() {
         let t = LoginThrottle::new(1, Duration::from_secs(60), None);
         let addr = Some(IpAddr::from([192, 0, 2, 1]));
         let r = reserve(&t, "ann", addr).unwrap();
-        t.release_local(&r, true);
+        t.cancel(r).await;
         assert!(reserve(&t, "ann", addr).is_ok());
     }
 

@@ -101,4 +101,15 @@ mod tests {
         assert_eq!(c.size(), 90);
         assert!(c.over_cap(&HashSet::new()).is_empty());
     }
+
+    #[test]
+    fn as_many_entries_go_as_it_takes_to_get_under_the_cap() {
+        let c = OutputCache::new(100);
+        for name in ["a", "b", "c", "d"] {
+            c.grew(Path::new(name), 50);
+        }
+        let names = ["a", "b"].map(PathBuf::from).to_vec();
+        assert_eq!(c.over_cap(&HashSet::new()), names);
+        assert_eq!(c.size(), 100);
+    }
 }
