@@ -40,7 +40,9 @@ async fn maintain(state: AppState) {
         tick.tick().await;
         let registry = state.streamer.registry();
         if let Some(shared) = state.streamer.shared() {
-            shared.refresh(registry.open_slots()).await;
+            for ended in shared.refresh(registry.open_slots()).await {
+                registry.stop(ended.session_id, ended.video_id);
+            }
         }
         let sessions = state.accounts.sessions();
         for (session, a) in registry.take_activity() {

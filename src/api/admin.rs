@@ -39,7 +39,8 @@ enum Ended {
 
 #[OpenApi(tag = "ApiTags::Admin")]
 impl AdminApi {
-    /// Every open stream of this instance (administrators).
+    /// Every open stream, of every instance sharing Redis (administrators). Another
+    /// instance's figures are as it published them within the last second.
     #[oai(
         path = "/api/admin/streams",
         method = "get",
@@ -53,8 +54,8 @@ impl AdminApi {
         auth.0.require(Role::Admin)?;
         let streams = state
             .streamer
-            .registry()
             .list()
+            .await
             .into_iter()
             .map(|s| ActiveStream {
                 id: s.id,
@@ -72,7 +73,8 @@ impl AdminApi {
         Ok(Json(streams))
     }
 
-    /// Ends a stream: frees its slot and closes its transfers (administrators).
+    /// Ends a stream: frees its slot and closes its transfers (administrators). A
+    /// stream served by another instance sharing Redis ends within a second.
     #[oai(
         path = "/api/admin/streams/:id",
         method = "delete",
@@ -85,7 +87,7 @@ impl AdminApi {
         id: Path<Uuid>,
     ) -> ApiResult<Ended> {
         auth.0.require(Role::Admin)?;
-        if state.streamer.registry().end(id.0) {
+        if state.streamer.end(id.0).await {
             Ok(Ended::Done)
         } else {
             Err(ApiError::not_found("stream", id.0))

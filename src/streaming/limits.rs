@@ -48,8 +48,9 @@ pub struct LimitReached {
     pub retry_after: Duration,
 }
 
-/// One open stream, as the admin view shows it.
-#[derive(Debug, Clone)]
+/// One open stream, as the admin view shows it (and as instances publish it to one
+/// another through Redis).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StreamInfo {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -325,7 +326,7 @@ impl StreamRegistry {
 
     /// Every open stream with when its published slot lapses unless renewed: when it
     /// closes if no request comes, at most [`super::shared::SLOT_LEASE`] from now.
-    pub fn open_slots(&self) -> Vec<(SlotKey, DateTime<Utc>)> {
+    pub fn open_slots(&self) -> Vec<Published> {
         let now = Instant::now();
         let wall = Utc::now();
         let mut inner = self.lock();
@@ -347,7 +348,14 @@ impl StreamRegistry {
                     video_id: e.info.video_id,
                     user_id: e.info.user_id,
                 };
-                (slot, wall + left)
+                Published {
+                    slot,
+                    expires: wall + left,
+                    info: StreamInfo {
+                        bytes_sent: e.bytes.load(Ordering::Relaxed),
+                        ..e.info.clone()
+                    },
+                }
             })
             .collect()
     }
@@ -456,6 +464,15 @@ pub struct SlotKey {
     pub session_id: Uuid,
     pub video_id: Uuid,
     pub user_id: Uuid,
+}
+
+/// An open stream as this instance publishes it: its slot, when the slot lapses unless
+/// renewed, and what the admin view shows.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub slot: SlotKey,
+    pub expires: DateTime<Utc>,
+    pub info: StreamInfo,
 }
 
 impl SlotKey {

@@ -179,6 +179,57 @@ impl Streamer {
         }
     }
 
+    /// Every open stream: of every instance when Redis is configured and answers,
+    /// else of this one. A session's stream of a video served by several instances is
+    /// listed once, with their bytes and connections added up.
+    pub async fn list(&self) -> Vec<limits::StreamInfo> {
+        let mine = self.registry.list();
+        let Some(everyone) = self.shared.as_ref() else {
+            return mine;
+        };
+        let Some(everyone) = everyone.list().await else {
+            return mine;
+        };
+        let mut merged: Vec<limits::StreamInfo> = Vec::new();
+        // This instance's own figures first: they are the freshest.
+        for s in mine.into_iter().chain(everyone) {
+            match merged
+                .iter_mut()
+                .find(|m| m.session_id == s.session_id && m.video_id == s.video_id)
+            {
+                Some(m) if m.id == s.id => {}
+                Some(m) => {
+                    m.bytes_sent += s.bytes_sent;
+                    m.connections += s.connections;
+                    m.started_at = m.started_at.min(s.started_at);
+                    m.last_activity_at = m.last_activity_at.max(s.last_activity_at);
+                }
+                None => merged.push(s),
+            }
+        }
+        merged.sort_by_key(|s| s.started_at);
+        merged
+    }
+
+    /// Ends stream `id` (as [`Self::list`] names it) wherever it is served: here at
+    /// once, on other instances at their next refresh (within a second). Returns
+    /// whether it was open.
+    pub async fn end(&self, id: uuid::Uuid) -> bool {
+        let Some(s) = self.list().await.into_iter().find(|s| s.id == id) else {
+            return false;
+        };
+        let slot = SlotKey {
+            session_id: s.session_id,
+            video_id: s.video_id,
+            user_id: s.user_id,
+        };
+        self.registry.stop(slot.session_id, slot.video_id);
+        if let Some(shared) = &self.shared {
+            shared.request_end(&slot).await;
+        }
+        true
+    }
+
     pub fn registry(&self) -> &Arc<StreamRegistry> {
         &self.registry
     }

@@ -9,12 +9,17 @@
 //! checks both limits and adds the stream. Each instance renews its open streams for
 //! [`SLOT_LEASE`] every [`REFRESH_EVERY`] and removes those it closed, so the streams of
 //! an instance that died expire within [`SLOT_LEASE`].
+//!
+//! Beside the slots, each instance publishes what the admin view shows of its streams
+//! (`streaming:info`, a hash by member), and reads `streaming:ending` (the members an
+//! administrator ended through another instance) at each refresh, so the admin view
+//! and "end stream" cover every instance.
 
-use super::limits::{LimitReached, SlotKey};
+use super::limits::{LimitReached, Published, SlotKey, StreamInfo};
 use crate::cache::redis::redis;
 use crate::cache::RedisLink;
-use chrono::{DateTime, Utc};
-use std::collections::HashSet;
+use chrono::Utc;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
@@ -28,6 +33,7 @@ const ADMIT: &str = r"
 local now = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('SREM', KEYS[3], ARGV[1])
 local session = ARGV[7]
 for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if m ~= ARGV[1] and string.sub(m, 1, #session) == session then
@@ -97,6 +103,7 @@ impl SharedSlots {
         invocation
             .key(all)
             .key(mine)
+            .key(self.link.key("streaming:ending"))
             .arg(member)
             .arg(now)
             .arg(now + lease_ms)
@@ -149,42 +156,106 @@ impl SharedSlots {
         self.published.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Publishes this instance's open streams with their expiry and removes the ones
-    /// it closed since the last call.
-    pub async fn refresh(&self, open: Vec<(SlotKey, DateTime<Utc>)>) {
-        let current: HashSet<SlotKey> = open.iter().map(|(k, _)| k.clone()).collect();
+    /// Publishes this instance's open streams with their expiry and what the admin
+    /// view shows of them, removes the ones it closed since the last call, and returns
+    /// its streams an administrator ended through another instance.
+    pub async fn refresh(&self, open: Vec<Published>) -> Vec<SlotKey> {
+        let current: HashSet<SlotKey> = open.iter().map(|p| p.slot.clone()).collect();
         let closed: Vec<SlotKey> = self.lock().difference(&current).cloned().collect();
         if open.is_empty() && closed.is_empty() {
-            return;
+            return Vec::new();
         }
+        let info = self.link.key("streaming:info");
+        let ending = self.link.key("streaming:ending");
         let mut p = redis::pipe();
-        for (slot, expires) in &open {
-            let (all, mine) = self.keys(slot.user_id);
-            let score = expires.timestamp_millis();
-            p.cmd("ZADD")
-                .arg(all)
-                .arg(score)
-                .arg(slot.member())
-                .ignore();
-            p.cmd("ZADD")
-                .arg(mine)
-                .arg(score)
-                .arg(slot.member())
-                .ignore();
+        for s in &open {
+            let (all, mine) = self.keys(s.slot.user_id);
+            let score = s.expires.timestamp_millis();
+            let member = s.slot.member();
+            p.cmd("ZADD").arg(all).arg(score).arg(&member).ignore();
+            p.cmd("ZADD").arg(mine).arg(score).arg(&member).ignore();
+            let json = serde_json::to_string(&s.info).unwrap_or_default();
+            p.cmd("HSET").arg(&info).arg(&member).arg(json).ignore();
         }
         for slot in &closed {
             let (all, mine) = self.keys(slot.user_id);
             p.cmd("ZREM").arg(all).arg(slot.member()).ignore();
             p.cmd("ZREM").arg(mine).arg(slot.member()).ignore();
+            p.cmd("HDEL").arg(&info).arg(slot.member()).ignore();
         }
-        let done = self
+        let members: Vec<String> = open.iter().map(|s| s.slot.member()).collect();
+        if !members.is_empty() {
+            p.cmd("SMISMEMBER").arg(&ending).arg(&members);
+        }
+        let answer = self
             .link
             .run("stream refresh", |mut c| async move {
-                p.query_async::<()>(&mut c).await
+                p.query_async::<Vec<Vec<bool>>>(&mut c).await
             })
             .await;
-        if done.is_some() {
-            *self.lock() = current;
-        }
+        let Some(answer) = answer else {
+            return Vec::new();
+        };
+        *self.lock() = current;
+        let flags = answer.into_iter().next().unwrap_or_default();
+        open.iter()
+            .zip(flags)
+            .filter(|(_, ended)| *ended)
+            .map(|(s, _)| s.slot.clone())
+            .collect()
+    }
+
+    /// Every instance's open streams, as they last published them. `None` when Redis
+    /// cannot answer.
+    pub async fn list(&self) -> Option<Vec<StreamInfo>> {
+        let all = self.link.key("streaming:active");
+        let info = self.link.key("streaming:info");
+        let now = Utc::now().timestamp_millis();
+        let (live, published): (Vec<String>, HashMap<String, String>) = self
+            .link
+            .run("stream list", |mut c| async move {
+                redis::pipe()
+                    .cmd("ZRANGEBYSCORE")
+                    .arg(&all)
+                    .arg(now)
+                    .arg("+inf")
+                    .cmd("HGETALL")
+                    .arg(&info)
+                    .query_async(&mut c)
+                    .await
+            })
+            .await?;
+        let live: HashSet<String> = live.into_iter().collect();
+        Some(
+            published
+                .into_iter()
+                .filter(|(member, _)| live.contains(member))
+                .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+                .collect(),
+        )
+    }
+
+    /// Ends a session's stream of a video on every instance: its slot is freed now,
+    /// and the instances serving it end their transfers at their next refresh.
+    pub async fn request_end(&self, slot: &SlotKey) {
+        self.release(slot).await;
+        let member = slot.member();
+        let ending = self.link.key("streaming:ending");
+        let lease_ms = u64::try_from(SLOT_LEASE.as_millis() * 4).unwrap_or(u64::MAX);
+        self.link
+            .run("stream end", |mut c| async move {
+                redis::pipe()
+                    .cmd("SADD")
+                    .arg(&ending)
+                    .arg(&member)
+                    .ignore()
+                    .cmd("PEXPIRE")
+                    .arg(&ending)
+                    .arg(lease_ms)
+                    .ignore()
+                    .query_async::<()>(&mut c)
+                    .await
+            })
+            .await;
     }
 }

@@ -78,6 +78,67 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     // Ann's own parallel request through B joins her stream.
     assert_eq!(stream_range(&b, &id, &ann).await.status(), 206);
 
+    // B's admin view lists the stream A serves; ending it through B stops A's transfer.
+    let admin = b.token_for("boss", Role::Admin).await;
+    let mut listed = Vec::new();
+    let seen = eventually(Duration::from_secs(5), async || {
+        listed = b
+            .get("/api/admin/streams", &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        listed.iter().any(|s: &Value| s["username"] == "ann")
+    })
+    .await;
+    assert!(seen, "B lists A's stream: {listed:?}");
+    let stream_id = listed[0]["id"].as_str().unwrap().to_owned();
+    let ended = b
+        .send_json(
+            Method::DELETE,
+            &format!("/api/admin/streams/{stream_id}"),
+            &admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(ended.status(), 204);
+    let mut held = held;
+    let stopped = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            // A player reading at its own pace.
+            match held.chunk().await {
+                Ok(Some(_)) => tokio::time::sleep(Duration::from_millis(50)).await,
+                other => return other.is_err(),
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        stopped,
+        Ok(true),
+        "A's transfer was cut by the end made on B"
+    );
+    let gone = eventually(Duration::from_secs(5), async || {
+        let list: Vec<Value> = b
+            .get("/api/admin/streams", &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        list.is_empty()
+    })
+    .await;
+    assert!(gone, "the ended stream left the shared list");
+    let unknown = b
+        .send_json(
+            Method::DELETE,
+            &format!("/api/admin/streams/{stream_id}"),
+            &admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+
     // When her stream closes, Bob gets the slot on B.
     drop(held);
     let freed = eventually(Duration::from_secs(8), async || {
