@@ -324,7 +324,8 @@ impl HlsApi {
             .transcoder
             .webvtt(video.id, &track.0, &source, stream)
             .await?;
-        let text = tokio::fs::read(&path).await.map_err(TranscodeError::Io)?;
+        let vtt = tokio::fs::read(&path).await.map_err(TranscodeError::Io)?;
+        let text = subtitles::with_timestamp_map(&vtt);
         let len = text.len() as u64;
         Ok(answer(Body::from_vec(text), Some(len)))
     }

@@ -104,9 +104,18 @@ fn aac(args: &mut Vec<OsString>) {
     );
 }
 
+/// Where HLS timestamps start: the source's own timeline shifted this far, the same in
+/// every run, so that no run (above all the one from 0, whose B-frames would otherwise
+/// make the muxer shift it) moves its timestamps. WebVTT for HLS says so in its
+/// `X-TIMESTAMP-MAP`.
+pub const HLS_TS_OFFSET_SECONDS: u32 = 10;
+
 /// ffmpeg writing the HLS segments of `variant` from segment `first` on, as
-/// `{dir}/{n}.ts` (each written to a temporary name and renamed when complete), with
-/// timestamps of the source's own timeline and a keyframe at every boundary.
+/// `{dir}/{n}.ts` (each written to a temporary name and renamed when complete).
+/// Segments are interchangeable between runs (a seek restart, another instance): the
+/// timestamps are the source's own (`-copyts`, shifted by [`HLS_TS_OFFSET_SECONDS`]),
+/// and each run starts at a boundary and forces a keyframe every segment length from
+/// there, so segment n covers the same frames whichever run made it.
 pub fn hls_segments(
     settings: &TranscodeSettings,
     source: &Path,
@@ -143,8 +152,9 @@ pub fn hls_segments(
         &[
             "-sn",
             "-dn",
+            "-copyts",
             "-output_ts_offset",
-            &format!("{start:.3}"),
+            &HLS_TS_OFFSET_SECONDS.to_string(),
             "-muxdelay",
             "0",
             "-f",
@@ -272,7 +282,7 @@ mod tests {
             "-vf scale=-2:720:flags=bicubic,format=yuv420p -c:v libx264 -preset veryfast"
         ));
         assert!(args.contains("-force_key_frames expr:gte(t,n_forced*3)"));
-        assert!(args.contains("-output_ts_offset 60.000"));
+        assert!(args.contains("-copyts -output_ts_offset 10 "), "{args}");
         assert!(args.contains("-hls_time 3 "));
         assert!(args.contains("-start_number 20 -hls_segment_filename /c/j/%d.ts /c/j/ffmpeg.m3u8"));
         let first = text(&hls_segments(

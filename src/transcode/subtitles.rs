@@ -134,3 +134,34 @@ impl TextTrack {
         }
     }
 }
+
+/// WebVTT as HLS players want it beside MPEG-TS segments: an `X-TIMESTAMP-MAP` saying
+/// that cue time 0 is the segments' first timestamp (the source's start shifted by
+/// [`super::encode::HLS_TS_OFFSET_SECONDS`]). Browsers playing the file directly ignore
+/// the line.
+pub fn with_timestamp_map(vtt: &[u8]) -> Vec<u8> {
+    let mpegts = u64::from(super::encode::HLS_TS_OFFSET_SECONDS) * 90_000;
+    let map = format!("X-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000");
+    let text = String::from_utf8_lossy(vtt);
+    if text.contains("X-TIMESTAMP-MAP") {
+        return vtt.to_vec();
+    }
+    let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    format!("{}\n{map}\n{rest}", first.trim_end_matches('\r')).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hls_webvtt_maps_cue_time_zero_to_the_segments_first_timestamp() {
+        let vtt = b"WEBVTT\n\n00:00.500 --> 00:02.000\nHello\n";
+        let mapped = String::from_utf8(with_timestamp_map(vtt)).unwrap();
+        assert_eq!(
+            mapped,
+            "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000\n\n00:00.500 --> 00:02.000\nHello\n"
+        );
+        assert_eq!(with_timestamp_map(mapped.as_bytes()), mapped.as_bytes());
+    }
+}

@@ -174,10 +174,12 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
         .collect();
     assert_eq!(addrs, ["203.0.113.9"]);
 
-    // Both stream slots are Ann's; Bob's request is refused through nginx unchanged.
+    // Both stream slots are Ann's (her second device plays another video); Bob's
+    // request is refused through nginx unchanged.
+    let ann_tv = app.login_token("ann").await;
     let held = client
         .get(nginx.url(&format!("/api/stream/{big}")))
-        .bearer_auth(&ann)
+        .bearer_auth(&ann_tv)
         .send()
         .await
         .unwrap();

@@ -830,3 +830,63 @@ async fn the_preferred_audio_language_is_the_one_played() {
         );
     }
 }
+
+/// Segment n is the same frames whichever run made it: segments from a run started at
+/// 0 on one instance and from a run restarted at segment 3 on another, joined
+/// alternately, decode without a single message from `ffmpeg -v error`.
+#[tokio::test]
+async fn segments_from_different_runs_and_instances_join_cleanly() {
+    let mut fetched = Vec::new();
+    for first in [0, 3] {
+        let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+            return;
+        };
+        let id = video["id"].as_str().unwrap();
+        let mut segments = std::collections::HashMap::new();
+        // The first request starts ffmpeg at that segment; the rest follow it.
+        for n in first..8 {
+            let resp = as_a_player(&app, &format!("/api/hls/{id}/480p/{n}.ts"), &token).await;
+            assert_eq!(resp.status(), 200, "segment {n} of the run from {first}");
+            segments.insert(n, resp.bytes().await.unwrap().to_vec());
+        }
+        assert_eq!(
+            app.state.transcoder.stats.totals().0,
+            1,
+            "one run from {first}"
+        );
+        fetched.push(segments);
+    }
+    let (from_zero, from_three) = (&fetched[0], &fetched[1]);
+    let mut joined = Vec::new();
+    for n in 0..8 {
+        let run = if n >= 3 && n % 2 == 1 {
+            from_three
+        } else {
+            from_zero
+        };
+        joined.extend_from_slice(&run[&n]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("joined.ts");
+    std::fs::write(&path, &joined).unwrap();
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-f", "null", "-"])
+        .output()
+        .await
+        .unwrap();
+    let messages = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && messages.trim().is_empty(),
+        "{messages}"
+    );
+    // The join plays the whole video: 8 segments of 3 s (the last shorter).
+    let probed = probe(&joined, "joined.ts").await;
+    let duration: f64 = probed["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((duration - 24.0).abs() < 0.5, "{duration}");
+}
