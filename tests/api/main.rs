@@ -6,6 +6,7 @@ mod helpers;
 mod media;
 
 mod auth;
+mod browser;
 mod cli;
 mod config;
 mod hostile;

@@ -38,6 +38,12 @@ const CLIPS: &[(&str, &str)] = &[
         "-f lavfi -i testsrc2=size=854x480:rate=25:duration=24 -f lavfi -i sine=frequency=220:duration=24 \
          -c:v libx265 -preset ultrafast -pix_fmt yuv420p -x265-params log-level=error -c:a ac3 -shortest",
     ),
+    // A 720p HEVC/AC-3 film for the browser: two video variants (720p, 480p) to switch.
+    (
+        "hevc_ac3_720p.mkv",
+        "-f lavfi -i testsrc2=size=1280x720:rate=25:duration=30 -f lavfi -i sine=frequency=220:duration=30 \
+         -c:v libx265 -preset ultrafast -pix_fmt yuv420p -x265-params log-level=error -c:a ac3 -shortest",
+    ),
     // Two audio languages: English (220 Hz, the default) and French (880 Hz).
     (
         "two_languages.mkv",

@@ -1,0 +1,117 @@
+// hls.js 1.x in Debian's Chromium, driven by playwright-core, playing a homestream
+// master playlist as a web app on another origin would. Prints one JSON line of what
+// the player saw: time to the first frame, a seek to 80% playing again, a forced
+// quality switch, and every HTTP status the page got from the server.
+//
+//   node hls-player.mjs MASTER_URL PAGE_ORIGIN
+//
+// PAGE_ORIGIN (http://player.test) is served by the script itself, so every request to
+// the server is cross-origin and needs the server's CORS answer.
+import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+
+const [master, origin] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'), 'utf8');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  // The page is served by this script (no address), the server on loopback: Chrome's
+  // local-network checks would treat that as a public page reaching a private host.
+  args: [
+    '--no-sandbox',
+    '--autoplay-policy=no-user-gesture-required',
+    '--mute-audio',
+    '--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights',
+  ],
+});
+const result = { statuses: {}, errors: [] };
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') result.errors.push(m.text());
+    else if (process.env.HS_PLAYER_DEBUG) process.stderr.write(`${m.text()}\n`);
+  });
+  page.on('pageerror', (e) => result.errors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.url().startsWith(origin)) return;
+    const s = String(r.status());
+    result.statuses[s] = (result.statuses[s] || 0) + 1;
+  });
+  await page.route(`${origin}/**`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: '<!doctype html><title>player</title><video id="v" muted playsinline></video>',
+  }));
+  await page.goto(`${origin}/`);
+  await page.addScriptTag({ content: hlsJs });
+  const figures = await page.evaluate(async (src) => {
+    const video = document.getElementById('v');
+    const now = () => performance.now();
+    const log = (m) => console.log(`[${Math.round(performance.now())}] ${m}`);
+    const until = (check, ms) => new Promise((resolve) => {
+      const start = now();
+      const tick = () => {
+        if (check()) return resolve(now() - start);
+        if (now() - start > ms) return resolve(null);
+        setTimeout(tick, 20);
+      };
+      tick();
+    });
+    const out = { hlsErrors: [] };
+    const hls = new Hls({ enableWorker: true });
+    hls.on(Hls.Events.ERROR, (_, d) => out.hlsErrors.push(`${d.type}:${d.details}:${d.fatal}`));
+    let stalled = 0;
+    let stallStart = null;
+    video.addEventListener('waiting', () => { stallStart = now(); });
+    video.addEventListener('playing', () => {
+      if (stallStart !== null) { stalled = Math.max(stalled, now() - stallStart); stallStart = null; }
+    });
+    const started = now();
+    hls.loadSource(src);
+    hls.attachMedia(video);
+    const parsed = await new Promise((r) => {
+      hls.on(Hls.Events.MANIFEST_PARSED, () => r(true));
+      hls.on(Hls.Events.ERROR, (_, d) => { if (d.fatal) r(false); });
+    });
+    if (!parsed) return out;
+    log('manifest parsed');
+    out.levels = hls.levels.map((l) => l.height);
+    out.startLevel = hls.levels[hls.firstLevel] ? hls.levels[hls.firstLevel].height : null;
+    video.play().catch(() => {});
+    const first = await until(() => video.currentTime > 0.1, 60000);
+    out.firstFrameMs = first === null ? null : now() - started;
+    log(`first frame ${out.firstFrameMs}`);
+    // A seek to 80%: playing again once time moves on from the new position.
+    const target = video.duration * 0.8;
+    const seekStart = now();
+    video.currentTime = target;
+    const seeked = await until(() => !video.seeking && video.currentTime > target + 0.2, 60000);
+    out.seekMs = seeked === null ? null : now() - seekStart;
+    log(`seek ${out.seekMs}`);
+    // A forced switch to another quality, from the start of the video.
+    video.currentTime = 0;
+    await until(() => !video.seeking && video.currentTime > 0.3, 60000);
+    stalled = 0;
+    const other = hls.levels.findIndex((l, i) => i !== hls.currentLevel && l.height);
+    const switchStart = now();
+    hls.currentLevel = other;
+    const switched = await until(
+      () => hls.currentLevel === other && video.currentTime > 0 && !video.paused, 60000);
+    await until(() => false, 3000); // play on a while after the switch
+    out.switchMs = switched === null ? null : now() - switchStart;
+    out.switchedTo = hls.levels[other] ? hls.levels[other].height : null;
+    out.maxStallMs = stalled;
+    out.endTime = video.currentTime;
+    hls.destroy();
+    return out;
+  }, master);
+  Object.assign(result, figures);
+} catch (e) {
+  result.errors.push(String(e && e.stack || e));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
