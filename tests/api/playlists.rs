@@ -347,3 +347,112 @@ async fn a_player_walks_the_whole_m3u_on_one_slot(store: Store) {
         "the slot was freed by the stopped report"
     );
 }
+
+/// mpv, a real player, walks a 10-entry M3U of signed links to its end: each entry
+/// opens a stream of the session that follows the one before, so the per-user limit
+/// (3) never refuses an entry.
+#[tokio::test]
+async fn mpv_plays_a_ten_entry_m3u_without_a_429() {
+    let mpv = std::process::Command::new("mpv").arg("--version").output();
+    if !mpv.is_ok_and(|o| o.status.success()) {
+        crate::helpers::skip("mpv", "mpv not found (apt-get install mpv)");
+        return;
+    }
+    let clips = [
+        "h264_aac.mp4",
+        "vp9_opus.webm",
+        "mpeg4_mp3.avi",
+        "hevc_ac3.mkv",
+    ];
+    let names: Vec<String> = (0..10)
+        .map(|i| {
+            let clip = clips[i % clips.len()];
+            let ext = clip.rsplit('.').next().unwrap();
+            format!("entry{i:02}.{ext}")
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (clips[i % clips.len()], n.as_str()))
+        .collect();
+    let store = Store {
+        backend: crate::helpers::Backend::Sqlite,
+        redis: false,
+    };
+    let Some(app) = spawn_media_store(store, &files, |_| {}).await else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let playlist = create(&app, &ann, json!({"name": "Ten"})).await;
+    for name in &names {
+        let id = app.video(&ann, name).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            add(&app, &ann, &playlist, &id).await.status(),
+            200,
+            "{name}"
+        );
+    }
+    let m3u = app
+        .get(&format!("/api/playlists/{playlist}/m3u"), &ann)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("ten.m3u8");
+    std::fs::write(&list, &m3u).unwrap();
+    let played = tokio::process::Command::new("mpv")
+        .args([
+            "--no-config",
+            "--vo=null",
+            "--ao=null",
+            "--untimed",
+            "--msg-level=all=warn",
+        ])
+        .arg(format!("--playlist={}", list.display()))
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(120), played)
+        .await
+        .expect("mpv finished the playlist within 2 minutes")
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metrics = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let answered = |status: &str| {
+        metrics
+            .lines()
+            .filter(|l| {
+                l.starts_with("homestream_http_requests_total")
+                    && l.contains("route=\"/api/stream/{video_id}\"")
+            })
+            .filter(|l| l.contains(&format!("status=\"{status}\"")))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    println!(
+        "mpv: {said}\nstream answers: 206 {} 200 {} 429 {}",
+        answered("206"),
+        answered("200"),
+        answered("429")
+    );
+    assert_eq!(answered("429"), 0.0, "{said}");
+    assert!(
+        answered("206") + answered("200") >= 10.0,
+        "every entry was fetched: {metrics}"
+    );
+    assert!(!said.contains("429"), "{said}");
+}

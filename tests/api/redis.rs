@@ -93,15 +93,13 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     .await;
     assert!(seen, "B lists A's stream: {listed:?}");
     let stream_id = listed[0]["id"].as_str().unwrap().to_owned();
-    let ended = b
-        .send_json(
-            Method::DELETE,
-            &format!("/api/admin/streams/{stream_id}"),
-            &admin,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(ended.status(), 204);
+    let end = async || {
+        let path = format!("/api/admin/streams/{stream_id}");
+        b.send_json(Method::DELETE, &path, &admin, &json!({}))
+            .await
+            .status()
+    };
+    assert_eq!(end().await, 204);
     let mut held = held;
     let stopped = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -129,15 +127,7 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     })
     .await;
     assert!(gone, "the ended stream left the shared list");
-    let unknown = b
-        .send_json(
-            Method::DELETE,
-            &format!("/api/admin/streams/{stream_id}"),
-            &admin,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(unknown.status(), 404);
+    assert_eq!(end().await, 404, "an ended stream is gone");
 
     // When her stream closes, Bob gets the slot on B.
     drop(held);
