@@ -547,6 +547,41 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_is_when_the_soonest_idle_stream_closes_and_progress_extends_it() {
+        let r = StreamRegistry::new(2, 1, Duration::from_secs(30));
+        let mut done = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        done.sent(100);
+        done.complete();
+        drop(done);
+        let _busy = r.acquire(&viewer(2, 2), Uuid::from_u128(2)).unwrap();
+        // The server is full: the finished stream closes after its grace.
+        let full = r.acquire(&viewer(3, 3), Uuid::from_u128(3)).unwrap_err();
+        assert_eq!(full.limit, "streaming.max_concurrent_streams");
+        assert!(
+            full.retry_after <= RELEASE_GRACE && full.retry_after > RELEASE_GRACE / 2,
+            "{:?}",
+            full.retry_after
+        );
+        // The per-user limit counts only that user's streams' closing times.
+        let mine = r.acquire(&viewer(1, 4), Uuid::from_u128(3)).unwrap_err();
+        assert!(mine.retry_after <= RELEASE_GRACE, "{:?}", mine.retry_after);
+        // A progress report keeps a stream playing from its buffer open for the idle
+        // timeout; one of a stream not open says so.
+        assert!(r.touch(Uuid::from_u128(1), Uuid::from_u128(1)));
+        assert!(!r.touch(Uuid::from_u128(1), Uuid::from_u128(9)));
+        let later = r.acquire(&viewer(3, 3), Uuid::from_u128(3)).unwrap_err();
+        assert!(
+            later.retry_after > RELEASE_GRACE * 2,
+            "{:?}",
+            later.retry_after
+        );
+        assert_eq!(r.bytes_sent(), 100);
+        let activity = r.take_activity();
+        assert_eq!(activity[&Uuid::from_u128(1)].streams_opened, 1);
+        assert_eq!(activity[&Uuid::from_u128(2)].streams_opened, 1);
+    }
+
+    #[test]
     fn ending_a_stream_frees_its_slot_and_flags_its_leases() {
         let r = StreamRegistry::new(1, 1, Duration::from_secs(60));
         let lease = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
