@@ -4,18 +4,28 @@
 use super::tags::ApiTags;
 use super::videos::{UserData, Video};
 use crate::api::guard::BearerAuth;
+use crate::api::guard::StreamAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::preferences::Preferences;
 use crate::state::AppState;
 use crate::watching::PlayerState;
 use crate::watching::UserVideo;
 use poem::web::Data;
+use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::types::ParseFromJSON;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 pub struct WatchingApi;
+
+#[derive(ApiResponse)]
+enum Beaconed {
+    /// The report was stored.
+    #[oai(status = 204)]
+    Recorded,
+}
 
 /// A position report.
 #[derive(Debug, Object)]
@@ -143,6 +153,41 @@ impl WatchingApi {
             )
             .await?;
         Ok(Json(v.into()))
+    }
+
+    /// The same report from `navigator.sendBeacon`, which a page sends as it closes and
+    /// which can carry neither an `Authorization` header nor a JSON content type: the
+    /// body is the report's JSON as plain text, and the caller is named by the video's
+    /// signed link (`?token=`, as the playback decision gave it) or a bearer token.
+    #[oai(
+        path = "/api/videos/:id/progress",
+        method = "post",
+        operation_id = "beaconProgress"
+    )]
+    async fn beacon(
+        &self,
+        state: Data<&AppState>,
+        auth: StreamAuth,
+        req: &Request,
+        id: Path<Uuid>,
+        body: PlainText<String>,
+    ) -> ApiResult<Beaconed> {
+        let viewer = super::stream::viewer_of(&state, &auth, req, id.0)?;
+        let value: serde_json::Value = serde_json::from_str(&body.0)
+            .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+        let report = ProgressReport::parse_from_json(Some(value))
+            .map_err(|e| ApiError::invalid(e.into_message()))?;
+        state
+            .watching
+            .report(
+                viewer.user_id,
+                viewer.session_id,
+                id.0,
+                report.position_seconds,
+                report.state,
+            )
+            .await?;
+        Ok(Beaconed::Recorded)
     }
 
     /// Rates a video from 1 to 5 stars, or clears the rating with `null`.

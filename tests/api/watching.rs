@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 on_each_store!(
     progress_gives_a_resume_position_history_and_continue_watching,
     ratings_and_bad_reports_are_checked,
+    a_closing_page_reports_by_beacon_with_the_video_s_link,
 );
 
 for_each_backend!(a_progress_report_survives_kill_9);
@@ -211,4 +212,50 @@ async fn a_progress_report_survives_kill_9(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(detail["user_data"]["resume_seconds"], 0.7, "{detail}");
+}
+
+/// What `navigator.sendBeacon` sends as a page closes: a POST with the report as plain
+/// text and the video's signed link in the URL. It is stored like a PUT; a link for
+/// another video, a bad body or no credentials are refused.
+async fn a_closing_page_reports_by_beacon_with_the_video_s_link(store: Store) {
+    let Some((app, token, a, b)) = ready(store).await else {
+        return;
+    };
+    let link: Value = json_of(
+        app.client
+            .post(app.url(&format!("/api/videos/{a}/stream-url")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let signed = link["token"].as_str().unwrap().to_owned();
+    let beacon = |id: &str, query: String, body: &str| {
+        app.client
+            .post(app.url(&format!("/api/videos/{id}/progress{query}")))
+            .header("content-type", "text/plain;charset=UTF-8")
+            .body(body.to_owned())
+            .send()
+    };
+    let body = r#"{"position_seconds": 0.6, "state": "stopped"}"#;
+    let sent = beacon(&a, format!("?token={signed}"), body).await.unwrap();
+    assert_eq!(sent.status(), 204);
+    let video = json_of(app.get(&format!("/api/videos/{a}"), &token).await).await;
+    assert_eq!(video["user_data"]["position_seconds"], 0.6, "{video}");
+
+    let other = beacon(&b, format!("?token={signed}"), body).await.unwrap();
+    assert_problem(other, 401, "invalid_token").await;
+    let anonymous = beacon(&a, String::new(), body).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let garbled = beacon(&a, format!("?token={signed}"), "position=1")
+        .await
+        .unwrap();
+    assert_problem(garbled, 400, "bad_request").await;
+    let negative = beacon(
+        &a,
+        format!("?token={signed}"),
+        r#"{"position_seconds": -1}"#,
+    );
+    assert_eq!(negative.await.unwrap().status().as_u16() / 100, 4);
 }
