@@ -7,9 +7,10 @@ use super::tags::ApiTags;
 use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::error::{ApiError, ApiResult};
+use crate::library::probe::AudioStream;
 use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
-use crate::transcode::{hls, subtitles, Playback, TranscodeError};
+use crate::transcode::{hls, subtitles, tracks, Playback, TranscodeError};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response};
@@ -198,9 +199,25 @@ impl HlsApi {
             .into_iter()
             .map(|t| t.rendition())
             .collect();
+        let muxed = tracks::audio(&video, prefs.audio_language.as_deref()).map(|a| a.index);
+        let audio: Vec<hls::AudioRendition> = video
+            .metadata_list::<AudioStream>("audio")
+            .into_iter()
+            .map(|a| hls::AudioRendition {
+                index: a.index,
+                name: a
+                    .title
+                    .clone()
+                    .or_else(|| a.language.clone())
+                    .unwrap_or_else(|| format!("Audio {}", a.index)),
+                language: a.language,
+                muxed: Some(a.index) == muxed,
+            })
+            .collect();
         let text = hls::master(
             &variants,
             (w, hgt),
+            &audio,
             &subs,
             prefs.subtitle_language.as_deref(),
             &query,
@@ -220,7 +237,9 @@ impl HlsApi {
         auth: StreamAuth,
         req: &Request,
         video_id: Path<Uuid>,
-        /// `1080p`, `720p`, `480p` (as the source allows) or `audio`.
+        /// `1080p`, `720p`, `480p` (as the source allows), `audio`, or `audio-{n}`
+        /// (the rendition of the file's audio stream n, listed in the master playlist
+        /// when the file has several).
         variant: Path<String>,
     ) -> ApiResult<Media<Playlist>> {
         let (video, _) = video_for(&state, &auth, req, video_id.0).await?;

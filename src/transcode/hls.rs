@@ -109,6 +109,18 @@ pub fn segment_count(duration: f64, segment: u32) -> u32 {
     }
 }
 
+/// An audio rendition for the master playlist: one of the file's audio streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioRendition {
+    /// The stream's index in the file (`audio-{index}` in URLs).
+    pub index: i32,
+    pub name: String,
+    pub language: Option<String>,
+    /// The stream muxed into the video variants (the viewer's choice): listed without
+    /// a URI, as the default.
+    pub muxed: bool,
+}
+
 /// A subtitle rendition for the master playlist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubtitleRendition {
@@ -145,11 +157,34 @@ pub fn start_order(variants: &[Variant]) -> Vec<Variant> {
 pub fn master(
     variants: &[Variant],
     source: (u32, u32),
+    audio: &[AudioRendition],
     subtitles: &[SubtitleRendition],
     subtitle_language: Option<&str>,
     query: &str,
 ) -> String {
     let mut out = String::from("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    // With more than one audio stream, each is a rendition a player can switch to: the
+    // one in the variants by default, the others as audio-only playlists.
+    let audio_group = audio.len() > 1;
+    for a in audio.iter().filter(|_| audio_group) {
+        let language = a
+            .language
+            .as_deref()
+            .map(|l| format!("LANGUAGE=\"{}\",", quoted(l)))
+            .unwrap_or_default();
+        let (default, uri) = if a.muxed {
+            ("YES", String::new())
+        } else {
+            (
+                "NO",
+                format!(",URI=\"audio-{}/index.m3u8{query}\"", a.index),
+            )
+        };
+        out.push_str(&format!(
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"{}\",{language}DEFAULT={default},AUTOSELECT=YES{uri}\n",
+            quoted(&a.name)
+        ));
+    }
     let preferred = subtitle_language.and_then(|wanted| {
         subtitles.iter().position(|s| {
             s.language
@@ -171,11 +206,10 @@ pub fn master(
             s.track,
         ));
     }
-    let subs = if subtitles.is_empty() {
-        ""
-    } else {
-        ",SUBTITLES=\"subs\""
-    };
+    let mut groups = String::new();
+    if !subtitles.is_empty() {
+        groups.push_str(",SUBTITLES=\"subs\"");
+    }
     let (src_w, src_h) = source;
     for v in start_order(variants) {
         let resolution = v
@@ -189,8 +223,13 @@ pub fn master(
                 format!(",RESOLUTION={w}x{h}")
             })
             .unwrap_or_default();
+        let audio_attr = if audio_group && v.height.is_some() {
+            ",AUDIO=\"aud\""
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "#EXT-X-STREAM-INF:BANDWIDTH={}{resolution},CODECS=\"{}\"{subs}\n{}/index.m3u8{query}\n",
+            "#EXT-X-STREAM-INF:BANDWIDTH={}{resolution},CODECS=\"{}\"{audio_attr}{groups}\n{}/index.m3u8{query}\n",
             v.bandwidth(),
             v.codecs(),
             v.name(),
@@ -290,6 +329,7 @@ mod tests {
         let text = master(
             &ladder(1080, None, None),
             (1920, 1080),
+            &[],
             &subs,
             None,
             "?token=t",
@@ -326,6 +366,7 @@ mod tests {
         let text = master(
             &ladder(1080, None, None),
             (1920, 1080),
+            &[],
             &subs,
             Some("fr"),
             "",
@@ -339,10 +380,62 @@ mod tests {
         };
         assert_eq!(default_of("s1"), Some(true), "{text}");
         assert_eq!(default_of("s0"), Some(false), "{text}");
-        let text = master(&ladder(1080, None, None), (1920, 1080), &subs, None, "");
+        let text = master(
+            &ladder(1080, None, None),
+            (1920, 1080),
+            &[],
+            &subs,
+            None,
+            "",
+        );
         assert!(
             text.contains("NAME=\"s0\",LANGUAGE=\"eng\",DEFAULT=YES"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn several_audio_streams_become_renditions_with_the_muxed_one_default() {
+        let rendition = |index, language: &str, muxed| AudioRendition {
+            index,
+            name: language.into(),
+            language: Some(language.into()),
+            muxed,
+        };
+        let audio = [rendition(1, "eng", false), rendition(2, "fra", true)];
+        let text = master(
+            &ladder(720, None, None),
+            (1280, 720),
+            &audio,
+            &[],
+            None,
+            "?t=1",
+        );
+        assert!(
+            text.contains("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"fra\",LANGUAGE=\"fra\",DEFAULT=YES,AUTOSELECT=YES\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("NAME=\"eng\",LANGUAGE=\"eng\",DEFAULT=NO,AUTOSELECT=YES,URI=\"audio-1/index.m3u8?t=1\"\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("CODECS=\"avc1.64001f,mp4a.40.2\",AUDIO=\"aud\"\n720p/"),
+            "{text}"
+        );
+        assert!(text.contains("CODECS=\"mp4a.40.2\"\naudio/"), "{text}");
+        // One stream: nothing to choose, no group.
+        let one = master(
+            &ladder(720, None, None),
+            (1280, 720),
+            &audio[..1],
+            &[],
+            None,
+            "",
+        );
+        assert!(
+            !one.contains("TYPE=AUDIO") && !one.contains("AUDIO=\"aud\""),
+            "{one}"
         );
     }
 }

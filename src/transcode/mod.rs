@@ -128,6 +128,16 @@ impl TranscodeStats {
     }
 }
 
+/// The audio stream an `audio-{index}` rendition name plays, when the video has it.
+fn audio_rendition(video: &VideoRow, name: &str) -> Option<i32> {
+    let index: i32 = name.strip_prefix("audio-")?.parse().ok()?;
+    video
+        .metadata_list::<crate::library::probe::AudioStream>("audio")
+        .iter()
+        .any(|a| a.index == index)
+        .then_some(index)
+}
+
 /// Who asks for a segment: the session playing (a transcode belongs to its playback)
 /// and the audio language it prefers.
 #[derive(Debug, Clone, Copy)]
@@ -202,15 +212,20 @@ impl Transcoder {
         playback: Playback<'_>,
     ) -> Result<PathBuf, TranscodeError> {
         let (variant, count) = self.variant(video, variant_name)?;
+        let rendition = audio_rendition(video, variant_name);
         if index >= count {
             return Err(TranscodeError::NotFound(format!(
                 "segment {index} is past the end ({count} segments)"
             )));
         }
-        // A viewer whose language picks another audio stream than the default gets
-        // (and shares with others of that language) a job of its own.
-        let audio = tracks::audio(video, playback.audio_language).map(|a| a.index);
-        let name = if audio == tracks::audio(video, None).map(|a| a.index) {
+        // An audio rendition plays its own stream. Otherwise a viewer whose language
+        // picks another audio stream than the default gets (and shares with others of
+        // that language) a job of its own.
+        let audio =
+            rendition.or_else(|| tracks::audio(video, playback.audio_language).map(|a| a.index));
+        let name = if rendition.is_some() {
+            variant_name.to_owned()
+        } else if audio == tracks::audio(video, None).map(|a| a.index) {
             variant.name()
         } else {
             format!("{}-a{}", variant.name(), audio.unwrap_or(0))
@@ -243,10 +258,14 @@ impl Transcoder {
     ///
     /// # Errors
     /// [`TranscodeError::NotFound`] when the video offers no such variant.
+    /// `audio-{index}` names the audio rendition of the file's stream `index`.
     pub fn variant(&self, video: &VideoRow, name: &str) -> Result<(Variant, u32), TranscodeError> {
         let height = video.height_px().unwrap_or(0);
-        let variant = hls::variant(height, name)
-            .ok_or_else(|| TranscodeError::NotFound(format!("this video has no variant {name}")))?;
+        let variant = match audio_rendition(video, name) {
+            Some(_) => Some(Variant::AUDIO),
+            None => hls::variant(height, name),
+        }
+        .ok_or_else(|| TranscodeError::NotFound(format!("this video has no variant {name}")))?;
         let duration = video.duration.unwrap_or(0.0);
         Ok((
             variant,

@@ -810,6 +810,44 @@ async fn the_preferred_audio_language_is_the_one_played() {
         .as_str()
         .unwrap()
         .to_owned();
+    // Both languages are audio renditions; Bob's master lists French as the one to
+    // fetch apart, and its segments carry the French stream.
+    let master = app
+        .get(&format!("/api/hls/{id}/master.m3u8"), &bob)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let french = master
+        .lines()
+        .find(|l| l.starts_with("#EXT-X-MEDIA:TYPE=AUDIO") && l.contains("LANGUAGE=\"fra\""))
+        .unwrap_or_else(|| panic!("{master}"));
+    assert!(french.contains("DEFAULT=NO"), "{master}");
+    let uri = french
+        .split("URI=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let rendition = uri.split('/').next().unwrap().to_owned();
+    assert!(rendition.starts_with("audio-"), "{uri}");
+    assert!(
+        master.contains("LANGUAGE=\"eng\",DEFAULT=YES,AUTOSELECT=YES\n"),
+        "English is in the variants: {master}"
+    );
+    let playlist = app.get(&format!("/api/hls/{id}/{uri}"), &bob).await;
+    assert_eq!(playlist.status(), 200);
+    let seg = as_a_player(&app, &format!("/api/hls/{id}/{rendition}/0.ts"), &bob).await;
+    assert_eq!(seg.status(), 200);
+    let hz = pitch_hz(&seg.bytes().await.unwrap()).await;
+    assert!(
+        (hz - 880.0).abs() < 88.0,
+        "the French rendition at {hz:.0} Hz"
+    );
+    let missing = app.get(&format!("/api/hls/{id}/audio-99/0.ts"), &bob).await;
+    assert_eq!(missing.status(), 404);
+
     for (token, want, who) in [(&ann, 880.0, "ann (fr)"), (&bob, 220.0, "bob (default)")] {
         let hls = as_a_player(&app, &format!("/api/hls/{id}/audio/0.ts"), token).await;
         assert_eq!(hls.status(), 200, "{who}");
