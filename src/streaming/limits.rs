@@ -29,6 +29,9 @@ pub const ABORT_GRACE: Duration = Duration::from_secs(2);
 /// How long a stream whose last request finished keeps its slot: the gap between a
 /// player's range requests.
 pub const RELEASE_GRACE: Duration = Duration::from_secs(5);
+/// How long a stream published to the other instances (see [`super::shared`]) stays
+/// counted without this instance renewing it.
+pub const SLOT_LEASE: Duration = Duration::from_secs(5);
 
 /// Who is streaming, for limits and for the admin view.
 #[derive(Debug, Clone)]
@@ -325,7 +328,7 @@ impl StreamRegistry {
     }
 
     /// Every open stream with when its published slot lapses unless renewed: when it
-    /// closes if no request comes, at most [`super::shared::SLOT_LEASE`] from now.
+    /// closes if no request comes, at most [`SLOT_LEASE`] from now.
     pub fn open_slots(&self) -> Vec<Published> {
         let now = Instant::now();
         let wall = Utc::now();
@@ -338,10 +341,8 @@ impl StreamRegistry {
                 // Renewed every refresh: a dead instance's streams lapse soon.
                 let left = e
                     .closes_at
-                    .map_or(super::shared::SLOT_LEASE, |t| {
-                        t.saturating_duration_since(now)
-                    })
-                    .min(super::shared::SLOT_LEASE);
+                    .map_or(SLOT_LEASE, |t| t.saturating_duration_since(now))
+                    .min(SLOT_LEASE);
                 let left = chrono::Duration::from_std(left).unwrap_or_default();
                 let slot = SlotKey {
                     session_id: e.session_id,

@@ -15,7 +15,7 @@
 //! administrator ended through another instance) at each refresh, so the admin view
 //! and "end stream" cover every instance.
 
-use super::limits::{LimitReached, Published, SlotKey, StreamInfo};
+use super::limits::{LimitReached, Published, SlotKey, StreamInfo, SLOT_LEASE};
 use crate::cache::redis::redis;
 use crate::cache::RedisLink;
 use chrono::Utc;
@@ -26,8 +26,6 @@ use uuid::Uuid;
 
 /// How often open streams are re-scored and closed ones removed.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(1);
-/// How long a published stream stays counted without its instance renewing it.
-pub const SLOT_LEASE: Duration = Duration::from_secs(5);
 
 const ADMIT: &str = r"
 local now = tonumber(ARGV[2])
