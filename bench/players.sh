@@ -45,9 +45,10 @@ for i in $(seq "$runs"); do
   done
   master=$(curl -sf -X POST "$base/api/videos/$id/playback" -H "Authorization: Bearer $token" \
     -H 'content-type: application/json' -d '{"preset":"browser"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
-  (cd tests/browser && node hls-player.mjs "$master" http://player.test) | tail -n1 >>"$work/runs.jsonl"
+  (cd tests/browser && node hls-player.mjs "$master" http://player.test) | tee -a "$work/players.log" | tail -n1 >>"$work/runs.jsonl"
   kill "$(cat "$work/pid")"; wait "$(cat "$work/pid")" 2>/dev/null || true
 done
+[[ -n ${BENCH_PLAYER_LOG:-} ]] && cp "$work/players.log" "$BENCH_PLAYER_LOG"
 python3 - "$work/runs.jsonl" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]

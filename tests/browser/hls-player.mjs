@@ -63,6 +63,8 @@ try {
     const out = { hlsErrors: [] };
     const hls = new Hls({ enableWorker: true });
     hls.on(Hls.Events.ERROR, (_, d) => out.hlsErrors.push(`${d.type}:${d.details}:${d.fatal}`));
+    hls.on(Hls.Events.FRAG_LOADING, (_, d) => log(`loading ${d.frag.type} L${d.frag.level} sn${d.frag.sn}`));
+    hls.on(Hls.Events.FRAG_LOADED, (_, d) => log(`loaded ${d.frag.type} L${d.frag.level} sn${d.frag.sn}`));
     let stalled = 0;
     let stallStart = null;
     video.addEventListener('waiting', () => { stallStart = now(); });
