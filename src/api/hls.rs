@@ -194,7 +194,9 @@ impl HlsApi {
             video.width_px().unwrap_or(0),
             video.height_px().unwrap_or(0),
         );
-        let variants = hls::ladder(hgt, max_height.0, max_bitrate_kbps.0);
+        let variants = state
+            .transcoder
+            .ladder(&video, max_height.0, max_bitrate_kbps.0);
         let subs: Vec<hls::SubtitleRendition> = subtitles::text_tracks(&video)
             .into_iter()
             .map(|t| t.rendition())

@@ -311,6 +311,10 @@ pub struct TranscodeSettings {
     pub failures_to_open: PositiveInt,
     /// How long an open breaker answers 503 at once before ffmpeg is tried again.
     pub failure_cooldown: HumanDuration,
+    /// The tallest picture made, in lines (720, 1080 ...): a rung this machine cannot
+    /// make faster than it plays stalls every player that climbs to it. 0 means 720
+    /// with software encoding on fewer than 4 cores, otherwise no cap.
+    pub max_height: u32,
     /// `none` (software x264), `vaapi`, `nvenc` or `qsv`.
     pub hardware: HardwareEncoder,
     /// The render node VA-API and QSV use.
@@ -325,6 +329,7 @@ impl Default for TranscodeSettings {
             ffmpeg: PathBuf::from("ffmpeg"),
             ffprobe: PathBuf::from("ffprobe"),
             max_concurrent_jobs: 0,
+            max_height: 0,
             max_queued_jobs: 4,
             queue_timeout: HumanDuration::secs(15),
             segment_seconds: PositiveInt(3),
@@ -342,6 +347,20 @@ impl Default for TranscodeSettings {
 }
 
 impl TranscodeSettings {
+    /// The tallest picture to make: the configured one, or for 0, 720 lines when x264
+    /// runs on fewer than 4 cores (1080p is slower than real time there), else no cap.
+    pub fn height_cap(&self) -> u32 {
+        match self.max_height {
+            0 if self.hardware == HardwareEncoder::None
+                && std::thread::available_parallelism().map_or(1, |n| n.get()) < 4 =>
+            {
+                720
+            }
+            0 => u32::MAX,
+            n => n,
+        }
+    }
+
     /// The configured job limit, or one per two cores (at least one).
     pub fn job_limit(&self) -> usize {
         match self.max_concurrent_jobs {
@@ -432,5 +451,26 @@ pub fn resolve(base: &Path, path: &Path) -> PathBuf {
         path.to_path_buf()
     } else {
         base.join(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_height_cap_is_the_setting_or_follows_the_machine() {
+        let mut t = TranscodeSettings {
+            max_height: 1080,
+            ..TranscodeSettings::default()
+        };
+        assert_eq!(t.height_cap(), 1080);
+        t.max_height = 0;
+        t.hardware = HardwareEncoder::Vaapi;
+        assert_eq!(t.height_cap(), u32::MAX, "a GPU encoder is not capped");
+        t.hardware = HardwareEncoder::None;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let want = if cores < 4 { 720 } else { u32::MAX };
+        assert_eq!(t.height_cap(), want);
     }
 }

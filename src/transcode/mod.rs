@@ -260,7 +260,10 @@ impl Transcoder {
     /// [`TranscodeError::NotFound`] when the video offers no such variant.
     /// `audio-{index}` names the audio rendition of the file's stream `index`.
     pub fn variant(&self, video: &VideoRow, name: &str) -> Result<(Variant, u32), TranscodeError> {
-        let height = video.height_px().unwrap_or(0);
+        let height = video
+            .height_px()
+            .unwrap_or(0)
+            .min(self.settings.height_cap());
         let variant = match audio_rendition(video, name) {
             Some(_) => Some(Variant::AUDIO),
             None => hls::variant(height, name),
@@ -271,6 +274,19 @@ impl Transcoder {
             variant,
             hls::segment_count(duration, self.settings.segment_length()),
         ))
+    }
+
+    /// The variants offered for `video` within a client's limits and this machine's
+    /// [`TranscodeSettings::height_cap`].
+    pub fn ladder(
+        &self,
+        video: &VideoRow,
+        max_height: Option<u32>,
+        max_kbps: Option<u32>,
+    ) -> Vec<Variant> {
+        let cap = self.settings.height_cap();
+        let max_height = Some(max_height.map_or(cap, |m| m.min(cap)));
+        hls::ladder(video.height_px().unwrap_or(0), max_height, max_kbps)
     }
 
     /// The jobs with a running ffmpeg: (video, variant, pid).
@@ -336,7 +352,10 @@ impl Transcoder {
             }
         } else {
             let source_height = video.height_px().unwrap_or(0);
-            let top = max_height.map_or(source_height, |m| m.min(source_height));
+            let cap = self.settings.height_cap();
+            let top = max_height
+                .map_or(source_height, |m| m.min(source_height))
+                .min(cap);
             let rung = hls::ladder(top, None, None)
                 .into_iter()
                 .next()

@@ -930,3 +930,41 @@ async fn segments_from_different_runs_and_instances_join_cleanly() {
         .unwrap();
     assert!((duration - 24.0).abs() < 0.5, "{duration}");
 }
+
+/// `transcode.max_height` caps what is made: a 720p film offered no taller than 480p
+/// lists no 720p variant, and a request for one is a 404.
+#[tokio::test]
+async fn the_ladder_stops_at_the_height_this_machine_can_make() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[("hevc_ac3_720p.mkv", "film.mkv")], |s| {
+        s.transcode.max_height = 480;
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let token = app.token_for("viewer", Role::User).await;
+    let id = app.video(&token, "film.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let master = app
+        .get(&format!("/api/hls/{id}/master.m3u8"), &token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let variants: Vec<String> = uris(&master)
+        .iter()
+        .map(|u| u.split('?').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        variants,
+        ["480p/index.m3u8", "audio/index.m3u8"],
+        "{master}"
+    );
+    let taller = app
+        .get(&format!("/api/hls/{id}/720p/index.m3u8"), &token)
+        .await;
+    assert_eq!(taller.status(), 404);
+}
