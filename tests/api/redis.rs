@@ -320,4 +320,19 @@ async fn failed_logins_on_one_instance_throttle_the_other() {
     )
     .await;
     assert_eq!(refused["limit"], "auth.max_failed_logins");
+
+    // A successful login forgets the user's failures on every instance.
+    a.create_user("bob", Role::User).await;
+    for _ in 0..2 {
+        assert_eq!(a.login("bob", "wrong password").await.status(), 401);
+    }
+    assert_eq!(a.login("bob", crate::helpers::PASSWORD).await.status(), 200);
+    for _ in 0..2 {
+        assert_eq!(b.login("bob", "wrong password").await.status(), 401);
+    }
+    assert_eq!(
+        b.login("bob", crate::helpers::PASSWORD).await.status(),
+        200,
+        "the success on A reset the shared count"
+    );
 }
