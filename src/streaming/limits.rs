@@ -26,9 +26,10 @@ use uuid::Uuid;
 
 /// How long a stream whose only request was aborted keeps its slot.
 pub const ABORT_GRACE: Duration = Duration::from_secs(2);
-/// How long a stream whose last request finished keeps its slot: the gap between a
-/// player's range requests.
-pub const RELEASE_GRACE: Duration = Duration::from_secs(5);
+/// How long a stream whose last request finished keeps its slot: longer than the gaps
+/// between a player's requests and than its ~10 s progress reports (a paused player
+/// keeps its slot by reporting).
+pub const RELEASE_GRACE: Duration = Duration::from_secs(15);
 /// How long a stream published to the other instances (see [`super::shared`]) stays
 /// counted without this instance renewing it.
 pub const SLOT_LEASE: Duration = Duration::from_secs(5);
@@ -276,7 +277,7 @@ impl StreamRegistry {
     pub fn touch(&self, session_id: Uuid, video_id: Uuid) -> bool {
         let now = Instant::now();
         let mut inner = self.lock();
-        inner.sweep(now);
+        // Looked up before the sweep: a report arriving just past the grace keeps it.
         let Some(id) = inner.by_key.get(&(session_id, video_id)).copied() else {
             return false;
         };
@@ -286,6 +287,7 @@ impl StreamRegistry {
                 e.closes_at = Some(now + self.idle);
             }
         }
+        inner.sweep(now);
         true
     }
 
@@ -549,7 +551,7 @@ mod tests {
 
     #[test]
     fn retry_after_is_when_the_soonest_idle_stream_closes_and_progress_extends_it() {
-        let r = StreamRegistry::new(2, 1, Duration::from_secs(30));
+        let r = StreamRegistry::new(2, 1, Duration::from_secs(60));
         let mut done = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
         done.sent(100);
         done.complete();

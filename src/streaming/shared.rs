@@ -37,6 +37,8 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if m ~= ARGV[1] and string.sub(m, 1, #session) == session then
     redis.call('ZREM', KEYS[1], m)
     redis.call('ZREM', KEYS[2], m)
+    redis.call('SADD', KEYS[3], m)
+    redis.call('PEXPIRE', KEYS[3], ARGV[6])
   end
 end
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
@@ -141,6 +143,10 @@ impl SharedSlots {
         let mut p = redis::pipe();
         p.cmd("ZREM").arg(all).arg(&member).ignore();
         p.cmd("ZREM").arg(mine).arg(&member).ignore();
+        p.cmd("HDEL")
+            .arg(self.link.key("streaming:info"))
+            .arg(&member)
+            .ignore();
         let _ = self
             .link
             .run("stream release", |mut c| async move {

@@ -69,6 +69,31 @@ struct JobState {
     start_failure: Option<(u64, TranscodeError)>,
     /// The sessions that asked for this job, and when each last did.
     viewers: HashMap<Uuid, Instant>,
+    /// Requests waiting in [`HlsJob::segment`] now: a job someone still waits on is
+    /// never given up to another job.
+    in_flight: u32,
+}
+
+/// Counts one request waiting on a job for as long as it waits, and, for the request
+/// that is starting ffmpeg, clears `starting` if it goes away mid-start (the client
+/// left while it queued for a slot), so the next request starts it instead.
+struct Waiting<'a> {
+    job: &'a HlsJob,
+    starting: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut st = self.job.state();
+        st.in_flight = st.in_flight.saturating_sub(1);
+        if self.starting {
+            st.starting = false;
+        }
+        drop(st);
+        if self.starting {
+            self.job.notify();
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -121,6 +146,7 @@ impl HlsJob {
                 attempt: 0,
                 start_failure: None,
                 viewers: HashMap::new(),
+                in_flight: 0,
             }),
             changed: watch::Sender::new(0),
         }
@@ -173,7 +199,7 @@ impl HlsJob {
                 .viewers
                 .iter()
                 .any(|(id, seen)| *id != session && seen.elapsed() <= recent);
-            if st.starting || others || !st.viewers.contains_key(&session) {
+            if st.starting || st.in_flight > 0 || others || !st.viewers.contains_key(&session) {
                 return None;
             }
             st.viewers.remove(&session);
@@ -239,6 +265,11 @@ impl HlsJob {
         let deadline = tokio::time::Instant::now() + SEGMENT_WAIT;
         let mut waited_on = 0;
         let mut waited_start = None;
+        self.state().in_flight += 1;
+        let mut waiting = Waiting {
+            job: self,
+            starting: false,
+        };
         loop {
             let mut seen = self.changed.subscribe();
             self.failed_since(waited_on)?;
@@ -251,7 +282,9 @@ impl HlsJob {
                 Step::Wait(g) => waited_on = g,
                 Step::WaitStart(a) => waited_start = Some(a),
                 Step::Start { attempt, replaced } => {
+                    waiting.starting = true;
                     let started = self.start(t, index, replaced, session).await;
+                    waiting.starting = false;
                     {
                         let mut st = self.state();
                         st.starting = false;

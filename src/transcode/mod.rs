@@ -223,8 +223,8 @@ impl Transcoder {
         // that language) a job of its own.
         let audio =
             rendition.or_else(|| tracks::audio(video, playback.audio_language).map(|a| a.index));
-        let name = if rendition.is_some() {
-            variant_name.to_owned()
+        let name = if let Some(stream) = rendition {
+            format!("audio-{stream}")
         } else if audio == tracks::audio(video, None).map(|a| a.index) {
             variant.name()
         } else {
