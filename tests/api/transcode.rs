@@ -968,3 +968,57 @@ async fn the_ladder_stops_at_the_height_this_machine_can_make() {
         .await;
     assert_eq!(taller.status(), 404);
 }
+
+/// A player that gives up while its first segment waits for a slot leaves nothing
+/// behind: once a slot is free, the next request starts ffmpeg at once instead of
+/// waiting on the abandoned start.
+#[tokio::test]
+async fn a_start_abandoned_in_the_queue_does_not_block_the_next_request() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[(LONG, "a.mkv"), (LONG, "b.mkv")], |s| {
+        s.transcode.max_concurrent_jobs = 1;
+        s.transcode.queue_timeout = homestream::config::HumanDuration::secs(30);
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let bob = app.token_for("bob", Role::User).await;
+    let ann = app.token_for("ann", Role::User).await;
+    let a = app.video(&bob, "a.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = app.video(&bob, "b.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let held = app
+        .get(
+            &format!("/api/transcode/{a}/stream.mp4?mode=transcode"),
+            &bob,
+        )
+        .await;
+    assert_eq!(held.status(), 200);
+    let path = format!("/api/hls/{b}/480p/0.ts");
+    let gave_up = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&ann)
+        .timeout(Duration::from_secs(1))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the request waited in the queue");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(held);
+    let started = Instant::now();
+    let resp = tokio::time::timeout(Duration::from_secs(40), app.get(&path, &ann))
+        .await
+        .expect("answered");
+    assert_eq!(resp.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "waited {:?} on an abandoned start",
+        started.elapsed()
+    );
+}
