@@ -585,6 +585,37 @@ mod tests {
     }
 
     #[test]
+    fn a_user_s_retry_after_is_their_own_and_closed_streams_bytes_are_recorded() {
+        let r = StreamRegistry::new(10, 1, Duration::from_secs(60));
+        // User 1 finished a request (closes after the grace); user 2 aborted one
+        // (closes sooner). User 1's next device waits for user 1's stream only.
+        let mut mine = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        mine.sent(7);
+        mine.complete();
+        drop(mine);
+        drop(r.acquire(&viewer(2, 2), Uuid::from_u128(1)).unwrap());
+        let refused = r.acquire(&viewer(1, 3), Uuid::from_u128(2)).unwrap_err();
+        assert_eq!(refused.limit, "streaming.max_streams_per_user");
+        assert!(
+            refused.retry_after > ABORT_GRACE,
+            "{:?}",
+            refused.retry_after
+        );
+        // Bytes of a stream are recorded for its session when it closes.
+        assert!(r.stop(Uuid::from_u128(1), Uuid::from_u128(1)));
+        assert_eq!(r.take_activity()[&Uuid::from_u128(1)].bytes, 7);
+        // ... also when it closes by time.
+        let r = StreamRegistry::new(10, 10, Duration::from_millis(50));
+        let mut short = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
+        short.sent(5);
+        short.complete();
+        drop(short);
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(r.list().is_empty(), "closed by time");
+        assert_eq!(r.take_activity()[&Uuid::from_u128(1)].bytes, 5);
+    }
+
+    #[test]
     fn ending_a_stream_frees_its_slot_and_flags_its_leases() {
         let r = StreamRegistry::new(1, 1, Duration::from_secs(60));
         let lease = r.acquire(&viewer(1, 1), Uuid::from_u128(1)).unwrap();
