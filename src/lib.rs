@@ -19,7 +19,8 @@
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
 //!   only place error statuses are chosen.
 //! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
-//!   per resource), the security schemes ([`api::guard`]) and the middleware.
+//!   per resource), the security schemes ([`api::guard`]), the middleware (request id,
+//!   body limits, logging, literal library paths) and CORS for `server.cors_origins`.
 //! - [`auth`]: argon2id passwords on their own pool, JWT tokens and the secret, the
 //!   login throttle, [`auth::CurrentUser`].
 //! - [`accounts`]: the account service (create, log in, change, delete).
@@ -31,10 +32,12 @@
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
 //! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching.
 //! - [`streaming`]: direct play: range planning, file bodies and the sendfile hand-off
-//!   ([`streaming::file::Deferred`]), stream limits.
+//!   ([`streaming::file::Deferred`]), stream limits (one playback per session) and the
+//!   slots, admin view and ends shared by every instance through Redis.
 //! - [`transcode`]: playback decisions ([`transcode::decision`]), which tracks play
-//!   ([`transcode::tracks`]), HLS, remux and progressive transcodes through a bounded
-//!   ffmpeg pool, WebVTT subtitles.
+//!   ([`transcode::tracks`]), HLS (jobs owned by their playback, segments on the
+//!   source's timeline, audio and subtitle renditions), remux and progressive transcodes
+//!   through a bounded ffmpeg pool, WebVTT subtitles.
 
 pub mod accounts;
 pub mod api;
