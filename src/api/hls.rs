@@ -7,10 +7,9 @@ use super::tags::ApiTags;
 use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::error::{ApiError, ApiResult};
-use crate::library::probe::AudioStream;
 use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
-use crate::transcode::{hls, subtitles, tracks, Playback, TranscodeError};
+use crate::transcode::{hls, subtitles, Playback, TranscodeError};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response};
@@ -201,21 +200,7 @@ impl HlsApi {
             .into_iter()
             .map(|t| t.rendition())
             .collect();
-        let muxed = tracks::audio(&video, prefs.audio_language.as_deref()).map(|a| a.index);
-        let audio: Vec<hls::AudioRendition> = video
-            .metadata_list::<AudioStream>("audio")
-            .into_iter()
-            .map(|a| hls::AudioRendition {
-                index: a.index,
-                name: a
-                    .title
-                    .clone()
-                    .or_else(|| a.language.clone())
-                    .unwrap_or_else(|| format!("Audio {}", a.index)),
-                language: a.language,
-                muxed: Some(a.index) == muxed,
-            })
-            .collect();
+        let audio = hls::audio_renditions(&video, prefs.audio_language.as_deref());
         let text = hls::master(
             &variants,
             (w, hgt),

@@ -170,12 +170,13 @@ impl Streamer {
         self.registry.acquire(viewer, video_id)
     }
 
-    /// Ends a session's stream of a video at once (its player stopped), here and in
-    /// the shared slots.
+    /// Ends a session's stream of a video at once (its player stopped, or an
+    /// administrator ended it): here, in the shared slots, and on the other instances
+    /// serving it at their next refresh.
     pub async fn stop(&self, slot: &SlotKey) {
         self.registry.stop(slot.session_id, slot.video_id);
         if let Some(shared) = &self.shared {
-            shared.release(slot).await;
+            shared.request_end(slot).await;
         }
     }
 
@@ -223,10 +224,7 @@ impl Streamer {
             video_id: s.video_id,
             user_id: s.user_id,
         };
-        self.registry.stop(slot.session_id, slot.video_id);
-        if let Some(shared) = &self.shared {
-            shared.request_end(&slot).await;
-        }
+        self.stop(&slot).await;
         true
     }
 

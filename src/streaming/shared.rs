@@ -137,7 +137,7 @@ impl SharedSlots {
     }
 
     /// Frees a stream's slot at once (its player stopped).
-    pub async fn release(&self, slot: &SlotKey) {
+    async fn release(&self, slot: &SlotKey) {
         let (all, mine) = self.keys(slot.user_id);
         let member = slot.member();
         let mut p = redis::pipe();

@@ -121,6 +121,29 @@ pub struct AudioRendition {
     pub muxed: bool,
 }
 
+/// The audio renditions of `video`: each audio stream, the one `language` picks (see
+/// [`super::tracks::audio`]) marked as the one muxed into the variants.
+pub fn audio_renditions(
+    video: &crate::db::videos::VideoRow,
+    language: Option<&str>,
+) -> Vec<AudioRendition> {
+    let muxed = super::tracks::audio(video, language).map(|a| a.index);
+    video
+        .metadata_list::<crate::library::probe::AudioStream>("audio")
+        .into_iter()
+        .map(|a| AudioRendition {
+            index: a.index,
+            name: a
+                .title
+                .clone()
+                .or_else(|| a.language.clone())
+                .unwrap_or_else(|| format!("Audio {}", a.index)),
+            language: a.language,
+            muxed: Some(a.index) == muxed,
+        })
+        .collect()
+}
+
 /// A subtitle rendition for the master playlist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubtitleRendition {
