@@ -13,6 +13,7 @@ on_each_store!(
     a_login_beyond_the_cap_ends_the_least_recently_used_session,
     an_idle_session_expires_and_the_sweep_ends_it,
     preferences_are_validated_stored_and_copied_into_new_sessions,
+    every_end_is_recorded_with_its_reason_and_shared_under_the_documented_keys,
 );
 
 async fn login_as(
@@ -283,4 +284,91 @@ async fn preferences_are_validated_stored_and_copied_into_new_sessions(store: St
     let s = list.iter().find(|s| s["id"] == fresh_id.as_str()).unwrap();
     assert_eq!(s["preferences"], good);
     assert_eq!(s["device_type"], "tv");
+}
+
+/// The reason recorded on a session's row, once it has ended.
+async fn end_reason(app: &TestApp, session_id: &str) -> Option<String> {
+    use homestream::db::Database;
+    let id = uuid::Uuid::parse_str(session_id).unwrap();
+    match &app.state.db {
+        Database::Sqlite(p) => {
+            sqlx::query_scalar("SELECT end_reason FROM user_sessions WHERE id = ?")
+                .bind(id)
+                .fetch_one(p)
+                .await
+        }
+        Database::Postgres(p) => {
+            sqlx::query_scalar("SELECT end_reason FROM user_sessions WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await
+        }
+    }
+    .unwrap()
+}
+
+/// One Redis command against the test's Redis, under its key prefix.
+fn redis_cli(app: &TestApp, args: &[&str], key: &str) -> String {
+    let key = format!("{}{key}", app.settings.redis.key_prefix);
+    let out = std::process::Command::new("redis-cli")
+        .args(["-u", app.settings.redis.url.expose()])
+        .args(args)
+        .arg(&key)
+        .output()
+        .expect("redis-cli runs (package redis-tools)");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn every_end_is_recorded_with_its_reason_and_shared_under_the_documented_keys(store: Store) {
+    let Some(app) = spawn_store(store, |_| {}).await else {
+        return;
+    };
+    let ann = app.create_user("ann", Role::User).await;
+    let admin = app.token_for("root", Role::Admin).await;
+    let (phone, phone_id) = login_as(&app, "ann", "curl/8", json!({})).await;
+    let (_tv, tv_id) = login_as(&app, "ann", "curl/8", json!({})).await;
+    if store.redis {
+        // The README's cache keys: a user's shared session copies, by session id.
+        let copies = redis_cli(&app, &["HKEYS"], &format!("user:session:{}", ann.id));
+        assert!(copies.contains(&tv_id), "{copies:?}");
+    }
+    assert_eq!(end_reason(&app, &tv_id).await, None);
+
+    let path = format!("/api/sessions/{tv_id}");
+    let ended = app
+        .send_json(Method::DELETE, &path, &phone, &json!({}))
+        .await;
+    assert_eq!(ended.status(), 204);
+    assert_eq!(end_reason(&app, &tv_id).await.as_deref(), Some("revoked"));
+    if store.redis {
+        let marker = redis_cli(&app, &["EXISTS"], &format!("session:ended:{tv_id}"));
+        assert_eq!(marker.trim(), "1", "the end marker is shared");
+    }
+    let out = app
+        .send_json(Method::POST, "/api/auth/logout", &phone, &json!({}))
+        .await;
+    assert_eq!(out.status(), 204);
+    assert_eq!(end_reason(&app, &phone_id).await.as_deref(), Some("logout"));
+
+    let (laptop, laptop_id) = login_as(&app, "ann", "curl/8", json!({})).await;
+    let change = json!({"current_password": PASSWORD, "new_password": PASSWORD});
+    let changed = app
+        .send_json(Method::PUT, "/api/users/me/password", &laptop, &change)
+        .await;
+    assert_eq!(changed.status(), 204);
+    assert_eq!(
+        end_reason(&app, &laptop_id).await.as_deref(),
+        Some("password")
+    );
+
+    let (_, desk_id) = login_as(&app, "ann", "curl/8", json!({})).await;
+    let path = format!("/api/users/{}", ann.id);
+    let off = app
+        .send_json(Method::PATCH, &path, &admin, &json!({"is_active": false}))
+        .await;
+    assert_eq!(off.status(), 200);
+    assert_eq!(
+        end_reason(&app, &desk_id).await.as_deref(),
+        Some("deactivated")
+    );
 }
