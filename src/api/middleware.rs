@@ -3,7 +3,7 @@
 //! for errors raised outside handlers.
 
 use crate::error::{problem_from_poem_error, ApiError};
-use poem::http::{header, HeaderName, HeaderValue};
+use poem::http::{header, HeaderName, HeaderValue, StatusCode};
 use poem::middleware::SetHeader;
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use std::net::IpAddr;
@@ -74,6 +74,16 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert(REQUEST_ID, value);
+    }
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
+        // RFC 9110 15.5.6: a 405 names the methods the path accepts.
+        let allow = metrics
+            .as_ref()
+            .and_then(|m| super::allow_header(&m.route(&path)));
+        if let Some(allow) = allow {
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
     }
     let status = resp.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod contract;
 mod cors;
 pub mod guard;
 mod hls;
@@ -70,7 +71,6 @@ pub fn service() -> OpenApiService<Api, ()> {
     .license("MIT")
 }
 
-/// The OpenAPI document as committed in `openapi/openapi.json`.
 /// The path templates of every operation (`/api/videos/{id}`).
 pub fn route_templates() -> Vec<String> {
     let spec: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
@@ -80,19 +80,39 @@ pub fn route_templates() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The OpenAPI document as committed in `openapi/openapi.json`: poem-openapi's,
+/// refined by [`contract::refine`].
 pub fn spec_json() -> String {
-    let mut spec = service().spec();
-    if !spec.ends_with('\n') {
-        spec.push('\n');
-    }
-    spec
+    static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| {
+        let mut spec: serde_json::Value =
+            serde_json::from_str(&service().spec()).expect("poem-openapi writes JSON");
+        contract::refine(&mut spec);
+        let mut text = serde_json::to_string_pretty(&spec).expect("a JSON value serialises");
+        text.push('\n');
+        text
+    })
+    .clone()
 }
+
+pub use contract::allow_header;
 
 /// The whole HTTP application: API, spec, Swagger UI and the middleware around them.
 pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
     let service = service();
-    let spec = service.spec_endpoint();
-    let docs = service.swagger_ui();
+    // The refined contract, served as committed, and inside Swagger UI's page.
+    let docs_html = service
+        .swagger_ui_html()
+        .replacen(&service.spec(), &spec_json(), 1);
+    let spec = poem::endpoint::make_sync(|_| {
+        poem::Response::builder()
+            .content_type("application/json")
+            .body(spec_json())
+    });
+    let docs = Route::new().at(
+        "/",
+        poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())),
+    );
     let max_body = state.settings.server.max_body_size.get();
     let cors = cors::Cors::new(&state.settings.server.cors_origins);
     Route::new()

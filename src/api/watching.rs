@@ -15,7 +15,7 @@ use poem::Request;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::types::ParseFromJSON;
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 pub struct WatchingApi;
@@ -25,6 +25,13 @@ enum Beaconed {
     /// The report was stored.
     #[oai(status = 204)]
     Recorded,
+}
+
+/// A beacon's body: the report as JSON, or its JSON as plain text (`sendBeacon`).
+#[derive(Debug, ApiRequest)]
+enum BeaconBody {
+    Json(Json<ProgressReport>),
+    Text(PlainText<String>),
 }
 
 /// A position report.
@@ -157,7 +164,7 @@ impl WatchingApi {
 
     /// The same report from `navigator.sendBeacon`, which a page sends as it closes and
     /// which can carry neither an `Authorization` header nor a JSON content type: the
-    /// body is the report's JSON as plain text, and the caller is named by the video's
+    /// body is the report's JSON, as `application/json` or as plain text, and the caller is named by the video's
     /// signed link (`?token=`, as the playback decision gave it) or a bearer token.
     #[oai(
         path = "/api/videos/:id/progress",
@@ -170,13 +177,18 @@ impl WatchingApi {
         auth: StreamAuth,
         req: &Request,
         id: Path<Uuid>,
-        body: PlainText<String>,
+        body: BeaconBody,
     ) -> ApiResult<Beaconed> {
         let viewer = super::stream::viewer_of(&state, &auth, req, id.0)?;
-        let value: serde_json::Value = serde_json::from_str(&body.0)
-            .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
-        let report = ProgressReport::parse_from_json(Some(value))
-            .map_err(|e| ApiError::invalid(e.into_message()))?;
+        let report = match body {
+            BeaconBody::Json(report) => report.0,
+            BeaconBody::Text(text) => {
+                let value: serde_json::Value = serde_json::from_str(&text.0)
+                    .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+                ProgressReport::parse_from_json(Some(value))
+                    .map_err(|e| ApiError::invalid(e.into_message()))?
+            }
+        };
         state
             .watching
             .report(

@@ -58,5 +58,41 @@ async fn the_server_serves_the_same_document_and_swagger_ui() {
     assert_eq!(served, generated);
     let docs = app.client.get(app.url("/docs")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap().contains("swagger"));
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("swagger"));
+    // Swagger UI shows the refined contract, not poem-openapi's first draft.
+    assert!(
+        page.contains("\"nullable\": true"),
+        "Swagger UI embeds the served document"
+    );
+
+    // A known path with another method: 405 naming the methods it takes (RFC 9110).
+    for (method, path, allow) in [
+        (reqwest::Method::PUT, "/api/videos", "GET, HEAD"),
+        (reqwest::Method::POST, "/api/users/me", "GET, HEAD"),
+        (
+            reqwest::Method::PUT,
+            "/api/stream/00000000-0000-0000-0000-000000000000",
+            "GET, HEAD",
+        ),
+    ] {
+        let resp = app
+            .client
+            .request(method, app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405, "{path}");
+        assert_eq!(resp.headers()["allow"], allow, "{path}");
+        let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+        assert_eq!(ct, "application/problem+json");
+    }
+    // HEAD is really accepted where Allow says so.
+    let head = app
+        .client
+        .head(app.url("/api/videos"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 401, "HEAD reaches the GET operation's guard");
 }
