@@ -5,7 +5,7 @@
 //! case; a deactivated, demoted or re-passworded account loses its open sessions; the
 //! last active administrator cannot be demoted, deactivated or deleted.
 
-use crate::auth::password::{PasswordError, Passwords, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::auth::password::{PasswordError, Passwords, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use crate::auth::throttle::{LoginThrottle, Throttled};
 use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
 use crate::cache::{Cache, CacheKind};
@@ -506,11 +506,11 @@ impl Accounts {
     }
 }
 
+/// The API's pattern for usernames says the same: `^[A-Za-z0-9._-]{2,50}$`.
 fn validate_username(name: &str) -> Result<&str, AccountError> {
-    let name = name.trim();
     let ok_chars = name
         .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     let len = name.chars().count();
     if !(2..=50).contains(&len) || !ok_chars {
         return Err(AccountError::Invalid(
@@ -521,21 +521,24 @@ fn validate_username(name: &str) -> Result<&str, AccountError> {
 }
 
 fn validate_password(password: &str) -> Result<(), AccountError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(AccountError::Invalid(format!(
-            "password must be at least {MIN_PASSWORD_CHARS} characters and at most {MAX_PASSWORD_BYTES} bytes"
+            "password must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"
         )));
     }
     Ok(())
 }
 
+/// Something before an `@`, and after it a domain with a dot that does not start with
+/// one; no spaces, tabs, line breaks or NUL; at most 100 characters. The API's pattern
+/// for `email` says the same.
 fn validate_email(email: &str) -> Result<&str, AccountError> {
-    let email = email.trim();
-    let valid = email.len() <= 100
+    let valid = email.chars().count() <= 100
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         })
-        && !email.contains(char::is_whitespace);
+        && !email.contains(|c: char| c.is_ascii_whitespace() || c == '\0');
     if !valid {
         return Err(AccountError::Invalid(format!(
             "{email:?} is not an e-mail address"

@@ -441,7 +441,7 @@ impl From<crate::playlists::PlaylistError> for ApiError {
             E::NotOwner => Self::forbidden(err.to_string()),
             E::AlreadyIn(_) => Self::conflict("already_in_playlist", err.to_string()),
             E::NotIn(_) => Self::new(StatusCode::NOT_FOUND, "not_in_playlist", err.to_string()),
-            E::Position { .. } | E::Full | E::BlankName => Self::invalid(err.to_string()),
+            E::Full | E::BlankName => Self::invalid(err.to_string()),
             E::File(e) => e.into(),
             E::Db(e) => e.into(),
         }

@@ -16,10 +16,12 @@
 //!   sendfile path ([`server::http1`]) and the hand-over to hyper.
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
+//! - [`text`]: [`text::Text`], a request field that takes a JSON string and nothing
+//!   else (poem-openapi's `String` also takes `false` and `12`).
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
 //!   only place error statuses are chosen.
 //! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
-//!   per resource), the security schemes ([`api::guard`]), the middleware (request id,
+//!   per resource), the contract refinements ([`api::spec_json`]), the security schemes ([`api::guard`]), the middleware (request id,
 //!   body limits, logging, literal library paths) and CORS for `server.cors_origins`.
 //! - [`auth`]: argon2id passwords on their own pool, JWT tokens and the secret, the
 //!   login throttle, [`auth::CurrentUser`].
@@ -56,6 +58,7 @@ pub mod startup;
 pub mod state;
 pub mod streaming;
 pub mod telemetry;
+pub mod text;
 pub mod transcode;
 pub mod upkeep;
 pub mod watching;

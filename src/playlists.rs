@@ -27,8 +27,6 @@ pub enum PlaylistError {
     AlreadyIn(Uuid),
     #[error("video {0} is not in the playlist")]
     NotIn(Uuid),
-    #[error("position {position} is outside the playlist (0 to {last})")]
-    Position { position: u32, last: usize },
     #[error("a playlist holds at most {MAX_VIDEOS} videos")]
     Full,
     #[error("a playlist name cannot be blank")]
@@ -72,7 +70,7 @@ impl Playlists {
         description: Option<&str>,
         is_public: bool,
     ) -> Result<PlaylistRow, PlaylistError> {
-        let name = name.trim();
+        let name = trim_blank(name);
         if name.is_empty() {
             return Err(PlaylistError::BlankName);
         }
@@ -144,7 +142,7 @@ impl Playlists {
         is_public: Option<bool>,
     ) -> Result<PlaylistRow, PlaylistError> {
         let p = self.owned(user, id).await?;
-        let name = name.map_or(p.name.as_str(), str::trim);
+        let name = name.map_or(p.name.as_str(), trim_blank);
         if name.is_empty() {
             return Err(PlaylistError::BlankName);
         }
@@ -211,13 +209,8 @@ fn apply(order: &mut Vec<Uuid>, change: Change) -> Result<(), PlaylistError> {
             if order.len() >= MAX_VIDEOS {
                 return Err(PlaylistError::Full);
             }
-            let at = position.map_or(order.len(), |p| p as usize);
-            if at > order.len() {
-                return Err(PlaylistError::Position {
-                    position: position.unwrap_or_default(),
-                    last: order.len(),
-                });
-            }
+            // A position past the end is the end, as in every list a user drags into.
+            let at = position.map_or(order.len(), |p| (p as usize).min(order.len()));
             order.insert(at, video);
         }
         Change::Remove(video) => {
@@ -232,14 +225,9 @@ fn apply(order: &mut Vec<Uuid>, change: Change) -> Result<(), PlaylistError> {
                 .iter()
                 .position(|v| *v == video)
                 .ok_or(PlaylistError::NotIn(video))?;
-            if position as usize >= order.len() {
-                return Err(PlaylistError::Position {
-                    position,
-                    last: order.len() - 1,
-                });
-            }
             let v = order.remove(at);
-            order.insert(position as usize, v);
+            let to = (position as usize).min(order.len());
+            order.insert(to, v);
         }
     }
     Ok(())
@@ -281,10 +269,11 @@ mod tests {
             apply(&mut order, Change::Add(Uuid::from_u128(4), None)),
             Err(PlaylistError::AlreadyIn(_))
         ));
-        assert!(matches!(
-            apply(&mut order, Change::Move(Uuid::from_u128(4), 3)),
-            Err(PlaylistError::Position { .. })
-        ));
+        // Past the end is the end.
+        apply(&mut order, Change::Move(Uuid::from_u128(4), 3)).unwrap();
+        assert_eq!(order, [3, 2, 4].map(Uuid::from_u128));
+        apply(&mut order, Change::Add(Uuid::from_u128(5), Some(99))).unwrap();
+        assert_eq!(order, [3, 2, 4, 5].map(Uuid::from_u128));
         assert!(matches!(
             apply(&mut order, Change::Remove(Uuid::from_u128(9))),
             Err(PlaylistError::NotIn(_))
@@ -306,4 +295,10 @@ mod tests {
             "#EXTM3U\n#PLAYLIST:Road trip\n#EXTINF:61,A  film\nhttp://h/api/stream/1?token=t\n"
         );
     }
+}
+
+/// A name without the blanks around it: ASCII spaces, tabs, line breaks, form and line
+/// feeds, as the API's pattern for names counts them.
+fn trim_blank(name: &str) -> &str {
+    name.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b')
 }

@@ -2,6 +2,7 @@
 //! and read by the playback decision. Also how a device type is guessed from a
 //! `User-Agent` when a client does not say.
 
+use crate::text::Text;
 use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +82,7 @@ impl DeviceType {
 /// How a user likes to watch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Object, Serialize, Deserialize)]
 #[serde(default)]
+#[oai(deny_unknown_fields)]
 pub struct Preferences {
     /// The highest quality to play.
     #[oai(default)]
@@ -94,10 +96,10 @@ pub struct Preferences {
     pub device_type: DeviceType,
     /// Preferred audio language, ISO 639 (`en`, `eng`, `fra`).
     #[oai(validator(pattern = "^[a-z]{2,3}$"))]
-    pub audio_language: Option<String>,
+    pub audio_language: Option<Text>,
     /// Subtitle language, ISO 639; absent means no subtitles.
     #[oai(validator(pattern = "^[a-z]{2,3}$"))]
-    pub subtitle_language: Option<String>,
+    pub subtitle_language: Option<Text>,
 }
 
 impl Preferences {

@@ -35,8 +35,6 @@ pub enum PlayerState {
 pub const WATCHED_AT: f64 = 90.0;
 /// The longest gap between two reports that counts as watching.
 pub const MAX_REPORT_GAP: i64 = 60;
-/// How far past the known duration a reported position may be (containers round).
-const DURATION_SLACK: f64 = 5.0;
 /// How long "popular" looks back.
 const POPULAR_WINDOW_DAYS: i64 = 30;
 /// The longest continue-watching list.
@@ -112,7 +110,10 @@ impl Watching {
     /// Stores a position report and keeps the session's stream of the video open.
     ///
     /// # Errors
-    /// [`WatchError::Invalid`] for a negative position or one past the end,
+    /// A position past the known end (a player's rounding, or one that ran on) counts
+    /// as the end.
+    ///
+    /// [`WatchError::Invalid`] for a negative position,
     /// [`WatchError::File`] for a video not in the catalog.
     pub async fn report(
         &self,
@@ -129,11 +130,7 @@ impl Watching {
             ));
         }
         let duration = video.duration.filter(|d| *d > 0.0);
-        if let Some(d) = duration.filter(|d| position > d + DURATION_SLACK) {
-            return Err(WatchError::Invalid(format!(
-                "position_seconds {position} is past the end of the video ({d:.1} s)"
-            )));
-        }
+        let position = duration.map_or(position, |d| position.min(d));
         let percent = duration.map_or(0.0, |d| (position / d * 100.0).clamp(0.0, 100.0));
         let now = Utc::now();
         let before = progress::find(&self.db, user_id, video_id).await?;

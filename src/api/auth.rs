@@ -7,6 +7,7 @@ use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;
 use crate::preferences::DeviceType;
 use crate::state::AppState;
+use crate::text::Text;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -17,18 +18,19 @@ pub struct AuthApi;
 
 /// A username and password.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct LoginRequest {
     /// Compared without regard to case.
     #[oai(validator(min_length = 1, max_length = 50))]
-    username: String,
+    username: Text,
     #[oai(validator(min_length = 1, max_length = 1024))]
-    password: String,
+    password: Text,
     /// What kind of device this session plays on; guessed from the `User-Agent` (then
     /// taken from the user's preferences) when absent.
     device_type: Option<DeviceType>,
     /// A name for this device, shown in the session list ("Living room TV").
     #[oai(validator(max_length = 100))]
-    device_name: Option<String>,
+    device_name: Option<Text>,
 }
 
 /// A token for the new session.
@@ -76,7 +78,7 @@ impl AuthApi {
             user_agent: super::middleware::user_agent(req)
                 .map(|ua| ua.chars().take(super::middleware::USER_AGENT_MAX).collect()),
             device_type: body.device_type,
-            name: body.device_name.clone(),
+            name: body.device_name.clone().map(String::from),
         };
         let login = state
             .accounts

@@ -10,17 +10,27 @@
 //!   `allOf: [{$ref}, {description}]`, which openapi-python-client cannot read
 //!   ("Cannot take allOf a non-object"). A required one becomes a plain `$ref`; a
 //!   nullable one `{nullable, allOf: [{$ref}]}` with one member.
-//! - **Unsigned numbers** get `minimum: 0` (the server refuses `-1` with 400).
+//! - **Unsigned numbers** get `minimum: 0` (the server refuses `-1` with 400) and the
+//!   largest value their type holds (`uint64` stops at `i64::MAX`, which every store
+//!   and client takes) unless the code set tighter bounds.
+//! - **Request bodies are closed**: every object a request body uses refuses unknown
+//!   fields (`#[oai(deny_unknown_fields)]`, checked by a test), so it says
+//!   `additionalProperties: false`.
+//! - **No NUL in text**: the server refuses U+0000 in the URL and in JSON strings
+//!   (PostgreSQL cannot store it), so request strings carry a pattern saying so.
 //! - **Statuses poem answers itself**: 405 (with `Allow`) on every operation, 415 on
 //!   those that take a body.
 //! - **Conditional and range headers** of the file-serving operations, which read
 //!   them from the raw request, are declared parameters.
 
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 const PROBLEM: &str = "#/components/schemas/Problem";
+const SCHEMAS: &str = "#/components/schemas/";
+/// Any text without U+0000.
+const NUL_FREE: &str = "^[^\\u0000]*$";
 
 /// The request headers the stream operations honour (RFC 9110).
 const STREAM_HEADERS: &[(&str, &str)] = &[
@@ -53,6 +63,20 @@ pub fn refine(spec: &mut Value) {
         }
     }
     unsigned_minimum(spec);
+    let requested = request_schemas(spec);
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            if requested.contains(name) {
+                if schema.get("type") == Some(&json!("object")) {
+                    schema["additionalProperties"] = Value::Bool(false);
+                }
+                nul_free(schema);
+            }
+        }
+    }
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
@@ -133,6 +157,68 @@ fn plain_parameter_reference(param: &mut Value) {
     }
 }
 
+/// The component schemas request bodies use, directly or through other schemas.
+fn request_schemas(spec: &Value) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut pending: Vec<String> = Vec::new();
+    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
+        for op in paths
+            .values()
+            .filter_map(Value::as_object)
+            .flat_map(|i| i.values())
+        {
+            if let Some(body) = op.get("requestBody") {
+                references(body, &mut pending);
+            }
+        }
+    }
+    while let Some(name) = pending.pop() {
+        if found.insert(name.clone()) {
+            if let Some(schema) = spec.pointer(&format!("/components/schemas/{name}")) {
+                references(schema, &mut pending);
+            }
+        }
+    }
+    found
+}
+
+/// The component names `value` refers to.
+fn references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(obj) => {
+            if let Some(name) = obj
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(SCHEMAS))
+            {
+                out.push(name.to_owned());
+            }
+            obj.values().for_each(|v| references(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, out)),
+        _ => {}
+    }
+}
+
+/// The NUL-free pattern on every free-text string in a schema (not on formats,
+/// enums or strings that already have a pattern).
+fn nul_free(value: &mut Value) {
+    match value {
+        Value::Object(obj) => {
+            let free_text = obj.get("type") == Some(&json!("string"))
+                && !["format", "enum", "pattern"]
+                    .iter()
+                    .any(|k| obj.contains_key(*k));
+            if free_text {
+                obj.insert("pattern".into(), json!(NUL_FREE));
+            }
+            obj.values_mut().for_each(nul_free);
+        }
+        Value::Array(items) => items.iter_mut().for_each(nul_free),
+        _ => {}
+    }
+}
+
 /// `minimum: 0` on every unsigned integer that has no lower bound.
 fn unsigned_minimum(value: &mut Value) {
     match value {
@@ -143,6 +229,13 @@ fn unsigned_minimum(value: &mut Value) {
                 .is_some_and(|f| f.starts_with("uint"));
             if unsigned && obj.get("type") == Some(&json!("integer")) {
                 obj.entry("minimum").or_insert(json!(0));
+                let largest = match obj.get("format").and_then(Value::as_str) {
+                    Some("uint8") => json!(u8::MAX),
+                    Some("uint16") => json!(u16::MAX),
+                    Some("uint32") => json!(u32::MAX),
+                    _ => json!(i64::MAX),
+                };
+                obj.entry("maximum").or_insert(largest);
             }
             obj.values_mut().for_each(unsigned_minimum);
         }
@@ -172,6 +265,9 @@ fn refine_operation(path: &str, op: &mut Value) {
         .flatten()
     {
         plain_parameter_reference(param);
+        if let Some(schema) = param.get_mut("schema") {
+            nul_free(schema);
+        }
     }
     if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
         let mut not_allowed = problem("The path exists but not with this method.");
@@ -275,6 +371,7 @@ mod tests {
         );
         assert_eq!(props["email"]["nullable"], true);
         assert_eq!(props["count"]["minimum"], 0);
+        assert_eq!(props["count"]["maximum"], u32::MAX);
         assert_eq!(props["count"]["nullable"], true);
     }
 
@@ -313,6 +410,46 @@ mod tests {
             json!({ "$ref": "#/components/schemas/Sort" })
         );
         assert_eq!(sort["description"], "Order. Defaults to `title`.");
+    }
+
+    #[test]
+    fn objects_a_request_uses_are_closed_and_their_text_nul_free() {
+        let mut spec = json!({
+            "components": { "schemas": {
+                "In": { "type": "object", "required": ["tags", "kind"], "properties": {
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "when": { "type": "string", "format": "date-time" },
+                    "kind": { "$ref": "#/components/schemas/Kind" }
+                }},
+                "Kind": { "type": "string", "enum": ["a", "b"] },
+                "Inner": { "type": "object", "properties": {} },
+                "Out": { "type": "object", "properties": { "name": { "type": "string" } } }
+            }},
+            "paths": { "/x": { "post": {
+                "parameters": [{ "name": "q", "in": "query", "schema": { "type": "string" } }],
+                "requestBody": { "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/In" } } } },
+                "responses": { "200": { "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Out" } } } } }
+            }}}
+        });
+        refine(&mut spec);
+        let schemas = &spec["components"]["schemas"];
+        assert_eq!(schemas["In"]["additionalProperties"], false);
+        assert!(schemas["Out"].get("additionalProperties").is_none());
+        assert!(schemas["Inner"].get("additionalProperties").is_none());
+        assert_eq!(
+            schemas["In"]["properties"]["tags"]["items"]["pattern"],
+            NUL_FREE
+        );
+        assert!(schemas["In"]["properties"]["when"].get("pattern").is_none());
+        assert!(schemas["Kind"].get("pattern").is_none());
+        assert!(schemas["Out"]["properties"]["name"]
+            .get("pattern")
+            .is_none());
+        let q = &spec["paths"]["/x"]["post"]["parameters"][0]["schema"];
+        assert_eq!(q["pattern"], NUL_FREE);
+        assert_eq!(NUL_FREE, "^[^\\u0000]*$", "a regex escape, not a NUL");
     }
 
     #[test]

@@ -121,14 +121,19 @@ async fn checked_body(req: &mut Request, max_body: u64) -> Result<(), ApiError> 
         )
     };
     let uri = req.uri();
-    let in_url = |part: Option<&str>| {
-        part.is_some_and(|p| {
-            p.as_bytes()
-                .windows(3)
-                .any(|w| w.eq_ignore_ascii_case(b"%00"))
-        })
+    let has_nul = |part: &str| {
+        part.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
     };
-    if in_url(Some(uri.path())) || in_url(uri.query()) {
+    // A signed link's `token` is a credential, never stored: one with a NUL is simply
+    // not valid (401 from the guard), like any other wrong token.
+    let stored_query = uri
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|pair| !pair.starts_with("token="));
+    if has_nul(uri.path()) || stored_query.into_iter().any(has_nul) {
         return Err(nul());
     }
     let declared = req
@@ -173,12 +178,45 @@ fn json_has_nul(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| walk(&v))
 }
 
-/// The request's `User-Agent`, when it is text; cut to [`USER_AGENT_MAX`] characters
-/// wherever it is kept.
+/// The rewrites made before routing: literal library paths, and beacons read as JSON.
+pub fn literal_library_path(req: Request) -> Request {
+    beacon_as_json(path_with_slashes(req))
+}
+
 /// `/api/stream/video/{filename}` with the library path written as it is
 /// (`Films/Alien (1979)/Alien.mkv`): the slashes after the prefix become `%2F`, so the
 /// one-segment route takes it and its traversal check sees the whole path.
-pub fn literal_library_path(mut req: Request) -> Request {
+
+/// `navigator.sendBeacon` cannot send `application/json` without a CORS preflight, so
+/// pages send the progress report's JSON as `text/plain`: on `POST
+/// /api/videos/{id}/progress` (and nowhere else) that body is read as the JSON it is.
+fn beacon_as_json(mut req: Request) -> Request {
+    let is_beacon = req.method() == poem::http::Method::POST
+        && req
+            .uri()
+            .path()
+            .strip_prefix("/api/videos/")
+            .and_then(|rest| rest.strip_suffix("/progress"))
+            .is_some_and(|id| !id.contains('/'));
+    let plain = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("text/plain")
+        });
+    if is_beacon && plain {
+        req.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    req
+}
+
+fn path_with_slashes(mut req: Request) -> Request {
     const PREFIX: &str = "/api/stream/video/";
     let uri = req.uri();
     let Some(rest) = uri.path().strip_prefix(PREFIX) else {
@@ -203,6 +241,8 @@ pub fn literal_library_path(mut req: Request) -> Request {
     req
 }
 
+/// The request's `User-Agent`, when it is text; cut to [`USER_AGENT_MAX`] characters
+/// wherever it is kept.
 pub fn user_agent(req: &Request) -> Option<&str> {
     req.headers()
         .get(header::USER_AGENT)

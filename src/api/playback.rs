@@ -7,6 +7,7 @@ use crate::api::guard::BearerAuth;
 use crate::db::videos::VideoRow;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::text::Text;
 use crate::transcode::decision::{self, ClientAsk, CodecLimit, Method, Preset};
 use crate::transcode::subtitles::{self, TextTrack};
 use chrono::{DateTime, Utc};
@@ -35,10 +36,11 @@ enum ClientPreset {
 
 /// A video codec the client decodes.
 #[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
 struct VideoCodecSupport {
     /// ffprobe's name: `h264`, `hevc`, `vp9`, `av1`, `mpeg4`.
     #[oai(validator(max_length = 32))]
-    codec: String,
+    codec: Text,
     /// The highest level in ffprobe's numbers (H.264 4.1 is 41, HEVC 5.1 is 153).
     max_level: Option<i32>,
 }
@@ -46,16 +48,17 @@ struct VideoCodecSupport {
 /// What the client can play. A preset fills in what is not given; without a preset
 /// and without lists, the session's device type picks one.
 #[derive(Debug, Clone, Object)]
+#[oai(deny_unknown_fields)]
 struct PlaybackRequest {
     preset: Option<ClientPreset>,
     /// Containers by file extension (`mp4`, `mkv`, `webm`, ...).
     #[oai(validator(max_items = 32))]
-    containers: Option<Vec<String>>,
+    containers: Option<Vec<Text>>,
     #[oai(validator(max_items = 32))]
     video_codecs: Option<Vec<VideoCodecSupport>>,
     /// ffprobe's audio codec names (`aac`, `mp3`, `opus`, `ac3`, ...).
     #[oai(validator(max_items = 32))]
-    audio_codecs: Option<Vec<String>>,
+    audio_codecs: Option<Vec<Text>>,
     #[oai(validator(minimum(value = "144"), maximum(value = "4320")))]
     max_height: Option<u32>,
     #[oai(validator(minimum(value = "64"), maximum(value = "1000000")))]
@@ -103,16 +106,16 @@ impl From<PlaybackRequest> for ClientAsk {
                 ClientPreset::Android => Preset::Android,
                 ClientPreset::Tv => Preset::Tv,
             }),
-            containers: body.containers,
+            containers: texts(body.containers),
             video_codecs: body.video_codecs.map(|v| {
                 v.into_iter()
                     .map(|v| CodecLimit {
-                        codec: v.codec,
+                        codec: v.codec.into(),
                         max_level: v.max_level,
                     })
                     .collect()
             }),
-            audio_codecs: body.audio_codecs,
+            audio_codecs: texts(body.audio_codecs),
             max_height: body.max_height,
             max_bitrate_kbps: body.max_bitrate_kbps,
         }
@@ -204,4 +207,9 @@ fn location(
             )
         }
     }
+}
+
+/// A list of request texts as the decision takes them.
+fn texts(list: Option<Vec<Text>>) -> Option<Vec<String>> {
+    list.map(|l| l.into_iter().map(String::from).collect())
 }

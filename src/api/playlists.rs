@@ -8,6 +8,7 @@ use crate::db::playlists::PlaylistRow;
 use crate::error::ApiResult;
 use crate::playlists::{m3u, Change};
 use crate::state::AppState;
+use crate::text::Text;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;
@@ -69,39 +70,50 @@ struct Entry {
 
 /// A new playlist.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct NewPlaylist {
-    #[oai(validator(min_length = 1, max_length = 100))]
-    name: String,
+    /// 1 to 100 characters, not only blanks (blanks around it are dropped).
+    #[oai(validator(
+        max_length = 100,
+        pattern = "^[ \\t\\n\\r\\f\\v]*[^ \\t\\n\\r\\f\\v\\x00][^\\x00]*$"
+    ))]
+    name: Text,
     #[oai(validator(max_length = 2000))]
-    description: Option<String>,
+    description: Option<Text>,
     #[oai(default)]
     is_public: bool,
 }
 
 /// Changes to a playlist; absent fields stay as they are.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct PlaylistChanges {
-    #[oai(validator(min_length = 1, max_length = 100))]
-    name: Option<String>,
+    #[oai(validator(
+        max_length = 100,
+        pattern = "^[ \\t\\n\\r\\f\\v]*[^ \\t\\n\\r\\f\\v\\x00][^\\x00]*$"
+    ))]
+    name: Option<Text>,
     /// An empty string removes the description.
     #[oai(validator(max_length = 2000))]
-    description: Option<String>,
+    description: Option<Text>,
     is_public: Option<bool>,
 }
 
 /// A video to add.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct AddVideo {
     video_id: Uuid,
-    /// Where to insert it (0 is first); the end when absent.
+    /// Where to insert it (0 is first); the end when absent or past the end.
     #[oai(validator(maximum(value = "100000")))]
     position: Option<u32>,
 }
 
 /// Where to move a video.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct MoveVideo {
-    /// The new position, 0 to the number of videos minus one.
+    /// The new position, 0 for the first; past the end is the end.
     #[oai(validator(maximum(value = "100000")))]
     position: u32,
 }

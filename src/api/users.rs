@@ -5,6 +5,7 @@ use crate::accounts::{Account, NewAccount, Role};
 use crate::api::guard::BearerAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::text::Text;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -15,22 +16,28 @@ pub struct UsersApi;
 
 /// A new account.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct CreateUser {
     /// 2 to 50 letters, digits, `.`, `_` or `-`; unique without regard to case.
-    #[oai(validator(min_length = 2, max_length = 50))]
-    username: String,
+    #[oai(validator(pattern = "^[A-Za-z0-9._-]{2,50}$"))]
+    username: Text,
     /// At least 8 characters.
     #[oai(validator(min_length = 8, max_length = 1024))]
-    password: String,
-    /// Optional; unique when given.
-    #[oai(validator(max_length = 100))]
-    email: Option<String>,
+    password: Text,
+    /// Optional; unique when given. Something before an `@`, and after it a domain
+    /// with a dot; no spaces, tabs, line breaks or NUL.
+    #[oai(validator(
+        max_length = 100,
+        pattern = "^[^@ \\t\\n\\f\\r\\x00]+@[^. \\t\\n\\f\\r\\x00][^ \\t\\n\\f\\r\\x00]*\\.[^ \\t\\n\\f\\r\\x00]*$"
+    ))]
+    email: Option<Text>,
     /// Defaults to `user`.
     role: Option<Role>,
 }
 
 /// Changes to an account's access; absent fields stay as they are.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct UpdateUser {
     role: Option<Role>,
     /// `false` blocks logins and ends the account's sessions.
@@ -39,20 +46,22 @@ struct UpdateUser {
 
 /// The caller's password change.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct ChangePassword {
     #[oai(validator(max_length = 1024))]
-    current_password: String,
+    current_password: Text,
     /// At least 8 characters.
     #[oai(validator(min_length = 8, max_length = 1024))]
-    new_password: String,
+    new_password: Text,
 }
 
 /// An administrator's password reset.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct ResetPassword {
     /// At least 8 characters.
     #[oai(validator(min_length = 8, max_length = 1024))]
-    new_password: String,
+    new_password: Text,
 }
 
 /// One page of accounts.
@@ -103,7 +112,7 @@ impl UsersApi {
         let body = body.0;
         state
             .accounts
-            .change_own_password(&auth.0, &body.current_password, body.new_password)
+            .change_own_password(&auth.0, &body.current_password, body.new_password.into())
             .await?;
         Ok(Done::NoContent)
     }
@@ -121,7 +130,7 @@ impl UsersApi {
         )]
         limit: Query<u32>,
         /// Accounts to skip.
-        #[oai(default)]
+        #[oai(default, validator(maximum(value = "1000000000")))]
         offset: Query<u64>,
     ) -> ApiResult<Json<AccountPage>> {
         auth.0.require(Role::Admin)?;
@@ -147,9 +156,9 @@ impl UsersApi {
         let account = state
             .accounts
             .create(NewAccount {
-                username: body.username,
-                password: body.password,
-                email: body.email,
+                username: body.username.into(),
+                password: body.password.into(),
+                email: body.email.map(String::from),
                 role: body.role.unwrap_or(Role::User),
             })
             .await?;
@@ -222,13 +231,14 @@ impl UsersApi {
     ) -> ApiResult<Done> {
         auth.0.require(Role::Admin)?;
         if auth.0.id == id.0 {
-            return Err(ApiError::invalid(
+            // Without the current password a stolen token could take the account.
+            return Err(ApiError::forbidden(
                 "use PUT /api/users/me/password to change your own password",
             ));
         }
         state
             .accounts
-            .reset_password(id.0, body.0.new_password)
+            .reset_password(id.0, body.0.new_password.into())
             .await?;
         Ok(Done::NoContent)
     }

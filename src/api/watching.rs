@@ -13,9 +13,8 @@ use crate::watching::UserVideo;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::types::ParseFromJSON;
-use poem_openapi::{ApiRequest, ApiResponse, Object, OpenApi};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 pub struct WatchingApi;
@@ -27,15 +26,9 @@ enum Beaconed {
     Recorded,
 }
 
-/// A beacon's body: the report as JSON, or its JSON as plain text (`sendBeacon`).
-#[derive(Debug, ApiRequest)]
-enum BeaconBody {
-    Json(Json<ProgressReport>),
-    Text(PlainText<String>),
-}
-
 /// A position report.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct ProgressReport {
     /// The playback position in seconds, from 0 to the video's duration.
     #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
@@ -49,6 +42,7 @@ struct ProgressReport {
 
 /// A rating.
 #[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
 struct RatingRequest {
     /// 1 to 5 stars; `null` clears the rating.
     #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
@@ -164,7 +158,8 @@ impl WatchingApi {
 
     /// The same report from `navigator.sendBeacon`, which a page sends as it closes and
     /// which can carry neither an `Authorization` header nor a JSON content type: the
-    /// body is the report's JSON, as `application/json` or as plain text, and the caller is named by the video's
+    /// body is the report's JSON (sent as `text/plain`, it is read as `application/json`),
+    /// and the caller is named by the video's
     /// signed link (`?token=`, as the playback decision gave it) or a bearer token.
     #[oai(
         path = "/api/videos/:id/progress",
@@ -177,18 +172,10 @@ impl WatchingApi {
         auth: StreamAuth,
         req: &Request,
         id: Path<Uuid>,
-        body: BeaconBody,
+        body: Json<ProgressReport>,
     ) -> ApiResult<Beaconed> {
         let viewer = super::stream::viewer_of(&state, &auth, req, id.0)?;
-        let report = match body {
-            BeaconBody::Json(report) => report.0,
-            BeaconBody::Text(text) => {
-                let value: serde_json::Value = serde_json::from_str(&text.0)
-                    .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
-                ProgressReport::parse_from_json(Some(value))
-                    .map_err(|e| ApiError::invalid(e.into_message()))?
-            }
-        };
+        let report = body.0;
         state
             .watching
             .report(

@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// Longest password accepted, in bytes: hashing cost must not be chosen by the caller.
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest password accepted, in characters (at most 4 KiB): hashing cost must not be
+/// chosen by the caller. Counted in characters, as the API's `maxLength` counts.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// Shortest password accepted, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// How long a worker keeps its memory block resident without work.

@@ -96,3 +96,44 @@ async fn the_server_serves_the_same_document_and_swagger_ui() {
         .unwrap();
     assert_eq!(head.status(), 401, "HEAD reaches the GET operation's guard");
 }
+
+#[tokio::test]
+async fn the_server_refuses_what_the_contract_does_not_allow_and_takes_what_it_does() {
+    use homestream::accounts::Role;
+    use reqwest::Method;
+    use serde_json::json;
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let token = app.token_for("ann", Role::User).await;
+    let refused = [
+        // A boolean or a number where text goes (poem-openapi's String would take it).
+        json!({"name": false}),
+        json!({"name": 12}),
+        // A field the schema does not have (additionalProperties: false).
+        json!({"name": "Evening", "colour": "red"}),
+        // null for a required field.
+        json!({"name": null}),
+        // The pattern: not only blanks; no NUL.
+        json!({"name": " \t "}),
+    ];
+    for body in refused {
+        let resp = app.send_json(Method::POST, "/api/playlists", &token, &body).await;
+        crate::helpers::assert_problem(resp, 400, "bad_request").await;
+    }
+    let nul = app
+        .send_json(Method::POST, "/api/playlists", &token, &json!({"name": "a\u{0}b"}))
+        .await;
+    assert!(nul.status().is_client_error(), "{}", nul.status());
+    // null for an optional (nullable) field is taken as absent.
+    let made = app
+        .send_json(
+            Method::POST,
+            "/api/playlists",
+            &token,
+            &json!({"name": "Evening", "description": null, "is_public": null}),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
+    let made: Value = made.json().await.unwrap();
+    assert_eq!(made["description"], Value::Null);
+    assert_eq!(made["is_public"], false);
+}
