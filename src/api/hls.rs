@@ -357,7 +357,7 @@ impl HlsApi {
         req: &Request,
         video_id: Path<Uuid>,
         mode: Query<ProgressiveMode>,
-        /// Seconds from the start of the video.
+        /// Seconds from the start of the video; at or past the end, the last second.
         #[oai(default, validator(minimum(value = "0")))]
         start: Query<f64>,
         #[oai(validator(minimum(value = "144"), maximum(value = "4320")))] max_height: Query<
@@ -365,9 +365,10 @@ impl HlsApi {
         >,
     ) -> ApiResult<Media<FragmentedMp4>> {
         let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
-        if video.duration.is_some_and(|d| start.0 >= d) {
-            return Err(ApiError::invalid("start is past the end of the video"));
-        }
+        // A start at or past the end plays the last second, as a seek to the end does.
+        let start = video
+            .duration
+            .map_or(start.0, |d| start.0.min((d - 1.0).max(0.0)));
         let prefs = state.accounts.preferences(viewer.user_id).await?;
         let plan = state.transcoder.progressive_plan(
             &video,
@@ -378,7 +379,7 @@ impl HlsApi {
         let lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.file_path(&video).await?;
         let slot = state.transcoder.progressive_slot(video.id).await?;
-        let stream = state.transcoder.progressive(&source, plan, start.0, slot)?;
+        let stream = state.transcoder.progressive(&source, plan, start, slot)?;
         let body = Body::from_async_read(Counted {
             inner: stream,
             lease,

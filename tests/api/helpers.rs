@@ -200,11 +200,6 @@ pub fn required() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
-/// A test that cannot run because `service` (postgres, redis, ffmpeg, nginx, prlimit)
-/// is missing. It fails unless `HS_ALLOW_SKIP` names the service (comma-separated, or
-/// `all`), and never skips under `CI=true`; a skip writes one line straight to the
-/// terminal (past the runner's capture) and to `target/tmp/test-skips.log`, which
-/// `.ci/run` sums up.
 /// Binds a loopback listener and arranges for `cmd`'s process to get it as descriptor 3.
 /// The port is never released between choosing and serving, so no other test can take
 /// it. Returns the port; drop the listener once the child is spawned.
@@ -227,6 +222,11 @@ pub fn hand_over_listener(cmd: &mut std::process::Command) -> (std::net::TcpList
     (listener, port)
 }
 
+/// A test that cannot run because `service` (postgres, redis, ffmpeg, nginx, prlimit)
+/// is missing. It fails unless `HS_ALLOW_SKIP` names the service (comma-separated, or
+/// `all`), and never skips under `CI=true`; a skip writes one line straight to the
+/// terminal (past the runner's capture) and to `target/tmp/test-skips.log`, which
+/// `.ci/run` sums up.
 pub fn skip(service: &str, why: &str) {
     use std::io::Write;
     let allowed = std::env::var("HS_ALLOW_SKIP").unwrap_or_default();

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod cli;
 mod config;
+mod contract;
 mod hostile;
 mod library;
 mod nginx;

@@ -116,11 +116,18 @@ async fn the_server_refuses_what_the_contract_does_not_allow_and_takes_what_it_d
         json!({"name": " \t "}),
     ];
     for body in refused {
-        let resp = app.send_json(Method::POST, "/api/playlists", &token, &body).await;
+        let resp = app
+            .send_json(Method::POST, "/api/playlists", &token, &body)
+            .await;
         crate::helpers::assert_problem(resp, 400, "bad_request").await;
     }
     let nul = app
-        .send_json(Method::POST, "/api/playlists", &token, &json!({"name": "a\u{0}b"}))
+        .send_json(
+            Method::POST,
+            "/api/playlists",
+            &token,
+            &json!({"name": "a\u{0}b"}),
+        )
         .await;
     assert!(nul.status().is_client_error(), "{}", nul.status());
     // null for an optional (nullable) field is taken as absent.

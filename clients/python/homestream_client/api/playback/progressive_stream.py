@@ -1,0 +1,281 @@
+from http import HTTPStatus
+from io import BytesIO
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.progressive_mode import ProgressiveMode
+from ...types import UNSET, File, Response, Unset
+
+
+def _get_kwargs(
+    video_id: UUID,
+    *,
+    mode: ProgressiveMode,
+    start: float | Unset = 0.0,
+    max_height: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_mode = mode.value
+    params["mode"] = json_mode
+
+    params["start"] = start
+
+    params["max_height"] = max_height
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/transcode/{video_id}/stream.mp4".format(
+            video_id=quote(str(video_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> File | Problem | None:
+    if response.status_code == 200:
+        response_200 = File(payload=BytesIO(response.content))
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Problem.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[File | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    mode: ProgressiveMode,
+    start: float | Unset = 0.0,
+    max_height: int | Unset = UNSET,
+) -> Response[File | Problem]:
+    """The video as fragmented MP4 over one response, from `start` seconds: `remux`
+    copies the video stream (for a container or audio the client cannot play),
+    `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
+    transcoding pool (503 with `Retry-After` when it is full) and counts as the
+    caller's stream of the video.
+
+    Args:
+        video_id (UUID):
+        mode (ProgressiveMode): What a progressive stream does with the video.
+        start (float | Unset):  Default: 0.0.
+        max_height (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[File | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        video_id=video_id,
+        mode=mode,
+        start=start,
+        max_height=max_height,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    mode: ProgressiveMode,
+    start: float | Unset = 0.0,
+    max_height: int | Unset = UNSET,
+) -> File | Problem | None:
+    """The video as fragmented MP4 over one response, from `start` seconds: `remux`
+    copies the video stream (for a container or audio the client cannot play),
+    `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
+    transcoding pool (503 with `Retry-After` when it is full) and counts as the
+    caller's stream of the video.
+
+    Args:
+        video_id (UUID):
+        mode (ProgressiveMode): What a progressive stream does with the video.
+        start (float | Unset):  Default: 0.0.
+        max_height (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        File | Problem
+    """
+
+    return sync_detailed(
+        video_id=video_id,
+        client=client,
+        mode=mode,
+        start=start,
+        max_height=max_height,
+    ).parsed
+
+
+async def asyncio_detailed(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    mode: ProgressiveMode,
+    start: float | Unset = 0.0,
+    max_height: int | Unset = UNSET,
+) -> Response[File | Problem]:
+    """The video as fragmented MP4 over one response, from `start` seconds: `remux`
+    copies the video stream (for a container or audio the client cannot play),
+    `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
+    transcoding pool (503 with `Retry-After` when it is full) and counts as the
+    caller's stream of the video.
+
+    Args:
+        video_id (UUID):
+        mode (ProgressiveMode): What a progressive stream does with the video.
+        start (float | Unset):  Default: 0.0.
+        max_height (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[File | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        video_id=video_id,
+        mode=mode,
+        start=start,
+        max_height=max_height,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    mode: ProgressiveMode,
+    start: float | Unset = 0.0,
+    max_height: int | Unset = UNSET,
+) -> File | Problem | None:
+    """The video as fragmented MP4 over one response, from `start` seconds: `remux`
+    copies the video stream (for a container or audio the client cannot play),
+    `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
+    transcoding pool (503 with `Retry-After` when it is full) and counts as the
+    caller's stream of the video.
+
+    Args:
+        video_id (UUID):
+        mode (ProgressiveMode): What a progressive stream does with the video.
+        start (float | Unset):  Default: 0.0.
+        max_height (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        File | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            video_id=video_id,
+            client=client,
+            mode=mode,
+            start=start,
+            max_height=max_height,
+        )
+    ).parsed

@@ -1,0 +1,307 @@
+from http import HTTPStatus
+from io import BytesIO
+from typing import Any, cast
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...types import UNSET, File, Response, Unset
+
+
+def _get_kwargs(
+    video_id: UUID,
+    *,
+    range_: str | Unset = UNSET,
+    if_range: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    if_modified_since: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(range_, Unset):
+        headers["Range"] = range_
+
+    if not isinstance(if_range, Unset):
+        headers["If-Range"] = if_range
+
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
+    if not isinstance(if_modified_since, Unset):
+        headers["If-Modified-Since"] = if_modified_since
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/stream/{video_id}".format(
+            video_id=quote(str(video_id), safe=""),
+        ),
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | File | Problem | None:
+    if response.status_code == 200:
+        response_200 = File(payload=BytesIO(response.content))
+
+        return response_200
+
+    if response.status_code == 206:
+        response_206 = File(payload=BytesIO(response.content))
+
+        return response_206
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 405:
+        response_405 = Problem.from_dict(response.json())
+
+        return response_405
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 416:
+        response_416 = cast(Any, None)
+        return response_416
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | File | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    range_: str | Unset = UNSET,
+    if_range: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    if_modified_since: str | Unset = UNSET,
+) -> Response[Any | File | Problem]:
+    """Streams a video's file. Accepts a bearer token or a signed link's `?token=`.
+    Supports single, open-ended, suffix and multiple ranges, `If-Range`,
+    `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
+    the caller's stream of this video; one stream more than
+    `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+
+    Args:
+        video_id (UUID):
+        range_ (str | Unset):
+        if_range (str | Unset):
+        if_none_match (str | Unset):
+        if_modified_since (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | File | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        video_id=video_id,
+        range_=range_,
+        if_range=if_range,
+        if_none_match=if_none_match,
+        if_modified_since=if_modified_since,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    range_: str | Unset = UNSET,
+    if_range: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    if_modified_since: str | Unset = UNSET,
+) -> Any | File | Problem | None:
+    """Streams a video's file. Accepts a bearer token or a signed link's `?token=`.
+    Supports single, open-ended, suffix and multiple ranges, `If-Range`,
+    `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
+    the caller's stream of this video; one stream more than
+    `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+
+    Args:
+        video_id (UUID):
+        range_ (str | Unset):
+        if_range (str | Unset):
+        if_none_match (str | Unset):
+        if_modified_since (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | File | Problem
+    """
+
+    return sync_detailed(
+        video_id=video_id,
+        client=client,
+        range_=range_,
+        if_range=if_range,
+        if_none_match=if_none_match,
+        if_modified_since=if_modified_since,
+    ).parsed
+
+
+async def asyncio_detailed(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    range_: str | Unset = UNSET,
+    if_range: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    if_modified_since: str | Unset = UNSET,
+) -> Response[Any | File | Problem]:
+    """Streams a video's file. Accepts a bearer token or a signed link's `?token=`.
+    Supports single, open-ended, suffix and multiple ranges, `If-Range`,
+    `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
+    the caller's stream of this video; one stream more than
+    `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+
+    Args:
+        video_id (UUID):
+        range_ (str | Unset):
+        if_range (str | Unset):
+        if_none_match (str | Unset):
+        if_modified_since (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Any | File | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        video_id=video_id,
+        range_=range_,
+        if_range=if_range,
+        if_none_match=if_none_match,
+        if_modified_since=if_modified_since,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    video_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    range_: str | Unset = UNSET,
+    if_range: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    if_modified_since: str | Unset = UNSET,
+) -> Any | File | Problem | None:
+    """Streams a video's file. Accepts a bearer token or a signed link's `?token=`.
+    Supports single, open-ended, suffix and multiple ranges, `If-Range`,
+    `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
+    the caller's stream of this video; one stream more than
+    `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+
+    Args:
+        video_id (UUID):
+        range_ (str | Unset):
+        if_range (str | Unset):
+        if_none_match (str | Unset):
+        if_modified_since (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Any | File | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            video_id=video_id,
+            client=client,
+            range_=range_,
+            if_range=if_range,
+            if_none_match=if_none_match,
+            if_modified_since=if_modified_since,
+        )
+    ).parsed

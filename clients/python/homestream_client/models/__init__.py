@@ -1,0 +1,107 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .account import Account
+from .account_page import AccountPage
+from .active_stream import ActiveStream
+from .add_video import AddVideo
+from .audio_stream import AudioStream
+from .cache_counts import CacheCounts
+from .change_password import ChangePassword
+from .client_preset import ClientPreset
+from .create_user import CreateUser
+from .database_status import DatabaseStatus
+from .device_type import DeviceType
+from .entry import Entry
+from .health import Health
+from .history_page import HistoryPage
+from .login_request import LoginRequest
+from .login_response import LoginResponse
+from .move_video import MoveVideo
+from .new_playlist import NewPlaylist
+from .order import Order
+from .playback_info import PlaybackInfo
+from .playback_method import PlaybackMethod
+from .playback_request import PlaybackRequest
+from .player_state import PlayerState
+from .playlist import Playlist
+from .playlist_changes import PlaylistChanges
+from .playlist_detail import PlaylistDetail
+from .popular_video import PopularVideo
+from .preferences import Preferences
+from .problem import Problem
+from .progress_report import ProgressReport
+from .progressive_mode import ProgressiveMode
+from .quality import Quality
+from .rating_request import RatingRequest
+from .readiness import Readiness
+from .ready_status import ReadyStatus
+from .redis_status import RedisStatus
+from .reset_password import ResetPassword
+from .role import Role
+from .scan_progress import ScanProgress
+from .session import Session
+from .sidecar import Sidecar
+from .sort import Sort
+from .stream_url import StreamUrl
+from .subtitle_stream import SubtitleStream
+from .text_track import TextTrack
+from .update_user import UpdateUser
+from .user_data import UserData
+from .video import Video
+from .video_codec_support import VideoCodecSupport
+from .video_page import VideoPage
+from .watched_video import WatchedVideo
+
+__all__ = (
+    "Account",
+    "AccountPage",
+    "ActiveStream",
+    "AddVideo",
+    "AudioStream",
+    "CacheCounts",
+    "ChangePassword",
+    "ClientPreset",
+    "CreateUser",
+    "DatabaseStatus",
+    "DeviceType",
+    "Entry",
+    "Health",
+    "HistoryPage",
+    "LoginRequest",
+    "LoginResponse",
+    "MoveVideo",
+    "NewPlaylist",
+    "Order",
+    "PlaybackInfo",
+    "PlaybackMethod",
+    "PlaybackRequest",
+    "PlayerState",
+    "Playlist",
+    "PlaylistChanges",
+    "PlaylistDetail",
+    "PopularVideo",
+    "Preferences",
+    "Problem",
+    "ProgressReport",
+    "ProgressiveMode",
+    "Quality",
+    "RatingRequest",
+    "Readiness",
+    "ReadyStatus",
+    "RedisStatus",
+    "ResetPassword",
+    "Role",
+    "ScanProgress",
+    "Session",
+    "Sidecar",
+    "Sort",
+    "StreamUrl",
+    "SubtitleStream",
+    "TextTrack",
+    "UpdateUser",
+    "UserData",
+    "Video",
+    "VideoCodecSupport",
+    "VideoPage",
+    "WatchedVideo",
+)
