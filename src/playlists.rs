@@ -248,6 +248,12 @@ pub fn m3u(name: &str, entries: &[(f64, String, String)]) -> String {
     out
 }
 
+/// A name without the blanks around it: ASCII spaces, tabs, line breaks, form and line
+/// feeds, as the API's pattern for names counts them.
+fn trim_blank(name: &str) -> &str {
+    name.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,10 +301,4 @@ mod tests {
             "#EXTM3U\n#PLAYLIST:Road trip\n#EXTINF:61,A  film\nhttp://h/api/stream/1?token=t\n"
         );
     }
-}
-
-/// A name without the blanks around it: ASCII spaces, tabs, line breaks, form and line
-/// feeds, as the API's pattern for names counts them.
-fn trim_blank(name: &str) -> &str {
-    name.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b')
 }

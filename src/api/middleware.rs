@@ -179,13 +179,9 @@ fn json_has_nul(bytes: &[u8]) -> bool {
 }
 
 /// The rewrites made before routing: literal library paths, and beacons read as JSON.
-pub fn literal_library_path(req: Request) -> Request {
+pub fn before_routing(req: Request) -> Request {
     beacon_as_json(path_with_slashes(req))
 }
-
-/// `/api/stream/video/{filename}` with the library path written as it is
-/// (`Films/Alien (1979)/Alien.mkv`): the slashes after the prefix become `%2F`, so the
-/// one-segment route takes it and its traversal check sees the whole path.
 
 /// `navigator.sendBeacon` cannot send `application/json` without a CORS preflight, so
 /// pages send the progress report's JSON as `text/plain`: on `POST
@@ -216,6 +212,9 @@ fn beacon_as_json(mut req: Request) -> Request {
     req
 }
 
+/// `/api/stream/video/{filename}` with the library path written as it is
+/// (`Films/Alien (1979)/Alien.mkv`): the slashes after the prefix become `%2F`, so the
+/// one-segment route takes it and its traversal check sees the whole path.
 fn path_with_slashes(mut req: Request) -> Request {
     const PREFIX: &str = "/api/stream/video/";
     let uri = req.uri();

@@ -126,7 +126,7 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
             async move { cors.around(ep, req).await }
         })
         .with(middleware::security_headers())
-        .before(|req| async move { Ok(middleware::literal_library_path(req)) })
+        .before(|req| async move { Ok(middleware::before_routing(req)) })
         .data(state)
         .catch_all_error(|err| async move { problem_from_poem_error(err) })
 }
