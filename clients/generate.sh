@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the clients from the committed openapi/openapi.json.
-#   clients/generate.sh          rewrite clients/python/homestream_client
-#   clients/generate.sh --check  fail when the committed client is stale
-# The generator runs from the contract venv (HS_CONTRACT_VENV, default
-# target/contract-venv; .ci/run makes it from clients/python/requirements.txt).
+#   clients/generate.sh          rewrite clients/python/homestream_client and
+#                                clients/typescript/src/schema.d.ts
+#   clients/generate.sh --check  fail when a committed client is stale
+# The Python generator runs from the contract venv (HS_CONTRACT_VENV, default
+# target/contract-venv; .ci/run makes it from clients/python/requirements.txt), the
+# TypeScript one from clients/typescript/node_modules (npm ci there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${HS_CONTRACT_VENV:-target/contract-venv}"
@@ -23,16 +25,28 @@ if grep -qiE "warning|unable|cannot" "$work/log"; then
   echo "openapi-python-client warned; the contract must generate cleanly" >&2
   exit 1
 fi
-target=clients/python/homestream_client
+(cd clients/typescript && node_modules/.bin/openapi-typescript ../../openapi/openapi.json \
+  --default-non-nullable false -o "$work/schema.d.ts")
+
+python_client=clients/python/homestream_client
+ts_schema=clients/typescript/src/schema.d.ts
 if [[ "${1:-}" == "--check" ]]; then
-  if ! diff -r "$target" "$work/homestream_client" >/dev/null; then
-    diff -ru "$target" "$work/homestream_client" | head -40 >&2
-    echo "clients/python is stale: run clients/generate.sh" >&2
+  stale=0
+  if ! diff -r "$python_client" "$work/homestream_client" >/dev/null; then
+    diff -ru "$python_client" "$work/homestream_client" | head -40 >&2
+    stale=1
+  fi
+  if ! diff -u "$ts_schema" "$work/schema.d.ts" >&2; then
+    stale=1
+  fi
+  if ((stale)); then
+    echo "a generated client is stale: run clients/generate.sh" >&2
     exit 1
   fi
-  echo "clients/python matches openapi/openapi.json"
+  echo "clients/python and clients/typescript match openapi/openapi.json"
 else
-  rm -rf "$target"
-  cp -r "$work/homestream_client" "$target"
-  echo "wrote $target"
+  rm -rf "$python_client"
+  cp -r "$work/homestream_client" "$python_client"
+  cp "$work/schema.d.ts" "$ts_schema"
+  echo "wrote $python_client and $ts_schema"
 fi

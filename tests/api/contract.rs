@@ -68,6 +68,43 @@ async fn the_generated_python_client_runs_a_users_whole_flow() {
     assert!(said.contains("python client flow: 2 videos"), "{said}");
 }
 
+/// The TypeScript client the web app uses: openapi-typescript's types through
+/// openapi-fetch, compiled with `tsc --strict`, running the same flow under node.
+#[tokio::test]
+async fn the_generated_typescript_client_runs_a_users_whole_flow() {
+    let dir = repo().join("clients/typescript");
+    if !dir.join("node_modules/.bin/tsc").exists() {
+        skip(
+            "node",
+            "clients/typescript has no node_modules (npm ci there)",
+        );
+        return;
+    }
+    let files = [
+        ("h264_aac.mp4", "first.mp4"),
+        ("vp9_opus.webm", "second.webm"),
+    ];
+    let Some(app) = spawn_media_app(Backend::Sqlite, &files, |_| {}).await else {
+        return;
+    };
+    app.scan().await;
+    app.create_user("ann", Role::User).await;
+    let mut tsc = tokio::process::Command::new(dir.join("node_modules/.bin/tsc"));
+    tsc.current_dir(&dir);
+    run_ok(tsc, "tsc --strict in clients/typescript").await;
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.current_dir(&dir).arg("dist/flow.js").args([
+        "--url",
+        &app.address,
+        "--username",
+        "ann",
+        "--password",
+        PASSWORD,
+    ]);
+    let said = run_ok(cmd, "clients/typescript flow").await;
+    assert!(said.contains("typescript client flow: 2 videos"), "{said}");
+}
+
 /// The checks that say a client generated from the document can trust it.
 const CHECKS: &str = "not_a_server_error,response_schema_conformance,\
 status_code_conformance,content_type_conformance,positive_data_acceptance,\
