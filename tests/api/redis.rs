@@ -75,6 +75,27 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     assert_eq!(held.status(), 200);
     let refused = assert_problem(stream_range(&b, &id, &bob).await, 429, "rate_limited").await;
     assert_eq!(refused["limit"], "streaming.max_concurrent_streams");
+    // The README's keys hold the shared slots: the global set and Ann's own.
+    let ann_id = a
+        .get("/api/users/me", &ann)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let prefix = &a.settings.redis.key_prefix;
+    for key in [
+        format!("{prefix}streaming:active"),
+        format!("{prefix}streaming:active:user:{ann_id}"),
+    ] {
+        let out = Command::new("redis-cli")
+            .args(["-u", a.settings.redis.url.expose(), "EXISTS", &key])
+            .output()
+            .expect("redis-cli runs (package redis-tools)");
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "{key}");
+    }
     // Ann's own parallel request through B joins her stream.
     assert_eq!(stream_range(&b, &id, &ann).await.status(), 206);
 

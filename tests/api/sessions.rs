@@ -14,6 +14,7 @@ on_each_store!(
     an_idle_session_expires_and_the_sweep_ends_it,
     preferences_are_validated_stored_and_copied_into_new_sessions,
     every_end_is_recorded_with_its_reason_and_shared_under_the_documented_keys,
+    activity_is_written_to_the_row_once_per_tenth_of_the_idle_timeout,
 );
 
 async fn login_as(
@@ -371,4 +372,60 @@ async fn every_end_is_recorded_with_its_reason_and_shared_under_the_documented_k
         end_reason(&app, &desk_id).await.as_deref(),
         Some("deactivated")
     );
+}
+
+/// The `last_activity` stored on a session's row.
+async fn stored_activity(app: &TestApp, session_id: &str) -> chrono::DateTime<chrono::Utc> {
+    use homestream::db::Database;
+    let id = uuid::Uuid::parse_str(session_id).unwrap();
+    match &app.state.db {
+        Database::Sqlite(p) => {
+            sqlx::query_scalar("SELECT last_activity FROM user_sessions WHERE id = ?")
+                .bind(id)
+                .fetch_one(p)
+                .await
+        }
+        Database::Postgres(p) => {
+            sqlx::query_scalar("SELECT last_activity FROM user_sessions WHERE id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await
+        }
+    }
+    .unwrap()
+}
+
+/// Requests do not each write the session row: activity is stored when it moved by a
+/// tenth of `auth.session_timeout` (at most a minute), which bounds the writes.
+async fn activity_is_written_to_the_row_once_per_tenth_of_the_idle_timeout(store: Store) {
+    let Some(app) = spawn_store(store, |s| {
+        s.auth.session_timeout = HumanDuration(Duration::from_secs(40));
+    })
+    .await
+    else {
+        return;
+    };
+    app.create_user("ann", Role::User).await;
+    let (token, id) = login_as(&app, "ann", "curl/8", json!({})).await;
+    let first = stored_activity(&app, &id).await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(app.get("/api/users/me", &token).await.status(), 200);
+    }
+    assert_eq!(
+        stored_activity(&app, &id).await,
+        first,
+        "within 2 s: no write"
+    );
+    // Past the granularity (4 s here) a request stores its activity.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(app.get("/api/users/me", &token).await.status(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while stored_activity(&app, &id).await == first {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "activity was stored"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

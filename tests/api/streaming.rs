@@ -15,6 +15,8 @@ for_each_backend!(
     a_slot_comes_back_after_the_idle_timeout_and_after_an_abort,
     an_admin_sees_and_ends_streams,
     signed_links_are_bound_to_a_video_and_to_streaming,
+    a_signed_link_never_outlives_its_session,
+    each_container_is_served_with_its_own_content_type,
     listed_origins_may_read_media_across_origins,
 );
 
@@ -857,4 +859,62 @@ async fn listed_origins_may_read_media_across_origins(backend: Backend) {
         .headers()
         .get("access-control-allow-origin")
         .is_none());
+}
+
+async fn a_signed_link_never_outlives_its_session(backend: Backend) {
+    let Some((app, _admin, id, _)) = ready(backend, |s| {
+        s.auth.reauth_after = homestream::config::HumanDuration(Duration::from_secs(3600));
+    })
+    .await
+    else {
+        return;
+    };
+    let ann = app.token_for("ann", Role::User).await;
+    let link: Value = app
+        .client
+        .post(app.url(&format!("/api/videos/{id}/stream-url")))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        link["expires_at"].as_str().unwrap().parse().unwrap();
+    let minutes = (expires - chrono::Utc::now()).num_minutes();
+    // streaming.link_ttl is 6 h, but the session must log in again within the hour.
+    assert!((58..=60).contains(&minutes), "{minutes} minutes");
+}
+
+async fn each_container_is_served_with_its_own_content_type(backend: Backend) {
+    let files = [
+        ("h264_aac.mp4", "a.mp4"),
+        ("h264_aac.mp4", "a.m4v"),
+        ("hevc_ac3.mkv", "b.mkv"),
+        ("vp9_opus.webm", "c.webm"),
+        ("mpeg4_mp3.avi", "d.avi"),
+        ("h264_aac.mp4", "e.mov"),
+    ];
+    let Some(app) = spawn_media_app(backend, &files, |_| {}).await else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    for (name, want) in [
+        ("a.mp4", "video/mp4"),
+        ("a.m4v", "video/mp4"),
+        ("b.mkv", "video/x-matroska"),
+        ("c.webm", "video/webm"),
+        ("d.avi", "video/x-msvideo"),
+        ("e.mov", "video/quicktime"),
+    ] {
+        let id = app.video(&ann, name).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let resp = app.get(&format!("/api/stream/{id}"), &ann).await;
+        assert_eq!(resp.status(), 200, "{name}");
+        assert_eq!(resp.headers()["content-type"], want, "{name}");
+    }
 }
