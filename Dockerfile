@@ -10,6 +10,9 @@ COPY migrations ./migrations
 COPY config ./config
 COPY bench ./bench
 COPY tests ./tests
+# The workspace's generated client (its build reads the committed OpenAPI document).
+COPY clients/rust ./clients/rust
+COPY openapi ./openapi
 RUN cargo build --release --locked --bin homestream
 
 FROM debian:bookworm-slim

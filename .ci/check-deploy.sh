@@ -341,6 +341,10 @@ for table in ("lib", "bin", "test", "bench", "example"):
     for entry in entries if isinstance(entries, list) else [entries]:
         if "path" in entry:
             needed.append(entry["path"])
+# Workspace members: cargo loads every member's manifest for any build.
+for member in cargo.get("workspace", {}).get("members", []):
+    if member != ".":
+        needed.append(os.path.normpath(member))
 # Files the code reads at compile time: sqlx::migrate!("dir") (from the crate root) and
 # include_str!/include_bytes!("path") (from the source file).
 for dirpath, _, files in os.walk("src"):

@@ -38,6 +38,22 @@ fn every_operation_documents_its_errors_as_problems() {
             if op.get("security").is_some() {
                 assert!(responses.contains_key("401"), "{method} {path} lacks 401");
             }
+            assert!(
+                responses["405"]["headers"]["Allow"].is_object(),
+                "{method} {path}: 405 with Allow"
+            );
+            for status in ["429", "503"] {
+                assert!(
+                    responses[status]["headers"]["Retry-After"].is_object(),
+                    "{method} {path}: {status} with Retry-After"
+                );
+            }
+            let takes_body = op.get("requestBody").is_some();
+            assert_eq!(
+                responses.contains_key("415"),
+                takes_body,
+                "{method} {path}: 415 exactly where a body is taken"
+            );
         }
     }
 }
