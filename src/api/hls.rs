@@ -365,6 +365,9 @@ impl HlsApi {
         >,
     ) -> ApiResult<Media<FragmentedMp4>> {
         let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        if !start.0.is_finite() {
+            return Err(ApiError::bad_request("start must be a number of seconds"));
+        }
         // A start at or past the end plays the last second, as a seek to the end does.
         let start = video
             .duration

@@ -91,7 +91,11 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
         metrics.observe(method.as_str(), &path, status, latency_ms / 1000.0);
     }
     span.in_scope(|| {
-        if status >= 500 {
+        if status == 503 {
+            // A named outage or a full queue, answered with Retry-After: the cause was
+            // logged where it arose; the request itself is no fault of ours.
+            tracing::warn!(status, latency_ms, "request refused for now");
+        } else if status >= 500 {
             tracing::error!(status, latency_ms, "request failed");
         } else {
             tracing::info!(status, latency_ms, "request completed");
