@@ -626,6 +626,42 @@ async fn a_small_cache_deletes_the_least_recently_used_output() {
     );
 }
 
+/// An output whose ffmpeg finished is evicted even while its job is still remembered
+/// (not yet idle): only a running ffmpeg's directory is spared from a cache over its
+/// cap.
+#[tokio::test]
+async fn a_finished_output_is_evicted_while_its_job_is_still_remembered() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.cache_size = homestream::config::ByteSize(64 * 1024);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(600);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let cache = app.state.transcoder.cache_dir().to_path_buf();
+    let first = cache.join(format!("hls/{id}/480p"));
+    let resp = as_a_player(&app, &format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    // The whole film fits in the segments ffmpeg may run ahead: it finishes by itself,
+    // long before the job could be forgotten as idle.
+    assert!(
+        until(Duration::from_secs(60), || app
+            .state
+            .transcoder
+            .running_jobs()
+            .is_empty())
+        .await,
+        "ffmpeg finished the film"
+    );
+    // Over the cap, and no ffmpeg writes it any more: the next upkeep tick deletes it.
+    assert!(
+        until(Duration::from_secs(10), || !first.exists()).await,
+        "a finished output was spared as if its ffmpeg still ran"
+    );
+}
+
 /// A real ffmpeg left by an earlier run (alive, named in its pid file, writing into the
 /// cache) is killed at start-up.
 #[tokio::test]
