@@ -39,20 +39,26 @@ async fn run_ok(mut cmd: tokio::process::Command, what: &str) -> String {
     stdout
 }
 
+/// A server with two videos and the user `ann`, for the client flows.
+async fn flow_app() -> Option<crate::media::MediaApp> {
+    let files = [
+        ("h264_aac.mp4", "first.mp4"),
+        ("vp9_opus.webm", "second.webm"),
+    ];
+    let app = spawn_media_app(Backend::Sqlite, &files, |_| {}).await?;
+    app.scan().await;
+    app.create_user("ann", Role::User).await;
+    Some(app)
+}
+
 #[tokio::test]
 async fn the_generated_python_client_runs_a_users_whole_flow() {
     let Some(venv) = contract_venv() else {
         return;
     };
-    let files = [
-        ("h264_aac.mp4", "first.mp4"),
-        ("vp9_opus.webm", "second.webm"),
-    ];
-    let Some(app) = spawn_media_app(Backend::Sqlite, &files, |_| {}).await else {
+    let Some(app) = flow_app().await else {
         return;
     };
-    app.scan().await;
-    app.create_user("ann", Role::User).await;
     let mut cmd = tokio::process::Command::new(venv.join("bin/python"));
     cmd.arg(repo().join("clients/python/flow.py"))
         .args([
@@ -75,15 +81,9 @@ async fn the_generated_python_client_runs_a_users_whole_flow() {
 async fn the_generated_rust_client_logs_in_lists_streams_and_fills_a_playlist() {
     use futures_util::StreamExt;
     use homestream_client::{types, Client};
-    let files = [
-        ("h264_aac.mp4", "first.mp4"),
-        ("vp9_opus.webm", "second.webm"),
-    ];
-    let Some(app) = spawn_media_app(Backend::Sqlite, &files, |_| {}).await else {
+    let Some(app) = flow_app().await else {
         return;
     };
-    app.scan().await;
-    app.create_user("ann", Role::User).await;
 
     let anonymous = Client::new(&app.address);
     let login = anonymous
@@ -212,15 +212,9 @@ async fn the_generated_typescript_client_runs_a_users_whole_flow() {
         );
         return;
     }
-    let files = [
-        ("h264_aac.mp4", "first.mp4"),
-        ("vp9_opus.webm", "second.webm"),
-    ];
-    let Some(app) = spawn_media_app(Backend::Sqlite, &files, |_| {}).await else {
+    let Some(app) = flow_app().await else {
         return;
     };
-    app.scan().await;
-    app.create_user("ann", Role::User).await;
     let mut tsc = tokio::process::Command::new(dir.join("node_modules/.bin/tsc"));
     tsc.current_dir(&dir);
     run_ok(tsc, "tsc --strict in clients/typescript").await;

@@ -154,6 +154,12 @@ impl TestApp {
         body["access_token"].as_str().expect("token").to_owned()
     }
 
+    /// The id of the account a token belongs to (`GET /api/users/me`).
+    pub async fn my_id(&self, token: &str) -> String {
+        let me: serde_json::Value = self.get("/api/users/me", token).await.json().await.unwrap();
+        me["id"].as_str().expect("an id").to_owned()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

@@ -76,15 +76,7 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     let refused = assert_problem(stream_range(&b, &id, &bob).await, 429, "rate_limited").await;
     assert_eq!(refused["limit"], "streaming.max_concurrent_streams");
     // The README's keys hold the shared slots: the global set and Ann's own.
-    let ann_id = a
-        .get("/api/users/me", &ann)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ann_id = a.my_id(&ann).await;
     let prefix = &a.settings.redis.key_prefix;
     for key in [
         format!("{prefix}streaming:active"),

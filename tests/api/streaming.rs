@@ -463,16 +463,7 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
         return;
     };
     let ann = app.token_for("ann", Role::User).await;
-    let link: Value = app
-        .client
-        .post(app.url(&format!("/api/videos/{id}/stream-url")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = signed_link(&app, &ann, &id).await;
     let token = link["token"].as_str().unwrap().to_owned();
     assert!(link["url"]
         .as_str()
@@ -870,16 +861,7 @@ async fn a_signed_link_never_outlives_its_session(backend: Backend) {
         return;
     };
     let ann = app.token_for("ann", Role::User).await;
-    let link: Value = app
-        .client
-        .post(app.url(&format!("/api/videos/{id}/stream-url")))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let link = signed_link(&app, &ann, &id).await;
     let expires: chrono::DateTime<chrono::Utc> =
         link["expires_at"].as_str().unwrap().parse().unwrap();
     let minutes = (expires - chrono::Utc::now()).num_minutes();
@@ -917,4 +899,17 @@ async fn each_container_is_served_with_its_own_content_type(backend: Backend) {
         assert_eq!(resp.status(), 200, "{name}");
         assert_eq!(resp.headers()["content-type"], want, "{name}");
     }
+}
+
+/// A signed player link for a video (`POST /api/videos/{id}/stream-url`).
+async fn signed_link(app: &MediaApp, token: &str, id: &str) -> Value {
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/videos/{id}/stream-url")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
 }

@@ -222,24 +222,8 @@ async fn users_see_only_their_own_account(app: TestApp) {
 async fn an_admin_resets_another_password_but_not_their_own(app: TestApp) {
     let admin = app.token_for("root", Role::Admin).await;
     let ann = app.token_for("ann", Role::User).await;
-    let ann_id = app
-        .get("/api/users/me", &ann)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let root_id = app
-        .get("/api/users/me", &admin)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let ann_id = app.my_id(&ann).await;
+    let root_id = app.my_id(&admin).await;
     let reset = json!({"new_password": "a reset password"});
 
     let by_user = app
