@@ -4,7 +4,7 @@
 use super::hls::SubtitleRendition;
 use super::TranscodeError;
 use crate::db::videos::VideoRow;
-use crate::library::probe::{AudioStream, SubtitleStream};
+use crate::library::probe::SubtitleStream;
 use crate::library::walk::Sidecar;
 use std::path::{Path, PathBuf};
 
@@ -32,16 +32,6 @@ pub struct TextTrack {
     stream: Option<i32>,
     #[oai(skip)]
     file: Option<String>,
-}
-
-/// The codec of the audio stream that plays: the default one, else the first.
-pub fn playing_audio(video: &VideoRow) -> Option<String> {
-    let audio: Vec<AudioStream> = video.metadata_list("audio");
-    audio
-        .iter()
-        .find(|a| a.default)
-        .or(audio.first())
-        .map(|a| a.codec.clone())
 }
 
 /// Every text subtitle track of `video`, embedded ones first.
