@@ -14,7 +14,7 @@
 //!   largest value their type holds (`uint64` stops at `i64::MAX`, which every store
 //!   and client takes) unless the code set tighter bounds.
 //! - **Request bodies are closed**: every object a request body uses refuses unknown
-//!   fields (`#[oai(deny_unknown_fields)]`, checked by a test), so it says
+//!   fields (`#[oai(deny_unknown_fields)]`; the fuzzer's negative checks prove it), so it says
 //!   `additionalProperties: false`.
 //! - **No NUL in text**: the server refuses U+0000 in the URL and in JSON strings
 //!   (PostgreSQL cannot store it), so request strings carry a pattern saying so.
