@@ -27,6 +27,10 @@ use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
+/// How long a job remembers a viewer that stopped asking; more than any slot decision
+/// looks back.
+const VIEWER_MEMORY: Duration = Duration::from_secs(600);
+
 /// A request this many segments or fewer past what ffmpeg has written waits for it;
 /// one further ahead is a seek and restarts ffmpeg there.
 pub const SEEK_AHEAD: u32 = 3;
@@ -215,7 +219,12 @@ impl HlsJob {
         let mut st = self.state();
         let now = Instant::now();
         st.last_request = now;
-        st.viewers.insert(session, now);
+        if st.viewers.insert(session, now).is_none() {
+            // A new viewer: forget those gone long ago, so a job watched for days by
+            // ever new sessions keeps a bounded map.
+            st.viewers
+                .retain(|_, seen| now.duration_since(*seen) <= VIEWER_MEMORY);
+        }
         if path.exists() {
             st.furthest = st.furthest.max(index);
             return Step::Ready(path.to_path_buf());
@@ -608,5 +617,44 @@ fn settle(job: &HlsJob, t: &Transcoder, end: &End, generation: u64, why: String)
         if current && !complete {
             st.failure = Some((generation, "ffmpeg ended before the segment".to_owned()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_viewer_makes_the_job_forget_viewers_gone_long_ago() {
+        let variant = Variant {
+            height: Some(480),
+            video_kbps: 1_000,
+        };
+        let job = HlsJob::new(
+            Uuid::nil(),
+            variant,
+            "in.mkv".into(),
+            "out".into(),
+            10,
+            None,
+        );
+        let gone = Uuid::from_u128(1);
+        let recent = Uuid::from_u128(2);
+        {
+            let mut st = job.state();
+            let long_ago = Instant::now() - VIEWER_MEMORY - Duration::from_secs(1);
+            st.viewers.insert(gone, long_ago);
+            st.viewers
+                .insert(recent, Instant::now() - Duration::from_secs(30));
+        }
+        // A request of a segment already there: the job only notes its viewer.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0.ts");
+        std::fs::write(&path, b"ts").unwrap();
+        let newcomer = Uuid::from_u128(3);
+        assert!(matches!(job.step(0, &path, newcomer), Step::Ready(_)));
+        let st = job.state();
+        assert!(!st.viewers.contains_key(&gone), "forgotten");
+        assert!(st.viewers.contains_key(&recent) && st.viewers.contains_key(&newcomer));
     }
 }
