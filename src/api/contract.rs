@@ -25,7 +25,6 @@
 
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
 const PROBLEM: &str = "#/components/schemas/Problem";
 const SCHEMAS: &str = "#/components/schemas/";
@@ -305,15 +304,17 @@ fn refine_operation(path: &str, op: &mut Value) {
     }
 }
 
-/// The methods each path template accepts, as an `Allow` header value.
-fn allowed_methods() -> &'static BTreeMap<String, String> {
-    static ALLOWED: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-    ALLOWED.get_or_init(|| {
-        let spec: Value = serde_json::from_str(&super::spec_json()).unwrap_or_default();
+/// The methods each path template accepts, as the `Allow` header of a 405.
+#[derive(Debug, Default)]
+pub struct AllowTable(BTreeMap<String, String>);
+
+impl AllowTable {
+    /// Read from the paths of a document; `HEAD` goes with `GET`, as poem serves it.
+    pub fn from_spec(spec: &Value) -> Self {
         let Some(paths) = spec["paths"].as_object() else {
-            return BTreeMap::new();
+            return Self::default();
         };
-        paths
+        let table = paths
             .iter()
             .map(|(path, item)| {
                 let mut methods: Vec<String> = item
@@ -326,13 +327,14 @@ fn allowed_methods() -> &'static BTreeMap<String, String> {
                 methods.sort();
                 (path.clone(), methods.join(", "))
             })
-            .collect()
-    })
-}
+            .collect();
+        Self(table)
+    }
 
-/// The `Allow` header of a 405 on the route template `route`.
-pub fn allow_header(route: &str) -> Option<&'static str> {
-    allowed_methods().get(route).map(String::as_str)
+    /// The `Allow` value for the route template `route`.
+    pub fn get(&self, route: &str) -> Option<&str> {
+        self.0.get(route).map(String::as_str)
+    }
 }
 
 #[cfg(test)]
@@ -453,12 +455,19 @@ mod tests {
     }
 
     #[test]
-    fn the_allow_header_lists_a_templates_methods() {
+    fn the_allow_table_lists_a_templates_methods() {
+        let spec = json!({ "paths": {
+            "/api/users/{id}": { "get": {}, "patch": {}, "delete": {} },
+            "/api/stream/{id}": { "get": {}, "head": {} },
+            "/api/users": { "post": {} }
+        }});
+        let allow = AllowTable::from_spec(&spec);
         assert_eq!(
-            allow_header("/api/users/{id}"),
+            allow.get("/api/users/{id}"),
             Some("DELETE, GET, HEAD, PATCH")
         );
-        assert_eq!(allow_header("/api/stream/{video_id}"), Some("GET, HEAD"));
-        assert_eq!(allow_header("/nowhere"), None);
+        assert_eq!(allow.get("/api/stream/{id}"), Some("GET, HEAD"));
+        assert_eq!(allow.get("/api/users"), Some("POST"));
+        assert_eq!(allow.get("/nowhere"), None);
     }
 }

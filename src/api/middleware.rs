@@ -2,6 +2,7 @@
 //! limit, the architecture document's security headers, and the problem+json shape
 //! for errors raised outside handlers.
 
+use super::contract::AllowTable;
 use crate::error::{problem_from_poem_error, ApiError};
 use poem::http::{header, HeaderName, HeaderValue, StatusCode};
 use poem::middleware::SetHeader;
@@ -34,7 +35,12 @@ pub fn security_headers() -> SetHeader {
 
 /// Runs one request: assigns its id (keeping a sane one sent by a proxy), limits the
 /// body to `max_body` bytes, turns errors into problem documents, and logs the outcome.
-pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem::Result<Response> {
+pub async fn around<E: Endpoint>(
+    ep: E,
+    mut req: Request,
+    max_body: u64,
+    allow: &AllowTable,
+) -> poem::Result<Response> {
     let started = Instant::now();
     let request_id = req
         .headers()
@@ -77,12 +83,9 @@ pub async fn around<E: Endpoint>(ep: E, mut req: Request, max_body: u64) -> poem
     }
     if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
         // RFC 9110 15.5.6: a 405 names the methods the path accepts.
-        let allow = metrics
-            .as_ref()
-            .and_then(|m| super::allow_header(&m.route(&path)));
-        if let Some(allow) = allow {
-            resp.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        let methods = metrics.as_ref().and_then(|m| allow.get(&m.route(&path)));
+        if let Some(value) = methods.and_then(|m| HeaderValue::from_str(m).ok()) {
+            resp.headers_mut().insert(header::ALLOW, value);
         }
     }
     let status = resp.status().as_u16();

@@ -95,8 +95,6 @@ pub fn spec_json() -> String {
     .clone()
 }
 
-pub use contract::allow_header;
-
 /// The whole HTTP application: API, spec, Swagger UI and the middleware around them.
 pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
     let service = service();
@@ -114,13 +112,18 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
         poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())),
     );
     let max_body = state.settings.server.max_body_size.get();
+    let document: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
+    let allow = std::sync::Arc::new(contract::AllowTable::from_spec(&document));
     let cors = cors::Cors::new(&state.settings.server.cors_origins);
     Route::new()
         .nest("/", service)
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
         .into_endpoint()
-        .around(move |ep, req| middleware::around(ep, req, max_body))
+        .around(move |ep, req| {
+            let allow = allow.clone();
+            async move { middleware::around(ep, req, max_body, &allow).await }
+        })
         .around(move |ep, req| {
             let cors = cors.clone();
             async move { cors.around(ep, req).await }
