@@ -1,10 +1,20 @@
-# Multi-stage build: compile in the Rust image, run on Debian slim with ffmpeg, as a
-# non-root user. Used by deploy/docker-compose.yml.
+# Multi-stage build: the web client in the Node image, the server in the Rust image
+# (embedding the web client), run on Debian slim with ffmpeg, as a non-root user. Used by
+# deploy/docker-compose.yml.
+FROM node:20-bookworm-slim AS web
+WORKDIR /src
+# The web client's types come from the committed TypeScript client.
+COPY clients/typescript/src ./clients/typescript/src
+COPY web/package.json web/package-lock.json ./web/
+RUN cd web && npm ci --no-audit --no-fund
+COPY web ./web
+RUN cd web && npm run build
+
 # The builder's Rust is Cargo.toml's rust-version, the oldest the locked dependencies
 # build with (notify-types needs 1.91); .ci/check-deploy.sh fails when it falls behind.
 FROM rust:1.91-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
@@ -13,6 +23,9 @@ COPY tests ./tests
 # The workspace's generated client (its build reads the committed OpenAPI document).
 COPY clients/rust ./clients/rust
 COPY openapi ./openapi
+# build.rs embeds this folder instead of running npm.
+COPY --from=web /src/web/dist ./web-dist
+ENV HOMESTREAM_WEB_DIST=/src/web-dist
 RUN cargo build --release --locked --bin homestream
 
 FROM debian:bookworm-slim

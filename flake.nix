@@ -25,12 +25,34 @@
     in
     {
       packages = forAllSystems (pkgs: {
+        # The web client (web/), built once by Vite. Its npm dependencies come from
+        # package-lock.json itself (importNpmLock: each package by the integrity hash
+        # the lock records), so no separate npmDepsHash has to be kept in step.
+        web = pkgs.buildNpmPackage {
+          pname = "homestream-web";
+          version = cargoToml.package.version;
+          src = pkgs.lib.fileset.toSource {
+            root = ./.;
+            fileset = pkgs.lib.fileset.unions [ ./web ./clients/typescript/src ];
+          };
+          sourceRoot = "source/web";
+          npmDeps = pkgs.importNpmLock { npmRoot = ./web; };
+          npmConfigHook = pkgs.importNpmLock.npmConfigHook;
+          installPhase = ''
+            runHook preInstall
+            cp -r dist $out
+            runHook postInstall
+          '';
+        };
+
         default = requireRust pkgs (pkgs.rustPlatform.buildRustPackage {
           pname = "homestream";
           version = cargoToml.package.version;
           src = self;
           cargoLock.lockFile = ./Cargo.lock;
           nativeBuildInputs = [ pkgs.makeWrapper ];
+          # build.rs embeds the web client built above instead of running npm.
+          HOMESTREAM_WEB_DIST = self.packages.${pkgs.system}.web;
           # The integration tests need PostgreSQL, Redis and ffmpeg; they run in CI and
           # in the NixOS VM test. The unit tests run here.
           cargoTestFlags = [ "--lib" ];
@@ -54,9 +76,10 @@
 
       devShells = forAllSystems (pkgs: {
         default = requireRust pkgs (pkgs.mkShell {
-          packages = with pkgs; [ cargo rustc rustfmt clippy rust-analyzer ffmpeg postgresql redis nginx ];
+          packages = with pkgs; [ cargo rustc rustfmt clippy rust-analyzer ffmpeg postgresql redis nginx nodejs_20 chromium ];
           # The tests' defaults point at local services; `CI=true` makes a missing one fail.
           HS_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+          CHROMIUM = "${pkgs.chromium}/bin/chromium";
         });
       });
 
