@@ -8,7 +8,9 @@
 #   4. the app's environment in deploy/docker-compose.yml, on top of the Dockerfile's ENV,
 #      is a valid configuration: `homestream config` accepts it (secrets are dummies);
 #   5. every path the compose file mounts or builds from, and every path the Dockerfile
-#      copies, exists in the repository, and the image gets every Cargo target's source.
+#      copies, exists in the repository, and the image gets every Cargo target's source;
+#   6. the NixOS module evaluates with monitoring off and on (with nixpkgs' lib, when
+#      one is found).
 # It builds nothing: `homestream config` runs from $HOMESTREAM_BIN (default
 # target/debug/homestream), which .ci/run builds first. Exits non-zero on any failure.
 set -uo pipefail
@@ -172,17 +174,22 @@ let
     versionOlder = a: b: builtins.compareVersions a b < 0;
     licenses.mit = "MIT";
     makeBinPath = _: "/stub/bin";
+    fileset = { toSource = { root, fileset }: fileset; unions = l: l; };
   };
   pkgs = {
     inherit lib;
     rustc.version = rustc;
     rustPlatform.buildRustPackage = args: args;
     mkShell = args: args;
+    buildNpmPackage = args: args;
+    importNpmLock = { __functor = _: { npmRoot }: npmRoot; npmConfigHook = "stub"; };
   };
   nixpkgs = { inherit lib; legacyPackages = lib.genAttrs [ "x86_64-linux" "aarch64-linux" ] (_: pkgs); };
   out = flake.outputs { self = out; inherit nixpkgs; };
 in
-[ out.packages.x86_64-linux.default.pname out.devShells.x86_64-linux.default.HS_TEST_POSTGRES_URL ]
+[ out.packages.x86_64-linux.default.pname out.packages.x86_64-linux.web.pname
+  out.packages.x86_64-linux.web.sourceRoot (builtins.length out.packages.x86_64-linux.web.src)
+  out.devShells.x86_64-linux.default.HS_TEST_POSTGRES_URL ]
 NIX
   major_minor=${rust_version%.*}; [[ $rust_version =~ ^[0-9]+\.[0-9]+$ ]] && major_minor=$rust_version
   minor=${major_minor#*.}
@@ -198,7 +205,7 @@ NIX
     ok "with rustc $below the flake stops: $(head -n1 <<<"$out" | cut -c1-110)..."
   fi
   if out=$(flake_eval "$rust_version.0"); then
-    ok "with rustc $rust_version.0 the flake's package and dev shell evaluate"
+    ok "with rustc $rust_version.0 the flake's packages (server, web client) and dev shell evaluate"
   else
     fail "with rustc $rust_version.0 the flake does not evaluate:"
     sed 's/^/      /' <<<"$out"
@@ -307,7 +314,7 @@ for line in lines:
     word, _, rest = line.partition(" ")
     word = word.upper()
     if word == "FROM":
-        stages.append({"copies": [], "env": {}})
+        stages.append({"copies": [], "env": {}, "image": rest.split()[0]})
     elif word in ("COPY", "ADD") and stages:
         args = shlex.split(rest) if not rest.lstrip().startswith("[") else yaml.safe_load(rest)
         if any(a.startswith("--from") for a in args):
@@ -334,8 +341,13 @@ for line in lines:
 
 import tomllib
 cargo = tomllib.load(open("Cargo.toml", "rb"))
-copied = [os.path.relpath(src, context) for src, _, _ in stages[0]["copies"]]
+# The Rust build stage (a Node stage may come before it, building the web client).
+rust_stage = next(s for s in stages if s["image"].startswith("rust:"))
+copied = [os.path.relpath(src, context) for src, _, _ in rust_stage["copies"]]
 needed = ["Cargo.toml", "Cargo.lock"]
+# The build script, which embeds the web client.
+if os.path.exists(cargo.get("package", {}).get("build", "build.rs")):
+    needed.append(cargo.get("package", {}).get("build", "build.rs"))
 for table in ("lib", "bin", "test", "bench", "example"):
     entries = cargo.get(table, [])
     for entry in entries if isinstance(entries, list) else [entries]:
@@ -502,6 +514,30 @@ if ((compose_rc == 0)); then
   while IFS=$'\t' read -r verdict text; do
     case $verdict in ok) ok "$text" ;; FAIL-ENV) ;; *) fail "$text" ;; esac
   done <"$work/compose.txt"
+fi
+
+# ---------------------------------------------------------------------------------------
+section "6. the NixOS module"
+# services.homestream evaluated by nixos-module/eval-test.nix with nixpkgs' lib: with
+# monitoring off and on, with and without Prometheus and Grafana on the machine (it
+# throws on a wrong result). nixpkgs' lib is $NIXPKGS_LIB (its lib folder) or
+# <nixpkgs/lib> on NIX_PATH; no package registry carries it, so without either the
+# evaluation is noted as not done.
+nix_lib=${NIXPKGS_LIB:-}
+if [[ -z $nix_lib ]] && command -v nix-instantiate >/dev/null; then
+  nix_lib=$(nix-instantiate --eval -E 'toString <nixpkgs/lib>' 2>/dev/null | tr -d '"') || nix_lib=
+fi
+if ! command -v nix-instantiate >/dev/null; then
+  note "nix-instantiate not found: the module was not evaluated"
+elif [[ -z $nix_lib || ! -e $nix_lib/default.nix ]]; then
+  note "no nixpkgs lib (set NIXPKGS_LIB to nixpkgs' lib folder): the module was not evaluated"
+elif out=$(nix-instantiate --eval --strict --json nixos-module/eval-test.nix \
+  --arg lib "import $nix_lib" 2>&1 | grep -v "build-users-group"); then
+  ok "the module evaluates, monitoring off and on (nixos-module/eval-test.nix):"
+  note "$out"
+else
+  fail "nixos-module/eval-test.nix failed:"
+  sed 's/^/      /' <<<"$out"
 fi
 
 echo

@@ -9,6 +9,10 @@
 #   };
 #   services.nginx.virtualHosts."tv.example.org" = { enableACME = true; forceSSL = true; };
 #
+# With `monitoring.enable`, a Prometheus (`services.prometheus.enable`) on the same
+# machine scrapes homestream and evaluates deploy/prometheus/alerts.yml, and a Grafana
+# (`services.grafana.enable`) gets the dashboards of deploy/grafana/dashboards.
+#
 # `settings` is homestream's TOML configuration (config/default.toml lists every key),
 # freeform in the RFC 42 style; the keys set most often have typed options.
 { config, lib, pkgs, ... }:
@@ -46,6 +50,22 @@ let
         lib.concatStringsSep " " (lib.mapAttrsToList (k: v: "${k}=${lib.escapeShellArg v}") environment)
       } ${lib.getExe cfg.package} "$@"
   '';
+
+  # Where a Prometheus on this machine reaches /metrics: metrics.listen when set,
+  # otherwise the API's address; a wildcard address is reached through loopback, which
+  # homestream answers without a token by default.
+  metricsListen = lib.match "\\[?([^]]*)]?:([0-9]+)" (cfg.settings.metrics.listen or "");
+  scrapeHost = host:
+    if host == "0.0.0.0" || host == "" then "127.0.0.1"
+    else if host == "::" then "[::1]"
+    else if lib.hasInfix ":" host then "[${host}]"
+    else host;
+  metricsTarget =
+    if metricsListen != null
+    then "${scrapeHost (builtins.elemAt metricsListen 0)}:${builtins.elemAt metricsListen 1}"
+    else "${scrapeHost cfg.settings.server.host}:${toString cfg.settings.server.port}";
+  # The dashboards, copied into the store as one folder.
+  dashboards = ../deploy/grafana/dashboards;
 
   # Headers for every proxied location. A location that sets any proxy_set_header
   # inherits none from above, so each location gets all of them.
@@ -230,6 +250,15 @@ in
       description = "systemd `CPUQuota` of the service: 200% is two cores.";
     };
 
+    monitoring.enable = lib.mkEnableOption ''
+      monitoring: when `services.prometheus.enable` is set, a scrape job `homestream`
+      for this server's `/metrics` and the alert rules of deploy/prometheus/alerts.yml;
+      when `services.grafana.enable` is set, the dashboards "System Overview", "User
+      Activity" and "Video Streaming Quality", and (with Prometheus on this machine) a
+      data source for it. The scrape goes over loopback, which `/metrics` answers
+      without a token by default; with `settings.metrics.token` set, give the job an
+      `authorization.credentials_file` yourself'';
+
     openFirewall = lib.mkOption {
       type = lib.types.bool;
       default = false;
@@ -411,5 +440,35 @@ in
 
     networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall
       (if cfg.nginx.enable then [ 80 443 ] else [ cfg.settings.server.port ]);
+
+    services.prometheus = lib.mkIf (cfg.monitoring.enable && config.services.prometheus.enable) {
+      scrapeConfigs = [{
+        job_name = "homestream";
+        metrics_path = "/metrics";
+        static_configs = [{ targets = [ metricsTarget ]; }];
+      }];
+      ruleFiles = [ ../deploy/prometheus/alerts.yml ];
+    };
+
+    services.grafana.provision = lib.mkIf (cfg.monitoring.enable && config.services.grafana.enable) {
+      enable = true;
+      datasources.settings = lib.mkIf config.services.prometheus.enable {
+        datasources = [{
+          name = "Prometheus (homestream)";
+          uid = "homestream-prometheus";
+          type = "prometheus";
+          access = "proxy";
+          url = "http://127.0.0.1:${toString config.services.prometheus.port}";
+          jsonData.timeInterval = "15s";
+        }];
+      };
+      dashboards.settings.providers = [{
+        name = "homestream";
+        folder = "homestream";
+        type = "file";
+        disableDeletion = true;
+        options.path = dashboards;
+      }];
+    };
   };
 }

@@ -1,6 +1,7 @@
 # The NixOS VM test (flake check `vm`): boots services.homestream with its local
 # PostgreSQL, Redis and nginx, creates an admin, scans a clip made by ffmpeg's lavfi,
-# and fetches a byte range through nginx.
+# and fetches a byte range through nginx; with monitoring on, a local Prometheus scrapes
+# homestream over loopback and loads its alert rules.
 { pkgs, module, package }:
 
 pkgs.testers.runNixOSTest {
@@ -17,8 +18,10 @@ pkgs.testers.runNixOSTest {
       inherit package;
       settings.media.libraries = [{ name = "Videos"; path = "/srv/videos"; }];
       nginx.enable = true;
+      monitoring.enable = true;
       jwtSecretFile = pkgs.writeText "jwt-secret" "vm-test-secret-vm-test-secret-0123456789";
     };
+    services.prometheus.enable = true;
   };
 
   testScript = ''
@@ -65,5 +68,25 @@ pkgs.testers.runNixOSTest {
     assert "content-range: bytes 100-1123/" in headers.lower(), headers
     machine.succeed("test $(stat -c %s /tmp/part) -eq 1024")
     machine.succeed("cmp /tmp/part <(tail -c +101 /srv/videos/clip.mp4 | head -c 1024)")
+
+    # Monitoring: /metrics answers loopback without a token, and the module's scrape
+    # job is up with every alert rule loaded and the streamed bytes counted.
+    machine.succeed("curl -fsS http://127.0.0.1:3000/metrics | grep -q '^homestream_streamed_bytes_total'")
+    machine.wait_for_unit("prometheus.service")
+    machine.wait_for_open_port(9090)
+    machine.wait_until_succeeds(
+        "curl -fsS http://127.0.0.1:9090/api/v1/targets"
+        " | jq -e '.data.activeTargets[] | select(.labels.job == \"homestream\") | .health == \"up\"'",
+        timeout=120,
+    )
+    machine.wait_until_succeeds(
+        "curl -fsS http://127.0.0.1:9090/api/v1/rules"
+        " | jq -e '[.data.groups[].rules[] | select(.type == \"alerting\")] | length >= 12'",
+        timeout=60,
+    )
+    machine.succeed(
+        "curl -fsS 'http://127.0.0.1:9090/api/v1/query?query=homestream_streamed_bytes_total'"
+        " | jq -e '.data.result[0].value[1] | tonumber >= 1024'"
+    )
   '';
 }

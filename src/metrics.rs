@@ -1,11 +1,14 @@
 //! Prometheus metrics: request counts and latencies by route, and, read at scrape time,
-//! active streams and sessions, bytes streamed, cache hits and misses, the database
-//! pool and the scan's progress.
+//! active streams, sessions and users, bytes streamed, logins by outcome, refusals by
+//! the stream limits and the transcode queue, cache hits and misses, the database pool,
+//! the state of the database and Redis as `/ready` sees them, the limits they are
+//! measured against (so alerts need no copy of the configuration), the scan's
+//! progress, and the standard `process_*` series ([`process`]).
 //!
 //! Routes are the OpenAPI paths (`/api/videos/{id}`), matched from the spec, so a
 //! label never carries an id or a path a client made up; anything else is `other`.
 
-use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::text::{encode_eof, encode_registry};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -13,6 +16,12 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+mod health;
+pub mod process;
+mod snapshot;
+
+pub use snapshot::Snapshot;
 
 /// Route templates with their fixed segments (`None` for a parameter), the ones with
 /// fewer parameters first so `/api/videos/popular` wins over `/api/videos/{id}`.
@@ -29,32 +38,6 @@ fn route_patterns(paths: impl IntoIterator<Item = String>) -> Vec<(String, Vec<O
         .collect();
     routes.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
     routes
-}
-
-/// The figures read from the services at scrape time (gathered by
-/// [`crate::state::AppState::metrics_snapshot`]).
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    pub active_streams: u64,
-    /// Bytes sent since start-up.
-    pub bytes_sent: u64,
-    /// File transfers since start-up: (by sendfile, through hyper).
-    pub transfers: (u64, u64),
-    /// `None` when the database could not be asked.
-    pub open_sessions: Option<i64>,
-    pub caches: Vec<crate::cache::CacheStats>,
-    /// Connections in the pool, and how many are idle.
-    pub db_pool: (u32, u32),
-    pub scan: crate::library::ScanProgress,
-    pub transcodes_running: u64,
-    pub transcodes_queued: u64,
-    pub transcode_breakers_open: u64,
-    /// Jobs started and failed since start-up.
-    pub transcodes_started: u64,
-    pub transcodes_failed: u64,
-    pub transcode_cache_bytes: u64,
-    pub first_segment_seconds: Vec<f64>,
-    pub encode_speed: Vec<f64>,
 }
 
 /// The media type of the exposition.
@@ -89,10 +72,27 @@ struct StateLabels {
     state: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    status: String,
+}
+
 /// Every metric, registered once.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
+    /// The `process_*` series, which carry no `homestream_` prefix.
+    process: Registry,
     /// Route templates and their segments (`None` for a parameter), fixed segments
     /// first so `/api/videos/popular` wins over `/api/videos/{id}`.
     routes: Vec<(String, Vec<Option<String>>)>,
@@ -112,6 +112,15 @@ pub struct Metrics {
     transcode_cache: Gauge,
     first_segment: Histogram,
     encode_speed: Histogram,
+    users: Gauge,
+    stream_limit: Gauge,
+    stream_refusals: Family<LimitLabels, Counter>,
+    analytics_lost: Family<OutcomeLabels, Counter>,
+    logins: Family<OutcomeLabels, Counter>,
+    database: Family<StatusLabels, Gauge>,
+    redis: Family<StatusLabels, Gauge>,
+    transcode_limits: Family<StateLabels, Gauge>,
+    transcode_cache_cap: Gauge,
 }
 
 impl Metrics {
@@ -119,6 +128,7 @@ impl Metrics {
     pub fn new(paths: impl IntoIterator<Item = String>) -> Self {
         let mut m = Self {
             registry: Registry::with_prefix("homestream"),
+            process: Registry::default(),
             routes: route_patterns(paths),
             bytes_seen: AtomicU64::new(0),
             requests: Family::default(),
@@ -139,8 +149,20 @@ impl Metrics {
             transcode_cache: Gauge::default(),
             first_segment: Histogram::new([0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]),
             encode_speed: Histogram::new([0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0]),
+            users: Gauge::default(),
+            stream_limit: Gauge::default(),
+            stream_refusals: Family::default(),
+            analytics_lost: Family::default(),
+            logins: Family::default(),
+            database: Family::default(),
+            redis: Family::default(),
+            transcode_limits: Family::default(),
+            transcode_cache_cap: Gauge::default(),
         };
         m.register_all();
+        m.register_health();
+        m.process
+            .register_collector(Box::new(process::ProcessCollector));
         m
     }
 
@@ -195,7 +217,7 @@ impl Metrics {
         );
         r.register(
             "transcode_job_outcomes",
-            "ffmpeg jobs since start-up: started, failed",
+            "ffmpeg jobs since start-up: started, failed, refused (no slot came free: the queue was full or the wait ran out)",
             self.transcode_totals.clone(),
         );
         r.register(
@@ -234,6 +256,8 @@ impl Metrics {
         match path {
             "/metrics" | "/api/openapi.json" => path.to_owned(),
             p if p.starts_with("/docs") => "/docs".to_owned(),
+            // The web client's files and pages (every API path starts with /api).
+            p if p != "/api" && !p.starts_with("/api/") => "web".to_owned(),
             _ => "other".to_owned(),
         }
     }
@@ -260,9 +284,13 @@ impl Metrics {
     pub fn render(&self, now: Snapshot) -> String {
         self.record_streaming(&now);
         self.record_storage(&now);
+        self.record_health(&now);
         self.record_transcoding(now);
         let mut out = String::new();
-        if encode(&mut out, &self.registry).is_err() {
+        let encoded = encode_registry(&mut out, &self.registry)
+            .and_then(|()| encode_registry(&mut out, &self.process))
+            .and_then(|()| encode_eof(&mut out));
+        if encoded.is_err() {
             out.clear();
         }
         out
@@ -316,11 +344,12 @@ impl Metrics {
         for (state, total) in [
             ("started", now.transcodes_started),
             ("failed", now.transcodes_failed),
+            ("refused", now.transcodes_refused),
         ] {
-            let counter = self.transcode_totals.get_or_create(&StateLabels {
+            let labels = StateLabels {
                 state: state.to_owned(),
-            });
-            counter.inc_by(total.saturating_sub(counter.get()));
+            };
+            advance(&self.transcode_totals, &labels, total);
         }
         self.transcode_cache.set(gauge(now.transcode_cache_bytes));
         for s in now.first_segment_seconds {
@@ -334,6 +363,15 @@ impl Metrics {
 
 fn gauge(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Moves a counter forward to a total kept by a service since start-up.
+fn advance<L>(family: &Family<L, Counter>, labels: &L, total: u64)
+where
+    L: Clone + std::hash::Hash + Eq + EncodeLabelSet + std::fmt::Debug + Send + Sync,
+{
+    let counter = family.get_or_create(labels);
+    counter.inc_by(total.saturating_sub(counter.get()));
 }
 
 fn set_state(family: &Family<StateLabels, Gauge>, state: &str, n: u64) {
@@ -366,6 +404,8 @@ mod tests {
             m.route("/api/stream/video/a%2Fb.mp4"),
             "/api/stream/video/{filename}"
         );
-        assert_eq!(m.route("/wp-admin/x.php"), "other");
+        assert_eq!(m.route("/api/wp-admin/x.php"), "other");
+        assert_eq!(m.route("/wp-admin/x.php"), "web");
+        assert_eq!(m.route("/library"), "web");
     }
 }

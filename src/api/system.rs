@@ -1,12 +1,17 @@
-//! Liveness (`/health`) and readiness (`/ready`) for load balancers and systemd.
+//! Liveness (`/health`) and readiness (`/ready`) for load balancers and systemd, and
+//! the Prometheus scrape (`/metrics`) with who may read it.
 
 use super::tags::ApiTags;
+use crate::cache::RedisHealth;
+use crate::config::MetricsSettings;
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use std::net::IpAddr;
 
 pub struct SystemApi;
 
@@ -96,7 +101,8 @@ pub enum MetricsResponse {
     Metrics(PlainText<String>),
 }
 
-/// Answers a scrape: 404 when metrics are off, 401 without the configured token.
+/// Answers a scrape: 404 when metrics are off, 403 to a peer [`peer_may_scrape`]
+/// refuses, 401 without the configured token.
 ///
 /// # Errors
 /// As above.
@@ -104,6 +110,13 @@ pub async fn scrape(state: &AppState, req: &Request) -> ApiResult<MetricsRespons
     let m = &state.settings.metrics;
     if !m.enabled {
         return Err(ApiError::not_found("endpoint", "/metrics"));
+    }
+    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
+    if !peer_may_scrape(m, peer) {
+        return Err(ApiError::forbidden(
+            "metrics are served to loopback clients only; set metrics.token, \
+             metrics.listen or metrics.allow_remote to serve others",
+        ));
     }
     let token = m.token.expose();
     if !token.is_empty() {
@@ -130,12 +143,26 @@ pub async fn scrape(state: &AppState, req: &Request) -> ApiResult<MetricsRespons
     )))
 }
 
+/// Whether `peer` may scrape. The secure default: with no `metrics.token` and no
+/// `metrics.listen` (whose address the operator chose), only loopback peers may
+/// (127.0.0.0/8, `::1`, and IPv4 loopback mapped into IPv6), unless
+/// `metrics.allow_remote`. The peer is the socket's, never `X-Forwarded-For`: behind
+/// nginx it is nginx on loopback, which refuses `/metrics` from outside itself.
+pub fn peer_may_scrape(m: &MetricsSettings, peer: Option<IpAddr>) -> bool {
+    m.allow_remote
+        || !m.token.expose().is_empty()
+        || !m.listen.is_empty()
+        || peer.is_some_and(|ip| ip.to_canonical().is_loopback())
+}
+
 #[OpenApi(tag = "ApiTags::System")]
 impl SystemApi {
     /// Prometheus metrics: requests by route and status with latency histograms,
     /// active streams and sessions, bytes streamed, cache hits and misses, database
     /// pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
-    /// token is configured; served on `metrics.listen` instead when that is set.
+    /// token is configured; served on `metrics.listen` instead when that is set; with
+    /// neither, answers loopback clients only (403 to others) unless
+    /// `metrics.allow_remote` is set.
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
     async fn metrics(&self, state: Data<&AppState>, req: &Request) -> ApiResult<MetricsResponse> {
         if !state.settings.metrics.listen.is_empty() {
@@ -160,19 +187,16 @@ impl SystemApi {
     /// configured, is reported but does not make the instance unready.
     #[oai(path = "/ready", method = "get", operation_id = "ready")]
     async fn ready(&self, state: Data<&AppState>) -> ReadyResponse {
-        let database_status = match state.db.schema_is_current().await {
-            Ok(true) => DatabaseStatus::Ok,
-            Ok(false) => DatabaseStatus::Outdated,
-            Err(e) => {
-                tracing::warn!(error = %e, "readiness check: database unreachable");
-                DatabaseStatus::Unreachable
-            }
+        let database_status = match state.db.health().await {
+            db::Health::Ok => DatabaseStatus::Ok,
+            db::Health::Outdated => DatabaseStatus::Outdated,
+            db::Health::Unreachable => DatabaseStatus::Unreachable,
         };
         let ok = database_status == DatabaseStatus::Ok;
-        let redis = match &state.redis {
-            None => RedisStatus::Disabled,
-            Some(link) if link.check().await => RedisStatus::Ok,
-            Some(_) => RedisStatus::Unavailable,
+        let redis = match RedisHealth::of(state.redis.as_deref()).await {
+            RedisHealth::Ok => RedisStatus::Ok,
+            RedisHealth::Unavailable => RedisStatus::Unavailable,
+            RedisHealth::Disabled => RedisStatus::Disabled,
         };
         let status = match (ok, redis) {
             (false, _) => ReadyStatus::NotReady,
@@ -199,6 +223,52 @@ impl SystemApi {
             ReadyResponse::Ready(body)
         } else {
             ReadyResponse::NotReady(body)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    #[test]
+    fn by_default_only_loopback_peers_may_scrape() {
+        let open = MetricsSettings::default();
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        for loopback in ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"] {
+            assert!(peer_may_scrape(&open, ip(loopback)), "{loopback}");
+        }
+        for remote in ["192.0.2.2", "10.0.0.1", "::ffff:192.0.2.2", "2001:db8::1"] {
+            assert!(!peer_may_scrape(&open, ip(remote)), "{remote}");
+        }
+        assert!(
+            !peer_may_scrape(&open, None),
+            "an unknown peer is not loopback"
+        );
+
+        let remote = ip("192.0.2.2");
+        let allowed = MetricsSettings {
+            allow_remote: true,
+            ..MetricsSettings::default()
+        };
+        let token = MetricsSettings {
+            token: Secret::new("scrape-me".to_owned()),
+            ..MetricsSettings::default()
+        };
+        let listen = MetricsSettings {
+            listen: "0.0.0.0:9464".to_owned(),
+            ..MetricsSettings::default()
+        };
+        for (why, m) in [
+            ("allow_remote", allowed),
+            ("token", token),
+            ("listen", listen),
+        ] {
+            assert!(
+                peer_may_scrape(&m, remote),
+                "{why} opens /metrics to others"
+            );
         }
     }
 }

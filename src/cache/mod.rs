@@ -14,7 +14,7 @@
 pub mod breaker;
 pub mod redis;
 
-pub use self::redis::RedisLink;
+pub use self::redis::{RedisHealth, RedisLink};
 use deadpool_redis::redis::cmd;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

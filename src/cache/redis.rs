@@ -198,6 +198,43 @@ impl RedisLink {
     }
 }
 
+/// Redis's state for readiness and the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RedisHealth {
+    /// It answered a PING now.
+    Ok,
+    /// It did not, or the breaker is open (it is probed in the background).
+    Unavailable,
+    /// No `redis.url`.
+    #[default]
+    Disabled,
+}
+
+impl RedisHealth {
+    /// Every state, in the order the metrics list them.
+    pub const ALL: [Self; 3] = [Self::Ok, Self::Unavailable, Self::Disabled];
+
+    /// The state of `link` now: a PING counted like any call (so a dead Redis opens
+    /// the breaker even before a request needed it), answered at once while the
+    /// breaker is open.
+    pub async fn of(link: Option<&RedisLink>) -> Self {
+        match link {
+            None => Self::Disabled,
+            Some(link) if link.check().await => Self::Ok,
+            Some(_) => Self::Unavailable,
+        }
+    }
+
+    /// The state's name (`ok`, `unavailable`, `disabled`), as `/ready` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Unavailable => "unavailable",
+            Self::Disabled => "disabled",
+        }
+    }
+}
+
 /// Pings a Redis the breaker gave up on, and closes the breaker when it answers.
 /// Ends when the link is dropped.
 async fn probe(link: Weak<RedisLink>) {

@@ -154,15 +154,17 @@ pub async fn list_open(
     with_pool!(db, pool => sqlx::query_as(sql).bind(now).bind(idle_before).bind(user_id).fetch_all(pool).await).db()
 }
 
-/// How many sessions are open (not ended, not expired, active since `idle_before`).
+/// How many sessions are open (not ended, not expired, active since `idle_before`),
+/// and how many users they belong to.
 pub async fn count_open(
     db: &Database,
     now: DateTime<Utc>,
     idle_before: DateTime<Utc>,
-) -> DbResult<i64> {
-    let sql = "SELECT COUNT(*) FROM user_sessions \
+) -> DbResult<(i64, i64)> {
+    let sql = "SELECT COUNT(*), COUNT(DISTINCT user_id) FROM user_sessions \
                WHERE revoked_at IS NULL AND expires_at > $1 AND last_activity > $2";
-    with_pool!(db, pool => sqlx::query_scalar(sql).bind(now).bind(idle_before).fetch_one(pool).await).db()
+    with_pool!(db, pool => sqlx::query_as(sql).bind(now).bind(idle_before).fetch_one(pool).await)
+        .db()
 }
 
 /// Records session ends whose Redis side is still to be applied.

@@ -53,6 +53,11 @@ impl OutputCache {
         }
     }
 
+    /// `transcode.cache_size`: the bytes kept before the least recently used go.
+    pub fn cap(&self) -> u64 {
+        self.cap
+    }
+
     /// Bytes held.
     pub fn size(&self) -> u64 {
         self.entries().values().map(|e| e.bytes).sum()

@@ -5,7 +5,7 @@
 
 use super::TranscodeError;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -22,6 +22,8 @@ pub struct Pool {
     queued: AtomicUsize,
     max_queued: usize,
     wait: Duration,
+    /// Requests refused since start-up: the queue was full or the wait ran out.
+    refused: AtomicU64,
 }
 
 /// Counts one waiter for as long as it waits, even when its request is dropped.
@@ -41,6 +43,7 @@ impl Pool {
             queued: AtomicUsize::new(0),
             max_queued,
             wait,
+            refused: AtomicU64::new(0),
         }
     }
 
@@ -52,9 +55,12 @@ impl Pool {
         if let Some(slot) = self.try_slot() {
             return Ok(slot);
         }
-        let busy = |reason: String| TranscodeError::Busy {
-            retry_after: Duration::from_secs(5),
-            reason,
+        let busy = |reason: String| {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            TranscodeError::Busy {
+                retry_after: Duration::from_secs(5),
+                reason,
+            }
         };
         if self.queued.fetch_add(1, Ordering::AcqRel) >= self.max_queued {
             self.queued.fetch_sub(1, Ordering::AcqRel);
@@ -91,6 +97,16 @@ impl Pool {
 
     pub fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// `transcode.max_queued_jobs`: requests that may wait for a slot.
+    pub fn max_queued(&self) -> usize {
+        self.max_queued
+    }
+
+    /// Requests refused since start-up because no slot came free.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 }
 
@@ -183,12 +199,14 @@ mod tests {
             pool.slot().await,
             Err(TranscodeError::Busy { .. })
         ));
+        assert_eq!(pool.refused(), 1, "the refusal is counted for the metrics");
         drop(first);
         waiter
             .await
             .expect("joins")
             .expect("the waiter gets the slot");
         assert_eq!((pool.running(), pool.queued()), (0, 0));
+        assert_eq!(pool.refused(), 1, "a served waiter is no refusal");
     }
 
     #[test]

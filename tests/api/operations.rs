@@ -17,7 +17,8 @@ async fn metrics_count_requests_by_route_and_report_state(app: TestApp) {
     }
     let missing = format!("/api/videos/{}", uuid::Uuid::new_v4());
     assert_eq!(app.get(&missing, &token).await.status(), 404);
-    assert_eq!(app.get("/no/such/thing", &token).await.status(), 404);
+    assert_eq!(app.get("/api/no/such/thing", &token).await.status(), 404);
+    assert_eq!(app.get("/library", &token).await.status(), 200);
 
     let resp = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(resp.status(), 200);
@@ -30,6 +31,7 @@ async fn metrics_count_requests_by_route_and_report_state(app: TestApp) {
     has(r#"homestream_http_requests_total{method="GET",route="/api/users/me",status="200"} 3"#);
     has(r#"homestream_http_requests_total{method="GET",route="/api/videos/{id}",status="404"} 1"#);
     has(r#"homestream_http_requests_total{method="GET",route="other",status="404"} 1"#);
+    has(r#"homestream_http_requests_total{method="GET",route="web",status="200"} 1"#);
     has(
         r#"homestream_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/users/me"} 3"#,
     );
