@@ -9,6 +9,7 @@ use crate::auth::password::{PasswordError, Passwords, MAX_PASSWORD_CHARS, MIN_PA
 use crate::auth::throttle::{LoginThrottle, Throttled};
 use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
 use crate::cache::{Cache, CacheKind};
+pub use crate::db::guest_passes::GuestPassRow;
 use crate::db::{self, users::UserRow, Database, DbError};
 use crate::preferences::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionError, Sessions};
@@ -16,6 +17,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use serde::Serialize;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -33,6 +35,8 @@ pub struct Account {
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
     pub last_login: Option<DateTime<Utc>>,
+    /// The libraries this account sees, by name; absent: every library.
+    pub libraries: Option<Vec<String>>,
 }
 
 impl TryFrom<UserRow> for Account {
@@ -46,6 +50,11 @@ impl TryFrom<UserRow> for Account {
             is_active: row.is_active,
             created_at: row.created_at,
             last_login: row.last_login,
+            libraries: row
+                .libraries
+                .map(|l| serde_json::from_str(&l))
+                .transpose()
+                .map_err(|e| AccountError::Invalid(format!("stored libraries: {e}")))?,
         })
     }
 }
@@ -71,6 +80,8 @@ pub enum AccountError {
     #[error("this would leave no active administrator")]
     LastAdmin,
     #[error("{0}")]
+    GuestPass(GuestPassRefusal),
+    #[error("{0}")]
     Token(#[from] TokenError),
     #[error("{0}")]
     Session(#[from] SessionError),
@@ -78,6 +89,43 @@ pub enum AccountError {
     Db(#[from] DbError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// The libraries an account sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LibraryAccess {
+    All,
+    Only(Vec<String>),
+}
+
+/// A change to an account's access; `None` fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct AccessChange {
+    pub role: Option<Role>,
+    pub is_active: Option<bool>,
+    pub libraries: Option<LibraryAccess>,
+}
+
+/// Why a guest pass's code opened no session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum GuestPassRefusal {
+    #[error("no guest pass has this code")]
+    Unknown,
+    #[error("this guest pass has been revoked")]
+    Revoked,
+    #[error("this guest pass has expired")]
+    Expired,
+    #[error("this guest pass has been used as many times as it allows")]
+    UsedUp,
+}
+
+/// A guest pass code's stored form: its SHA-256, in hex.
+fn code_hash(code: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(code.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A new account's details.
@@ -119,6 +167,21 @@ pub struct Accounts {
     throttle: LoginThrottle,
     passwords: Passwords,
     cache: Arc<Cache>,
+    /// Logins since start-up by outcome, in [`LoginCounts`]' order.
+    logins: [AtomicU64; 4],
+}
+
+/// Logins since start-up by outcome, for the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginCounts {
+    /// A session was opened.
+    pub ok: u64,
+    /// An unknown user, a wrong password or an inactive account.
+    pub failed: u64,
+    /// Refused by the throttle (`auth.max_failed_logins`) before the password was checked.
+    pub throttled: u64,
+    /// Anything else: the password workers were busy, the database failed.
+    pub error: u64,
 }
 
 impl From<PasswordError> for AccountError {
@@ -146,6 +209,19 @@ impl Accounts {
             throttle,
             passwords,
             cache,
+            logins: Default::default(),
+        }
+    }
+
+    /// Logins since start-up by outcome.
+    pub fn login_counts(&self) -> LoginCounts {
+        let [ok, failed, throttled, error] =
+            self.logins.each_ref().map(|n| n.load(Ordering::Relaxed));
+        LoginCounts {
+            ok,
+            failed,
+            throttled,
+            error,
         }
     }
 
@@ -234,8 +310,35 @@ impl Accounts {
         password: &str,
         device: Device,
     ) -> Result<Login, AccountError> {
-        let addr = device.addr;
-        let row = self.check_password(username, password, addr).await?;
+        let result = self.sign_in(username, password, device).await;
+        let outcome = match &result {
+            Ok(_) => 0,
+            Err(AccountError::BadCredentials) => 1,
+            Err(AccountError::Throttled(_)) => 2,
+            Err(_) => 3,
+        };
+        self.logins[outcome].fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
+    async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        device: Device,
+    ) -> Result<Login, AccountError> {
+        let row = self.check_password(username, password, device.addr).await?;
+        self.open_session(row, device, None).await
+    }
+
+    /// Opens a session for an account and issues its token. A guest's session is
+    /// temporary; `ends_by` shortens it further (a guest pass's expiry).
+    async fn open_session(
+        &self,
+        row: UserRow,
+        device: Device,
+        ends_by: Option<DateTime<Utc>>,
+    ) -> Result<Login, AccountError> {
         let preferences = Preferences::from_stored(&row.streaming_preferences.0);
         let account = Account::try_from(row)?;
         let device_type = device
@@ -248,13 +351,16 @@ impl Accounts {
             })
             .unwrap_or(preferences.device_type);
         let data = serde_json::json!({
-            "address": addr.map(|a| a.to_string()),
+            "address": device.addr.map(|a| a.to_string()),
             "user_agent": device.user_agent,
             "device_type": device_type,
             "device_name": device.name,
             "preferences": preferences,
         });
-        let session = self.sessions.open(account.id, &data).await?;
+        let session = self
+            .sessions
+            .open(account.id, account.role == Role::Guest, ends_by, &data)
+            .await?;
         let claims = Claims {
             sub: account.id,
             username: account.username.clone(),
@@ -263,6 +369,7 @@ impl Accounts {
             iat: session.created_at.timestamp(),
             exp: session.expires_at.timestamp(),
             aud: crate::auth::ACCESS_AUDIENCE.to_owned(),
+            libs: account.libraries.clone(),
         };
         let token = self.keys.issue(&claims).map_err(anyhow::Error::from)?;
         db::users::record_login(&self.db, account.id, session.created_at).await?;
@@ -329,6 +436,7 @@ impl Accounts {
             username: claims.username,
             role: claims.role,
             session_id: claims.sid,
+            scope: crate::library::Scope::from_names(claims.libs),
         })
     }
 
@@ -452,8 +560,9 @@ impl Accounts {
         Ok(())
     }
 
-    /// Changes an account's role and active flag. Any change ends its sessions, so a
-    /// demotion or deactivation takes effect at once rather than when tokens expire.
+    /// Changes an account's role, active flag or libraries. Any change ends its
+    /// sessions, so a demotion, a deactivation or a narrower set of libraries takes
+    /// effect at once rather than when tokens expire.
     ///
     /// # Errors
     /// [`AccountError::NotFound`]; [`AccountError::LastAdmin`] when no active
@@ -461,20 +570,38 @@ impl Accounts {
     pub async fn update_access(
         &self,
         id: Uuid,
-        role: Option<Role>,
-        is_active: Option<bool>,
+        change: AccessChange,
     ) -> Result<Account, AccountError> {
         let current = self.get(id).await?;
-        let role = role.unwrap_or(current.role);
-        let is_active = is_active.unwrap_or(current.is_active);
-        if role == current.role && is_active == current.is_active {
+        let role = change.role.unwrap_or(current.role);
+        let is_active = change.is_active.unwrap_or(current.is_active);
+        let libraries = match change.libraries {
+            None => current.libraries.clone(),
+            Some(LibraryAccess::All) => None,
+            Some(LibraryAccess::Only(mut names)) => {
+                names.sort();
+                names.dedup();
+                Some(names)
+            }
+        };
+        if role == current.role && is_active == current.is_active && libraries == current.libraries
+        {
             return Ok(current);
         }
         let stays_admin = role == Role::Admin && is_active;
         if current.role == Role::Admin && current.is_active && !stays_admin {
             self.ensure_another_admin(id).await?;
         }
-        if !db::users::update_access(&self.db, id, role.as_str(), is_active, Utc::now()).await? {
+        let stored = libraries
+            .as_ref()
+            .map(|l| serde_json::to_string(l).map_err(anyhow::Error::from))
+            .transpose()?;
+        let access = db::users::Access {
+            role: role.as_str(),
+            is_active,
+            libraries: stored.as_deref(),
+        };
+        if !db::users::update_access(&self.db, id, &access, Utc::now()).await? {
             return Err(AccountError::NotFound(id));
         }
         self.sessions.end_all(id, EndReason::Deactivated).await?;
@@ -496,6 +623,117 @@ impl Accounts {
             return Err(AccountError::NotFound(id));
         }
         Ok(())
+    }
+
+    /// Creates a guest pass: `max_uses` guest sessions may be opened with its code until
+    /// `expires_at`, seeing `libraries` (`None`: every one). Returns the pass and its code, which is shown this once (only its
+    /// hash is kept).
+    ///
+    /// # Errors
+    /// When it cannot be stored.
+    pub async fn create_guest_pass(
+        &self,
+        created_by: Uuid,
+        label: Option<&str>,
+        expires_at: DateTime<Utc>,
+        max_uses: u32,
+        libraries: Option<Vec<String>>,
+    ) -> Result<(GuestPassRow, String), AccountError> {
+        let libraries = libraries
+            .map(|l| serde_json::to_string(&l).map_err(anyhow::Error::from))
+            .transpose()?;
+        let mut secret = [0u8; 24];
+        getrandom::getrandom(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let code: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        let id = Uuid::new_v4();
+        let pass = db::guest_passes::NewGuestPass {
+            id,
+            code_hash: &code_hash(&code),
+            label,
+            created_by,
+            now: Utc::now(),
+            expires_at,
+            max_uses: i32::try_from(max_uses).unwrap_or(i32::MAX),
+            libraries: libraries.as_deref(),
+        };
+        db::guest_passes::insert(&self.db, &pass).await?;
+        let row = db::guest_passes::find(&self.db, id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("guest pass {id} vanished"))?;
+        Ok((row, code))
+    }
+
+    /// Every guest pass, newest first.
+    pub async fn guest_passes(&self) -> Result<Vec<GuestPassRow>, AccountError> {
+        Ok(db::guest_passes::list(&self.db).await?)
+    }
+
+    /// Revokes a pass: no new session opens with it, and the guests it let in are
+    /// deleted, which ends their sessions at once on every instance. `false` when there
+    /// is no such pass.
+    ///
+    /// # Errors
+    /// When the database cannot be read or written.
+    pub async fn revoke_guest_pass(&self, id: Uuid) -> Result<bool, AccountError> {
+        if db::guest_passes::find(&self.db, id).await?.is_none() {
+            return Ok(false);
+        }
+        db::guest_passes::revoke(&self.db, id, Utc::now()).await?;
+        for guest in db::guest_passes::spent_guests(&self.db, Utc::now(), Some(id)).await? {
+            self.remove_guest(guest).await?;
+        }
+        Ok(true)
+    }
+
+    /// Opens a temporary guest session with a pass's code: a guest account of its own,
+    /// ending when the pass expires (or at `auth.guest_session_lifetime`, if sooner).
+    ///
+    /// # Errors
+    /// [`AccountError::GuestPass`] saying why the code cannot be used.
+    pub async fn redeem_guest_pass(
+        &self,
+        code: &str,
+        device: Device,
+    ) -> Result<Login, AccountError> {
+        let hash = code_hash(code);
+        let now = Utc::now();
+        let Some((pass_id, expires_at)) = db::guest_passes::take_use(&self.db, &hash, now).await?
+        else {
+            let why = match db::guest_passes::find_by_code(&self.db, &hash).await? {
+                None => GuestPassRefusal::Unknown,
+                Some(p) if p.revoked_at.is_some() => GuestPassRefusal::Revoked,
+                Some(p) if p.expires_at <= now => GuestPassRefusal::Expired,
+                Some(_) => GuestPassRefusal::UsedUp,
+            };
+            return Err(AccountError::GuestPass(why));
+        };
+        let id = Uuid::new_v4();
+        let username = format!("guest-{}", &id.simple().to_string()[..12]);
+        db::guest_passes::insert_guest(&self.db, id, &username, pass_id, now).await?;
+        let row = db::users::find(&self.db, id)
+            .await?
+            .ok_or(AccountError::NotFound(id))?;
+        self.open_session(row, device, Some(expires_at)).await
+    }
+
+    /// Deletes the guests of expired and revoked passes (their sessions have ended with
+    /// the pass; this takes their accounts and watch data). Returns how many.
+    ///
+    /// # Errors
+    /// When the database cannot be read or written.
+    pub async fn sweep_guest_passes(&self) -> Result<usize, AccountError> {
+        let spent = db::guest_passes::spent_guests(&self.db, Utc::now(), None).await?;
+        for guest in &spent {
+            self.remove_guest(*guest).await?;
+        }
+        Ok(spent.len())
+    }
+
+    async fn remove_guest(&self, id: Uuid) -> Result<(), AccountError> {
+        match self.delete(id).await {
+            Ok(()) | Err(AccountError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn ensure_another_admin(&self, id: Uuid) -> Result<(), AccountError> {

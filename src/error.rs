@@ -347,6 +347,14 @@ impl From<crate::accounts::AccountError> for ApiError {
             E::EmailTaken => Self::conflict("duplicate_email", err.to_string()),
             E::NotFound(id) => Self::not_found("user", id),
             E::LastAdmin => Self::conflict("last_admin", err.to_string()),
+            E::GuestPass(crate::accounts::GuestPassRefusal::Unknown) => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_guest_pass",
+                err.to_string(),
+            ),
+            E::GuestPass(_) => {
+                Self::new(StatusCode::FORBIDDEN, "guest_pass_spent", err.to_string())
+            }
             E::Token(e) => Self::new(StatusCode::UNAUTHORIZED, "invalid_token", e.to_string()),
             E::Session(SessionError::Db(e)) | E::Db(e) => e.into(),
             E::Session(e) => Self::new(StatusCode::UNAUTHORIZED, "session_ended", e.to_string()),

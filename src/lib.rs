@@ -21,18 +21,24 @@
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
 //!   only place error statuses are chosen.
 //! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
-//!   per resource), the contract refinements ([`api::spec_json`]), the security schemes ([`api::guard`]), the middleware (request id,
+//!   per resource), the contract refinements ([`api::spec_json`]), who may call what
+//!   ([`api::access`], enforced by the security schemes in [`api::guard`]), the web
+//!   client's embedded files ([`api::web`]), the middleware (request id,
 //!   body limits, logging, literal library paths) and CORS for `server.cors_origins`.
 //! - [`auth`]: argon2id passwords on their own pool, JWT tokens and the secret, the
 //!   login throttle, [`auth::CurrentUser`].
-//! - [`accounts`]: the account service (create, log in, change, delete).
+//! - [`accounts`]: the account service (create, log in, change, delete, library access,
+//!   guest passes).
 //! - [`sessions`]: the server-side session lifecycle: cap, sweep, shared copy.
 //! - [`preferences`]: a user's streaming preferences and device types.
+//! - [`analytics`]: viewing analytics: playback events recorded off the stream path,
+//!   written in batches, summed per period.
 //! - [`watching`]: watch progress, history, continue watching, ratings, popular videos.
 //! - [`playlists`]: playlists, their ordering and their M3U form.
 //! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
-//! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching.
+//! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching,
+//!   and [`library::Scope`], the libraries a caller may see.
 //! - [`streaming`]: direct play: range planning, file bodies and the sendfile hand-off
 //!   ([`streaming::file::Deferred`]), stream limits (one playback per session) and the
 //!   slots, admin view and ends shared by every instance through Redis.
@@ -42,6 +48,7 @@
 //!   through a bounded ffmpeg pool, WebVTT subtitles.
 
 pub mod accounts;
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod cache;

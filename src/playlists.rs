@@ -188,7 +188,7 @@ impl Playlists {
     ) -> Result<Vec<Uuid>, PlaylistError> {
         self.owned(user, id).await?;
         if let Change::Add(video, _) = change {
-            self.library.playable(video).await?;
+            self.library.playable(video, &user.scope).await?;
         }
         let outcome =
             playlists::edit(&self.db, id, Utc::now(), |order| apply(order, change)).await?;

@@ -48,6 +48,14 @@ pub enum DeviceType {
 }
 
 impl DeviceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Desktop => "desktop",
+            Self::Mobile => "mobile",
+            Self::Tv => "tv",
+        }
+    }
+
     /// A guess from a `User-Agent` header: TVs and phones announce themselves.
     pub fn from_user_agent(ua: &str) -> Option<Self> {
         let ua = ua.to_ascii_lowercase();

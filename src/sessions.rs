@@ -171,6 +171,8 @@ pub struct Sessions {
     db: Database,
     idle_timeout: ChronoDuration,
     lifetime: ChronoDuration,
+    /// A guest's sessions' lifetime (`auth.guest_session_lifetime`).
+    guest_lifetime: ChronoDuration,
     max_per_user: i64,
     local: Arc<Mutex<Local>>,
     redis: Option<Arc<RedisLink>>,
@@ -259,6 +261,7 @@ impl Sessions {
             db,
             idle_timeout: to_chrono(auth.session_timeout.get()),
             lifetime: to_chrono(auth.reauth_after.get()),
+            guest_lifetime: to_chrono(auth.guest_session_lifetime.get()),
             max_per_user: i64::from(auth.max_sessions_per_user.get()),
             local: Arc::default(),
             flushed_at: Arc::new(AtomicU64::new(redis.as_ref().map_or(0, |l| l.recoveries()))),
@@ -285,22 +288,31 @@ impl Sessions {
     }
 
     /// Opens a session for a user, ending the user's least recently used sessions
-    /// beyond `auth.max_sessions_per_user`.
+    /// beyond `auth.max_sessions_per_user`. A guest's session is temporary: it lives
+    /// `auth.guest_session_lifetime` at most, and ends the guest's other one. No session
+    /// lives past `ends_by`.
     ///
     /// # Errors
     /// When it cannot be stored.
     pub async fn open(
         &self,
         user_id: Uuid,
+        guest: bool,
+        ends_by: Option<DateTime<Utc>>,
         data: &serde_json::Value,
     ) -> Result<OpenedSession, DbError> {
         let now = Utc::now();
         let id = Uuid::new_v4();
-        let expires_at = now + self.lifetime;
+        let (lifetime, max_per_user) = if guest {
+            (self.lifetime.min(self.guest_lifetime), 1)
+        } else {
+            (self.lifetime, self.max_per_user)
+        };
+        let expires_at = ends_by.map_or(now + lifetime, |by| by.min(now + lifetime));
         db::sessions::sweep(&self.db, now, self.idle_before(now), Some(user_id)).await?;
         self.write_activity(user_id).await?;
         db::sessions::insert(&self.db, id, user_id, data, now, expires_at).await?;
-        let replaced = db::sessions::cap(&self.db, user_id, self.max_per_user, now).await?;
+        let replaced = db::sessions::cap(&self.db, user_id, max_per_user, now).await?;
         for old in &replaced {
             tracing::info!(session = %old, user = %user_id, "session replaced by a newer login");
         }
@@ -654,11 +666,11 @@ impl Sessions {
         }))
     }
 
-    /// How many sessions are open, for the metrics.
+    /// How many sessions are open, and how many users they belong to, for the metrics.
     ///
     /// # Errors
     /// When the store cannot be read.
-    pub async fn count_open(&self) -> Result<i64, DbError> {
+    pub async fn count_open(&self) -> Result<(i64, i64), DbError> {
         let now = Utc::now();
         db::sessions::count_open(&self.db, now, self.idle_before(now)).await
     }
@@ -691,6 +703,10 @@ impl Sessions {
             self.forget_everywhere(*user_id, *id).await;
         }
         db::sessions::purge_ended(&self.db, now - KEEP_ENDED).await?;
+        let forgotten = db::progress::forget_guests_without_session(&self.db, now).await?;
+        if forgotten > 0 {
+            tracing::info!(forgotten, "guests' watch data deleted with their sessions");
+        }
         if !ended.is_empty() {
             tracing::info!(ended = ended.len(), "session sweep");
         }

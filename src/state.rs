@@ -5,9 +5,10 @@
 //! it from the request; it imports the services and nothing above them.
 
 use crate::accounts::Accounts;
+use crate::analytics::{Analytics, Recorder};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::TokenKeys;
-use crate::cache::{Cache, RedisLink};
+use crate::cache::{Cache, RedisHealth, RedisLink};
 use crate::config::Settings;
 use crate::db::Database;
 use crate::library::MediaLibrary;
@@ -20,6 +21,7 @@ use crate::streaming::Streamer;
 use crate::transcode::Transcoder;
 use crate::watching::Watching;
 use anyhow::Context;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 /// What every handler can reach.
@@ -37,6 +39,11 @@ pub struct AppState {
     pub playlists: Arc<Playlists>,
     pub metrics: Arc<Metrics>,
     pub transcoder: Arc<Transcoder>,
+    /// Playback events: where the stream registry records them, and their figures.
+    pub recorder: Arc<Recorder>,
+    pub analytics: Arc<Analytics>,
+    /// Events the database refused to store, since start-up.
+    pub analytics_failed: Arc<AtomicU64>,
 }
 
 impl AppState {
@@ -69,7 +76,14 @@ impl AppState {
         let cache = Arc::new(Cache::new(redis.clone()));
         let accounts = accounts_for(&settings, &db, &secret, redis.clone(), cache.clone());
         let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
-        let streamer = streamer_for(&settings, library.clone(), redis.clone());
+        let (recorder, events) = Recorder::new();
+        let analytics_failed = Arc::new(AtomicU64::new(0));
+        tokio::spawn(crate::analytics::write(
+            db.clone(),
+            events,
+            analytics_failed.clone(),
+        ));
+        let streamer = streamer_for(&settings, library.clone(), redis.clone(), recorder.clone());
         let watching = Arc::new(Watching::new(
             db.clone(),
             cache.clone(),
@@ -79,6 +93,7 @@ impl AppState {
         let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
         let transcoder =
             Transcoder::new(&settings).context("cannot prepare the transcode cache")?;
+        let db_for_analytics = db.clone();
         Ok(Self {
             metrics: Arc::new(Metrics::new(routes)),
             transcoder,
@@ -91,6 +106,9 @@ impl AppState {
             streamer,
             watching,
             playlists,
+            analytics: Arc::new(Analytics::new(db_for_analytics)),
+            recorder,
+            analytics_failed,
         })
     }
 }
@@ -129,6 +147,7 @@ fn streamer_for(
     settings: &Settings,
     library: Arc<MediaLibrary>,
     redis: Option<Arc<RedisLink>>,
+    recorder: Arc<Recorder>,
 ) -> Arc<Streamer> {
     let s = &settings.streaming;
     let (max_total, max_user, idle) = (
@@ -136,7 +155,7 @@ fn streamer_for(
         s.max_streams_per_user.get(),
         s.idle_timeout.get(),
     );
-    let registry = StreamRegistry::new(max_total, max_user, idle);
+    let registry = StreamRegistry::recording(max_total, max_user, idle, Some(recorder));
     let shared = redis.map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
     let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
     Arc::new(Streamer::new(library, registry, shared, chunk))
@@ -154,17 +173,27 @@ fn backend_name(settings: &Settings) -> String {
 }
 
 impl AppState {
-    /// The figures `/metrics` reads at scrape time, gathered from the services.
+    /// The figures `/metrics` reads at scrape time, gathered from the services. The
+    /// database and Redis are asked at once, each bounded by its own timeout
+    /// (`database.acquire_timeout`, Redis' call timeout), so a dead dependency costs
+    /// a scrape seconds, not the scrape.
     pub async fn metrics_snapshot(&self) -> Snapshot {
         let registry = self.streamer.registry();
         let t = &self.transcoder;
         let (transcodes_started, transcodes_failed) = t.stats.totals();
         let samples = t.stats.take();
+        let (open, database, redis) = tokio::join!(
+            self.accounts.sessions().count_open(),
+            self.db.health(),
+            RedisHealth::of(self.redis.as_deref()),
+        );
+        let open = open.ok();
         Snapshot {
             active_streams: registry.list().len() as u64,
             bytes_sent: registry.bytes_sent(),
             transfers: registry.transfers(),
-            open_sessions: self.accounts.sessions().count_open().await.ok(),
+            open_sessions: open.map(|(sessions, _)| sessions),
+            active_users: open.map(|(_, users)| users),
             caches: self.cache.stats(),
             db_pool: self.db.pool_use(),
             scan: self.library.scan_progress(),
@@ -173,9 +202,22 @@ impl AppState {
             transcode_breakers_open: t.breakers.open() as u64,
             transcodes_started,
             transcodes_failed,
+            transcodes_refused: t.pool.refused(),
+            transcode_limits: (t.pool.limit() as u64, t.pool.max_queued() as u64),
             transcode_cache_bytes: t.cache.size(),
+            transcode_cache_cap: t.cache.cap(),
             first_segment_seconds: samples.first_segment_seconds,
             encode_speed: samples.speed,
+            stream_limit: u64::from(registry.max_total()),
+            stream_refusals: self.streamer.refusals(),
+            analytics_lost: (
+                self.recorder.dropped(),
+                self.analytics_failed
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            logins: self.accounts.login_counts(),
+            database,
+            redis,
         }
     }
 }

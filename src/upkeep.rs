@@ -34,6 +34,7 @@ async fn maintain(state: AppState) {
     );
     let mut last_sweep = std::time::Instant::now();
     let mut last_trim = std::time::Instant::now();
+    let mut last_analytics_sweep: Option<std::time::Instant> = None;
     let mut tick = tokio::time::interval(crate::streaming::shared::REFRESH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -53,6 +54,15 @@ async fn maintain(state: AppState) {
             }
         }
         state.transcoder.sweep();
+        if last_analytics_sweep.is_none_or(|t| t.elapsed() >= ANALYTICS_SWEEP_EVERY) {
+            last_analytics_sweep = Some(std::time::Instant::now());
+            let retention = state.settings.analytics.retention.get();
+            match state.analytics.sweep(retention).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "analytics events past retention deleted"),
+                Err(e) => tracing::warn!(error = %e, "analytics sweep failed"),
+            }
+        }
         if last_trim.elapsed() >= TRIM_EVERY {
             last_trim = std::time::Instant::now();
             give_back_free_memory();
@@ -64,9 +74,17 @@ async fn maintain(state: AppState) {
             if let Err(e) = sessions.sweep().await {
                 tracing::warn!(error = %e, "session sweep failed");
             }
+            match state.accounts.sweep_guest_passes().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(guests = n, "guests of spent guest passes deleted"),
+                Err(e) => tracing::warn!(error = %e, "guest pass sweep failed"),
+            }
         }
     }
 }
+
+/// How often playback events past `analytics.retention` are deleted.
+const ANALYTICS_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How often freed heap memory is handed back to the kernel.
 const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(5);

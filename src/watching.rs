@@ -14,7 +14,7 @@
 use crate::cache::{Cache, CacheKind};
 use crate::db::progress::{self, Listing, ProgressRow, ProgressUpdate};
 use crate::db::{Database, DbError};
-use crate::library::{FileError, MediaLibrary};
+use crate::library::{FileError, MediaLibrary, Scope};
 use crate::streaming::limits::SlotKey;
 use crate::streaming::Streamer;
 use chrono::{Duration, Utc};
@@ -120,10 +120,11 @@ impl Watching {
         user_id: Uuid,
         session_id: Uuid,
         video_id: Uuid,
+        scope: &Scope,
         position: f64,
         state: PlayerState,
     ) -> Result<UserVideo, WatchError> {
-        let video = self.library.playable(video_id).await?;
+        let video = self.library.playable(video_id, scope).await?;
         if !position.is_finite() || position < 0.0 {
             return Err(WatchError::Invalid(
                 "position_seconds must be a number of seconds, 0 or more".into(),
@@ -195,9 +196,10 @@ impl Watching {
         &self,
         user_id: Uuid,
         video_id: Uuid,
+        scope: &Scope,
         rating: Option<i32>,
     ) -> Result<(), WatchError> {
-        self.library.playable(video_id).await?;
+        self.library.playable(video_id, scope).await?;
         if rating.is_some_and(|r| !(1..=5).contains(&r)) {
             return Err(WatchError::Invalid("rating must be from 1 to 5".into()));
         }
@@ -215,11 +217,19 @@ impl Watching {
     pub async fn history(
         &self,
         user_id: Uuid,
+        scope: &Scope,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<UserVideo>, i64), DbError> {
-        let (rows, total) =
-            progress::list(&self.db, user_id, Listing::History, limit, offset).await?;
+        let (rows, total) = progress::list(
+            &self.db,
+            user_id,
+            Listing::History,
+            scope.names(),
+            limit,
+            offset,
+        )
+        .await?;
         Ok((rows.iter().map(UserVideo::from).collect(), total))
     }
 
@@ -234,8 +244,15 @@ impl Watching {
         if let Some(hit) = self.cache.get(CacheKind::RecentlyWatched, &key).await {
             return Ok(hit);
         }
-        let (rows, _) =
-            progress::list(&self.db, user_id, Listing::InProgress, CONTINUE_LIMIT, 0).await?;
+        let (rows, _) = progress::list(
+            &self.db,
+            user_id,
+            Listing::InProgress,
+            None,
+            CONTINUE_LIMIT,
+            0,
+        )
+        .await?;
         let list: Vec<UserVideo> = rows.iter().map(UserVideo::from).collect();
         self.cache
             .put(CacheKind::RecentlyWatched, &key, &list)

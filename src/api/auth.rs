@@ -2,7 +2,7 @@
 
 use super::middleware::client_ip;
 use super::tags::ApiTags;
-use crate::accounts::{Account, Device};
+use crate::accounts::{Account, Device, Login};
 use crate::api::guard::BearerAuth;
 use crate::error::ApiResult;
 use crate::preferences::DeviceType;
@@ -35,7 +35,7 @@ struct LoginRequest {
 
 /// A token for the new session.
 #[derive(Debug, Object)]
-struct LoginResponse {
+pub(super) struct LoginResponse {
     /// A JWT to send as `Authorization: Bearer <token>`.
     access_token: String,
     /// Always `Bearer`.
@@ -47,6 +47,34 @@ struct LoginResponse {
     session_id: Uuid,
     /// The account that logged in.
     user: Account,
+}
+
+/// The device a login comes from: its address, `User-Agent`, and what it says of itself.
+pub(super) fn device(
+    state: &AppState,
+    req: &Request,
+    device_type: Option<DeviceType>,
+    name: Option<Text>,
+) -> Device {
+    Device {
+        addr: client_ip(req, &state.settings.server.trusted_proxies),
+        user_agent: super::middleware::user_agent(req)
+            .map(|ua| ua.chars().take(super::middleware::USER_AGENT_MAX).collect()),
+        device_type,
+        name: name.map(String::from),
+    }
+}
+
+impl From<Login> for LoginResponse {
+    fn from(login: Login) -> Self {
+        Self {
+            access_token: login.token,
+            token_type: "Bearer".to_owned(),
+            expires_in: login.expires_in,
+            session_id: login.session_id,
+            user: login.account,
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -73,24 +101,12 @@ impl AuthApi {
         req: &Request,
         body: Json<LoginRequest>,
     ) -> ApiResult<Json<LoginResponse>> {
-        let device = Device {
-            addr: client_ip(req, &state.settings.server.trusted_proxies),
-            user_agent: super::middleware::user_agent(req)
-                .map(|ua| ua.chars().take(super::middleware::USER_AGENT_MAX).collect()),
-            device_type: body.device_type,
-            name: body.device_name.clone().map(String::from),
-        };
+        let device = device(&state, req, body.device_type, body.device_name.clone());
         let login = state
             .accounts
             .login(&body.username, &body.password, device)
             .await?;
-        Ok(Json(LoginResponse {
-            access_token: login.token,
-            token_type: "Bearer".to_owned(),
-            expires_in: login.expires_in,
-            session_id: login.session_id,
-            user: login.account,
-        }))
+        Ok(Json(LoginResponse::from(login)))
     }
 
     /// Ends the caller's session.

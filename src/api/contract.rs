@@ -86,6 +86,7 @@ pub fn refine(spec: &mut Value) {
             }
         }
     }
+    super::access::describe(spec);
 }
 
 /// Nullability and plain references on an object schema's properties.

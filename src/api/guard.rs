@@ -1,13 +1,16 @@
 //! The bearer security scheme: every protected operation takes a [`BearerAuth`], whose
 //! checker verifies the token and its session before the handler runs.
 
+use super::access::{self, AccessTable};
 use crate::accounts::Role;
 use crate::auth::{CurrentUser, LinkClaims};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use poem::PathPattern;
 use poem::Request;
 use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::SecurityScheme;
+use std::sync::Arc;
 use uuid::Uuid;
 
 impl CurrentUser {
@@ -51,6 +54,16 @@ pub enum StreamAuth {
 }
 
 impl StreamAuth {
+    /// The libraries the caller may see. A link was signed for one video after the
+    /// signer's own libraries were checked, and dies with its session, which a change
+    /// of libraries ends.
+    pub fn scope(&self) -> crate::library::Scope {
+        match self {
+            Self::Bearer(b) => b.0.scope.clone(),
+            Self::Link(_) => crate::library::Scope::all(),
+        }
+    }
+
     /// The caller, and the one video a link is limited to.
     pub fn caller(&self) -> (Uuid, &str, Uuid, Option<Uuid>) {
         match self {
@@ -86,5 +99,25 @@ async fn authenticate(req: &Request, bearer: Bearer) -> poem::Result<CurrentUser
     let span = tracing::Span::current();
     span.record("user_id", tracing::field::display(user.id));
     span.record("session_id", tracing::field::display(user.session_id));
+    allowed(req, &user)?;
     Ok(user)
+}
+
+/// The one place roles are enforced: the operation's entry in [`access::TABLE`]. An
+/// operation the table does not know is refused (it cannot be reached: a unit test
+/// holds the table and the document equal).
+fn allowed(req: &Request, user: &CurrentUser) -> Result<(), ApiError> {
+    let needed = req
+        .data::<Arc<AccessTable>>()
+        .zip(req.data::<PathPattern>())
+        .and_then(|(table, pattern)| table.needed(req.method(), &pattern.0));
+    match needed.map(access::Access::least_role) {
+        Some(Some(role)) => user.require(role),
+        Some(None) => Ok(()),
+        None => Err(ApiError::forbidden(format!(
+            "{} {} is not in the access table",
+            req.method(),
+            req.uri().path()
+        ))),
+    }
 }

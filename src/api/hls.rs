@@ -4,6 +4,7 @@
 
 use super::stream::{header, viewer_of};
 use super::tags::ApiTags;
+use crate::analytics::PlayMode;
 use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::error::{ApiError, ApiResult};
@@ -152,7 +153,7 @@ async fn video_for(
     req: &Request,
     id: Uuid,
 ) -> ApiResult<(Arc<VideoRow>, Viewer)> {
-    let video = state.library.playable(id).await?;
+    let video = state.library.playable(id, &auth.scope()).await?;
     let viewer = viewer_of(state, auth, req, id)?;
     Ok((video, viewer))
 }
@@ -262,9 +263,11 @@ impl HlsApi {
             .strip_suffix(".ts")
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| ApiError::not_found("segment", &segment.0))?;
-        let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        let (video, mut viewer) = video_for(&state, &auth, req, video_id.0).await?;
         // An unknown variant is a 404 before it can take a stream slot.
         state.transcoder.variant(&video, &variant.0)?;
+        viewer.mode = PlayMode::Transcode;
+        viewer.variant = Some(variant.0.clone());
         let mut lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.file_path(&video).await?;
         let prefs = state.accounts.preferences(viewer.user_id).await?;
@@ -364,7 +367,11 @@ impl HlsApi {
             Option<u32>,
         >,
     ) -> ApiResult<Media<FragmentedMp4>> {
-        let (video, viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        let (video, mut viewer) = video_for(&state, &auth, req, video_id.0).await?;
+        viewer.mode = match mode.0 {
+            ProgressiveMode::Remux => PlayMode::Remux,
+            _ => PlayMode::Transcode,
+        };
         if !start.0.is_finite() {
             return Err(ApiError::bad_request("start must be a number of seconds"));
         }

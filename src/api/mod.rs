@@ -2,11 +2,14 @@
 //! service. Handlers only coordinate: they take the caller and the request, call a
 //! service, and shape the answer.
 
+pub mod access;
 mod admin;
+mod analytics;
 mod auth;
 mod contract;
 mod cors;
 pub mod guard;
+mod guest_passes;
 mod hls;
 mod library;
 pub mod middleware;
@@ -19,9 +22,10 @@ pub mod tags;
 mod users;
 mod videos;
 mod watching;
+pub mod web;
 
 use crate::error::problem_from_poem_error;
-use poem::{EndpointExt, IntoEndpoint, Route};
+use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 
 pub use tags::ApiTags;
@@ -40,6 +44,8 @@ pub type Api = (
     hls::HlsApi,
     library::LibraryApi,
     admin::AdminApi,
+    guest_passes::GuestPassesApi,
+    analytics::AnalyticsApi,
 );
 
 const DESCRIPTION: &str = "homestream serves your own video collection to the devices in your \
@@ -63,6 +69,8 @@ pub fn service() -> OpenApiService<Api, ()> {
             hls::HlsApi,
             library::LibraryApi,
             admin::AdminApi,
+            guest_passes::GuestPassesApi,
+            analytics::AnalyticsApi,
         ),
         "homestream",
         env!("CARGO_PKG_VERSION"),
@@ -95,7 +103,8 @@ pub fn spec_json() -> String {
     .clone()
 }
 
-/// The whole HTTP application: API, spec, Swagger UI and the middleware around them.
+/// The whole HTTP application: API, spec, Swagger UI, the web client and the middleware
+/// around them.
 pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
     let service = service();
     // The refined contract, served as committed, and inside Swagger UI's page.
@@ -114,12 +123,20 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
     let max_body = state.settings.server.max_body_size.get();
     let document: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
     let allow = std::sync::Arc::new(contract::AllowTable::from_spec(&document));
+    let access = std::sync::Arc::new(access::AccessTable::from_spec(&document));
     let cors = cors::Cors::new(&state.settings.server.cors_origins);
     Route::new()
         .nest("/", service)
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
         .into_endpoint()
+        .around(|ep, req| async move {
+            // The web client's files and its own routes, before the API's 404.
+            match web::serve(&req) {
+                Some(page) => Ok(page),
+                None => ep.call(req).await.map(poem::IntoResponse::into_response),
+            }
+        })
         .around(move |ep, req| {
             let allow = allow.clone();
             async move { middleware::around(ep, req, max_body, &allow).await }
@@ -131,5 +148,6 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
         .with(middleware::security_headers())
         .before(|req| async move { Ok(middleware::before_routing(req)) })
         .data(state)
+        .data(access)
         .catch_all_error(|err| async move { problem_from_poem_error(err) })
 }

@@ -141,7 +141,7 @@ impl PlaybackApi {
         id: Path<Uuid>,
         body: Json<PlaybackRequest>,
     ) -> ApiResult<Json<PlaybackInfo>> {
-        let video = state.library.playable(id.0).await?;
+        let video = state.library.playable(id.0, &auth.0.scope).await?;
         let prefs = state.accounts.preferences(auth.0.id).await?;
         // The session's device type (sent at login, else guessed), else the user's.
         let device = state

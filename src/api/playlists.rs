@@ -150,7 +150,9 @@ async fn detail(
     let rows = state.playlists.entries(&auth.0, row.id).await?;
     let mut entries = Vec::with_capacity(rows.len());
     for e in rows {
-        if let Some(v) = state.library.video(e.video_id).await? {
+        // An entry from a library the caller does not see is left out, not an error.
+        let video = state.library.video(e.video_id).await?;
+        if let Some(v) = video.filter(|v| auth.0.scope.allows(&v.library)) {
             entries.push(Entry {
                 position: e.position,
                 added_at: e.added_at,
@@ -338,12 +340,9 @@ impl PlaylistsApi {
         let base = origin(req, &state.settings.server.trusted_proxies);
         let mut lines = Vec::with_capacity(entries.len());
         for e in entries {
-            let Some(v) = state
-                .library
-                .video(e.video_id)
-                .await?
-                .filter(|v| v.status == crate::db::videos::FileStatus::Ok)
-            else {
+            let Some(v) = state.library.video(e.video_id).await?.filter(|v| {
+                v.status == crate::db::videos::FileStatus::Ok && auth.0.scope.allows(&v.library)
+            }) else {
                 continue;
             };
             let (token, _) = state.accounts.issue_link(&auth.0, v.id, ttl).await?;

@@ -3,9 +3,11 @@
 use super::middleware::client_ip;
 use super::middleware::USER_AGENT_MAX;
 use super::tags::ApiTags;
+use crate::analytics::PlayMode;
 use crate::api::guard::StreamAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::library::is_safe_relative;
+use crate::preferences::DeviceType;
 use crate::state::AppState;
 use crate::streaming::limits::Viewer;
 use crate::streaming::range::{self, Conditions, Plan};
@@ -124,7 +126,7 @@ impl StreamApi {
         req: &Request,
         video_id: Path<Uuid>,
     ) -> ApiResult<MediaResponse> {
-        let video = state.library.playable(video_id.0).await?;
+        let video = state.library.playable(video_id.0, &auth.scope()).await?;
         serve(&state, &auth, req, &video).await
     }
 
@@ -167,11 +169,13 @@ impl StreamApi {
             ));
         }
         let found = crate::db::videos::find_playable_by_path(&state.db, &filename.0).await?;
+        let scope = auth.scope();
         let id = found
-            .first()
+            .iter()
+            .find(|v| scope.allows(&v.library))
             .map(|v| v.id)
             .ok_or_else(|| ApiError::not_found("video", &filename.0))?;
-        let video = state.library.playable(id).await?;
+        let video = state.library.playable(id, &scope).await?;
         serve(&state, &auth, req, &video).await
     }
 
@@ -240,7 +244,15 @@ pub(super) fn viewer_of(
         username: username.to_owned(),
         session_id,
         client_addr: client_ip(req, &state.settings.server.trusted_proxies),
+        device_type: Some(
+            user_agent
+                .and_then(DeviceType::from_user_agent)
+                .unwrap_or_default()
+                .as_str(),
+        ),
         user_agent: user_agent.map(|ua| ua.chars().take(USER_AGENT_MAX).collect()),
+        mode: PlayMode::Direct,
+        variant: None,
     })
 }
 

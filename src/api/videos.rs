@@ -196,7 +196,7 @@ impl VideosApi {
     async fn list(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         /// Words in the title or file name (case-insensitive).
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
@@ -228,6 +228,7 @@ impl VideosApi {
         let query = CatalogQuery {
             search: q.0,
             library: library.0,
+            libraries: auth.0.scope.names().map(<[String]>::to_vec),
             min_height: min_height.0,
             codec: codec.0,
             sort,
@@ -252,7 +253,7 @@ impl VideosApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Video>> {
-        let video = state.library.playable(id.0).await?;
+        let video = state.library.playable(id.0, &auth.0.scope).await?;
         let mine = state.watching.user_video(auth.0.id, video.id).await?;
         Ok(Json(Video {
             user_data: mine.map(UserData::from),
@@ -269,11 +270,11 @@ impl VideosApi {
     async fn thumbnail(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<Uuid>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ThumbnailResponse> {
-        let video = state.library.playable(id.0).await?;
+        let video = state.library.playable(id.0, &auth.0.scope).await?;
         let path = state
             .library
             .thumbnail_file(&video)
@@ -316,7 +317,7 @@ impl VideosApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> ApiResult<Json<StreamUrl>> {
-        let video = state.library.playable(id.0).await?;
+        let video = state.library.playable(id.0, &auth.0.scope).await?;
         let ttl = state.settings.streaming.link_ttl.get();
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
         let path = format!("/api/stream/{}?token={token}", video.id);

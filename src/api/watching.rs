@@ -3,9 +3,11 @@
 
 use super::tags::ApiTags;
 use super::videos::{UserData, Video};
+use crate::accounts::Role;
 use crate::api::guard::BearerAuth;
 use crate::api::guard::StreamAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::library::Scope;
 use crate::preferences::Preferences;
 use crate::state::AppState;
 use crate::watching::PlayerState;
@@ -80,10 +82,16 @@ enum Forgotten {
     Done,
 }
 
-async fn with_videos(state: &AppState, items: Vec<UserVideo>) -> ApiResult<Vec<WatchedVideo>> {
+/// The records with their videos, leaving out those the caller's libraries hide.
+async fn with_videos(
+    state: &AppState,
+    scope: &Scope,
+    items: Vec<UserVideo>,
+) -> ApiResult<Vec<WatchedVideo>> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        if let Some(v) = state.library.video(item.video_id).await? {
+        let video = state.library.video(item.video_id).await?;
+        if let Some(v) = video.filter(|v| scope.allows(&v.library)) {
             out.push(WatchedVideo {
                 video: Video::from(v.as_ref()),
                 user_data: item.into(),
@@ -122,6 +130,16 @@ impl WatchingApi {
         auth: BearerAuth,
         body: Json<Preferences>,
     ) -> ApiResult<Json<Preferences>> {
+        if auth.0.role == Role::Guest {
+            // A guest changes the quality and nothing else.
+            let mut only_quality = state.accounts.preferences(auth.0.id).await?;
+            only_quality.quality = body.0.quality;
+            if only_quality != body.0 {
+                return Err(ApiError::forbidden(
+                    "a guest may change only the playback quality",
+                ));
+            }
+        }
         state.accounts.set_preferences(auth.0.id, &body.0).await?;
         Ok(Json(body.0))
     }
@@ -149,6 +167,7 @@ impl WatchingApi {
                 user.id,
                 user.session_id,
                 id.0,
+                &user.scope,
                 body.position_seconds,
                 body.state,
             )
@@ -182,6 +201,7 @@ impl WatchingApi {
                 viewer.user_id,
                 viewer.session_id,
                 id.0,
+                &auth.scope(),
                 report.position_seconds,
                 report.state,
             )
@@ -202,7 +222,10 @@ impl WatchingApi {
         id: Path<Uuid>,
         body: Json<RatingRequest>,
     ) -> ApiResult<Json<UserData>> {
-        state.watching.rate(auth.0.id, id.0, body.rating).await?;
+        state
+            .watching
+            .rate(auth.0.id, id.0, &auth.0.scope, body.rating)
+            .await?;
         let v = state
             .watching
             .user_video(auth.0.id, id.0)
@@ -223,7 +246,7 @@ impl WatchingApi {
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<WatchedVideo>>> {
         let items = state.watching.continue_watching(auth.0.id).await?;
-        Ok(Json(with_videos(&state, items).await?))
+        Ok(Json(with_videos(&state, &auth.0.scope, items).await?))
     }
 
     /// Everything the caller watched, most recent first.
@@ -246,10 +269,15 @@ impl WatchingApi {
     ) -> ApiResult<Json<HistoryPage>> {
         let (items, total) = state
             .watching
-            .history(auth.0.id, i64::from(limit.0), offset.0 as i64)
+            .history(
+                auth.0.id,
+                &auth.0.scope,
+                i64::from(limit.0),
+                offset.0 as i64,
+            )
             .await?;
         Ok(Json(HistoryPage {
-            items: with_videos(&state, items).await?,
+            items: with_videos(&state, &auth.0.scope, items).await?,
             total,
             limit: limit.0,
             offset: offset.0,
@@ -284,7 +312,7 @@ impl WatchingApi {
     async fn popular(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         /// How many, 1 to 100.
         #[oai(
             default = "default_popular",
@@ -293,13 +321,14 @@ impl WatchingApi {
         limit: Query<u32>,
     ) -> ApiResult<Json<Vec<PopularVideo>>> {
         let mut out = Vec::new();
-        for (id, viewers) in state.watching.popular(limit.0 as usize).await? {
-            if let Some(v) = state
-                .library
-                .video(id)
-                .await?
-                .filter(|v| v.status == crate::db::videos::FileStatus::Ok)
-            {
+        // The top 100, less what the caller's libraries hide, cut to the limit.
+        for (id, viewers) in state.watching.popular(100).await? {
+            if out.len() == limit.0 as usize {
+                break;
+            }
+            if let Some(v) = state.library.video(id).await?.filter(|v| {
+                v.status == crate::db::videos::FileStatus::Ok && auth.0.scope.allows(&v.library)
+            }) {
                 out.push(PopularVideo {
                     video: Video::from(v.as_ref()),
                     viewers,

@@ -19,6 +19,8 @@ pub struct CurrentUser {
     pub username: String,
     pub role: Role,
     pub session_id: uuid::Uuid,
+    /// The libraries this user may see.
+    pub scope: crate::library::Scope,
 }
 
 pub use token::{Claims, LinkClaims, TokenError, TokenKeys, ACCESS_AUDIENCE, LINK_AUDIENCE};

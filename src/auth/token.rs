@@ -22,6 +22,10 @@ pub struct Claims {
     pub exp: i64,
     /// Always [`ACCESS_AUDIENCE`]: a player link cannot be used as an access token.
     pub aud: String,
+    /// The libraries the user may see when the session opened; absent: every one. A
+    /// change of them ends the user's sessions, so a token never outlives its list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub libs: Option<Vec<String>>,
 }
 
 /// The audience of access tokens.
@@ -130,6 +134,7 @@ mod tests {
     fn claims(exp_offset: i64) -> Claims {
         let now = chrono::Utc::now().timestamp();
         Claims {
+            libs: None,
             sub: Uuid::new_v4(),
             username: "ann".into(),
             role: Role::User,

@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 
 /// The environment variable prefix for nested keys (`HOMESTREAM_SERVER__PORT`).
 const ENV_PREFIX: &str = "HOMESTREAM_";
-/// Variables with the prefix that choose sources rather than set keys.
-const ENV_CONTROL: [&str; 3] = ["PROFILE", "CONFIG", "CONFIG_DIR"];
+/// Variables with the prefix that choose sources rather than set keys, and
+/// `HOMESTREAM_WEB_DIST`, which the build reads (`build.rs`), not the server.
+const ENV_CONTROL: [&str; 4] = ["PROFILE", "CONFIG", "CONFIG_DIR", "WEB_DIST"];
 
 /// Where the configuration is read from, before any file is opened.
 #[derive(Debug, Clone, Default)]

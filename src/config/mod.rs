@@ -32,6 +32,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub telemetry: TelemetrySettings,
+    pub analytics: AnalyticsSettings,
 }
 
 impl Default for Settings {
@@ -48,6 +49,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             metrics: MetricsSettings::default(),
             telemetry: TelemetrySettings::default(),
+            analytics: AnalyticsSettings::default(),
         }
     }
 }
@@ -63,6 +65,9 @@ pub struct MetricsSettings {
     /// Serve `/metrics` on this `host:port` instead of the API's address (for example
     /// `127.0.0.1:9464`, reachable only from the machine); empty keeps it on the API.
     pub listen: String,
+    /// With neither `token` nor `listen` set, `/metrics` on the API's address answers
+    /// only loopback peers (403 to others); `true` answers everyone.
+    pub allow_remote: bool,
 }
 
 impl Default for MetricsSettings {
@@ -71,6 +76,7 @@ impl Default for MetricsSettings {
             enabled: true,
             token: Secret::default(),
             listen: String::new(),
+            allow_remote: false,
         }
     }
 }
@@ -91,6 +97,22 @@ impl Default for TelemetrySettings {
         Self {
             otlp_endpoint: String::new(),
             service_name: "homestream".to_owned(),
+        }
+    }
+}
+
+/// Viewing analytics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsSettings {
+    /// Playback events older than this are deleted.
+    pub retention: HumanDuration,
+}
+
+impl Default for AnalyticsSettings {
+    fn default() -> Self {
+        Self {
+            retention: HumanDuration::secs(365 * 24 * 60 * 60),
         }
     }
 }
@@ -391,6 +413,10 @@ pub struct AuthSettings {
     /// Sessions one user may have open at once; a login beyond it ends the user's
     /// least recently used session.
     pub max_sessions_per_user: PositiveInt,
+    /// A guest's session ends this long after login at the latest (or at
+    /// `reauth_after`, if sooner); a guest has one session at a time, and their watch
+    /// data goes when it ends.
+    pub guest_session_lifetime: HumanDuration,
     /// Failed logins for one username within `failed_login_window` before 429.
     pub max_failed_logins: PositiveInt,
     /// The window failed logins are counted in.
@@ -410,6 +436,7 @@ impl Default for AuthSettings {
             jwt_secret: Secret::default(),
             jwt_secret_file: PathBuf::new(),
             max_sessions_per_user: PositiveInt(3),
+            guest_session_lifetime: HumanDuration::secs(4 * 60 * 60),
             max_failed_logins: PositiveInt(5),
             failed_login_window: HumanDuration::secs(15 * 60),
             password_workers: 0,

@@ -5,6 +5,8 @@
 //! through [`with_pool!`], which expands a query once per backend. Identifiers and
 //! timestamps are made in Rust, so rows look the same on both sides.
 
+pub mod analytics;
+pub mod guest_passes;
 pub mod playlists;
 pub mod progress;
 pub mod sessions;
@@ -219,6 +221,19 @@ impl Database {
         Ok(applied >= newest)
     }
 
+    /// Whether the database answers and its schema is current, as `/ready` and the
+    /// metrics report it (one query, bounded by `database.acquire_timeout`).
+    pub async fn health(&self) -> Health {
+        match self.schema_is_current().await {
+            Ok(true) => Health::Ok,
+            Ok(false) => Health::Outdated,
+            Err(e) => {
+                tracing::warn!(error = %e, "database unreachable");
+                Health::Unreachable
+            }
+        }
+    }
+
     /// Connections the pool holds, and how many of them are idle.
     pub fn pool_use(&self) -> (u32, u32) {
         with_pool!(self, pool => (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX)))
@@ -227,5 +242,30 @@ impl Database {
     /// Closes every connection; waits for those in use to be returned.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The database's state for readiness and the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Health {
+    #[default]
+    Ok,
+    /// It refuses or drops connections, or none came free in time.
+    Unreachable,
+    /// Migrations this binary knows are not applied.
+    Outdated,
+}
+
+impl Health {
+    /// Every state, in the order the metrics list them.
+    pub const ALL: [Self; 3] = [Self::Ok, Self::Unreachable, Self::Outdated];
+
+    /// The state's name (`ok`, `unreachable`, `outdated`), as `/ready` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Unreachable => "unreachable",
+            Self::Outdated => "outdated",
+        }
     }
 }

@@ -124,11 +124,13 @@ pub enum Listing {
     InProgress,
 }
 
-/// A page of a user's records of videos still in the catalog, and the total.
+/// A page of a user's records of videos still in the catalog (in `libraries`, when
+/// named), and the total.
 pub async fn list(
     db: &Database,
     user_id: Uuid,
     listing: Listing,
+    libraries: Option<&[String]>,
     limit: i64,
     offset: i64,
 ) -> DbResult<(Vec<ProgressRow>, i64)> {
@@ -138,9 +140,21 @@ pub async fn list(
             "uv.last_watched IS NOT NULL AND uv.watch_progress > 0 AND uv.watch_progress < 90"
         }
     };
+    // $1 the user, $2 and $3 the page, then one placeholder per library.
+    let in_libraries = libraries.map_or(String::new(), |names| {
+        let list = (0..names.len())
+            .map(|i| format!("${}", i + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if names.is_empty() {
+            " AND 1 = 0".to_owned()
+        } else {
+            format!(" AND v.library IN ({list})")
+        }
+    });
     let from = format!(
         "FROM user_videos uv JOIN videos v ON v.id = uv.video_id \
-         WHERE uv.user_id = $1 AND v.status = 'ok' AND {filter}"
+         WHERE uv.user_id = $1 AND v.status = 'ok' AND {filter}{in_libraries}"
     );
     let columns = COLUMNS
         .split(", ")
@@ -156,11 +170,25 @@ pub async fn list(
     let page = format!(
         "SELECT {columns} {from} ORDER BY uv.last_watched DESC, uv.video_id LIMIT $2 OFFSET $3"
     );
-    let count = format!("SELECT COUNT(*) {from}");
-    let rows = with_pool!(db, pool => sqlx::query_as(&page).bind(user_id).bind(limit).bind(offset).fetch_all(pool).await).db()?;
-    let total =
-        with_pool!(db, pool => sqlx::query_scalar(&count).bind(user_id).fetch_one(pool).await)
-            .db()?;
+    // The count binds the page too, so the placeholders keep their numbers.
+    let count = format!("SELECT COUNT(*) {from} AND $2 = $2 AND $3 = $3");
+    let names = libraries.unwrap_or_default();
+    let rows = with_pool!(db, pool => {
+        let mut query = sqlx::query_as(&page).bind(user_id).bind(limit).bind(offset);
+        for name in names {
+            query = query.bind(name.as_str());
+        }
+        query.fetch_all(pool).await
+    })
+    .db()?;
+    let total = with_pool!(db, pool => {
+        let mut query = sqlx::query_scalar(&count).bind(user_id).bind(limit).bind(offset);
+        for name in names {
+            query = query.bind(name.as_str());
+        }
+        query.fetch_one(pool).await
+    })
+    .db()?;
     Ok((rows, total))
 }
 
@@ -175,4 +203,14 @@ pub async fn popular(
                WHERE uv.last_watched >= $1 AND v.status = 'ok' \
                GROUP BY uv.video_id ORDER BY viewers DESC, MAX(uv.last_watched) DESC LIMIT $2";
     with_pool!(db, pool => sqlx::query_as(sql).bind(since).bind(limit).fetch_all(pool).await).db()
+}
+
+/// Deletes the watch data of guests with no open session (a guest keeps their place
+/// only while their session lives). Returns the rows deleted.
+pub async fn forget_guests_without_session(db: &Database, now: DateTime<Utc>) -> DbResult<u64> {
+    let sql = "DELETE FROM user_videos WHERE user_id IN ( \
+                   SELECT u.id FROM users u WHERE u.role = 'guest' AND NOT EXISTS ( \
+                       SELECT 1 FROM user_sessions s WHERE s.user_id = u.id \
+                         AND s.revoked_at IS NULL AND s.expires_at > $1))";
+    with_pool!(db, pool => sqlx::query(sql).bind(now).execute(pool).await.map(|r| r.rows_affected())).db()
 }

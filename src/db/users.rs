@@ -18,6 +18,8 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
     pub last_login: Option<DateTime<Utc>>,
     pub is_active: bool,
+    /// The libraries the account sees, as a JSON array of names; `NULL`: every one.
+    pub libraries: Option<String>,
 }
 
 /// What a new account is made of.
@@ -32,7 +34,7 @@ pub struct NewUser<'a> {
 }
 
 const COLUMNS: &str = "id, username, email, password_hash, role, streaming_preferences, \
-                       created_at, updated_at, last_login, is_active";
+                       created_at, updated_at, last_login, is_active, libraries";
 
 /// Inserts an account.
 ///
@@ -85,16 +87,25 @@ pub async fn count_other_active_admins(db: &Database, except: Uuid) -> DbResult<
     with_pool!(db, pool => sqlx::query_scalar(sql).bind(except).fetch_one(pool).await).db()
 }
 
-/// Sets the role and the active flag; returns whether the account exists.
+/// What an account may do: its role, whether it may log in, the libraries it sees
+/// (a JSON array of names; `None`: every one).
+#[derive(Debug, Clone)]
+pub struct Access<'a> {
+    pub role: &'a str,
+    pub is_active: bool,
+    pub libraries: Option<&'a str>,
+}
+
+/// Sets an account's access; returns whether the account exists.
 pub async fn update_access(
     db: &Database,
     id: Uuid,
-    role: &str,
-    is_active: bool,
+    access: &Access<'_>,
     now: DateTime<Utc>,
 ) -> DbResult<bool> {
-    let sql = "UPDATE users SET role = $2, is_active = $3, updated_at = $4 WHERE id = $1";
-    let done = with_pool!(db, pool => sqlx::query(sql).bind(id).bind(role).bind(is_active).bind(now).execute(pool).await.map(|r| r.rows_affected()))
+    let sql = "UPDATE users SET role = $2, is_active = $3, libraries = $4, updated_at = $5 \
+               WHERE id = $1";
+    let done = with_pool!(db, pool => sqlx::query(sql).bind(id).bind(access.role).bind(access.is_active).bind(access.libraries).bind(now).execute(pool).await.map(|r| r.rows_affected()))
         .db()?;
     Ok(done == 1)
 }

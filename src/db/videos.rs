@@ -232,6 +232,8 @@ pub enum SortKey {
 pub struct CatalogQuery {
     pub search: Option<String>,
     pub library: Option<String>,
+    /// Only these libraries (the caller's); `None`: every one.
+    pub libraries: Option<Vec<String>>,
     pub min_height: Option<i32>,
     pub codec: Option<String>,
     pub sort: SortKey,
@@ -311,6 +313,14 @@ fn catalog_filters(q: &CatalogQuery) -> (Vec<String>, Vec<Arg>) {
     if let Some(library) = &q.library {
         filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
     }
+    if let Some(names) = &q.libraries {
+        if names.is_empty() {
+            filters.push("1 = 0".to_owned());
+        } else {
+            let list: Vec<String> = names.iter().map(|n| arg(Arg::Text(n.clone()))).collect();
+            filters.push(format!("library IN ({})", list.join(", ")));
+        }
+    }
     if let Some(h) = q.min_height {
         filters.push(format!("height >= {}", arg(Arg::Int(i64::from(h)))));
     }
@@ -321,4 +331,12 @@ fn catalog_filters(q: &CatalogQuery) -> (Vec<String>, Vec<Arg>) {
         ));
     }
     (filters, args)
+}
+
+/// Playable entries per library name.
+pub async fn count_by_library(db: &Database) -> DbResult<std::collections::HashMap<String, i64>> {
+    let sql = "SELECT library, COUNT(*) FROM videos WHERE status = 'ok' GROUP BY library";
+    let rows: Vec<(String, i64)> =
+        with_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await).db()?;
+    Ok(rows.into_iter().collect())
 }

@@ -15,6 +15,39 @@ pub mod watch;
 
 pub use scan::{ScanProgress, ScanSummary};
 
+/// The libraries a caller may see: every one (the default), or those named by an
+/// administrator. Everywhere a video can surface asks it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope(Option<Arc<[String]>>);
+
+impl Scope {
+    /// Every library.
+    pub fn all() -> Self {
+        Self(None)
+    }
+
+    /// Only these libraries (none, if empty).
+    pub fn only(names: Vec<String>) -> Self {
+        Self(Some(names.into()))
+    }
+
+    /// From a stored or signed list: absent means every library.
+    pub fn from_names(names: Option<Vec<String>>) -> Self {
+        names.map_or_else(Self::all, Self::only)
+    }
+
+    pub fn allows(&self, library: &str) -> bool {
+        self.0
+            .as_deref()
+            .is_none_or(|names| names.iter().any(|n| n == library))
+    }
+
+    /// The names, or `None` for every library.
+    pub fn names(&self) -> Option<&[String]> {
+        self.0.as_deref()
+    }
+}
+
 use crate::cache::{Cache, CacheKind};
 use crate::config::{resolve, Library, Settings};
 use crate::db::videos::FileStatus;
@@ -147,14 +180,16 @@ impl MediaLibrary {
         Ok(())
     }
 
-    /// A playable entry (not missing, not failed).
+    /// A playable entry (not missing, not failed) in a library `scope` lets the caller
+    /// see.
     ///
     /// # Errors
-    /// [`FileError::NotFound`] otherwise.
-    pub async fn playable(&self, id: Uuid) -> Result<Arc<VideoRow>, FileError> {
+    /// [`FileError::NotFound`] otherwise: a video outside the caller's libraries is not
+    /// there for them.
+    pub async fn playable(&self, id: Uuid, scope: &Scope) -> Result<Arc<VideoRow>, FileError> {
         tracing::Span::current().record("video_id", tracing::field::display(id));
         match self.video(id).await? {
-            Some(v) if v.status == FileStatus::Ok => Ok(v),
+            Some(v) if v.status == FileStatus::Ok && scope.allows(&v.library) => Ok(v),
             _ => Err(FileError::NotFound(id)),
         }
     }

@@ -16,6 +16,7 @@
 //! disconnected and the body was dropped) is what ends its part in the stream, so no
 //! path can leave a slot behind.
 
+use crate::analytics::{PlayMode, Playback, Recorder};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -42,6 +43,12 @@ pub struct Viewer {
     pub session_id: Uuid,
     pub client_addr: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// How the playback reaches the player, for the analytics.
+    pub mode: PlayMode,
+    /// The HLS variant requested, for transcodes.
+    pub variant: Option<String>,
+    /// `desktop`, `mobile` or `tv`.
+    pub device_type: Option<&'static str>,
 }
 
 /// A limit that refused a stream, and when a slot may be free.
@@ -77,6 +84,21 @@ struct Entry {
     ended: Arc<AtomicBool>,
     /// When the stream closes if no request comes; `None` while a request runs.
     closes_at: Option<Instant>,
+    /// The playback, as the analytics record it.
+    playback: Playback,
+}
+
+impl Entry {
+    /// Records the end of the playback: its bytes, and its time from start to last
+    /// request.
+    fn record_stop(&self, recorder: Option<&Recorder>) {
+        if let Some(r) = recorder {
+            let seconds = (self.info.last_activity_at - self.info.started_at).num_milliseconds()
+                as f64
+                / 1000.0;
+            r.stopped(&self.playback, self.bytes.load(Ordering::Relaxed), seconds);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -85,6 +107,8 @@ struct Inner {
     by_key: HashMap<(Uuid, Uuid), Uuid>,
     /// What sessions streamed since the last [`StreamRegistry::take_activity`].
     activity: HashMap<Uuid, SessionActivity>,
+    /// Where playbacks are recorded for the analytics.
+    recorder: Option<Arc<Recorder>>,
 }
 
 /// Streams opened and bytes sent by one session, for its record.
@@ -99,6 +123,18 @@ impl Inner {
     fn open(&mut self, viewer: &Viewer, video_id: Uuid) -> Uuid {
         let id = Uuid::new_v4();
         let started = Utc::now();
+        let playback = Playback {
+            id,
+            user_id: viewer.user_id,
+            session_id: viewer.session_id,
+            video_id,
+            mode: viewer.mode,
+            variant: viewer.variant.clone(),
+            device_type: viewer.device_type,
+        };
+        if let Some(r) = &self.recorder {
+            r.started(&playback);
+        }
         self.streams.insert(
             id,
             Entry {
@@ -119,6 +155,7 @@ impl Inner {
                 bytes: Arc::new(AtomicU64::new(0)),
                 ended: Arc::new(AtomicBool::new(false)),
                 closes_at: None,
+                playback,
             },
         );
         self.by_key.insert((viewer.session_id, video_id), id);
@@ -137,6 +174,7 @@ impl Inner {
             return false;
         };
         e.ended.store(true, Ordering::Release);
+        e.record_stop(self.recorder.as_deref());
         self.by_key.remove(&(e.session_id, e.info.video_id));
         self.activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
         tracing::info!(stream = %id, reason = why, "stream ended");
@@ -159,9 +197,11 @@ impl Inner {
     fn sweep(&mut self, now: Instant) {
         let by_key = &mut self.by_key;
         let activity = &mut self.activity;
+        let recorder = self.recorder.as_deref();
         self.streams.retain(|id, e| {
             let open = e.info.connections > 0 || e.closes_at.is_some_and(|t| t > now);
             if !open {
+                e.record_stop(recorder);
                 by_key.remove(&(e.session_id, e.info.video_id));
                 activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
                 tracing::debug!(stream = %id, bytes = e.bytes.load(Ordering::Relaxed), "stream closed");
@@ -196,8 +236,21 @@ pub struct StreamRegistry {
 
 impl StreamRegistry {
     pub fn new(max_total: u32, max_per_user: u32, idle: Duration) -> Arc<Self> {
+        Self::recording(max_total, max_per_user, idle, None)
+    }
+
+    /// [`Self::new`], recording each playback's start and stop with `recorder`.
+    pub fn recording(
+        max_total: u32,
+        max_per_user: u32,
+        idle: Duration,
+        recorder: Option<Arc<Recorder>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                recorder,
+                ..Inner::default()
+            }),
             bytes_sent: AtomicU64::new(0),
             transfers: [AtomicU64::new(0), AtomicU64::new(0)],
             max_total,
@@ -319,6 +372,11 @@ impl StreamRegistry {
 
     pub fn bytes_sent(&self) -> u64 {
         self.bytes_sent.load(Ordering::Relaxed)
+    }
+
+    /// `streaming.max_concurrent_streams`: streams this instance plays at once.
+    pub fn max_total(&self) -> u32 {
+        self.max_total
     }
 
     /// Whether the viewer's stream of this video is open (a request joins it without
@@ -496,6 +554,9 @@ mod tests {
             session_id: Uuid::from_u128(session),
             client_addr: None,
             user_agent: None,
+            mode: PlayMode::Direct,
+            variant: None,
+            device_type: None,
         }
     }
 

@@ -21,6 +21,7 @@ use range::{Conditions, Plan, Representation};
 use shared::SharedSlots;
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 use uuid::Uuid;
@@ -81,6 +82,18 @@ pub struct Streamer {
     /// pool each), only an `fstat` of the open file. A file replaced on disk is seen
     /// within the TTL.
     open_files: std::sync::Mutex<HashMap<Uuid, (Arc<std::fs::File>, Instant)>>,
+    /// Streams refused since start-up: by the server-wide limit, by the per-user one.
+    refused: [AtomicU64; 2],
+}
+
+/// Streams refused since start-up, by the limit that refused them (this instance's
+/// or the one shared through Redis), for the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refusals {
+    /// `streaming.max_concurrent_streams`.
+    pub server_wide: u64,
+    /// `streaming.max_streams_per_user`.
+    pub per_user: u64,
 }
 
 /// How long an opened file is reused.
@@ -101,6 +114,7 @@ impl Streamer {
             shared,
             chunk,
             open_files: std::sync::Mutex::default(),
+            refused: [AtomicU64::new(0), AtomicU64::new(0)],
         }
     }
 
@@ -151,6 +165,27 @@ impl Streamer {
     /// # Errors
     /// [`LimitReached`] naming the limit.
     pub async fn lease(
+        &self,
+        viewer: &Viewer,
+        video_id: Uuid,
+    ) -> Result<StreamLease, LimitReached> {
+        let leased = self.lease_within_limits(viewer, video_id).await;
+        if let Err(refused) = &leased {
+            let per_user = refused.limit == "streaming.max_streams_per_user";
+            self.refused[usize::from(per_user)].fetch_add(1, Ordering::Relaxed);
+        }
+        leased
+    }
+
+    /// Streams refused since start-up.
+    pub fn refusals(&self) -> Refusals {
+        Refusals {
+            server_wide: self.refused[0].load(Ordering::Relaxed),
+            per_user: self.refused[1].load(Ordering::Relaxed),
+        }
+    }
+
+    async fn lease_within_limits(
         &self,
         viewer: &Viewer,
         video_id: Uuid,

@@ -224,7 +224,7 @@ async fn responses_carry_security_headers_and_a_request_id(app: TestApp) {
     assert_eq!(h["x-request-id"], "abc-123");
     let missing = app
         .client
-        .get(app.url("/no/such/route"))
+        .get(app.url("/api/no/such/route"))
         .send()
         .await
         .unwrap();

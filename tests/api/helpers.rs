@@ -440,6 +440,22 @@ pub async fn spawn_store(store: Store, tweak: impl FnOnce(&mut Settings)) -> Opt
     Some(spawn_with(settings, dir, pg).await)
 }
 
+/// Two instances on one database (and one Redis, when the store has it), sharing the
+/// token secret; without Redis, the second is the first.
+pub async fn pair(store: Store) -> Option<(TestApp, Option<TestApp>)> {
+    let (mut settings, dir, pg) = test_settings(store.backend).await?;
+    if !store.apply(&mut settings) {
+        return None;
+    }
+    let second = settings.clone();
+    let a = spawn_with(settings, dir, pg).await;
+    if !store.redis {
+        return Some((a, None));
+    }
+    let b = spawn_with(second, tempfile::tempdir().unwrap(), None).await;
+    Some((a, Some(b)))
+}
+
 /// Runs each named `async fn NAME(store: Store)` on SQLite and PostgreSQL, each with
 /// and without Redis.
 macro_rules! on_each_store {

@@ -7,7 +7,7 @@
 
 use crate::cli::{homestream, server_process_with, ServerProcess};
 use crate::helpers::{
-    assert_problem, on_both_backends, on_each_store, redis_available, redis_url, spawn_with,
+    assert_problem, on_both_backends, on_each_store, pair, redis_available, redis_url, spawn_with,
     test_settings, Backend, Store, TestApp, PASSWORD,
 };
 use crate::redis::PrivateRedis;
@@ -33,22 +33,6 @@ fn rss(pid: u32) -> u64 {
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
-}
-
-/// Two instances on one database (and one Redis, when the store has it), sharing the
-/// token secret; without Redis, the second is the first.
-async fn pair(store: Store) -> Option<(TestApp, Option<TestApp>)> {
-    let (mut settings, dir, pg) = test_settings(store.backend).await?;
-    if !store.apply(&mut settings) {
-        return None;
-    }
-    let second = settings.clone();
-    let a = spawn_with(settings, dir, pg).await;
-    if !store.redis {
-        return Some((a, None));
-    }
-    let b = spawn_with(second, tempfile::tempdir().unwrap(), None).await;
-    Some((a, Some(b)))
 }
 
 async fn login_status(app: &TestApp, client: &reqwest::Client, user: &str, pw: &str) -> u16 {

@@ -339,11 +339,13 @@ async fn scans_start_from_the_api_for_admins_only(backend: Backend) {
         .unwrap();
     assert_eq!(started.status(), 202);
     assert_eq!(started.json::<Value>().await.unwrap()["running"], true);
+    // Its progress is for administrators too.
+    assert_problem(app.get("/api/library/scan", &user).await, 403, "forbidden").await;
 
     let mut progress = Value::Null;
     for _ in 0..100 {
         progress = app
-            .get("/api/library/scan", &user)
+            .get("/api/library/scan", &admin)
             .await
             .json()
             .await

@@ -5,21 +5,27 @@ mod helpers;
 
 mod media;
 
+mod analytics;
 mod auth;
 mod browser;
 mod cli;
 mod config;
 mod contract;
+mod guest_passes;
 mod hostile;
 mod library;
+mod library_access;
+mod monitoring;
 mod nginx;
 mod openapi;
 mod operations;
 mod playlists;
 mod redis;
+mod roles;
 mod sessions;
 mod streaming;
 mod telemetry;
 mod transcode;
 mod users;
 mod watching;
+mod web;

@@ -4,6 +4,78 @@
  */
 
 export interface paths {
+    "/api/admin/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Viewing analytics (administrators): per bucket and in total, active users,
+         *     sessions, plays, the peak of concurrent streams, watch hours, bytes streamed and
+         *     the direct/remux/transcode shares; the most played videos and every user's
+         *     totals. A playback counts where it started, its watch time and bytes where it
+         *     stopped.
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
+        get: operations["getAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/guest-passes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every guest pass, newest first (administrators).
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
+        get: operations["listGuestPasses"];
+        put?: never;
+        /**
+         * Makes a guest pass (administrators). Whoever has its code can open up to
+         *     `max_uses` temporary guest sessions, each with a guest account of its own, until
+         *     the pass expires; the sessions end then at the latest.
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
+        post: operations["createGuestPass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/guest-passes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revokes a guest pass (administrators): it opens no more sessions, and the
+         *     guests it let in are removed, which ends their sessions at once on every
+         *     instance.
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
+        delete: operations["revokeGuestPass"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/sessions": {
         parameters: {
             query?: never;
@@ -11,7 +83,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every open session of every user (administrators). */
+        /**
+         * Every open session of every user (administrators).
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
         get: operations["listAllSessions"];
         put?: never;
         post?: never;
@@ -31,6 +106,7 @@ export interface paths {
         /**
          * Every open stream, of every instance sharing Redis (administrators). Another
          *     instance's figures are as it published them within the last second.
+         * @description **Who may call:** admin only; a user or guest gets 403.
          */
         get: operations["listStreams"];
         put?: never;
@@ -54,8 +130,31 @@ export interface paths {
         /**
          * Ends a stream: frees its slot and closes its transfers (administrators). A
          *     stream served by another instance sharing Redis ends within a second.
+         * @description **Who may call:** admin only; a user or guest gets 403.
          */
         delete: operations["endStream"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Opens a temporary guest session with a guest pass's code, without an account.
+         *     An unknown code gets 401 `invalid_guest_pass`; a revoked, expired or used-up
+         *     pass 403 `guest_pass_spent`.
+         * @description **Who may call:** anyone, without credentials.
+         */
+        post: operations["redeemGuestPass"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -72,7 +171,9 @@ export interface paths {
         put?: never;
         /**
          * Logs in with a username and password and opens a session.
-         * @description A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
+         * @description **Who may call:** anyone, without credentials.
+         *
+         *     A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
          *     beyond that ends the user's least recently used session.
          *
          *     A wrong password, an unknown username and an inactive account get the same
@@ -95,7 +196,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the caller's session. */
+        /**
+         * Ends the caller's session.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -114,6 +218,7 @@ export interface paths {
          * The HLS master playlist of a video: a ladder of H.264/AAC variants at or below the
          *     source (1080p, 720p, 480p as the source allows), an audio-only fallback and the
          *     text subtitles. `max_height` and `max_bitrate_kbps` drop the variants above them.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["hlsMaster"];
         put?: never;
@@ -131,7 +236,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The playlist of one subtitle track, for the master playlist's subtitles group. */
+        /**
+         * The playlist of one subtitle track, for the master playlist's subtitles group.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["hlsSubtitles"];
         put?: never;
         post?: never;
@@ -152,6 +260,7 @@ export interface paths {
          * A subtitle track (a text stream in the file, or a `.srt`, `.vtt`, `.ass` or `.ssa`
          *     beside it) as WebVTT, converted by ffmpeg once and cached. Track ids are listed
          *     on the video as `text_tracks`.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["subtitleWebVtt"];
         put?: never;
@@ -169,7 +278,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A variant's VOD media playlist, listing every segment of the video from the start. */
+        /**
+         * A variant's VOD media playlist, listing every segment of the video from the start.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["hlsVariant"];
         put?: never;
         post?: never;
@@ -192,8 +304,30 @@ export interface paths {
          *     Counts as the caller's stream of the video (429 past the stream limits); 503 with
          *     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
          *     failed on this video repeatedly.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["hlsSegment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The libraries the caller sees (all of them, unless an administrator limited the
+         *     account), in the configured order, with how many playable videos each holds.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
+        get: operations["listLibraries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -209,12 +343,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The running scan's progress, or the last scan's result. */
+        /**
+         * The running scan's progress, or the last scan's result.
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
         get: operations["getScanProgress"];
         put?: never;
         /**
          * Starts a scan of every library (administrators). New, changed, moved and removed
          *     files are picked up; unchanged files are not probed again.
+         * @description **Who may call:** admin only; a user or guest gets 403.
          */
         post: operations["startScan"];
         delete?: never;
@@ -230,10 +368,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's playlists, and with `public=true` everyone's public ones too. */
+        /**
+         * The caller's playlists, and with `public=true` everyone's public ones too.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["listPlaylists"];
         put?: never;
-        /** Creates a playlist owned by the caller. */
+        /**
+         * Creates a playlist owned by the caller.
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         post: operations["createPlaylist"];
         delete?: never;
         options?: never;
@@ -251,15 +395,22 @@ export interface paths {
         /**
          * A playlist with its videos. A private playlist is a 404 to everyone but its
          *     owner and administrators.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["getPlaylist"];
         put?: never;
         post?: never;
-        /** Deletes a playlist (owner or administrator). */
+        /**
+         * Deletes a playlist (owner or administrator).
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         delete: operations["deletePlaylist"];
         options?: never;
         head?: never;
-        /** Renames, describes or shares a playlist (owner or administrator). */
+        /**
+         * Renames, describes or shares a playlist (owner or administrator).
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         patch: operations["updatePlaylist"];
         trace?: never;
     };
@@ -274,6 +425,7 @@ export interface paths {
          * The playlist as M3U8 with a signed stream link per video, so VLC or mpv plays
          *     the whole playlist from one URL. The links are valid for `streaming.link_ttl`
          *     and never beyond the caller's session.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["getPlaylistM3u"];
         put?: never;
@@ -293,7 +445,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Adds a video, at the end or at a position (later videos move down one). */
+        /**
+         * Adds a video, at the end or at a position (later videos move down one).
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         post: operations["addPlaylistVideo"];
         delete?: never;
         options?: never;
@@ -309,10 +464,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Moves a video to another position; the others close up around it. */
+        /**
+         * Moves a video to another position; the others close up around it.
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         put: operations["movePlaylistVideo"];
         post?: never;
-        /** Removes a video; the later ones move up one. */
+        /**
+         * Removes a video; the later ones move up one.
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         delete: operations["removePlaylistVideo"];
         options?: never;
         head?: never;
@@ -326,7 +487,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's open sessions (devices), most recently used first. */
+        /**
+         * The caller's open sessions (devices), most recently used first.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["listMySessions"];
         put?: never;
         post?: never;
@@ -346,7 +510,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Ends one of the caller's sessions (logs another device out, or this one). */
+        /**
+         * Ends one of the caller's sessions (logs another device out, or this one).
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         delete: operations["endMySession"];
         options?: never;
         head?: never;
@@ -365,6 +532,7 @@ export interface paths {
          *     (`Shows/S1/e1.mkv`) or URL-encoded as one segment (`Shows%2FS1%2Fe1.mkv`).
          *     Paths with `..`, absolute paths, NUL bytes or backslashes are refused with 400;
          *     only files in the catalog are served.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["streamVideoByPath"];
         put?: never;
@@ -374,6 +542,7 @@ export interface paths {
         /**
          * The headers `GET /api/stream/video/{filename}` would answer with, without the
          *     body; opens no stream.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         head: operations["headVideoByPath"];
         patch?: never;
@@ -392,6 +561,7 @@ export interface paths {
          *     `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
          *     the caller's stream of this video; one stream more than
          *     `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["streamVideo"];
         put?: never;
@@ -401,6 +571,7 @@ export interface paths {
         /**
          * The headers `GET /api/stream/{video_id}` would answer with, without the body;
          *     opens no stream.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         head: operations["headVideo"];
         patch?: never;
@@ -419,6 +590,7 @@ export interface paths {
          *     `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
          *     transcoding pool (503 with `Retry-After` when it is full) and counts as the
          *     caller's stream of the video.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         get: operations["progressiveStream"];
         put?: never;
@@ -436,10 +608,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists accounts (administrators). */
+        /**
+         * Lists accounts (administrators).
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
         get: operations["listUsers"];
         put?: never;
-        /** Creates an account (administrators). */
+        /**
+         * Creates an account (administrators).
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
         post: operations["createUser"];
         delete?: never;
         options?: never;
@@ -454,7 +632,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's own account. */
+        /**
+         * The caller's own account.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -471,7 +652,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Videos the caller started and has not finished, most recently watched first. */
+        /**
+         * Videos the caller started and has not finished, most recently watched first.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["continueWatching"];
         put?: never;
         post?: never;
@@ -488,7 +672,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything the caller watched, most recent first. */
+        /**
+         * Everything the caller watched, most recent first.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["getHistory"];
         put?: never;
         post?: never;
@@ -511,6 +698,7 @@ export interface paths {
         /**
          * Removes a video from the caller's history (and its resume position); a rating
          *     stays.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         delete: operations["deleteHistoryEntry"];
         options?: never;
@@ -529,6 +717,7 @@ export interface paths {
         /**
          * Changes the caller's password. Every session of the account ends, this one
          *     included: log in again with the new password.
+         * @description **Who may call:** admin and user; a guest gets 403.
          */
         put: operations["changeMyPassword"];
         post?: never;
@@ -545,13 +734,38 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's streaming preferences. */
+        /**
+         * The caller's streaming preferences.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["getPreferences"];
         /**
          * Replaces the caller's streaming preferences. Sessions opened from now on carry
          *     them; the playback decision uses them.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         put: operations["setPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own viewing over a period (default: the last 30 days): plays, watch
+         *     hours, bytes, the modes and the videos played most.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
+        get: operations["getMyStats"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -566,11 +780,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One account: the caller's own, or any for administrators. */
+        /**
+         * One account: the caller's own, or any for administrators.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["getUser"];
         put?: never;
         post?: never;
-        /** Deletes an account with its sessions, progress and playlists (administrators). */
+        /**
+         * Deletes an account with its sessions, progress and playlists (administrators).
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
@@ -578,6 +798,7 @@ export interface paths {
          * Changes an account's role or active flag (administrators). The account's
          *     sessions end, so the change applies at once. The last active administrator
          *     cannot be demoted or deactivated (409 `last_admin`).
+         * @description **Who may call:** admin only; a user or guest gets 403.
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -590,7 +811,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Sets an account's password (administrators); its sessions end. */
+        /**
+         * Sets an account's password (administrators); its sessions end.
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
         put: operations["resetUserPassword"];
         post?: never;
         delete?: never;
@@ -606,7 +830,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists playable videos: search, filters, sorting and pagination. */
+        /**
+         * Lists playable videos: search, filters, sorting and pagination.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["listVideos"];
         put?: never;
         post?: never;
@@ -623,7 +850,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The videos most users watched in the last 30 days (refreshed every 5 minutes). */
+        /**
+         * The videos most users watched in the last 30 days (refreshed every 5 minutes).
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["popularVideos"];
         put?: never;
         post?: never;
@@ -640,7 +870,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One video with its full metadata and the caller's resume position. */
+        /**
+         * One video with its full metadata and the caller's resume position.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["getVideo"];
         put?: never;
         post?: never;
@@ -664,6 +897,7 @@ export interface paths {
          *     lists) merged with the user's preferences (quality, maximum bandwidth). Answers
          *     one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
          *     for `remux`, the HLS master playlist for `transcode`.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         post: operations["decidePlayback"];
         delete?: never;
@@ -685,6 +919,7 @@ export interface paths {
          *     when they close). It is stored before the answer, keeps the session's stream of
          *     the video open (or ends it, when stopped), and at 90% or more marks the video
          *     watched.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         put: operations["reportProgress"];
         /**
@@ -693,6 +928,7 @@ export interface paths {
          *     body is the report's JSON (sent as `text/plain`, it is read as `application/json`),
          *     and the caller is named by the video's
          *     signed link (`?token=`, as the playback decision gave it) or a bearer token.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         post: operations["beaconProgress"];
         delete?: never;
@@ -709,7 +945,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Rates a video from 1 to 5 stars, or clears the rating with `null`. */
+        /**
+         * Rates a video from 1 to 5 stars, or clears the rating with `null`.
+         * @description **Who may call:** admin and user; a guest gets 403.
+         */
         put: operations["rateVideo"];
         post?: never;
         delete?: never;
@@ -732,6 +971,7 @@ export interface paths {
          *     mpv, smart TVs, `<video>` tags). It is valid for `streaming.link_ttl` (6 hours by
          *     default) and never beyond the session; it opens only this video, and only on the
          *     streaming routes.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         post: operations["createStreamUrl"];
         delete?: never;
@@ -747,7 +987,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The video's thumbnail (a frame at about 10% of its length), with an ETag. */
+        /**
+         * The video's thumbnail (a frame at about 10% of its length), with an ETag.
+         * @description **Who may call:** any signed-in role: admin, user and guest.
+         */
         get: operations["getThumbnail"];
         put?: never;
         post?: never;
@@ -764,7 +1007,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: answers as long as the process runs. */
+        /**
+         * Liveness: answers as long as the process runs.
+         * @description **Who may call:** anyone, without credentials.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -785,7 +1031,10 @@ export interface paths {
          * Prometheus metrics: requests by route and status with latency histograms,
          *     active streams and sessions, bytes streamed, cache hits and misses, database
          *     pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
-         *     token is configured; served on `metrics.listen` instead when that is set.
+         *     token is configured; served on `metrics.listen` instead when that is set; with
+         *     neither, answers loopback clients only (403 to others) unless
+         *     `metrics.allow_remote` is set.
+         * @description **Who may call:** anyone, without credentials.
          */
         get: operations["metrics"];
         put?: never;
@@ -806,6 +1055,7 @@ export interface paths {
         /**
          * Readiness: the database answers and its schema is current; Redis, when
          *     configured, is reported but does not make the instance unready.
+         * @description **Who may call:** anyone, without credentials.
          */
         get: operations["ready"];
         put?: never;
@@ -835,6 +1085,8 @@ export interface components {
             is_active: boolean;
             /** Format: date-time */
             last_login?: string | null;
+            /** @description The libraries this account sees, by name; absent: every library. */
+            libraries?: string[] | null;
             role: components["schemas"]["Role"];
             username: string;
         };
@@ -894,6 +1146,22 @@ export interface components {
             video_id: string;
         };
         /**
+         * AnalyticsReport
+         * @description Viewing analytics over a period.
+         */
+        AnalyticsReport: {
+            buckets: components["schemas"]["Period"][];
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description The ten videos played most. */
+            top_videos: components["schemas"]["TopVideo"][];
+            total: components["schemas"]["PeriodFigures"];
+            /** @description Every user who played something, by watch time. */
+            users: components["schemas"]["UserTotals"][];
+        };
+        /**
          * AudioStream
          * @description One audio stream.
          */
@@ -911,6 +1179,11 @@ export interface components {
             language?: string | null;
             title?: string | null;
         };
+        /**
+         * @description The width of a report's buckets (UTC; weeks start on Monday).
+         * @enum {string}
+         */
+        BucketWidth: "hour" | "day" | "week";
         /**
          * CacheCounts
          * @description Hits and misses of one cache.
@@ -979,6 +1252,50 @@ export interface components {
             video: components["schemas"]["Video"];
         };
         /**
+         * GuestLogin
+         * @description A guest pass's code, to open a guest session.
+         */
+        GuestLogin: {
+            code: string;
+            /** @description A name for this device, shown in the session list. */
+            device_name?: string | null;
+            device_type?: components["schemas"]["DeviceType"] | null;
+        };
+        /**
+         * GuestPass
+         * @description A guest pass, without its code.
+         */
+        GuestPass: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The administrator who made it (absent once deleted).
+             */
+            created_by?: string | null;
+            /**
+             * Format: date-time
+             * @description Its sessions end then at the latest.
+             */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            label?: string | null;
+            /** @description The libraries its guests see; absent: every library. */
+            libraries?: string[] | null;
+            /** Format: int64 */
+            max_uses: number;
+            /**
+             * Format: int64
+             * @description Guest sessions open now from this pass.
+             */
+            open_sessions: number;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            /** Format: int64 */
+            uses: number;
+        };
+        /**
          * Health
          * @description The process is up.
          */
@@ -1003,6 +1320,30 @@ export interface components {
              * @description Videos in the whole history.
              */
             total: number;
+        };
+        /**
+         * IssuedGuestPass
+         * @description A pass just made, with its code: shown this once.
+         */
+        IssuedGuestPass: {
+            /** @description The secret to give the guest; only its hash is kept. */
+            code: string;
+            pass: components["schemas"]["GuestPass"];
+            /** @description The web app's page that opens a guest session with the code. */
+            url: string;
+        };
+        /**
+         * LibraryInfo
+         * @description A library the caller sees.
+         */
+        LibraryInfo: {
+            /** @description Its name in `media.libraries`, as the catalog's `library` filter takes it. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Playable videos in it.
+             */
+            videos: number;
         };
         /**
          * LoginRequest
@@ -1054,6 +1395,39 @@ export interface components {
             position: number;
         };
         /**
+         * MyStats
+         * @description One's own viewing over a period.
+         */
+        MyStats: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @description The ten videos played most. */
+            top_videos: components["schemas"]["TopVideo"][];
+            total: components["schemas"]["PeriodFigures"];
+        };
+        /**
+         * NewGuestPass
+         * @description A new guest pass.
+         */
+        NewGuestPass: {
+            /** @description A note for administrators ("Grandma's visit"). */
+            label?: string | null;
+            /** @description The libraries its guests see, by name; absent: every library. */
+            libraries?: string[] | null;
+            /**
+             * Format: uint32
+             * @description Guest sessions the pass can open (1 to 1,000).
+             */
+            max_uses: number;
+            /**
+             * Format: uint32
+             * @description Hours the pass can be used for, and that its sessions last at most (1 to 720).
+             */
+            valid_hours: number;
+        };
+        /**
          * NewPlaylist
          * @description A new playlist.
          */
@@ -1066,6 +1440,57 @@ export interface components {
         };
         /** @enum {string} */
         Order: "asc" | "desc";
+        /**
+         * Period
+         * @description One bucket of a report.
+         */
+        Period: {
+            figures: components["schemas"]["PeriodFigures"];
+            /** Format: date-time */
+            start: string;
+        };
+        /**
+         * PeriodFigures
+         * @description The figures of one period.
+         */
+        PeriodFigures: {
+            /**
+             * Format: uint64
+             * @description Users who played something.
+             */
+            active_users: number;
+            /** Format: uint64 */
+            bytes_streamed: number;
+            /**
+             * Format: double
+             * @description Shares of the playbacks started, 0 to 1 (0 when none started).
+             */
+            direct_share: number;
+            /**
+             * Format: uint64
+             * @description The most playbacks open at once.
+             */
+            peak_concurrent_streams: number;
+            /**
+             * Format: uint64
+             * @description Playbacks started.
+             */
+            plays: number;
+            /** Format: double */
+            remux_share: number;
+            /**
+             * Format: uint64
+             * @description Sessions that played something.
+             */
+            sessions: number;
+            /** Format: double */
+            transcode_share: number;
+            /**
+             * Format: double
+             * @description Hours from each playback's start to its last request, for playbacks that ended.
+             */
+            watch_hours: number;
+        };
         /**
          * PlaybackInfo
          * @description The decision and a URL a player can open as it is.
@@ -1475,12 +1900,37 @@ export interface components {
             url: string;
         };
         /**
+         * TopVideo
+         * @description A video's share of a report.
+         */
+        TopVideo: {
+            /** Format: uint64 */
+            plays: number;
+            /** @description Absent when the video has left the catalog. */
+            title?: string | null;
+            /** Format: uuid */
+            video_id: string;
+            /** Format: double */
+            watch_hours: number;
+        };
+        /**
          * UpdateUser
          * @description Changes to an account's access; absent fields stay as they are.
          */
         UpdateUser: {
+            /**
+             * @description `true`: every library, now and later (the default for new accounts). Cannot be
+             *     sent with `libraries`.
+             */
+            all_libraries?: boolean | null;
             /** @description `false` blocks logins and ends the account's sessions. */
             is_active?: boolean | null;
+            /**
+             * @description Only these libraries, by their configured names (an empty list hides every
+             *     one): the catalog, search, popular, continue watching, playlists, playback and
+             *     thumbnails show nothing else to this account.
+             */
+            libraries?: string[] | null;
             role?: components["schemas"]["Role"] | null;
         };
         /**
@@ -1522,6 +1972,22 @@ export interface components {
             watch_time_seconds: number;
             /** @description Watched to 90% or more. */
             watched: boolean;
+        };
+        /**
+         * UserTotals
+         * @description One user's totals in a report.
+         */
+        UserTotals: {
+            /** Format: uint64 */
+            bytes_streamed: number;
+            /** Format: uint64 */
+            plays: number;
+            /** Format: uuid */
+            user_id: string;
+            /** @description Absent when the account is gone. */
+            username?: string | null;
+            /** Format: double */
+            watch_hours: number;
         };
         /**
          * Video
@@ -1639,6 +2105,527 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAnalytics: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The start of the period (default: 30 days before `to`; at most 2,000
+                 *     buckets before it; at or after `to`, the period is empty).
+                 */
+                from?: string;
+                /** @description The end of the period, exclusive (default: now). */
+                to?: string;
+                /** @description Defaults to `day`. */
+                bucket?: components["schemas"]["BucketWidth"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["AnalyticsReport"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGuestPasses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["GuestPass"][];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createGuestPass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["NewGuestPass"];
+            };
+        };
+        responses: {
+            /** @description The pass, with its code and link. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["IssuedGuestPass"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (or the operation's other documented type). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeGuestPass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pass opens no more sessions, and those it opened have ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listAllSessions: {
         parameters: {
             query?: never;
@@ -1963,6 +2950,143 @@ export interface operations {
             };
             /** @description The request body is larger than `server.max_body_size`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeemGuestPass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["GuestLogin"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (or the operation's other documented type). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2822,6 +3946,130 @@ export interface operations {
                 };
                 content: {
                     "video/mp2t": string;
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLibraries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["LibraryInfo"][];
                 };
             };
             /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
@@ -6599,6 +7847,135 @@ export interface operations {
             };
             /** @description The body is not `application/json` (or the operation's other documented type). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyStats: {
+        parameters: {
+            query?: {
+                /** @description The start of the period (default: 30 days before `to`). */
+                from?: string;
+                /** @description The end of the period, exclusive (default: now). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["MyStats"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,9 @@ from .account import Account
 from .account_page import AccountPage
 from .active_stream import ActiveStream
 from .add_video import AddVideo
+from .analytics_report import AnalyticsReport
 from .audio_stream import AudioStream
+from .bucket_width import BucketWidth
 from .cache_counts import CacheCounts
 from .change_password import ChangePassword
 from .client_preset import ClientPreset
@@ -12,13 +14,21 @@ from .create_user import CreateUser
 from .database_status import DatabaseStatus
 from .device_type import DeviceType
 from .entry import Entry
+from .guest_login import GuestLogin
+from .guest_pass import GuestPass
 from .health import Health
 from .history_page import HistoryPage
+from .issued_guest_pass import IssuedGuestPass
+from .library_info import LibraryInfo
 from .login_request import LoginRequest
 from .login_response import LoginResponse
 from .move_video import MoveVideo
+from .my_stats import MyStats
+from .new_guest_pass import NewGuestPass
 from .new_playlist import NewPlaylist
 from .order import Order
+from .period import Period
+from .period_figures import PeriodFigures
 from .playback_info import PlaybackInfo
 from .playback_method import PlaybackMethod
 from .playback_request import PlaybackRequest
@@ -45,8 +55,10 @@ from .sort import Sort
 from .stream_url import StreamUrl
 from .subtitle_stream import SubtitleStream
 from .text_track import TextTrack
+from .top_video import TopVideo
 from .update_user import UpdateUser
 from .user_data import UserData
+from .user_totals import UserTotals
 from .video import Video
 from .video_codec_support import VideoCodecSupport
 from .video_page import VideoPage
@@ -57,7 +69,9 @@ __all__ = (
     "AccountPage",
     "ActiveStream",
     "AddVideo",
+    "AnalyticsReport",
     "AudioStream",
+    "BucketWidth",
     "CacheCounts",
     "ChangePassword",
     "ClientPreset",
@@ -65,13 +79,21 @@ __all__ = (
     "DatabaseStatus",
     "DeviceType",
     "Entry",
+    "GuestLogin",
+    "GuestPass",
     "Health",
     "HistoryPage",
+    "IssuedGuestPass",
+    "LibraryInfo",
     "LoginRequest",
     "LoginResponse",
     "MoveVideo",
+    "MyStats",
+    "NewGuestPass",
     "NewPlaylist",
     "Order",
+    "Period",
+    "PeriodFigures",
     "PlaybackInfo",
     "PlaybackMethod",
     "PlaybackRequest",
@@ -98,8 +120,10 @@ __all__ = (
     "StreamUrl",
     "SubtitleStream",
     "TextTrack",
+    "TopVideo",
     "UpdateUser",
     "UserData",
+    "UserTotals",
     "Video",
     "VideoCodecSupport",
     "VideoPage",

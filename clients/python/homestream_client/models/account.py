@@ -26,6 +26,7 @@ class Account:
         username (str):
         email (None | str | Unset): Optional contact address.
         last_login (datetime.datetime | None | Unset):
+        libraries (list[str] | None | Unset): The libraries this account sees, by name; absent: every library.
     """
 
     created_at: datetime.datetime
@@ -35,6 +36,7 @@ class Account:
     username: str
     email: None | str | Unset = UNSET
     last_login: datetime.datetime | None | Unset = UNSET
+    libraries: list[str] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +64,15 @@ class Account:
         else:
             last_login = self.last_login
 
+        libraries: list[str] | None | Unset
+        if isinstance(self.libraries, Unset):
+            libraries = UNSET
+        elif isinstance(self.libraries, list):
+            libraries = self.libraries
+
+        else:
+            libraries = self.libraries
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -77,6 +88,8 @@ class Account:
             field_dict["email"] = email
         if last_login is not UNSET:
             field_dict["last_login"] = last_login
+        if libraries is not UNSET:
+            field_dict["libraries"] = libraries
 
         return field_dict
 
@@ -119,6 +132,23 @@ class Account:
 
         last_login = _parse_last_login(d.pop("last_login", UNSET))
 
+        def _parse_libraries(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                libraries_type_0 = cast(list[str], data)
+
+                return libraries_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        libraries = _parse_libraries(d.pop("libraries", UNSET))
+
         account = cls(
             created_at=created_at,
             id=id,
@@ -127,6 +157,7 @@ class Account:
             username=username,
             email=email,
             last_login=last_login,
+            libraries=libraries,
         )
 
         account.additional_properties = d

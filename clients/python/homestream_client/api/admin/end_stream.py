@@ -112,6 +112,8 @@ def sync_detailed(
     """Ends a stream: frees its slot and closes its transfers (administrators). A
     stream served by another instance sharing Redis ends within a second.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
 
@@ -142,6 +144,8 @@ def sync(
     """Ends a stream: frees its slot and closes its transfers (administrators). A
     stream served by another instance sharing Redis ends within a second.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
 
@@ -166,6 +170,8 @@ async def asyncio_detailed(
 ) -> Response[Any | Problem]:
     """Ends a stream: frees its slot and closes its transfers (administrators). A
     stream served by another instance sharing Redis ends within a second.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):
@@ -194,6 +200,8 @@ async def asyncio(
 ) -> Any | Problem | None:
     """Ends a stream: frees its slot and closes its transfers (administrators). A
     stream served by another instance sharing Redis ends within a second.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):

@@ -112,6 +112,8 @@ def sync_detailed(
     """Every open stream, of every instance sharing Redis (administrators). Another
     instance's figures are as it published them within the last second.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -136,6 +138,8 @@ def sync(
     """Every open stream, of every instance sharing Redis (administrators). Another
     instance's figures are as it published them within the last second.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -155,6 +159,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | list[ActiveStream]]:
     """Every open stream, of every instance sharing Redis (administrators). Another
     instance's figures are as it published them within the last second.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,6 +183,8 @@ async def asyncio(
 ) -> Problem | list[ActiveStream] | None:
     """Every open stream, of every instance sharing Redis (administrators). Another
     instance's figures are as it published them within the last second.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

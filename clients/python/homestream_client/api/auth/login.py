@@ -122,7 +122,9 @@ def sync_detailed(
 ) -> Response[LoginResponse | Problem]:
     """Logs in with a username and password and opens a session.
 
-     A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
+     **Who may call:** anyone, without credentials.
+
+    A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
     beyond that ends the user's least recently used session.
 
     A wrong password, an unknown username and an inactive account get the same
@@ -158,7 +160,9 @@ def sync(
 ) -> LoginResponse | Problem | None:
     """Logs in with a username and password and opens a session.
 
-     A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
+     **Who may call:** anyone, without credentials.
+
+    A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
     beyond that ends the user's least recently used session.
 
     A wrong password, an unknown username and an inactive account get the same
@@ -189,7 +193,9 @@ async def asyncio_detailed(
 ) -> Response[LoginResponse | Problem]:
     """Logs in with a username and password and opens a session.
 
-     A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
+     **Who may call:** anyone, without credentials.
+
+    A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
     beyond that ends the user's least recently used session.
 
     A wrong password, an unknown username and an inactive account get the same
@@ -223,7 +229,9 @@ async def asyncio(
 ) -> LoginResponse | Problem | None:
     """Logs in with a username and password and opens a session.
 
-     A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
+     **Who may call:** anyone, without credentials.
+
+    A user has at most `auth.max_sessions_per_user` sessions (3 by default): a login
     beyond that ends the user's least recently used session.
 
     A wrong password, an unknown username and an inactive account get the same

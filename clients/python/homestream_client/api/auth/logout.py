@@ -104,6 +104,8 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Ends the caller's session.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -127,6 +129,8 @@ def sync(
 ) -> Any | Problem | None:
     """Ends the caller's session.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -145,6 +149,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Ends the caller's session.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,6 +172,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Ends the caller's session.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

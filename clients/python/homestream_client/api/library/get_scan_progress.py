@@ -106,6 +106,8 @@ def sync_detailed(
 ) -> Response[Problem | ScanProgress]:
     """The running scan's progress, or the last scan's result.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -129,6 +131,8 @@ def sync(
 ) -> Problem | ScanProgress | None:
     """The running scan's progress, or the last scan's result.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -147,6 +151,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | ScanProgress]:
     """The running scan's progress, or the last scan's result.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,6 +174,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | ScanProgress | None:
     """The running scan's progress, or the last scan's result.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -107,6 +107,8 @@ def sync_detailed(
     """Starts a scan of every library (administrators). New, changed, moved and removed
     files are picked up; unchanged files are not probed again.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -131,6 +133,8 @@ def sync(
     """Starts a scan of every library (administrators). New, changed, moved and removed
     files are picked up; unchanged files are not probed again.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -150,6 +154,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | ScanProgress]:
     """Starts a scan of every library (administrators). New, changed, moved and removed
     files are picked up; unchanged files are not probed again.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,6 +178,8 @@ async def asyncio(
 ) -> Problem | ScanProgress | None:
     """Starts a scan of every library (administrators). New, changed, moved and removed
     files are picked up; unchanged files are not probed again.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -131,6 +131,8 @@ def sync_detailed(
     one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
     for `remux`, the HLS master playlist for `transcode`.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         body (PlaybackRequest): What the client can play. A preset fills in what is not given;
@@ -168,6 +170,8 @@ def sync(
     one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
     for `remux`, the HLS master playlist for `transcode`.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         body (PlaybackRequest): What the client can play. A preset fills in what is not given;
@@ -199,6 +203,8 @@ async def asyncio_detailed(
     lists) merged with the user's preferences (quality, maximum bandwidth). Answers
     one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
     for `remux`, the HLS master playlist for `transcode`.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -234,6 +240,8 @@ async def asyncio(
     lists) merged with the user's preferences (quality, maximum bandwidth). Answers
     one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
     for `remux`, the HLS master playlist for `transcode`.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

@@ -127,6 +127,8 @@ def sync_detailed(
     source (1080p, 720p, 480p as the source allows), an audio-only fallback and the
     text subtitles. `max_height` and `max_bitrate_kbps` drop the variants above them.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         max_height (int | Unset):
@@ -164,6 +166,8 @@ def sync(
     source (1080p, 720p, 480p as the source allows), an audio-only fallback and the
     text subtitles. `max_height` and `max_bitrate_kbps` drop the variants above them.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         max_height (int | Unset):
@@ -195,6 +199,8 @@ async def asyncio_detailed(
     """The HLS master playlist of a video: a ladder of H.264/AAC variants at or below the
     source (1080p, 720p, 480p as the source allows), an audio-only fallback and the
     text subtitles. `max_height` and `max_bitrate_kbps` drop the variants above them.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -230,6 +236,8 @@ async def asyncio(
     """The HLS master playlist of a video: a ladder of H.264/AAC variants at or below the
     source (1080p, 720p, 480p as the source allows), an audio-only fallback and the
     text subtitles. `max_height` and `max_bitrate_kbps` drop the variants above them.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

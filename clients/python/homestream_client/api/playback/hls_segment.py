@@ -123,6 +123,8 @@ def sync_detailed(
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         variant (str):
@@ -162,6 +164,8 @@ def sync(
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         variant (str):
@@ -195,6 +199,8 @@ async def asyncio_detailed(
     Counts as the caller's stream of the video (429 past the stream limits); 503 with
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -232,6 +238,8 @@ async def asyncio(
     Counts as the caller's stream of the video (429 past the stream limits); 503 with
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

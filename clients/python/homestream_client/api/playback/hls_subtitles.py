@@ -114,6 +114,8 @@ def sync_detailed(
 ) -> Response[Problem | str]:
     """The playlist of one subtitle track, for the master playlist's subtitles group.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         track (str):
@@ -146,6 +148,8 @@ def sync(
 ) -> Problem | str | None:
     """The playlist of one subtitle track, for the master playlist's subtitles group.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         track (str):
@@ -172,6 +176,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | str]:
     """The playlist of one subtitle track, for the master playlist's subtitles group.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -202,6 +208,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | str | None:
     """The playlist of one subtitle track, for the master playlist's subtitles group.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

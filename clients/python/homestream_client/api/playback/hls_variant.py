@@ -114,6 +114,8 @@ def sync_detailed(
 ) -> Response[Problem | str]:
     """A variant's VOD media playlist, listing every segment of the video from the start.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         variant (str):
@@ -146,6 +148,8 @@ def sync(
 ) -> Problem | str | None:
     """A variant's VOD media playlist, listing every segment of the video from the start.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         variant (str):
@@ -172,6 +176,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | str]:
     """A variant's VOD media playlist, listing every segment of the video from the start.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -202,6 +208,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | str | None:
     """A variant's VOD media playlist, listing every segment of the video from the start.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

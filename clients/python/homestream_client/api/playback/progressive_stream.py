@@ -137,6 +137,8 @@ def sync_detailed(
     transcoding pool (503 with `Retry-After` when it is full) and counts as the
     caller's stream of the video.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         mode (ProgressiveMode): What a progressive stream does with the video.
@@ -179,6 +181,8 @@ def sync(
     transcoding pool (503 with `Retry-After` when it is full) and counts as the
     caller's stream of the video.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         mode (ProgressiveMode): What a progressive stream does with the video.
@@ -215,6 +219,8 @@ async def asyncio_detailed(
     `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
     transcoding pool (503 with `Retry-After` when it is full) and counts as the
     caller's stream of the video.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -255,6 +261,8 @@ async def asyncio(
     `transcode` encodes H.264/AAC no taller than `max_height`. Goes through the
     transcoding pool (503 with `Retry-After` when it is full) and counts as the
     caller's stream of the video.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

@@ -116,6 +116,8 @@ def sync_detailed(
     beside it) as WebVTT, converted by ffmpeg once and cached. Track ids are listed
     on the video as `text_tracks`.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         track (str):
@@ -150,6 +152,8 @@ def sync(
     beside it) as WebVTT, converted by ffmpeg once and cached. Track ids are listed
     on the video as `text_tracks`.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         track (str):
@@ -178,6 +182,8 @@ async def asyncio_detailed(
     """A subtitle track (a text stream in the file, or a `.srt`, `.vtt`, `.ass` or `.ssa`
     beside it) as WebVTT, converted by ffmpeg once and cached. Track ids are listed
     on the video as `text_tracks`.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -210,6 +216,8 @@ async def asyncio(
     """A subtitle track (a text stream in the file, or a `.srt`, `.vtt`, `.ass` or `.ssa`
     beside it) as WebVTT, converted by ffmpeg once and cached. Track ids are listed
     on the video as `text_tracks`.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

@@ -128,6 +128,8 @@ def sync_detailed(
 ) -> Response[PlaylistDetail | Problem]:
     """Adds a video, at the end or at a position (later videos move down one).
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         body (AddVideo): A video to add.
@@ -160,6 +162,8 @@ def sync(
 ) -> PlaylistDetail | Problem | None:
     """Adds a video, at the end or at a position (later videos move down one).
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         body (AddVideo): A video to add.
@@ -186,6 +190,8 @@ async def asyncio_detailed(
     body: AddVideo,
 ) -> Response[PlaylistDetail | Problem]:
     """Adds a video, at the end or at a position (later videos move down one).
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):
@@ -216,6 +222,8 @@ async def asyncio(
     body: AddVideo,
 ) -> PlaylistDetail | Problem | None:
     """Adds a video, at the end or at a position (later videos move down one).
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):

@@ -122,6 +122,8 @@ def sync_detailed(
 ) -> Response[PlaylistDetail | Problem]:
     """Creates a playlist owned by the caller.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         body (NewPlaylist): A new playlist.
 
@@ -151,6 +153,8 @@ def sync(
 ) -> PlaylistDetail | Problem | None:
     """Creates a playlist owned by the caller.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         body (NewPlaylist): A new playlist.
 
@@ -174,6 +178,8 @@ async def asyncio_detailed(
     body: NewPlaylist,
 ) -> Response[PlaylistDetail | Problem]:
     """Creates a playlist owned by the caller.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         body (NewPlaylist): A new playlist.
@@ -201,6 +207,8 @@ async def asyncio(
     body: NewPlaylist,
 ) -> PlaylistDetail | Problem | None:
     """Creates a playlist owned by the caller.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         body (NewPlaylist): A new playlist.

@@ -114,6 +114,8 @@ def sync_detailed(
     """A playlist with its videos. A private playlist is a 404 to everyone but its
     owner and administrators.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -144,6 +146,8 @@ def sync(
     """A playlist with its videos. A private playlist is a 404 to everyone but its
     owner and administrators.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -168,6 +172,8 @@ async def asyncio_detailed(
 ) -> Response[PlaylistDetail | Problem]:
     """A playlist with its videos. A private playlist is a 404 to everyone but its
     owner and administrators.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -196,6 +202,8 @@ async def asyncio(
 ) -> PlaylistDetail | Problem | None:
     """A playlist with its videos. A private playlist is a 404 to everyone but its
     owner and administrators.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

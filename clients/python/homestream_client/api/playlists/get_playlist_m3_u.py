@@ -113,6 +113,8 @@ def sync_detailed(
     the whole playlist from one URL. The links are valid for `streaming.link_ttl`
     and never beyond the caller's session.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -144,6 +146,8 @@ def sync(
     the whole playlist from one URL. The links are valid for `streaming.link_ttl`
     and never beyond the caller's session.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -169,6 +173,8 @@ async def asyncio_detailed(
     """The playlist as M3U8 with a signed stream link per video, so VLC or mpv plays
     the whole playlist from one URL. The links are valid for `streaming.link_ttl`
     and never beyond the caller's session.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -198,6 +204,8 @@ async def asyncio(
     """The playlist as M3U8 with a signed stream link per video, so VLC or mpv plays
     the whole playlist from one URL. The links are valid for `streaming.link_ttl`
     and never beyond the caller's session.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

@@ -122,6 +122,8 @@ def sync_detailed(
 ) -> Response[Problem | list[Playlist]]:
     """The caller's playlists, and with `public=true` everyone's public ones too.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         public (bool | Unset):  Default: False.
 
@@ -151,6 +153,8 @@ def sync(
 ) -> Problem | list[Playlist] | None:
     """The caller's playlists, and with `public=true` everyone's public ones too.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         public (bool | Unset):  Default: False.
 
@@ -174,6 +178,8 @@ async def asyncio_detailed(
     public: bool | Unset = False,
 ) -> Response[Problem | list[Playlist]]:
     """The caller's playlists, and with `public=true` everyone's public ones too.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         public (bool | Unset):  Default: False.
@@ -201,6 +207,8 @@ async def asyncio(
     public: bool | Unset = False,
 ) -> Problem | list[Playlist] | None:
     """The caller's playlists, and with `public=true` everyone's public ones too.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         public (bool | Unset):  Default: False.

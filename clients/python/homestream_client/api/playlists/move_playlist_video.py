@@ -131,6 +131,8 @@ def sync_detailed(
 ) -> Response[PlaylistDetail | Problem]:
     """Moves a video to another position; the others close up around it.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         video_id (UUID):
@@ -166,6 +168,8 @@ def sync(
 ) -> PlaylistDetail | Problem | None:
     """Moves a video to another position; the others close up around it.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         video_id (UUID):
@@ -195,6 +199,8 @@ async def asyncio_detailed(
     body: MoveVideo,
 ) -> Response[PlaylistDetail | Problem]:
     """Moves a video to another position; the others close up around it.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):
@@ -228,6 +234,8 @@ async def asyncio(
     body: MoveVideo,
 ) -> PlaylistDetail | Problem | None:
     """Moves a video to another position; the others close up around it.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):

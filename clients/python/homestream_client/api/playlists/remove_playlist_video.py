@@ -116,6 +116,8 @@ def sync_detailed(
 ) -> Response[PlaylistDetail | Problem]:
     """Removes a video; the later ones move up one.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         video_id (UUID):
@@ -148,6 +150,8 @@ def sync(
 ) -> PlaylistDetail | Problem | None:
     """Removes a video; the later ones move up one.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         video_id (UUID):
@@ -174,6 +178,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[PlaylistDetail | Problem]:
     """Removes a video; the later ones move up one.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):
@@ -204,6 +210,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> PlaylistDetail | Problem | None:
     """Removes a video; the later ones move up one.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):

@@ -128,6 +128,8 @@ def sync_detailed(
 ) -> Response[PlaylistDetail | Problem]:
     """Renames, describes or shares a playlist (owner or administrator).
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         body (PlaylistChanges): Changes to a playlist; absent fields stay as they are.
@@ -160,6 +162,8 @@ def sync(
 ) -> PlaylistDetail | Problem | None:
     """Renames, describes or shares a playlist (owner or administrator).
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         body (PlaylistChanges): Changes to a playlist; absent fields stay as they are.
@@ -186,6 +190,8 @@ async def asyncio_detailed(
     body: PlaylistChanges,
 ) -> Response[PlaylistDetail | Problem]:
     """Renames, describes or shares a playlist (owner or administrator).
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):
@@ -216,6 +222,8 @@ async def asyncio(
     body: PlaylistChanges,
 ) -> PlaylistDetail | Problem | None:
     """Renames, describes or shares a playlist (owner or administrator).
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):

@@ -111,6 +111,8 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Ends one of the caller's sessions (logs another device out, or this one).
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -140,6 +142,8 @@ def sync(
 ) -> Any | Problem | None:
     """Ends one of the caller's sessions (logs another device out, or this one).
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -163,6 +167,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Ends one of the caller's sessions (logs another device out, or this one).
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -190,6 +196,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Ends one of the caller's sessions (logs another device out, or this one).
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

@@ -149,6 +149,8 @@ def sync_detailed(
     """The headers `GET /api/stream/{video_id}` would answer with, without the body;
     opens no stream.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         range_ (str | Unset):
@@ -191,6 +193,8 @@ def sync(
     """The headers `GET /api/stream/{video_id}` would answer with, without the body;
     opens no stream.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         range_ (str | Unset):
@@ -227,6 +231,8 @@ async def asyncio_detailed(
 ) -> Response[Any | File | Problem]:
     """The headers `GET /api/stream/{video_id}` would answer with, without the body;
     opens no stream.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -267,6 +273,8 @@ async def asyncio(
 ) -> Any | File | Problem | None:
     """The headers `GET /api/stream/{video_id}` would answer with, without the body;
     opens no stream.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

@@ -148,6 +148,8 @@ def sync_detailed(
     """The headers `GET /api/stream/video/{filename}` would answer with, without the
     body; opens no stream.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         filename (str):
         range_ (str | Unset):
@@ -190,6 +192,8 @@ def sync(
     """The headers `GET /api/stream/video/{filename}` would answer with, without the
     body; opens no stream.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         filename (str):
         range_ (str | Unset):
@@ -226,6 +230,8 @@ async def asyncio_detailed(
 ) -> Response[Any | File | Problem]:
     """The headers `GET /api/stream/video/{filename}` would answer with, without the
     body; opens no stream.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         filename (str):
@@ -266,6 +272,8 @@ async def asyncio(
 ) -> Any | File | Problem | None:
     """The headers `GET /api/stream/video/{filename}` would answer with, without the
     body; opens no stream.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         filename (str):

@@ -152,6 +152,8 @@ def sync_detailed(
     the caller's stream of this video; one stream more than
     `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         range_ (str | Unset):
@@ -197,6 +199,8 @@ def sync(
     the caller's stream of this video; one stream more than
     `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
         range_ (str | Unset):
@@ -236,6 +240,8 @@ async def asyncio_detailed(
     `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
     the caller's stream of this video; one stream more than
     `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -279,6 +285,8 @@ async def asyncio(
     `If-None-Match` and `If-Modified-Since`. A GET that sends bytes opens (or joins)
     the caller's stream of this video; one stream more than
     `streaming.max_concurrent_streams` or `streaming.max_streams_per_user` gets 429.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

@@ -150,6 +150,8 @@ def sync_detailed(
     Paths with `..`, absolute paths, NUL bytes or backslashes are refused with 400;
     only files in the catalog are served.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         filename (str):
         range_ (str | Unset):
@@ -194,6 +196,8 @@ def sync(
     Paths with `..`, absolute paths, NUL bytes or backslashes are refused with 400;
     only files in the catalog are served.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         filename (str):
         range_ (str | Unset):
@@ -232,6 +236,8 @@ async def asyncio_detailed(
     (`Shows/S1/e1.mkv`) or URL-encoded as one segment (`Shows%2FS1%2Fe1.mkv`).
     Paths with `..`, absolute paths, NUL bytes or backslashes are refused with 400;
     only files in the catalog are served.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         filename (str):
@@ -274,6 +280,8 @@ async def asyncio(
     (`Shows/S1/e1.mkv`) or URL-encoded as one segment (`Shows%2FS1%2Fe1.mkv`).
     Paths with `..`, absolute paths, NUL bytes or backslashes are refused with 400;
     only files in the catalog are served.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         filename (str):

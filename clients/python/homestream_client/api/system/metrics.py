@@ -105,7 +105,11 @@ def sync_detailed(
     """Prometheus metrics: requests by route and status with latency histograms,
     active streams and sessions, bytes streamed, cache hits and misses, database
     pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
-    token is configured; served on `metrics.listen` instead when that is set.
+    token is configured; served on `metrics.listen` instead when that is set; with
+    neither, answers loopback clients only (403 to others) unless
+    `metrics.allow_remote` is set.
+
+     **Who may call:** anyone, without credentials.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,7 +135,11 @@ def sync(
     """Prometheus metrics: requests by route and status with latency histograms,
     active streams and sessions, bytes streamed, cache hits and misses, database
     pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
-    token is configured; served on `metrics.listen` instead when that is set.
+    token is configured; served on `metrics.listen` instead when that is set; with
+    neither, answers loopback clients only (403 to others) unless
+    `metrics.allow_remote` is set.
+
+     **Who may call:** anyone, without credentials.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,7 +161,11 @@ async def asyncio_detailed(
     """Prometheus metrics: requests by route and status with latency histograms,
     active streams and sessions, bytes streamed, cache hits and misses, database
     pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
-    token is configured; served on `metrics.listen` instead when that is set.
+    token is configured; served on `metrics.listen` instead when that is set; with
+    neither, answers loopback clients only (403 to others) unless
+    `metrics.allow_remote` is set.
+
+     **Who may call:** anyone, without credentials.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,7 +189,11 @@ async def asyncio(
     """Prometheus metrics: requests by route and status with latency histograms,
     active streams and sessions, bytes streamed, cache hits and misses, database
     pool use and scan progress. Needs `Authorization: Bearer <metrics.token>` when a
-    token is configured; served on `metrics.listen` instead when that is set.
+    token is configured; served on `metrics.listen` instead when that is set; with
+    neither, answers loopback clients only (403 to others) unless
+    `metrics.allow_remote` is set.
+
+     **Who may call:** anyone, without credentials.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -62,6 +62,8 @@ def sync_detailed(
     """Readiness: the database answers and its schema is current; Redis, when
     configured, is reported but does not make the instance unready.
 
+     **Who may call:** anyone, without credentials.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -86,6 +88,8 @@ def sync(
     """Readiness: the database answers and its schema is current; Redis, when
     configured, is reported but does not make the instance unready.
 
+     **Who may call:** anyone, without credentials.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -105,6 +109,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Readiness]:
     """Readiness: the database answers and its schema is current; Redis, when
     configured, is reported but does not make the instance unready.
+
+     **Who may call:** anyone, without credentials.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,6 +133,8 @@ async def asyncio(
 ) -> Problem | Readiness | None:
     """Readiness: the database answers and its schema is current; Redis, when
     configured, is reported but does not make the instance unready.
+
+     **Who may call:** anyone, without credentials.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

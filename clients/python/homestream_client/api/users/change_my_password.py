@@ -121,6 +121,8 @@ def sync_detailed(
     """Changes the caller's password. Every session of the account ends, this one
     included: log in again with the new password.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         body (ChangePassword): The caller's password change.
 
@@ -151,6 +153,8 @@ def sync(
     """Changes the caller's password. Every session of the account ends, this one
     included: log in again with the new password.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         body (ChangePassword): The caller's password change.
 
@@ -175,6 +179,8 @@ async def asyncio_detailed(
 ) -> Response[Any | Problem]:
     """Changes the caller's password. Every session of the account ends, this one
     included: log in again with the new password.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         body (ChangePassword): The caller's password change.
@@ -203,6 +209,8 @@ async def asyncio(
 ) -> Any | Problem | None:
     """Changes the caller's password. Every session of the account ends, this one
     included: log in again with the new password.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         body (ChangePassword): The caller's password change.

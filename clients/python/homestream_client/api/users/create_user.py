@@ -122,6 +122,8 @@ def sync_detailed(
 ) -> Response[Account | Problem]:
     """Creates an account (administrators).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         body (CreateUser): A new account.
 
@@ -151,6 +153,8 @@ def sync(
 ) -> Account | Problem | None:
     """Creates an account (administrators).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         body (CreateUser): A new account.
 
@@ -174,6 +178,8 @@ async def asyncio_detailed(
     body: CreateUser,
 ) -> Response[Account | Problem]:
     """Creates an account (administrators).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         body (CreateUser): A new account.
@@ -201,6 +207,8 @@ async def asyncio(
     body: CreateUser,
 ) -> Account | Problem | None:
     """Creates an account (administrators).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         body (CreateUser): A new account.

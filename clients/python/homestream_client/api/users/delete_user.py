@@ -111,6 +111,8 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Deletes an account with its sessions, progress and playlists (administrators).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
 
@@ -140,6 +142,8 @@ def sync(
 ) -> Any | Problem | None:
     """Deletes an account with its sessions, progress and playlists (administrators).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
 
@@ -163,6 +167,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Any | Problem]:
     """Deletes an account with its sessions, progress and playlists (administrators).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):
@@ -190,6 +196,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Any | Problem | None:
     """Deletes an account with its sessions, progress and playlists (administrators).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):

@@ -106,6 +106,8 @@ def sync_detailed(
 ) -> Response[Account | Problem]:
     """The caller's own account.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -129,6 +131,8 @@ def sync(
 ) -> Account | Problem | None:
     """The caller's own account.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -147,6 +151,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Account | Problem]:
     """The caller's own account.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,6 +174,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Account | Problem | None:
     """The caller's own account.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

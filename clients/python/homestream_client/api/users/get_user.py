@@ -113,6 +113,8 @@ def sync_detailed(
 ) -> Response[Account | Problem]:
     """One account: the caller's own, or any for administrators.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -142,6 +144,8 @@ def sync(
 ) -> Account | Problem | None:
     """One account: the caller's own, or any for administrators.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -165,6 +169,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Account | Problem]:
     """One account: the caller's own, or any for administrators.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -192,6 +198,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Account | Problem | None:
     """One account: the caller's own, or any for administrators.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

@@ -121,6 +121,8 @@ def sync_detailed(
 ) -> Response[AccountPage | Problem]:
     """Lists accounts (administrators).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
@@ -153,6 +155,8 @@ def sync(
 ) -> AccountPage | Problem | None:
     """Lists accounts (administrators).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
@@ -179,6 +183,8 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
 ) -> Response[AccountPage | Problem]:
     """Lists accounts (administrators).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         limit (int | Unset):  Default: 50.
@@ -209,6 +215,8 @@ async def asyncio(
     offset: int | Unset = 0,
 ) -> AccountPage | Problem | None:
     """Lists accounts (administrators).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         limit (int | Unset):  Default: 50.

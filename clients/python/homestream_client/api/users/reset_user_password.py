@@ -126,6 +126,8 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Sets an account's password (administrators); its sessions end.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
         body (ResetPassword): An administrator's password reset.
@@ -158,6 +160,8 @@ def sync(
 ) -> Any | Problem | None:
     """Sets an account's password (administrators); its sessions end.
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
         body (ResetPassword): An administrator's password reset.
@@ -184,6 +188,8 @@ async def asyncio_detailed(
     body: ResetPassword,
 ) -> Response[Any | Problem]:
     """Sets an account's password (administrators); its sessions end.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):
@@ -214,6 +220,8 @@ async def asyncio(
     body: ResetPassword,
 ) -> Any | Problem | None:
     """Sets an account's password (administrators); its sessions end.
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):

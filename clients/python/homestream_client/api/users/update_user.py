@@ -130,6 +130,8 @@ def sync_detailed(
     sessions end, so the change applies at once. The last active administrator
     cannot be demoted or deactivated (409 `last_admin`).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
         body (UpdateUser): Changes to an account's access; absent fields stay as they are.
@@ -164,6 +166,8 @@ def sync(
     sessions end, so the change applies at once. The last active administrator
     cannot be demoted or deactivated (409 `last_admin`).
 
+     **Who may call:** admin only; a user or guest gets 403.
+
     Args:
         id (UUID):
         body (UpdateUser): Changes to an account's access; absent fields stay as they are.
@@ -192,6 +196,8 @@ async def asyncio_detailed(
     """Changes an account's role or active flag (administrators). The account's
     sessions end, so the change applies at once. The last active administrator
     cannot be demoted or deactivated (409 `last_admin`).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):
@@ -224,6 +230,8 @@ async def asyncio(
     """Changes an account's role or active flag (administrators). The account's
     sessions end, so the change applies at once. The last active administrator
     cannot be demoted or deactivated (409 `last_admin`).
+
+     **Who may call:** admin only; a user or guest gets 403.
 
     Args:
         id (UUID):

@@ -116,6 +116,8 @@ def sync_detailed(
     default) and never beyond the session; it opens only this video, and only on the
     streaming routes.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -148,6 +150,8 @@ def sync(
     default) and never beyond the session; it opens only this video, and only on the
     streaming routes.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -174,6 +178,8 @@ async def asyncio_detailed(
     mpv, smart TVs, `<video>` tags). It is valid for `streaming.link_ttl` (6 hours by
     default) and never beyond the session; it opens only this video, and only on the
     streaming routes.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -204,6 +210,8 @@ async def asyncio(
     mpv, smart TVs, `<video>` tags). It is valid for `streaming.link_ttl` (6 hours by
     default) and never beyond the session; it opens only this video, and only on the
     streaming routes.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

@@ -124,6 +124,8 @@ def sync_detailed(
 ) -> Response[Any | File | Problem]:
     """The video's thumbnail (a frame at about 10% of its length), with an ETag.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         if_none_match (str | Unset):
@@ -156,6 +158,8 @@ def sync(
 ) -> Any | File | Problem | None:
     """The video's thumbnail (a frame at about 10% of its length), with an ETag.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         if_none_match (str | Unset):
@@ -182,6 +186,8 @@ async def asyncio_detailed(
     if_none_match: str | Unset = UNSET,
 ) -> Response[Any | File | Problem]:
     """The video's thumbnail (a frame at about 10% of its length), with an ETag.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -212,6 +218,8 @@ async def asyncio(
     if_none_match: str | Unset = UNSET,
 ) -> Any | File | Problem | None:
     """The video's thumbnail (a frame at about 10% of its length), with an ETag.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

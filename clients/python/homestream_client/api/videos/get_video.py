@@ -113,6 +113,8 @@ def sync_detailed(
 ) -> Response[Problem | Video]:
     """One video with its full metadata and the caller's resume position.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -142,6 +144,8 @@ def sync(
 ) -> Problem | Video | None:
     """One video with its full metadata and the caller's resume position.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
 
@@ -165,6 +169,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | Video]:
     """One video with its full metadata and the caller's resume position.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -192,6 +198,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | Video | None:
     """One video with its full metadata and the caller's resume position.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

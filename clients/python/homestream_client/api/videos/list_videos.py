@@ -155,6 +155,8 @@ def sync_detailed(
 ) -> Response[Problem | VideoPage]:
     """Lists playable videos: search, filters, sorting and pagination.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         q (str | Unset):
         library (str | Unset):
@@ -205,6 +207,8 @@ def sync(
 ) -> Problem | VideoPage | None:
     """Lists playable videos: search, filters, sorting and pagination.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         q (str | Unset):
         library (str | Unset):
@@ -249,6 +253,8 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
 ) -> Response[Problem | VideoPage]:
     """Lists playable videos: search, filters, sorting and pagination.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         q (str | Unset):
@@ -297,6 +303,8 @@ async def asyncio(
     offset: int | Unset = 0,
 ) -> Problem | VideoPage | None:
     """Lists playable videos: search, filters, sorting and pagination.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         q (str | Unset):

@@ -130,6 +130,8 @@ def sync_detailed(
     and the caller is named by the video's
     signed link (`?token=`, as the playback decision gave it) or a bearer token.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         body (ProgressReport): A position report.
@@ -166,6 +168,8 @@ def sync(
     and the caller is named by the video's
     signed link (`?token=`, as the playback decision gave it) or a bearer token.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         body (ProgressReport): A position report.
@@ -196,6 +200,8 @@ async def asyncio_detailed(
     body is the report's JSON (sent as `text/plain`, it is read as `application/json`),
     and the caller is named by the video's
     signed link (`?token=`, as the playback decision gave it) or a bearer token.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -230,6 +236,8 @@ async def asyncio(
     body is the report's JSON (sent as `text/plain`, it is read as `application/json`),
     and the caller is named by the video's
     signed link (`?token=`, as the playback decision gave it) or a bearer token.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

@@ -111,6 +111,8 @@ def sync_detailed(
 ) -> Response[Problem | list[WatchedVideo]]:
     """Videos the caller started and has not finished, most recently watched first.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -134,6 +136,8 @@ def sync(
 ) -> Problem | list[WatchedVideo] | None:
     """Videos the caller started and has not finished, most recently watched first.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -152,6 +156,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Problem | list[WatchedVideo]]:
     """Videos the caller started and has not finished, most recently watched first.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,6 +179,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Problem | list[WatchedVideo] | None:
     """Videos the caller started and has not finished, most recently watched first.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

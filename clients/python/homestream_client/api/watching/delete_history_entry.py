@@ -112,6 +112,8 @@ def sync_detailed(
     """Removes a video from the caller's history (and its resume position); a rating
     stays.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
 
@@ -142,6 +144,8 @@ def sync(
     """Removes a video from the caller's history (and its resume position); a rating
     stays.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         video_id (UUID):
 
@@ -166,6 +170,8 @@ async def asyncio_detailed(
 ) -> Response[Any | Problem]:
     """Removes a video from the caller's history (and its resume position); a rating
     stays.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):
@@ -194,6 +200,8 @@ async def asyncio(
 ) -> Any | Problem | None:
     """Removes a video from the caller's history (and its resume position); a rating
     stays.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         video_id (UUID):

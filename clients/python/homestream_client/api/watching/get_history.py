@@ -121,6 +121,8 @@ def sync_detailed(
 ) -> Response[HistoryPage | Problem]:
     """Everything the caller watched, most recent first.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
@@ -153,6 +155,8 @@ def sync(
 ) -> HistoryPage | Problem | None:
     """Everything the caller watched, most recent first.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
@@ -179,6 +183,8 @@ async def asyncio_detailed(
     offset: int | Unset = 0,
 ) -> Response[HistoryPage | Problem]:
     """Everything the caller watched, most recent first.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         limit (int | Unset):  Default: 50.
@@ -209,6 +215,8 @@ async def asyncio(
     offset: int | Unset = 0,
 ) -> HistoryPage | Problem | None:
     """Everything the caller watched, most recent first.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         limit (int | Unset):  Default: 50.

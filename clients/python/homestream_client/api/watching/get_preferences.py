@@ -106,6 +106,8 @@ def sync_detailed(
 ) -> Response[Preferences | Problem]:
     """The caller's streaming preferences.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -129,6 +131,8 @@ def sync(
 ) -> Preferences | Problem | None:
     """The caller's streaming preferences.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -147,6 +151,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[Preferences | Problem]:
     """The caller's streaming preferences.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,6 +174,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> Preferences | Problem | None:
     """The caller's streaming preferences.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

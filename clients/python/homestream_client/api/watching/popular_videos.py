@@ -122,6 +122,8 @@ def sync_detailed(
 ) -> Response[Problem | list[PopularVideo]]:
     """The videos most users watched in the last 30 days (refreshed every 5 minutes).
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         limit (int | Unset):  Default: 20.
 
@@ -151,6 +153,8 @@ def sync(
 ) -> Problem | list[PopularVideo] | None:
     """The videos most users watched in the last 30 days (refreshed every 5 minutes).
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         limit (int | Unset):  Default: 20.
 
@@ -174,6 +178,8 @@ async def asyncio_detailed(
     limit: int | Unset = 20,
 ) -> Response[Problem | list[PopularVideo]]:
     """The videos most users watched in the last 30 days (refreshed every 5 minutes).
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         limit (int | Unset):  Default: 20.
@@ -201,6 +207,8 @@ async def asyncio(
     limit: int | Unset = 20,
 ) -> Problem | list[PopularVideo] | None:
     """The videos most users watched in the last 30 days (refreshed every 5 minutes).
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         limit (int | Unset):  Default: 20.

@@ -128,6 +128,8 @@ def sync_detailed(
 ) -> Response[Problem | UserData]:
     """Rates a video from 1 to 5 stars, or clears the rating with `null`.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         body (RatingRequest): A rating.
@@ -160,6 +162,8 @@ def sync(
 ) -> Problem | UserData | None:
     """Rates a video from 1 to 5 stars, or clears the rating with `null`.
 
+     **Who may call:** admin and user; a guest gets 403.
+
     Args:
         id (UUID):
         body (RatingRequest): A rating.
@@ -186,6 +190,8 @@ async def asyncio_detailed(
     body: RatingRequest,
 ) -> Response[Problem | UserData]:
     """Rates a video from 1 to 5 stars, or clears the rating with `null`.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):
@@ -216,6 +222,8 @@ async def asyncio(
     body: RatingRequest,
 ) -> Problem | UserData | None:
     """Rates a video from 1 to 5 stars, or clears the rating with `null`.
+
+     **Who may call:** admin and user; a guest gets 403.
 
     Args:
         id (UUID):

@@ -131,6 +131,8 @@ def sync_detailed(
     the video open (or ends it, when stopped), and at 90% or more marks the video
     watched.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         body (ProgressReport): A position report.
@@ -166,6 +168,8 @@ def sync(
     the video open (or ends it, when stopped), and at 90% or more marks the video
     watched.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         id (UUID):
         body (ProgressReport): A position report.
@@ -195,6 +199,8 @@ async def asyncio_detailed(
     when they close). It is stored before the answer, keeps the session's stream of
     the video open (or ends it, when stopped), and at 90% or more marks the video
     watched.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):
@@ -228,6 +234,8 @@ async def asyncio(
     when they close). It is stored before the answer, keeps the session's stream of
     the video open (or ends it, when stopped), and at 90% or more marks the video
     watched.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         id (UUID):

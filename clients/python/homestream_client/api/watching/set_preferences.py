@@ -122,6 +122,8 @@ def sync_detailed(
     """Replaces the caller's streaming preferences. Sessions opened from now on carry
     them; the playback decision uses them.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         body (Preferences): How a user likes to watch.
 
@@ -152,6 +154,8 @@ def sync(
     """Replaces the caller's streaming preferences. Sessions opened from now on carry
     them; the playback decision uses them.
 
+     **Who may call:** any signed-in role: admin, user and guest.
+
     Args:
         body (Preferences): How a user likes to watch.
 
@@ -176,6 +180,8 @@ async def asyncio_detailed(
 ) -> Response[Preferences | Problem]:
     """Replaces the caller's streaming preferences. Sessions opened from now on carry
     them; the playback decision uses them.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         body (Preferences): How a user likes to watch.
@@ -204,6 +210,8 @@ async def asyncio(
 ) -> Preferences | Problem | None:
     """Replaces the caller's streaming preferences. Sessions opened from now on carry
     them; the playback decision uses them.
+
+     **Who may call:** any signed-in role: admin, user and guest.
 
     Args:
         body (Preferences): How a user likes to watch.
