@@ -1,0 +1,130 @@
+import { expect, signIn, suite, test, USERS } from './fixtures';
+
+test.describe('library', () => {
+  test('shows every video, and search narrows it (kept in the URL)', async ({ page }) => {
+    const total = Object.keys(suite().videos).length;
+    await signIn(page, USERS.alice);
+    await page.getByTestId('nav-library').click();
+    await expect(page).toHaveURL(/\/library$/);
+    await expect(page.getByTestId('result-count')).toHaveText(`${total} videos`);
+    const cards = page.getByTestId('library-grid').getByTestId('video-card');
+    await expect(cards).toHaveCount(total);
+    await expect(cards.getByTestId('resolution-badge').first()).toBeVisible();
+    // Thumbnails come through the API (bearer token) as blob: images.
+    await expect(cards.locator('img[src^="blob:"]').first()).toBeVisible();
+
+    await page.getByTestId('library-search').fill('extra');
+    await expect(cards).toHaveCount(3);
+    await expect(page).toHaveURL(/\?q=extra$/);
+    for (const title of await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-title') ?? ''))) {
+      expect(title.toLowerCase()).toContain('extra');
+    }
+
+    await page.getByTestId('library-search').fill('extra beta');
+    await expect(cards).toHaveCount(1);
+
+    // A reload keeps the search.
+    await page.reload();
+    await expect(page.getByTestId('library-search')).toHaveValue('extra beta');
+    await expect(cards).toHaveCount(1);
+
+    await page.getByTestId('clear-filters').click();
+    await expect(cards).toHaveCount(total);
+    await expect(page).toHaveURL(/\/library$/);
+  });
+
+  test('filters by codec and sorts by title; the grid moves with arrow keys', async ({ page }) => {
+    await signIn(page, USERS.alice, '/library');
+    const cards = page.getByTestId('library-grid').getByTestId('video-card');
+    await page.getByTestId('filter-codec').selectOption('hevc');
+    await expect(cards).toHaveCount(1);
+    await expect(page).toHaveURL(/codec=hevc/);
+    await page.getByTestId('filter-codec').selectOption('');
+
+    await page.getByTestId('sort').selectOption('title');
+    await expect(page).toHaveURL(/sort=title/);
+    const titlesNow = () => cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-title') ?? ''));
+    const sorted = [...(await titlesNow())].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+    await expect.poll(titlesNow).toEqual(sorted);
+    const titles = sorted;
+    await page.getByTestId('order').selectOption('desc');
+    await expect(page).toHaveURL(/order=desc/);
+    await expect.poll(() => cards.first().getAttribute('data-title')).toBe(titles[titles.length - 1]);
+
+    // Roving focus: one tab stop, arrows move between cards.
+    await cards.first().focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(cards.nth(1)).toBeFocused();
+    await expect(cards.nth(1)).toHaveAttribute('tabindex', '0');
+    await expect(cards.first()).toHaveAttribute('tabindex', '-1');
+    await page.keyboard.press('End');
+    await expect(cards.last()).toBeFocused();
+    const opened = await cards.last().getAttribute('data-video-id');
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/videos\//);
+    await expect(page.getByTestId('video-title')).toBeVisible();
+
+    // Back: the same list, in the same order.
+    await page.goBack();
+    await expect(page).toHaveURL(/sort=title&order=desc/);
+    await expect(cards.last()).toHaveAttribute('data-video-id', opened ?? '');
+  });
+
+  test('the video page shows the file, its tracks, a rating and adds to a playlist', async ({ page }) => {
+    const { videos } = suite();
+    await signIn(page, USERS.alice, `/videos/${videos['hevc.mkv']?.id}`);
+    await expect(page.getByTestId('video-title')).toHaveText(videos['hevc.mkv']?.title ?? '');
+    await expect(page.getByTestId('video-facts')).toContainText('HEVC');
+    await expect(page.getByTestId('video-facts')).toContainText('640×360');
+    await expect(page.getByTestId('audio-tracks')).toContainText('AC-3');
+    await expect(page.getByTestId('subtitle-tracks')).toContainText('hevc.en.srt');
+
+    await page.getByTestId('rate-4').click();
+    await expect(page.getByTestId('rating')).toHaveAttribute('data-rating', '4');
+    await page.reload();
+    await expect(page.getByTestId('rating')).toHaveAttribute('data-rating', '4');
+    await expect(page.getByTestId('rate-4')).toHaveAttribute('aria-pressed', 'true');
+    // Keyboard: the stars are buttons.
+    await page.getByTestId('rate-4').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByTestId('rate-5')).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('rating')).toHaveAttribute('data-rating', '5');
+
+    await page.getByTestId('add-to-playlist').click();
+    await page.getByTestId('playlist-choice').selectOption({ label: 'New playlist…' });
+    await page.getByTestId('new-playlist-name').fill('Alice picks');
+    await page.getByTestId('add-to-playlist-submit').click();
+    await expect(page.getByTestId('toasts')).toContainText('Alice picks');
+  });
+});
+
+test.describe('TV layout', () => {
+  test('arrow keys reach every control, with a clearly visible focus ring', async ({ page }) => {
+    await signIn(page, USERS.alice, '/library?layout=tv');
+    await expect(page.locator('html')).toHaveClass(/\btv\b/);
+    await expect(page.getByTestId('library-grid').getByTestId('video-card').first()).toBeVisible();
+
+    // From the main navigation, Down moves into the page, and on to the grid.
+    await page.getByTestId('nav-library').focus();
+    for (let i = 0; i < 12; i++) {
+      const inGrid = await page.evaluate(() => !!document.activeElement?.closest('[data-testid="library-grid"]'));
+      if (inGrid) break;
+      const onField = await page.evaluate(() => ['SELECT', 'INPUT'].includes(document.activeElement?.tagName ?? ''));
+      // Fields keep their own arrows (a remote's OK opens them); Tab leaves them.
+      await page.keyboard.press(onField ? 'Tab' : 'ArrowDown');
+    }
+    const focused = page.locator(':focus');
+    await expect(focused).toHaveAttribute('data-testid', 'video-card');
+    const outline = await focused.evaluate((el) => getComputedStyle(el).outlineWidth);
+    expect(parseFloat(outline)).toBeGreaterThanOrEqual(4);
+
+    // In the grid the arrows move card by card; Up from the first row leaves it.
+    const cards = page.getByTestId('library-grid').getByTestId('video-card');
+    await cards.first().focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(cards.nth(1)).toBeFocused();
+    await page.keyboard.press('ArrowUp');
+    await expect(page.locator(':focus')).not.toHaveAttribute('data-testid', 'video-card');
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { defaultOrder, libraryQueryString, listParams, parseLibraryQuery } from './library-query';
+import { isServerPath, matchRoute, safeNext } from './routes';
+
+describe('matchRoute', () => {
+  it('matches every page', () => {
+    expect(matchRoute('/')).toEqual({ name: 'home', params: {} });
+    expect(matchRoute('/login')).toEqual({ name: 'login', params: {} });
+    expect(matchRoute('/library/')).toEqual({ name: 'library', params: {} });
+    expect(matchRoute('/videos/abc-1')).toEqual({ name: 'video', params: { id: 'abc-1' } });
+    expect(matchRoute('/watch/x%20y')).toEqual({ name: 'watch', params: { id: 'x y' } });
+    expect(matchRoute('/playlists')).toEqual({ name: 'playlists', params: {} });
+    expect(matchRoute('/playlists/p1')).toEqual({ name: 'playlist', params: { id: 'p1' } });
+    expect(matchRoute('/me')).toEqual({ name: 'me', params: {} });
+    expect(matchRoute('/admin')).toEqual({ name: 'admin', params: {} });
+  });
+
+  it('finds nothing for other paths', () => {
+    expect(matchRoute('/videos').name).toBe('notfound');
+    expect(matchRoute('/videos/a/b').name).toBe('notfound');
+    expect(matchRoute('/watch/%E0%A4%A').name).toBe('notfound');
+    expect(matchRoute('/nope').name).toBe('notfound');
+  });
+});
+
+describe('safeNext', () => {
+  it('keeps paths of the app', () => {
+    expect(safeNext('/library?q=cat')).toBe('/library?q=cat');
+    expect(safeNext('/watch/1?t=5')).toBe('/watch/1?t=5');
+  });
+
+  it('refuses other origins, the API and the login page', () => {
+    expect(safeNext('https://evil.example/')).toBe('/');
+    expect(safeNext('//evil.example/')).toBe('/');
+    expect(safeNext('/\\evil.example')).toBe('/');
+    expect(safeNext('/api/videos')).toBe('/');
+    expect(safeNext('/login?next=/x')).toBe('/');
+    expect(safeNext(null)).toBe('/');
+  });
+
+  it('knows the server paths', () => {
+    expect(isServerPath('/api/videos')).toBe(true);
+    expect(isServerPath('/health')).toBe(true);
+    expect(isServerPath('/docs/')).toBe(true);
+    expect(isServerPath('/apiary')).toBe(false);
+    expect(isServerPath('/library')).toBe(false);
+  });
+});
+
+describe('library query', () => {
+  it('round-trips through the URL, leaving defaults out', () => {
+    const q = parseLibraryQuery(new URLSearchParams('q=cat&codec=hevc&min_height=720&sort=title&order=desc'));
+    expect(q).toEqual({ q: 'cat', library: '', codec: 'hevc', minHeight: 720, sort: 'title', order: 'desc' });
+    expect(libraryQueryString(q)).toBe('?q=cat&codec=hevc&min_height=720&sort=title&order=desc');
+    expect(libraryQueryString({ ...q, q: '', codec: '', minHeight: 0, sort: 'added', order: 'desc' })).toBe('');
+  });
+
+  it('ignores bad values', () => {
+    const q = parseLibraryQuery(new URLSearchParams('sort=size&order=up&min_height=-4'));
+    expect(q.sort).toBe('added');
+    expect(q.order).toBeNull();
+    expect(q.minHeight).toBe(0);
+  });
+
+  it('makes the listVideos query of a page', () => {
+    const q = parseLibraryQuery(new URLSearchParams('q=%20cat%20&library=Movies'));
+    expect(listParams(q, 120)).toEqual({
+      q: 'cat',
+      library: 'Movies',
+      sort: 'added',
+      order: 'desc',
+      limit: 60,
+      offset: 120,
+    });
+    expect(defaultOrder('title')).toBe('asc');
+  });
+});

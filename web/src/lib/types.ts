@@ -1,0 +1,33 @@
+// The API's schemas under short names (types only: the generated OpenAPI types).
+import type { components } from '$api/schema';
+
+type S = components['schemas'];
+export type Account = S['Account'];
+export type ActiveStream = S['ActiveStream'];
+export type AudioStream = S['AudioStream'];
+export type DeviceType = S['DeviceType'];
+export type Entry = S['Entry'];
+export type Health = S['Health'];
+export type LoginResponse = S['LoginResponse'];
+export type PlaybackInfo = S['PlaybackInfo'];
+export type PlaybackRequest = S['PlaybackRequest'];
+export type PlayerState = S['PlayerState'];
+export type Playlist = S['Playlist'];
+export type PlaylistDetail = S['PlaylistDetail'];
+export type PopularVideo = S['PopularVideo'];
+export type Preferences = S['Preferences'];
+export type Problem = S['Problem'];
+export type ProgressReport = S['ProgressReport'];
+export type Quality = S['Quality'];
+export type Readiness = S['Readiness'];
+export type Role = S['Role'];
+export type ScanProgress = S['ScanProgress'];
+export type Session = S['Session'];
+export type Sort = S['Sort'];
+export type Order = S['Order'];
+export type TextTrack = S['TextTrack'];
+export type UserData = S['UserData'];
+export type Video = S['Video'];
+export type VideoCodecSupport = S['VideoCodecSupport'];
+export type VideoPage = S['VideoPage'];
+export type WatchedVideo = S['WatchedVideo'];
