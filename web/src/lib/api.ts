@@ -57,15 +57,15 @@ const bearer: Middleware = {
   },
   async onResponse({ request, response }) {
     if (response.status === 401 && request.headers.has('Authorization')) {
-      // A wrong current password (changeMyPassword) is also a 401, from a session that
-      // goes on: only the other 401s end it.
+      // A wrong current password (changeMyPassword) or guest code (opened while signed
+      // in) is also a 401, from a session that goes on: only the other 401s end it.
       let code: unknown;
       try {
         code = ((await response.clone().json()) as { code?: unknown }).code;
       } catch {
         code = undefined;
       }
-      if (code !== 'invalid_credentials') {
+      if (code !== 'invalid_credentials' && code !== 'invalid_guest_pass') {
         endedSession.add(response);
         hooks.unauthorized();
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultOrder, libraryQueryString, listParams, parseLibraryQuery } from './library-query';
-import { isServerPath, matchRoute, safeNext } from './routes';
+import { isPublic, isServerPath, matchRoute, safeNext } from './routes';
 
 describe('matchRoute', () => {
   it('matches every page', () => {
@@ -13,6 +13,14 @@ describe('matchRoute', () => {
     expect(matchRoute('/playlists/p1')).toEqual({ name: 'playlist', params: { id: 'p1' } });
     expect(matchRoute('/me')).toEqual({ name: 'me', params: {} });
     expect(matchRoute('/admin')).toEqual({ name: 'admin', params: {} });
+    expect(matchRoute('/guest')).toEqual({ name: 'guest', params: {} });
+  });
+
+  it('lets only sign-in and guest links through signed out', () => {
+    expect(isPublic('login')).toBe(true);
+    expect(isPublic('guest')).toBe(true);
+    expect(isPublic('home')).toBe(false);
+    expect(isPublic('admin')).toBe(false);
   });
 
   it('finds nothing for other paths', () => {

@@ -3,6 +3,7 @@
 export type RouteName =
   | 'home'
   | 'login'
+  | 'guest'
   | 'library'
   | 'video'
   | 'watch'
@@ -20,6 +21,7 @@ export interface RouteMatch {
 const TABLE: [string, RouteName][] = [
   ['/', 'home'],
   ['/login', 'login'],
+  ['/guest', 'guest'],
   ['/library', 'library'],
   ['/videos/:id', 'video'],
   ['/watch/:id', 'watch'],
@@ -64,7 +66,7 @@ export function matchRoute(pathname: string): RouteMatch {
 
 /** Pages anyone may open without signing in. */
 export function isPublic(name: RouteName): boolean {
-  return name === 'login';
+  return name === 'login' || name === 'guest';
 }
 
 /**

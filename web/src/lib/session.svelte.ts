@@ -76,6 +76,27 @@ export async function login(username: string, password: string): Promise<void> {
   schedule(expiresAt);
 }
 
+/** Opens a temporary guest session with a guest pass's code (no account needed). */
+export async function redeemGuestCode(code: string): Promise<void> {
+  const hints = currentDeviceHints();
+  const r = await call(
+    api.POST('/api/auth/guest', {
+      body: {
+        code,
+        device_name: deviceName(hints).slice(0, 100),
+        device_type: deviceType(hints),
+      },
+    }),
+  );
+  const expiresAt = expiryOf(r.access_token, r.expires_in, Date.now());
+  store.save({ token: r.access_token, user: r.user, sessionId: r.session_id, expiresAt });
+  session.notice = '';
+  session.token = r.access_token;
+  session.user = r.user;
+  session.sessionId = r.session_id;
+  schedule(expiresAt);
+}
+
 export async function logout(): Promise<void> {
   try {
     await call(api.POST('/api/auth/logout'));
