@@ -79,6 +79,16 @@ function makeMedia(dir: string): void {
   }
 }
 
+/** A second library with one clip of its own, for per-library access. */
+function makeSecondLibrary(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  ffmpeg([
+    '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25:duration=4', '-f', 'lavfi', '-i', 'sine=frequency=392:duration=4:sample_rate=48000',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25',
+    '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-shortest', join(dir, 'shows_pilot.mp4'),
+  ]);
+}
+
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer();
@@ -110,9 +120,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = resolve(here, '..', process.env.HS_BIN ?? '../target/debug/homestream');
   const root = mkdtempSync(join(tmpdir(), 'homestream-e2e-'));
   const media = join(root, 'media');
+  const shows = join(root, 'shows');
   const data = join(root, 'data');
   mkdirSync(data);
   makeMedia(media);
+  makeSecondLibrary(shows);
 
   const port = process.env.HS_PORT ? Number(process.env.HS_PORT) : await freePort();
   const config = join(root, 'homestream.toml');
@@ -124,7 +136,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       'host = "127.0.0.1"',
       `port = ${port}`,
       '[media]',
-      `libraries = [{ name = "Movies", path = ${JSON.stringify(media)} }]`,
+      `libraries = [{ name = "Movies", path = ${JSON.stringify(media)} }, { name = "Shows", path = ${JSON.stringify(shows)} }]`,
       'scan_on_startup = true',
       'watch = false',
       '[streaming]',
@@ -169,7 +181,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   if (!login.ok) throw new Error(`admin login: ${login.status} ${await login.text()}`);
   const { access_token: token } = (await login.json()) as { access_token: string };
-  const expected = 7;
+  const expected = 8;
   const videos = await until('the scan', 120_000, async () => {
     const r = await fetch(`${url}/api/videos?limit=200&sort=title`, { headers: { Authorization: `Bearer ${token}` } });
     const page = (await r.json()) as { total: number; items: { id: string; filename: string; title: string }[] };

@@ -22,6 +22,23 @@ test.describe('guest passes', () => {
       await guest.getByTestId('nav-library').click();
       await expect(guest.getByTestId('video-card').first()).toBeVisible();
 
+      // A guest is shown nothing the server would refuse them.
+      await guest.getByTestId('video-card').first().click();
+      await expect(guest.getByTestId('video-title')).toBeVisible();
+      await expect(guest.getByTestId('play').or(guest.getByTestId('resume'))).toBeVisible();
+      await expect(guest.getByTestId('rating-section')).toHaveCount(0);
+      await expect(guest.getByTestId('add-to-playlist')).toHaveCount(0);
+      await guest.goto('/me');
+      await expect(guest.getByTestId('guest-preferences-hint')).toBeVisible();
+      await expect(guest.getByTestId('password-form')).toHaveCount(0);
+      await expect(guest.getByTestId('pref-audio-language')).toHaveCount(0);
+      await guest.getByTestId('pref-quality').selectOption('720p');
+      await guest.getByTestId('save-preferences').click();
+      await expect(guest.getByText('Preferences saved.')).toBeVisible();
+      await expect(guest.getByTestId('preferences-error')).toHaveCount(0);
+      await guest.goto('/playlists');
+      await expect(guest.getByTestId('create-playlist-form')).toHaveCount(0);
+
       // The pass is used up: the same link now says so.
       const second = await browser.newContext({ baseURL: suite().webUrl });
       const again = await second.newPage();

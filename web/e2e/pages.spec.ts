@@ -22,6 +22,8 @@ test.describe('every page', () => {
       [playlistPath, 'Page check'],
       ['/me', 'Account'],
       ['/admin', 'Admin'],
+      ['/admin?tab=guests', 'Admin'],
+      ['/admin?tab=analytics', 'Admin'],
       ['/admin?tab=streams', 'Admin'],
       ['/admin?tab=sessions', 'Admin'],
       ['/admin?tab=library', 'Admin'],

@@ -31,6 +31,9 @@ export const USERS = {
   ivy: { username: 'ivy', password: pw, role: 'user' },
   jack: { username: 'jack', password: pw, role: 'user' },
   kim: { username: 'kim', password: pw, role: 'user' },
+  // Per-library access and analytics.
+  lena: { username: 'lena', password: pw, role: 'user' },
+  milo: { username: 'milo', password: pw, role: 'user' },
   shots: { username: 'shots', password: pw, role: 'admin' },
   pages: { username: 'pages', password: pw, role: 'admin' },
 } satisfies Record<string, TestUser>;

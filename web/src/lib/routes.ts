@@ -84,3 +84,27 @@ export function safeNext(next: string | null | undefined): string {
 export function isServerPath(pathname: string): boolean {
   return /^\/(api|docs|health|ready|metrics)(\/|$)/.test(pathname);
 }
+
+/**
+ * The guest page for a code typed by hand: a whole pasted link (`…/guest?code=X`) or
+ * the bare code; `/guest` alone when there is none.
+ */
+export function guestCodeHref(input: string): string {
+  const code = guestCodeOf(input);
+  return code ? `/guest?code=${encodeURIComponent(code)}` : '/guest';
+}
+
+/** The code in what was typed or pasted: the `code=` of a link, else the text itself. */
+export function guestCodeOf(input: string): string {
+  const text = input.trim();
+  if (!text) return '';
+  const m = /[?&]code=([^&#\s]*)/.exec(text);
+  if (m) {
+    try {
+      return decodeURIComponent((m[1] ?? '').replace(/\+/g, ' ')).trim();
+    } catch {
+      return (m[1] ?? '').trim();
+    }
+  }
+  return text;
+}

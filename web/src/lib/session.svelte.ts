@@ -12,6 +12,8 @@ class SessionState {
   notice = $state('');
   preferences = $state<Preferences | null>(null);
   isAdmin = $derived(this.user?.role === 'admin');
+  /** A guest watches and keeps their place, and changes nothing but the quality. */
+  isGuest = $derived(this.user?.role === 'guest');
 }
 
 export const session = new SessionState();
