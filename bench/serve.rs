@@ -1,5 +1,6 @@
-//! File-serving benchmark: homestream against nginx (sendfile on) and
-//! static-web-server, on the same generated file, interleaved in one run.
+//! File-serving benchmark: homestream against a tuned nginx (sendfile, `tcp_nopush`,
+//! `open_file_cache`, 2 workers, no access log) and static-web-server, on the same
+//! generated file, interleaved in one run.
 //!
 //! Run with `bench/run.sh` (it raises the open-file limit and builds in release).
 //! Every figure is a median over rounds; ratios are against nginx measured in the same
@@ -7,9 +8,14 @@
 //!
 //! Phases:
 //! 1. random 1 MiB range requests per second over 64 keep-alive connections;
-//! 2. server CPU seconds per GB at a fixed offered load below saturation;
-//! 3. time to first byte, p50 and p99, on fresh connections;
-//! 4. 1,000 slow clients reading at 1 MB/s: peak RSS, CPU per GB, streams held.
+//! 2. server CPU seconds per GB at a fixed offered load below saturation (0.5 GB/s);
+//! 3. time to first byte, p50 and p99, on fresh connections (a plain socket: connect,
+//!    write the request, wait for the first byte of the answer);
+//! 4. 1,000 slow clients reading at 1 MB/s: peak RSS, CPU per GB, streams held;
+//! 5. homestream's idle RSS after start-up, the scan of a small library and one login.
+//!
+//! homestream runs twice: at log level `warn` (nginx has no access log) and at the
+//! default `info`, whose request lines are the cost phase 1 compares.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,9 +28,9 @@ const MIB: u64 = 1 << 20;
 const ROUNDS: usize = 3;
 const RPS_SECONDS: u64 = 6;
 const RPS_CONNECTIONS: usize = 64;
-const FIXED_RATE: u64 = 150; // requests of 1 MiB per second: ~157 MB/s
+const FIXED_RATE: u64 = 477; // requests of 1 MiB per second: 0.5 GB/s
 const FIXED_SECONDS: u64 = 6;
-const TTFB_REQUESTS: usize = 300;
+const TTFB_REQUESTS: usize = 1000;
 const SLOW_CLIENTS: usize = 1000;
 const SLOW_RATE: u64 = 1_000_000; // bytes per second per client
 const SLOW_SECONDS: u64 = 10;
@@ -149,10 +155,19 @@ fn media_file(dir: &Path) -> PathBuf {
     path
 }
 
-fn start_homestream(root: &Path, work: &Path) -> Server {
+/// homestream with its own data directory, logging at `level`, the library scanned and
+/// a user logged in; `scan_in_server` scans in the server itself (the idle-RSS phase)
+/// rather than with the `scan` command beforehand.
+fn start_homestream(
+    name: &'static str,
+    root: &Path,
+    work: &Path,
+    level: &str,
+    scan_in_server: bool,
+) -> Server {
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/homestream");
     let port = free_port();
-    let data = work.join("hs-data");
+    let data = work.join(format!("hs-data-{name}-{port}"));
     let env = |cmd: &mut Command| {
         cmd.env("HOMESTREAM_DATA_DIR", &data)
             .env("HOMESTREAM_CONFIG_DIR", "/nonexistent")
@@ -161,7 +176,7 @@ fn start_homestream(root: &Path, work: &Path) -> Server {
             .env("MAX_CONCURRENT_STREAMS", "5000")
             .env("HOMESTREAM_STREAMING__MAX_STREAMS_PER_USER", "5000")
             .env("HOMESTREAM_MEDIA__WATCH", "false")
-            .env("HOMESTREAM_LOG__LEVEL", "warn");
+            .env("HOMESTREAM_LOG__LEVEL", level);
     };
     let mut create = Command::new(&bin);
     create
@@ -184,14 +199,19 @@ fn start_homestream(root: &Path, work: &Path) -> Server {
         .write_all(b"bench-password\n")
         .unwrap();
     assert!(child.wait().unwrap().success());
-    let mut scan = Command::new(&bin);
-    scan.arg("scan");
-    env(&mut scan);
-    run(&mut scan);
+    if !scan_in_server {
+        let mut scan = Command::new(&bin);
+        scan.arg("scan");
+        env(&mut scan);
+        run(&mut scan);
+    }
     let mut serve = Command::new(&bin);
     serve
         .arg("serve")
-        .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")
+        .env(
+            "HOMESTREAM_MEDIA__SCAN_ON_STARTUP",
+            scan_in_server.to_string(),
+        )
         .stdout(Stdio::null());
     env(&mut serve);
     let child = serve.spawn().unwrap();
@@ -210,42 +230,50 @@ fn start_homestream(root: &Path, work: &Path) -> Server {
             .await
             .unwrap();
         let token = login["access_token"].as_str().unwrap().to_owned();
-        let page: serde_json::Value = c
-            .get(format!("{base}/api/videos"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (
-            token,
-            page["items"][0]["id"]
-                .as_str()
-                .expect("the file was scanned")
-                .to_owned(),
-        )
+        // A scan made by the server runs in the background: wait for its video.
+        for _ in 0..500 {
+            let page: serde_json::Value = c
+                .get(format!("{base}/api/videos"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(id) = page["items"][0]["id"].as_str() {
+                return (token, id.to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the file was not scanned");
     });
     Server {
-        name: "homestream",
+        name,
         child,
         url: format!("{base}/api/stream/{id}"),
         token: Some(token),
     }
 }
 
-/// nginx tuned as a file server: sendfile, files kept open (`open_file_cache`, as
-/// homestream keeps a video's file open), no access log, and no `tcp_nopush`, the same
-/// corking choice as homestream (which sends the head with `MSG_MORE` instead).
+/// Phase 5: the resident memory of a fresh homestream once it has started, scanned a
+/// small library (the bench file) and taken one login, after a second of quiet.
+fn idle_rss(root: &Path, work: &Path) -> f64 {
+    let s = start_homestream("homestream", root, work, "info", true);
+    std::thread::sleep(Duration::from_secs(2));
+    rss_of(&[s.child.id()]) as f64 / 1e6
+}
+
+/// nginx tuned as a file server: sendfile, `tcp_nopush`, files kept open
+/// (`open_file_cache`), two workers (one per core here), no access log.
 fn start_nginx(root: &Path, work: &Path) -> Server {
     let port = free_port();
     let dir = work.join("nginx");
     std::fs::create_dir_all(&dir).unwrap();
     let conf = format!(
-        "daemon off; worker_processes auto; pid {d}/nginx.pid; error_log {d}/error.log error;\n\
+        "daemon off; worker_processes 2; pid {d}/nginx.pid; error_log {d}/error.log error;\n\
          events {{ worker_connections 8192; }}\n\
-         http {{ sendfile on; tcp_nopush off; access_log off; keepalive_requests 1000000;\n\
+         http {{ sendfile on; tcp_nopush on; access_log off; keepalive_requests 1000000;\n\
            open_file_cache max=1000 inactive=20s; open_file_cache_valid 30s; open_file_cache_errors on;\n\
            client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n\
            server {{ listen 127.0.0.1:{port} backlog=4096; root {root}; }} }}\n",
@@ -412,21 +440,41 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> (f64, f64) {
     )
 }
 
-/// Phase 3: time to first byte on fresh connections, p50 and p99 in milliseconds.
+/// Phase 3: time to first byte on fresh connections, p50 and p99 in milliseconds: a
+/// plain blocking socket connects, writes the request and waits for the answer's first
+/// byte (then reads the rest and closes), so little but the server is timed.
 async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
-    let mut rng = Rng(7);
-    let mut samples = Vec::with_capacity(TTFB_REQUESTS);
-    for _ in 0..TTFB_REQUESTS {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap();
-        let req = s.request(&client, Some(rng.range(len)));
-        let t = Instant::now();
-        let resp = req.send().await.unwrap();
-        samples.push(t.elapsed().as_secs_f64() * 1000.0);
-        drain(resp).await;
-    }
+    use std::io::Read;
+    let url = s.url.trim_start_matches("http://");
+    let (addr, path) = url.split_at(url.find('/').unwrap());
+    let (addr, path) = (addr.to_owned(), path.to_owned());
+    let auth = s
+        .token
+        .as_ref()
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let mut samples = tokio::task::spawn_blocking(move || {
+        let mut rng = Rng(7);
+        let mut body = vec![0u8; 1 << 16];
+        let mut samples = Vec::with_capacity(TTFB_REQUESTS);
+        for _ in 0..TTFB_REQUESTS {
+            let (a, b) = rng.range(len);
+            let request = format!(
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Range: bytes={a}-{b}\r\nConnection: close\r\n\r\n"
+            );
+            let t = Instant::now();
+            let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+            conn.set_nodelay(true).unwrap();
+            conn.write_all(request.as_bytes()).unwrap();
+            let mut first = [0u8; 1];
+            conn.read_exact(&mut first).unwrap();
+            samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            while conn.read(&mut body).unwrap_or(0) > 0 {}
+        }
+        samples
+    })
+    .await
+    .unwrap();
     samples.sort_by(f64::total_cmp);
     (
         samples[samples.len() / 2],
@@ -524,8 +572,17 @@ fn main() {
     let quick = slow_only || std::env::var_os("BENCH_QUICK").is_some();
     let mut servers = vec![
         start_nginx(&cache, work.path()),
-        start_homestream(&cache, work.path()),
+        start_homestream("homestream", &cache, work.path(), "warn", false),
     ];
+    if !quick {
+        servers.push(start_homestream(
+            "homestream (info)",
+            &cache,
+            work.path(),
+            "info",
+            false,
+        ));
+    }
     match start_sws(&cache).filter(|_| !quick) {
         Some(s) => servers.push(s),
         None if quick => {}
@@ -572,14 +629,24 @@ fn main() {
     if quick {
         return;
     }
+    let names: Vec<&str> = servers.iter().map(|s| s.name).collect();
+    drop(servers.drain(1..));
+    let idle: Vec<f64> = (1..=ROUNDS)
+        .map(|round| {
+            let rss = idle_rss(&cache, work.path());
+            println!("idle   homestream round {round}: RSS {rss:.1} MB after start-up, a scan and a login");
+            rss
+        })
+        .collect();
+    let idle = median(idle);
     let m = |v: &Vec<Vec<f64>>, i: usize| median(v[i].clone());
     println!();
-    println!("| server | 1 MiB ranges req/s | CPU s/GB (fixed load) | TTFB p50 ms | TTFB p99 ms | 1,000 slow clients: peak RSS MB | CPU s/GB | held |");
-    println!("|---|---|---|---|---|---|---|---|");
-    for (i, s) in servers.iter().enumerate() {
+    println!("| server | 1 MiB ranges req/s | CPU s/GB at 0.5 GB/s | TTFB p50 / p99 ms | 1,000 slow clients: peak RSS MB | CPU s/GB | held |");
+    println!("|---|---|---|---|---|---|---|");
+    for i in 0..n {
+        let name = names[i];
         println!(
-            "| {} | {:.0} ({:.2}x) | {:.3} ({:.2}x) | {:.3} | {:.3} | {:.1} ({:.2}x) | {:.3} ({:.2}x) | {}/{} |",
-            s.name,
+            "| {name} | {:.0} ({:.2}x) | {:.3} ({:.2}x) | {:.3} / {:.3} | {:.1} ({:.2}x) | {:.3} ({:.2}x) | {}/{} |",
             m(&rps, i), m(&rps, i) / m(&rps, 0),
             m(&cpu, i), m(&cpu, i) / m(&cpu, 0),
             m(&p50, i), m(&p99, i),
@@ -589,4 +656,38 @@ fn main() {
         );
     }
     println!("(ratios against nginx in the same run; medians of {ROUNDS} rounds; offered load in phase 2: {FIXED_RATE} x 1 MiB/s)");
+    println!();
+    let check = |ok: bool| if ok { "met" } else { "NOT met" };
+    let (rps_ratio, cpu_ratio, info_cost) = (
+        m(&rps, 1) / m(&rps, 0),
+        m(&cpu, 1) / m(&cpu, 0),
+        1.0 - m(&rps, 2) / m(&rps, 1),
+    );
+    println!("goals:");
+    println!(
+        "- requests per second at least 1.0x nginx's: {rps_ratio:.2}x, {}",
+        check(rps_ratio >= 1.0)
+    );
+    println!(
+        "- CPU per GB at fixed load at most 1.2x nginx's: {cpu_ratio:.2}x, {}",
+        check(cpu_ratio <= 1.2)
+    );
+    println!(
+        "- TTFB p99 at most 0.3 ms: {:.3} ms, {}",
+        m(&p99, 1),
+        check(m(&p99, 1) <= 0.3)
+    );
+    println!(
+        "- 1,000 slow clients held: {}/{SLOW_CLIENTS} at {:.1} MB peak RSS",
+        slow[1].2, slow[1].0
+    );
+    println!(
+        "- idle RSS at most 16 MB: {idle:.1} MB, {}",
+        check(idle <= 16.0)
+    );
+    println!(
+        "- default info logging costs under 10% of requests per second against warn: {:.1}%, {}",
+        info_cost * 100.0,
+        check(info_cost < 0.10)
+    );
 }
