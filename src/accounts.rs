@@ -433,10 +433,10 @@ impl Accounts {
         self.sessions.check(claims.sid, claims.sub).await?;
         Ok(CurrentUser {
             id: claims.sub,
-            username: claims.username,
+            username: claims.username.clone(),
             role: claims.role,
             session_id: claims.sid,
-            scope: crate::library::Scope::from_names(claims.libs),
+            scope: crate::library::Scope::from_names(claims.libs.clone()),
         })
     }
 
@@ -471,7 +471,10 @@ impl Accounts {
     ///
     /// # Errors
     /// [`AccountError::Token`] or [`AccountError::Session`].
-    pub async fn authenticate_link(&self, token: &str) -> Result<LinkClaims, AccountError> {
+    pub async fn authenticate_link(
+        &self,
+        token: &str,
+    ) -> Result<std::sync::Arc<LinkClaims>, AccountError> {
         let claims = self.keys.verify_link(token)?;
         self.sessions.check(claims.sid, claims.sub).await?;
         Ok(claims)

@@ -44,7 +44,7 @@ pub struct BearerAuth(pub CurrentUser);
     key_in = "query",
     checker = "authenticate_link"
 )]
-pub struct LinkAuth(pub LinkClaims);
+pub struct LinkAuth(pub Arc<LinkClaims>);
 
 /// Either credential, for the streaming routes.
 #[derive(SecurityScheme)]
@@ -73,7 +73,7 @@ impl StreamAuth {
     }
 }
 
-async fn authenticate_link(req: &Request, key: ApiKey) -> poem::Result<LinkClaims> {
+async fn authenticate_link(req: &Request, key: ApiKey) -> poem::Result<Arc<LinkClaims>> {
     let claims = state(req)?
         .accounts
         .authenticate_link(&key.key)

@@ -5,6 +5,9 @@
 use super::Role;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use uuid::Uuid;
 
 /// What an access token asserts.
@@ -63,6 +66,60 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     link_validation: Validation,
+    verified: Arc<Verified<Claims>>,
+    verified_links: Arc<Verified<LinkClaims>>,
+}
+
+/// How long a verified token's claims are reused. A token's signature and claims
+/// cannot change, so this only saves work; whether it is still good is the session's
+/// business, checked on every request.
+const VERIFIED_TTL: Duration = Duration::from_secs(5);
+/// Most tokens remembered; only tokens that verified are kept, so requests with made-up
+/// tokens cannot fill it.
+const VERIFIED_CAPACITY: usize = 4096;
+
+/// Tokens verified in the last [`VERIFIED_TTL`], by their text: a player's many range
+/// requests pay for one base64 decode, JSON parse and HMAC, not one each.
+struct Verified<C> {
+    map: RwLock<HashMap<Box<str>, Remembered<C>>>,
+}
+
+/// Verified claims and when they were verified.
+type Remembered<C> = (Arc<C>, Instant);
+
+impl<C> Default for Verified<C> {
+    fn default() -> Self {
+        Self {
+            map: RwLock::default(),
+        }
+    }
+}
+
+impl<C> Verified<C> {
+    /// The claims of `token` verified within the TTL and not expired (`exp` is
+    /// checked here as `decode` checks it: no leeway).
+    fn get(&self, token: &str, exp: impl Fn(&C) -> i64) -> Option<Arc<C>> {
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        let (claims, at) = map.get(token)?;
+        (at.elapsed() < VERIFIED_TTL && exp(claims) >= unix_now()).then(|| claims.clone())
+    }
+
+    fn put(&self, token: &str, claims: Arc<C>) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= VERIFIED_CAPACITY {
+            map.retain(|_, (_, at)| at.elapsed() < VERIFIED_TTL);
+            if map.len() >= VERIFIED_CAPACITY {
+                map.clear();
+            }
+        }
+        map.insert(token.into(), (claims, Instant::now()));
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl TokenKeys {
@@ -82,6 +139,8 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             link_validation,
+            verified: Arc::default(),
+            verified_links: Arc::default(),
         }
     }
 
@@ -97,20 +156,34 @@ impl TokenKeys {
     ///
     /// # Errors
     /// [`TokenError::Expired`] past `exp`; [`TokenError::Invalid`] for anything else.
-    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(token_error)
+    pub fn verify(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
+        if let Some(claims) = self.verified.get(token, |c| c.exp) {
+            return Ok(claims);
+        }
+        let claims = Arc::new(
+            decode::<Claims>(token, &self.decoding, &self.validation)
+                .map_err(token_error)?
+                .claims,
+        );
+        self.verified.put(token, claims.clone());
+        Ok(claims)
     }
 
     /// Checks a signed player link the same way, with its own audience.
     ///
     /// # Errors
     /// As [`TokenKeys::verify`]; an access token is [`TokenError::Invalid`] here.
-    pub fn verify_link(&self, token: &str) -> Result<LinkClaims, TokenError> {
-        decode::<LinkClaims>(token, &self.decoding, &self.link_validation)
-            .map(|data| data.claims)
-            .map_err(token_error)
+    pub fn verify_link(&self, token: &str) -> Result<Arc<LinkClaims>, TokenError> {
+        if let Some(claims) = self.verified_links.get(token, |c| c.exp) {
+            return Ok(claims);
+        }
+        let claims = Arc::new(
+            decode::<LinkClaims>(token, &self.decoding, &self.link_validation)
+                .map_err(token_error)?
+                .claims,
+        );
+        self.verified_links.put(token, claims.clone());
+        Ok(claims)
     }
 }
 
@@ -150,7 +223,7 @@ mod tests {
         let keys = TokenKeys::new(b"a-secret-of-enough-length-for-hs256!");
         let c = claims(60);
         let token = keys.issue(&c).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), c);
+        assert_eq!(*keys.verify(&token).unwrap(), c);
         let other = TokenKeys::new(b"another-secret-of-enough-length-for-it");
         assert!(matches!(other.verify(&token), Err(TokenError::Invalid(_))));
     }
@@ -171,7 +244,7 @@ mod tests {
             aud: LINK_AUDIENCE.into(),
         };
         let token = keys.issue(&link).unwrap();
-        assert_eq!(keys.verify_link(&token).unwrap(), link);
+        assert_eq!(*keys.verify_link(&token).unwrap(), link);
         assert!(keys.verify(&token).is_err());
     }
 
@@ -183,5 +256,34 @@ mod tests {
         let body = expired.split('.').nth(1).unwrap();
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{body}.");
         assert!(matches!(keys.verify(&none), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_once_it_expires_and_a_tampered_one_is_never_taken() {
+        let keys = TokenKeys::new(b"a-secret-of-enough-length-for-hs256!");
+        let c = claims(1);
+        let token = keys.issue(&c).unwrap();
+        let first = keys.verify(&token).unwrap();
+        // The second check is the remembered claims, the same allocation.
+        assert!(Arc::ptr_eq(&first, &keys.verify(&token).unwrap()));
+        // Another signature over the same claims is checked, not looked up.
+        let mut forged = token.clone();
+        forged.pop();
+        forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(keys.verify(&forged).is_err());
+        // Past `exp` the remembered entry no longer answers.
+        std::thread::sleep(Duration::from_millis(2100));
+        assert!(matches!(keys.verify(&token), Err(TokenError::Expired)));
+    }
+
+    #[test]
+    fn the_memory_of_verified_tokens_stays_bounded() {
+        let keys = TokenKeys::new(b"a-secret-of-enough-length-for-hs256!");
+        for _ in 0..VERIFIED_CAPACITY + 10 {
+            let token = keys.issue(&claims(60)).unwrap();
+            keys.verify(&token).unwrap();
+        }
+        let held = keys.verified.map.read().unwrap().len();
+        assert!(held <= VERIFIED_CAPACITY, "{held}");
     }
 }

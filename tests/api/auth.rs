@@ -87,7 +87,7 @@ async fn an_alg_none_token_is_401(app: TestApp) {
 async fn an_expired_token_is_401(app: TestApp) {
     let token = app.token_for("ann", Role::User).await;
     let keys = TokenKeys::new(app.settings.auth.jwt_secret.expose().as_bytes());
-    let mut claims: Claims = keys.verify(&token).unwrap();
+    let mut claims: Claims = (*keys.verify(&token).unwrap()).clone();
     claims.iat -= 7200;
     claims.exp = chrono::Utc::now().timestamp() - 3600;
     let expired = keys.issue(&claims).unwrap();

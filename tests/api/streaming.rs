@@ -519,7 +519,7 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
     assert_eq!(access_as_link.status(), 401);
 
     let keys = TokenKeys::new(app.settings.auth.jwt_secret.expose().as_bytes());
-    let mut claims: LinkClaims = keys.verify_link(&token).unwrap();
+    let mut claims: LinkClaims = (*keys.verify_link(&token).unwrap()).clone();
     claims.exp = chrono::Utc::now().timestamp() - 60;
     let expired = keys.issue(&claims).unwrap();
     let resp = app
