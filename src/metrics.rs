@@ -25,19 +25,52 @@ pub use snapshot::Snapshot;
 
 /// Route templates with their fixed segments (`None` for a parameter), the ones with
 /// fewer parameters first so `/api/videos/popular` wins over `/api/videos/{id}`.
-fn route_patterns(paths: impl IntoIterator<Item = String>) -> Vec<(String, Vec<Option<String>>)> {
-    let mut routes: Vec<(String, Vec<Option<String>>)> = paths
+fn route_patterns(
+    paths: impl IntoIterator<Item = String>,
+) -> Vec<(&'static str, Vec<Option<String>>)> {
+    let mut routes: Vec<(&'static str, Vec<Option<String>>)> = paths
         .into_iter()
         .map(|p| {
             let segments = p
                 .split('/')
                 .map(|seg| (!seg.starts_with('{')).then(|| seg.to_owned()))
                 .collect();
-            (p, segments)
+            (intern(p), segments)
         })
         .collect();
     routes.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
     routes
+}
+
+/// A route template as a label for the life of the process: each distinct template is
+/// kept once, however many servers a process builds, so counting a request builds no
+/// string.
+fn intern(template: String) -> &'static str {
+    static TEMPLATES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut kept = TEMPLATES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(t) = kept.iter().find(|t| **t == template) {
+        return t;
+    }
+    let t: &'static str = Box::leak(template.into_boxed_str());
+    kept.push(t);
+    t
+}
+
+/// An HTTP method as a label; methods outside the standard ones are `other`.
+fn method_label(method: &poem::http::Method) -> &'static str {
+    use poem::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
 }
 
 /// The media type of the exposition.
@@ -45,15 +78,15 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
     status: u16,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -95,7 +128,7 @@ pub struct Metrics {
     process: Registry,
     /// Route templates and their segments (`None` for a parameter), fixed segments
     /// first so `/api/videos/popular` wins over `/api/videos/{id}`.
-    routes: Vec<(String, Vec<Option<String>>)>,
+    routes: Vec<(&'static str, Vec<Option<String>>)>,
     /// The registry's byte total at the last scrape.
     bytes_seen: AtomicU64,
     requests: Family<RequestLabels, Counter>,
@@ -238,45 +271,54 @@ impl Metrics {
     }
 
     /// The route template a path belongs to.
-    pub fn route(&self, path: &str) -> String {
-        let segments: Vec<&str> = path.split('/').collect();
+    pub fn route(&self, path: &str) -> &'static str {
         for (template, pattern) in &self.routes {
-            if pattern.len() == segments.len()
-                && pattern
-                    .iter()
-                    .zip(&segments)
-                    .all(|(p, s)| p.as_deref().is_none_or(|p| p == *s))
-            {
-                return template.clone();
+            let mut segments = path.split('/');
+            let matched = pattern.iter().all(|p| {
+                segments
+                    .next()
+                    .is_some_and(|s| p.as_deref().is_none_or(|p| p == s))
+            });
+            if matched && segments.next().is_none() {
+                return template;
             }
         }
         if path.starts_with("/api/stream/video/") {
-            return "/api/stream/video/{filename}".to_owned();
+            return "/api/stream/video/{filename}";
         }
         match path {
-            "/metrics" | "/api/openapi.json" => path.to_owned(),
-            p if p.starts_with("/docs") => "/docs".to_owned(),
+            "/metrics" => "/metrics",
+            "/api/openapi.json" => "/api/openapi.json",
+            p if p.starts_with("/docs") => "/docs",
             // The web client's files and pages (every API path starts with /api).
-            p if p != "/api" && !p.starts_with("/api/") => "web".to_owned(),
-            _ => "other".to_owned(),
+            p if p != "/api" && !p.starts_with("/api/") => "web",
+            _ => "other",
         }
     }
 
     /// Counts one answered request.
-    pub fn observe(&self, method: &str, path: &str, status: u16, seconds: f64) {
-        let route = self.route(path);
+    pub fn observe(&self, method: &poem::http::Method, path: &str, status: u16, seconds: f64) {
+        self.observe_route(method, self.route(path), status, seconds);
+    }
+
+    /// Counts one answered request whose route ([`Self::route`]) is known.
+    pub fn observe_route(
+        &self,
+        method: &poem::http::Method,
+        route: &'static str,
+        status: u16,
+        seconds: f64,
+    ) {
+        let method = method_label(method);
         self.requests
             .get_or_create(&RequestLabels {
-                method: method.to_owned(),
-                route: route.clone(),
+                method,
+                route,
                 status,
             })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                method: method.to_owned(),
-                route,
-            })
+            .get_or_create(&RouteLabels { method, route })
             .observe(seconds);
     }
 
@@ -405,6 +447,8 @@ mod tests {
             "/api/stream/video/{filename}"
         );
         assert_eq!(m.route("/api/wp-admin/x.php"), "other");
+        assert_eq!(m.route("/api/videos/2f1c/extra"), "other");
+        assert_eq!(m.route("/api"), "other");
         assert_eq!(m.route("/wp-admin/x.php"), "web");
         assert_eq!(m.route("/library"), "web");
     }

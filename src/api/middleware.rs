@@ -4,7 +4,7 @@
 
 use super::contract::AllowTable;
 use crate::error::{problem_from_poem_error, ApiError};
-use poem::http::{header, HeaderName, HeaderValue, StatusCode};
+use poem::http::{header, HeaderName, HeaderValue};
 use poem::middleware::SetHeader;
 use poem::{Body, Endpoint, IntoResponse, Request, Response};
 use std::net::IpAddr;
@@ -33,6 +33,76 @@ pub fn security_headers() -> SetHeader {
         })
 }
 
+/// Whether a request moves media bytes: a direct-play range or an HLS segment. A player
+/// sends one every few seconds for as long as it plays, so its outcome is logged at
+/// `debug`; the stream's opening and end are logged once each at `info` (by the stream
+/// registry), and any refusal or failure is logged at its own level.
+fn is_media_transfer(method: &poem::http::Method, path: &str) -> bool {
+    use poem::http::Method;
+    if *method != Method::GET && *method != Method::HEAD {
+        return false;
+    }
+    if path.starts_with("/api/stream/") {
+        return true;
+    }
+    path.strip_prefix("/api/hls/")
+        .is_some_and(|rest| rest.ends_with(".ts") || rest.ends_with(".m4s"))
+}
+
+/// Request ids made here: a random prefix per process and a counter, shaped as a UUID.
+/// Unique across instances and restarts (the prefix), and no `getrandom(2)` per
+/// request.
+fn new_request_id() -> Uuid {
+    static PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| Uuid::new_v4().as_u64_pair().0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Uuid::from_u64_pair(prefix, n)
+}
+
+/// A request id as sent by a proxy (kept when sane), or one made here.
+enum RequestId {
+    Sent(String),
+    Made(Uuid),
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sent(s) => f.write_str(s),
+            Self::Made(u) => u.hyphenated().fmt(f),
+        }
+    }
+}
+
+impl RequestId {
+    fn of(req: &Request) -> Self {
+        req.headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .map_or_else(
+                || Self::Made(new_request_id()),
+                |v| Self::Sent(v.to_owned()),
+            )
+    }
+
+    fn header(&self) -> Option<HeaderValue> {
+        match self {
+            Self::Sent(s) => HeaderValue::from_str(s).ok(),
+            Self::Made(u) => {
+                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+                HeaderValue::from_bytes(u.hyphenated().encode_lower(&mut buf).as_bytes()).ok()
+            }
+        }
+    }
+}
+
 /// Runs one request: assigns its id (keeping a sane one sent by a proxy), limits the
 /// body to `max_body` bytes, turns errors into problem documents, and logs the outcome.
 pub async fn around<E: Endpoint>(
@@ -42,34 +112,37 @@ pub async fn around<E: Endpoint>(
     allow: &AllowTable,
 ) -> poem::Result<Response> {
     let started = Instant::now();
-    let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    let request_id = RequestId::of(&req);
     let method = req.method().clone();
-    let path = req.uri().path().to_owned();
+    let media = is_media_transfer(&method, req.uri().path());
     let metrics = req
         .data::<crate::state::AppState>()
         .map(|s| s.metrics.clone());
     // user_id, session_id and video_id are filled in where they become known (the
-    // auth guard, the catalog), so every line logged in the request carries them.
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %method,
-        path = %path,
-        user_id = tracing::field::Empty,
-        session_id = tracing::field::Empty,
-        video_id = tracing::field::Empty,
-    );
+    // auth guard, the catalog), so every line logged in the request carries them. A
+    // media transfer's span is at `debug`: at the default `info` it costs nothing.
+    let span = if media {
+        tracing::debug_span!(
+            "request",
+            request_id = %request_id,
+            method = %method,
+            path = %req.uri().path(),
+            user_id = tracing::field::Empty,
+            session_id = tracing::field::Empty,
+            video_id = tracing::field::Empty,
+        )
+    } else {
+        tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %method,
+            path = %req.uri().path(),
+            user_id = tracing::field::Empty,
+            session_id = tracing::field::Empty,
+            video_id = tracing::field::Empty,
+        )
+    };
+    let path = metrics.is_some().then(|| req.uri().path().to_owned());
 
     let mut resp = match checked_body(&mut req, max_body).await {
         Err(refused) => refused.into_response(),
@@ -78,33 +151,58 @@ pub async fn around<E: Endpoint>(
             Err(err) => problem_from_poem_error(err),
         },
     };
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    if let Some(value) = request_id.header() {
         resp.headers_mut().insert(REQUEST_ID, value);
     }
-    if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
-        // RFC 9110 15.5.6: a 405 names the methods the path accepts.
-        let methods = metrics.as_ref().and_then(|m| allow.get(&m.route(&path)));
-        if let Some(value) = methods.and_then(|m| HeaderValue::from_str(m).ok()) {
-            resp.headers_mut().insert(header::ALLOW, value);
-        }
-    }
     let status = resp.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if let Some(metrics) = metrics {
-        metrics.observe(method.as_str(), &path, status, latency_ms / 1000.0);
-    }
-    span.in_scope(|| {
-        if status == 503 {
-            // A named outage or a full queue, answered with Retry-After: the cause was
-            // logged where it arose; the request itself is no fault of ours.
-            tracing::warn!(status, latency_ms, "request refused for now");
-        } else if status >= 500 {
-            tracing::error!(status, latency_ms, "request failed");
-        } else {
-            tracing::info!(status, latency_ms, "request completed");
+    if let (Some(metrics), Some(path)) = (&metrics, &path) {
+        let route = metrics.route(path);
+        if status == 405 {
+            // RFC 9110 15.5.6: a 405 names the methods the path accepts.
+            if let Some(value) = allow.get(route).and_then(|m| HeaderValue::from_str(m).ok()) {
+                resp.headers_mut().insert(header::ALLOW, value);
+            }
         }
-    });
+        metrics.observe_route(&method, route, status, started.elapsed().as_secs_f64());
+    }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if media && status < 400 {
+        tracing::debug!(parent: &span, status, latency_ms, "request completed");
+    } else if media {
+        // The span is off at `info`: this line carries what it would have.
+        let path = path.as_deref().unwrap_or_default();
+        log_outcome(status, latency_ms, Some((&request_id, &method, path)));
+    } else {
+        span.in_scope(|| log_outcome(status, latency_ms, None));
+    }
     Ok(resp)
+}
+
+/// The one line a request leaves at its level; `request` names it when no span does.
+fn log_outcome(
+    status: u16,
+    latency_ms: f64,
+    request: Option<(&RequestId, &poem::http::Method, &str)>,
+) {
+    macro_rules! line {
+        ($level:ident, $message:literal) => {
+            match request {
+                Some((id, method, path)) => tracing::$level!(
+                    request_id = %id, method = %method, path, status, latency_ms, $message
+                ),
+                None => tracing::$level!(status, latency_ms, $message),
+            }
+        };
+    }
+    if status == 503 {
+        // A named outage or a full queue, answered with Retry-After: the cause was
+        // logged where it arose; the request itself is no fault of ours.
+        line!(warn, "request refused for now");
+    } else if status >= 500 {
+        line!(error, "request failed");
+    } else {
+        line!(info, "request completed");
+    }
 }
 
 /// Refuses what no handler may see, before any runs: a body over `max_body` bytes

@@ -163,7 +163,15 @@ impl Inner {
             .entry(viewer.session_id)
             .or_default()
             .streams_opened += 1;
-        tracing::info!(stream = %id, user = %viewer.username, video = %video_id, "stream opened");
+        // With the stream's end, the one line a playback leaves at `info` (its range
+        // requests are logged at `debug`).
+        tracing::info!(
+            stream = %id,
+            user = %viewer.username,
+            session_id = %viewer.session_id,
+            video = %video_id,
+            "stream opened"
+        );
         id
     }
 
@@ -177,7 +185,13 @@ impl Inner {
         e.record_stop(self.recorder.as_deref());
         self.by_key.remove(&(e.session_id, e.info.video_id));
         self.activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
-        tracing::info!(stream = %id, reason = why, "stream ended");
+        tracing::info!(
+            stream = %id,
+            video = %e.info.video_id,
+            bytes = e.bytes.load(Ordering::Relaxed),
+            reason = why,
+            "stream ended"
+        );
         true
     }
 
@@ -204,7 +218,12 @@ impl Inner {
                 e.record_stop(recorder);
                 by_key.remove(&(e.session_id, e.info.video_id));
                 activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
-                tracing::debug!(stream = %id, bytes = e.bytes.load(Ordering::Relaxed), "stream closed");
+                tracing::info!(
+                    stream = %id,
+                    video = %e.info.video_id,
+                    bytes = e.bytes.load(Ordering::Relaxed),
+                    "stream closed"
+                );
             }
             open
         });

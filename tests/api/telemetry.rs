@@ -137,3 +137,77 @@ async fn logs_and_traces_carry_the_request_user_session_and_video() {
     assert_eq!(span["user_id"], ann_id);
     assert_eq!(span["video_id"], video);
 }
+
+/// At the default `info`, a player's range requests leave no line each: the stream's
+/// opening is logged once, a refused request is logged with its request id, and every
+/// answer still carries a request id of its own.
+#[tokio::test]
+async fn media_transfers_are_logged_once_per_stream_at_info() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[("h264_aac.mp4", "a.mp4")], |_| {}).await
+    else {
+        return;
+    };
+    app.scan().await;
+    let token = app.token_for("ann", Role::User).await;
+    let video = app.video(&token, "a.mp4").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log = app.library.parent().unwrap().join("server-media.log");
+    let env = [
+        ("HOMESTREAM_LOG__LEVEL", "info"),
+        ("HOMESTREAM_LOG__FORMAT", "json"),
+    ];
+    let mut server = server_process_with(&app.settings, &app.library, &env, Some(&log)).await;
+    let stream = server.url(&format!("/api/stream/{video}"));
+    let mut ids = std::collections::HashSet::new();
+    for i in 0..5u64 {
+        let resp = server
+            .client
+            .get(&stream)
+            .bearer_auth(&token)
+            .header("range", format!("bytes={}-{}", i * 100, i * 100 + 99))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 206);
+        let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 5, "every answer has its own request id: {ids:?}");
+    let refused = server
+        .client
+        .get(&stream)
+        .bearer_auth("not-a-token")
+        .header("x-request-id", "refused-range-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    server.terminate();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    let about_stream = |l: &&Value| {
+        l["path"].as_str().or(l["span"]["path"].as_str()) == Some(&format!("/api/stream/{video}"))
+    };
+    let per_request: Vec<&Value> = lines
+        .iter()
+        .filter(about_stream)
+        .filter(|l| l["message"] == "request completed")
+        .collect();
+    assert_eq!(per_request.len(), 1, "only the refusal is a line: {text}");
+    let line = per_request[0];
+    assert_eq!(line["status"], 401, "{line}");
+    assert_eq!(line["request_id"], "refused-range-1", "{line}");
+    assert_eq!(line["method"], "GET", "{line}");
+    let opened = lines
+        .iter()
+        .filter(|l| l["message"] == "stream opened" && l["video"] == video.as_str())
+        .count();
+    assert_eq!(opened, 1, "one stream, opened once: {text}");
+}
