@@ -13,7 +13,8 @@
 //!   once; what handlers, the auth guard and `/metrics` read.
 //! - [`upkeep`]: the background tasks (maintenance tick, session sync).
 //! - [`server`]: the accept loop, connection limits and timeouts, the HTTP/1.1
-//!   sendfile path ([`server::http1`]) and the hand-over to hyper.
+//!   sendfile path ([`server::http1`]), the hand-over to hyper, and the memory start-up
+//!   gives back ([`server::memory`]).
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //! - [`text`]: [`text::Text`], a request field that takes a JSON string and nothing

@@ -88,11 +88,23 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let _telemetry = homestream::telemetry::init(&settings.log, &settings.telemetry);
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => return report(Err(e.into())),
     };
     report(runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)))
+}
+
+/// The runtime, sized for small machines: a worker per core, and a blocking pool
+/// (file opens, reads of data not yet in memory, the scanner's file work) of at most 64
+/// threads that leave after 2 s idle rather than tokio's 10 s, so a burst's threads and
+/// their stacks do not stay resident.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(64)
+        .thread_keep_alive(std::time::Duration::from_secs(2))
+        .build()
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {
@@ -110,6 +122,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => {
             let inherited = homestream::server::inherited_listener();
             let app = Application::build_on(settings, inherited).await?;
+            // Once the routes are built, start-up's garbage and code pages go back.
+            tokio::spawn(async {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                homestream::server::memory::release_start_up();
+            });
             app.run_until(shutdown_signal()).await?;
         }
         Command::Migrate => {

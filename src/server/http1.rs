@@ -372,9 +372,7 @@ fn head(status: StatusCode, headers: &HeaderMap, keep_alive: bool) -> Vec<u8> {
     }
     if !headers.contains_key(header::DATE) {
         out.extend_from_slice(b"date: ");
-        out.extend_from_slice(
-            crate::streaming::range::format_http_date(SystemTime::now()).as_bytes(),
-        );
+        with_http_date(|date| out.extend_from_slice(date));
         out.extend_from_slice(b"\r\n");
     }
     if !keep_alive {
@@ -382,6 +380,26 @@ fn head(status: StatusCode, headers: &HeaderMap, keep_alive: bool) -> Vec<u8> {
     }
     out.extend_from_slice(b"\r\n");
     out
+}
+
+/// Calls `f` with the `Date` of now, formatted once per second per thread (as hyper
+/// caches its own).
+fn with_http_date<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+    use std::cell::RefCell;
+    thread_local! {
+        static DATE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let now = SystemTime::now();
+    let second = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    DATE.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *text = crate::streaming::range::format_http_date(now);
+            *at = second;
+        }
+        f(text.as_bytes())
+    })
 }
 
 /// Writes `data`; `more` tells the kernel the body follows (`MSG_MORE`), so a head

@@ -29,6 +29,7 @@
 
 pub mod conns;
 pub mod http1;
+pub mod memory;
 
 use crate::error::problem_from_poem_error;
 use conns::{Registry, Tracked};

@@ -79,9 +79,10 @@ pub struct Streamer {
     chunk: usize,
     /// Files opened in the last [`OPEN_FILE_TTL`], by video: a player's many range
     /// requests then cost no path resolution and no open (two hops to the blocking
-    /// pool each), only an `fstat` of the open file. A file replaced on disk is seen
-    /// within the TTL.
-    open_files: std::sync::Mutex<HashMap<Uuid, (Arc<std::fs::File>, Instant)>>,
+    /// pool each), and an `fstat` of the open file at most once per
+    /// [`OPEN_FILE_RECHECK`]. A file replaced on disk is seen within the TTL, one
+    /// changed in place within the recheck.
+    open_files: std::sync::Mutex<HashMap<Uuid, OpenFile>>,
     /// Streams refused since start-up: by the server-wide limit, by the per-user one.
     refused: [AtomicU64; 2],
 }
@@ -96,8 +97,19 @@ pub struct Refusals {
     pub per_user: u64,
 }
 
+/// A file kept open, with what its last `fstat` said.
+#[derive(Debug)]
+struct OpenFile {
+    file: Arc<std::fs::File>,
+    representation: Representation,
+    opened: Instant,
+    checked: Instant,
+}
+
 /// How long an opened file is reused.
 const OPEN_FILE_TTL: Duration = Duration::from_secs(5);
+/// How long an open file's length and modification time are taken as read.
+const OPEN_FILE_RECHECK: Duration = Duration::from_secs(1);
 /// Most files kept open.
 const OPEN_FILE_CAPACITY: usize = 1024;
 
@@ -118,21 +130,25 @@ impl Streamer {
         }
     }
 
-    /// The video's file, open, with its metadata: reused when opened within the TTL.
+    /// The video's file, open, and what validators and ranges are computed against:
+    /// reused when opened within the TTL, its metadata re-read at most once per
+    /// [`OPEN_FILE_RECHECK`].
     async fn open(
         &self,
         video: &VideoRow,
-    ) -> Result<(Arc<std::fs::File>, std::fs::Metadata), StreamError> {
-        let cached = self
-            .open_files
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&video.id)
-            .filter(|(_, opened)| opened.elapsed() < OPEN_FILE_TTL)
-            .map(|(file, _)| file.clone());
-        if let Some(file) = cached {
-            let meta = file.metadata()?;
-            return Ok((file, meta));
+    ) -> Result<(Arc<std::fs::File>, Representation), StreamError> {
+        {
+            let mut open = self.open_files.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(f) = open
+                .get_mut(&video.id)
+                .filter(|f| f.opened.elapsed() < OPEN_FILE_TTL)
+            {
+                if f.checked.elapsed() >= OPEN_FILE_RECHECK {
+                    f.representation = representation_of(&f.file.metadata()?);
+                    f.checked = Instant::now();
+                }
+                return Ok((f.file.clone(), f.representation.clone()));
+            }
         }
         let path = self.library.file_path(video).await?;
         let (file, meta) = tokio::task::spawn_blocking(move || {
@@ -143,15 +159,25 @@ impl Streamer {
         .await
         .map_err(std::io::Error::other)??;
         let file = Arc::new(file);
+        let representation = representation_of(&meta);
         let mut open = self.open_files.lock().unwrap_or_else(|p| p.into_inner());
         // Expired files are closed whenever one is opened, so a deleted file's space
         // is not held long.
-        open.retain(|_, (_, opened)| opened.elapsed() < OPEN_FILE_TTL);
+        open.retain(|_, f| f.opened.elapsed() < OPEN_FILE_TTL);
         if open.len() >= OPEN_FILE_CAPACITY {
             open.clear();
         }
-        open.insert(video.id, (file.clone(), Instant::now()));
-        Ok((file, meta))
+        let now = Instant::now();
+        open.insert(
+            video.id,
+            OpenFile {
+                file: file.clone(),
+                representation: representation.clone(),
+                opened: now,
+                checked: now,
+            },
+        );
+        Ok((file, representation))
     }
 
     /// The slots shared with other instances, when Redis is configured.
@@ -280,8 +306,7 @@ impl Streamer {
         head: bool,
         viewer: &Viewer,
     ) -> Result<Transfer, StreamError> {
-        let (file, meta) = self.open(video).await?;
-        let representation = representation_of(&meta);
+        let (file, representation) = self.open(video).await?;
         // RFC 9110 §14.2: Range is ignored on any method but GET, so a HEAD describes
         // the whole file as its GET without Range would.
         let whole;
