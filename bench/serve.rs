@@ -205,9 +205,12 @@ fn start_homestream(
         env(&mut scan);
         run(&mut scan);
     }
+    // Logs go to a file, as to a journal: what writing them costs is measured.
+    let log = std::fs::File::create(work.join(format!("{name}-{port}.log"))).unwrap();
     let mut serve = Command::new(&bin);
     serve
         .arg("serve")
+        .stderr(log)
         .env(
             "HOMESTREAM_MEDIA__SCAN_ON_STARTUP",
             scan_in_server.to_string(),
@@ -441,8 +444,9 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> (f64, f64) {
 }
 
 /// Phase 3: time to first byte on fresh connections, p50 and p99 in milliseconds: a
-/// plain blocking socket connects, writes the request and waits for the answer's first
-/// byte (then reads the rest and closes), so little but the server is timed.
+/// plain blocking socket connects, then the time from writing the request to the
+/// answer's first byte is taken (the rest is read and the connection closed), so
+/// little but the server is timed.
 async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
     use std::io::Read;
     let url = s.url.trim_start_matches("http://");
@@ -462,9 +466,11 @@ async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
             let request = format!(
                 "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Range: bytes={a}-{b}\r\nConnection: close\r\n\r\n"
             );
-            let t = Instant::now();
             let mut conn = std::net::TcpStream::connect(&addr).unwrap();
             conn.set_nodelay(true).unwrap();
+            // The kernel completes the handshake; from the request on, it is the
+            // server's accept, read, work and first write that are timed.
+            let t = Instant::now();
             conn.write_all(request.as_bytes()).unwrap();
             let mut first = [0u8; 1];
             conn.read_exact(&mut first).unwrap();
