@@ -38,6 +38,11 @@ fn nginx_binary() -> Option<&'static str> {
 
 impl Nginx {
     fn start(binary: &str, app_port: u16) -> Self {
+        Self::start_for(binary, &[app_port])
+    }
+
+    /// nginx spreading requests over the instances on `app_ports` (round robin).
+    fn start_for(binary: &str, app_ports: &[u16]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(binary);
         // nginx takes listening sockets from `NGINX=fd;` (its binary upgrade) and
@@ -49,8 +54,12 @@ impl Nginx {
         ))
         .unwrap();
         assert!(site.contains("server app:3000;") && site.contains("listen 80;"));
+        let upstreams: String = app_ports
+            .iter()
+            .map(|p| format!("server 127.0.0.1:{p};\n"))
+            .collect();
         let site = site
-            .replace("server app:3000;", &format!("server 127.0.0.1:{app_port};"))
+            .replace("server app:3000;", &upstreams)
             .replace("listen 80;", &format!("listen 127.0.0.1:{port};"));
         let d = dir.path().display();
         let conf = format!(
@@ -235,4 +244,76 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
     assert_eq!(ts.status(), 200);
     assert_eq!(ts.headers()["content-type"], "video/mp2t");
     assert_eq!(ts.bytes().await.unwrap()[0], 0x47, "an MPEG-TS sync byte");
+}
+
+/// Two instances on one database behind nginx, which sends a player's requests to each
+/// in turn: each instance makes the segments it is asked for with an ffmpeg run of its
+/// own (one from segment 0, one from segment 1), and the segments, joined as the
+/// player received them, decode without a single message from `ffmpeg -v error`.
+#[tokio::test]
+async fn segments_made_by_two_instances_behind_nginx_join_cleanly() {
+    let Some(binary) = nginx_binary() else {
+        return;
+    };
+    let trust = |s: &mut homestream::config::Settings| {
+        s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    };
+    let Some(a) = spawn_media_app(Backend::Postgres, &[("hevc_ac3_long.mkv", "film.mkv")], trust)
+        .await
+    else {
+        return;
+    };
+    a.scan().await;
+    // The second instance: the same database, library and secret; its own data
+    // directory, so its own transcode cache and ffmpeg runs.
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = a.settings.clone();
+    settings.data_dir = dir.path().join("data");
+    let b = crate::helpers::spawn_with(settings, dir, None).await;
+    let port = |app: &crate::helpers::TestApp| -> u16 {
+        app.address.rsplit(':').next().unwrap().parse().unwrap()
+    };
+    let nginx = Nginx::start_for(binary, &[port(&a), port(&b)]);
+    let token = a.token_for("viewer", Role::User).await;
+    let id = a.video(&token, "film.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let mut joined = Vec::new();
+    for n in 0..8 {
+        let url = nginx.url(&format!("/api/hls/{id}/480p/{n}.ts"));
+        let mut resp = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        for _ in 0..3 {
+            if resp.status() != 503 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            resp = client.get(&url).bearer_auth(&token).send().await.unwrap();
+        }
+        assert_eq!(resp.status(), 200, "segment {n}");
+        joined.extend_from_slice(&resp.bytes().await.unwrap());
+    }
+    let runs = |app: &crate::helpers::TestApp| app.state.transcoder.stats.totals().0;
+    assert!(
+        runs(&a) >= 1 && runs(&b) >= 1,
+        "both instances made segments: {} and {} runs",
+        runs(&a),
+        runs(&b)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("joined.ts");
+    std::fs::write(&path, &joined).unwrap();
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-f", "null", "-"])
+        .output()
+        .await
+        .unwrap();
+    let messages = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && messages.trim().is_empty(),
+        "{messages}"
+    );
 }
