@@ -258,8 +258,12 @@ async fn segments_made_by_two_instances_behind_nginx_join_cleanly() {
     let trust = |s: &mut homestream::config::Settings| {
         s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     };
-    let Some(a) = spawn_media_app(Backend::Postgres, &[("hevc_ac3_long.mkv", "film.mkv")], trust)
-        .await
+    let Some(a) = spawn_media_app(
+        Backend::Postgres,
+        &[("hevc_ac3_long.mkv", "film.mkv")],
+        trust,
+    )
+    .await
     else {
         return;
     };
