@@ -22,10 +22,20 @@ use std::time::{Duration, Instant};
 
 /// Resident memory of a process, in bytes.
 fn rss(pid: u32) -> u64 {
+    status_kb(pid, "VmRSS:")
+}
+
+/// The process's anonymous resident memory: what it allocated, without the pages of
+/// its binary (which the server drops after start-up and maps back as it runs code).
+fn anon(pid: u32) -> u64 {
+    status_kb(pid, "RssAnon:")
+}
+
+fn status_kb(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .unwrap_or(0)
         * 1024
@@ -95,6 +105,7 @@ async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
     // The worker hands its block back after 2 s idle.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = rss(pid);
+    let idle_anon = anon(pid);
 
     let peak = Arc::new(AtomicU64::new(idle));
     let done = Arc::new(AtomicBool::new(false));
@@ -163,16 +174,19 @@ async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
     let times = health.await.unwrap();
     tokio::time::sleep(Duration::from_secs(10)).await;
     let settled = rss(pid);
+    let settled_anon = anon(pid);
     let peak = peak.load(Ordering::Relaxed);
     let mut latencies: Vec<Duration> = times.iter().map(|(t, _)| *t).collect();
     latencies.sort();
     let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];
     println!(
         "login burst: answers {statuses:?}; RSS idle {:.1} MB, peak {:.1} MB, 10 s later {:.1} MB; \
-         /health {} probes, p99 {:.1} ms",
+         anonymous idle {:.1} MB, 10 s later {:.1} MB; /health {} probes, p99 {:.1} ms",
         mb(idle),
         mb(peak),
         mb(settled),
+        mb(idle_anon),
+        mb(settled_anon),
         latencies.len(),
         p99.as_secs_f64() * 1000.0
     );
@@ -181,11 +195,16 @@ async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
         "/health failed during the burst"
     );
     assert!(peak < 100_000_000, "peak RSS {:.1} MB", mb(peak));
+    // What the logins allocated is given back: one argon2 block kept is 19 MiB, so
+    // 12 MB of slack (what 1.5x of the whole idle RSS allowed before the server gave
+    // its start-up pages back) still catches one, and leaves the runtime's buffers and
+    // the allocator's arenas of 500 connections. The code the burst ran stays mapped,
+    // clean pages of the binary, and is not counted.
     assert!(
-        settled as f64 <= idle as f64 * 1.5,
-        "RSS {:.1} MB 10 s after the burst, idle was {:.1} MB",
-        mb(settled),
-        mb(idle)
+        settled_anon <= idle_anon + 12_000_000,
+        "anonymous memory {:.1} MB 10 s after the burst, idle was {:.1} MB",
+        mb(settled_anon),
+        mb(idle_anon)
     );
     drop(server);
 }
