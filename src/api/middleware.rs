@@ -121,26 +121,23 @@ pub async fn around<E: Endpoint>(
     // user_id, session_id and video_id are filled in where they become known (the
     // auth guard, the catalog), so every line logged in the request carries them. A
     // media transfer's span is at `debug`: at the default `info` it costs nothing.
+    macro_rules! request_span {
+        ($make:ident) => {
+            tracing::$make!(
+                "request",
+                request_id = %request_id,
+                method = %method,
+                path = %req.uri().path(),
+                user_id = tracing::field::Empty,
+                session_id = tracing::field::Empty,
+                video_id = tracing::field::Empty,
+            )
+        };
+    }
     let span = if media {
-        tracing::debug_span!(
-            "request",
-            request_id = %request_id,
-            method = %method,
-            path = %req.uri().path(),
-            user_id = tracing::field::Empty,
-            session_id = tracing::field::Empty,
-            video_id = tracing::field::Empty,
-        )
+        request_span!(debug_span)
     } else {
-        tracing::info_span!(
-            "request",
-            request_id = %request_id,
-            method = %method,
-            path = %req.uri().path(),
-            user_id = tracing::field::Empty,
-            session_id = tracing::field::Empty,
-            video_id = tracing::field::Empty,
-        )
+        request_span!(info_span)
     };
     let path = metrics.is_some().then(|| req.uri().path().to_owned());
 

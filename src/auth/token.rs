@@ -157,16 +157,7 @@ impl TokenKeys {
     /// # Errors
     /// [`TokenError::Expired`] past `exp`; [`TokenError::Invalid`] for anything else.
     pub fn verify(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
-        if let Some(claims) = self.verified.get(token, |c| c.exp) {
-            return Ok(claims);
-        }
-        let claims = Arc::new(
-            decode::<Claims>(token, &self.decoding, &self.validation)
-                .map_err(token_error)?
-                .claims,
-        );
-        self.verified.put(token, claims.clone());
-        Ok(claims)
+        self.checked(token, &self.verified, &self.validation, |c| c.exp)
     }
 
     /// Checks a signed player link the same way, with its own audience.
@@ -174,15 +165,29 @@ impl TokenKeys {
     /// # Errors
     /// As [`TokenKeys::verify`]; an access token is [`TokenError::Invalid`] here.
     pub fn verify_link(&self, token: &str) -> Result<Arc<LinkClaims>, TokenError> {
-        if let Some(claims) = self.verified_links.get(token, |c| c.exp) {
+        self.checked(token, &self.verified_links, &self.link_validation, |c| {
+            c.exp
+        })
+    }
+
+    /// The claims of `token`: remembered when it verified within the TTL, else decoded,
+    /// checked against `validation` and remembered.
+    fn checked<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        verified: &Verified<C>,
+        validation: &Validation,
+        exp: impl Fn(&C) -> i64,
+    ) -> Result<Arc<C>, TokenError> {
+        if let Some(claims) = verified.get(token, exp) {
             return Ok(claims);
         }
         let claims = Arc::new(
-            decode::<LinkClaims>(token, &self.decoding, &self.link_validation)
+            decode::<C>(token, &self.decoding, validation)
                 .map_err(token_error)?
                 .claims,
         );
-        self.verified_links.put(token, claims.clone());
+        verified.put(token, claims.clone());
         Ok(claims)
     }
 }

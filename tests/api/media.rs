@@ -217,6 +217,26 @@ pub async fn spawn_media_store(
     .await
 }
 
+/// Fails the test unless `bytes` (an MPEG-TS) decode with not one message from
+/// `ffmpeg -v error`.
+pub async fn assert_decodes_silently(bytes: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("joined.ts");
+    std::fs::write(&path, bytes).unwrap();
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-f", "null", "-"])
+        .output()
+        .await
+        .unwrap();
+    let messages = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && messages.trim().is_empty(),
+        "{messages}"
+    );
+}
+
 /// ffprobe's JSON (format and streams) for a file or a URL; fails the test when
 /// ffprobe cannot read it.
 pub async fn ffprobe(target: impl AsRef<std::ffi::OsStr>) -> serde_json::Value {
