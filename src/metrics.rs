@@ -296,12 +296,7 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request.
-    pub fn observe(&self, method: &poem::http::Method, path: &str, status: u16, seconds: f64) {
-        self.observe_route(method, self.route(path), status, seconds);
-    }
-
-    /// Counts one answered request whose route ([`Self::route`]) is known.
+    /// Counts one answered request on `route` ([`Self::route`]).
     pub fn observe_route(
         &self,
         method: &poem::http::Method,

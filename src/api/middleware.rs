@@ -139,7 +139,10 @@ pub async fn around<E: Endpoint>(
     } else {
         request_span!(info_span)
     };
-    let path = metrics.is_some().then(|| req.uri().path().to_owned());
+    // The route is known before the request moves on; a media request keeps its URI
+    // (a reference count, not a copy) for the line a refusal leaves.
+    let route = metrics.as_ref().map(|m| m.route(req.uri().path()));
+    let media_uri = media.then(|| req.uri().clone());
 
     let mut resp = match checked_body(&mut req, max_body).await {
         Err(refused) => refused.into_response(),
@@ -152,8 +155,7 @@ pub async fn around<E: Endpoint>(
         resp.headers_mut().insert(REQUEST_ID, value);
     }
     let status = resp.status().as_u16();
-    if let (Some(metrics), Some(path)) = (&metrics, &path) {
-        let route = metrics.route(path);
+    if let (Some(metrics), Some(route)) = (&metrics, route) {
         if status == 405 {
             // RFC 9110 15.5.6: a 405 names the methods the path accepts.
             if let Some(value) = allow.get(route).and_then(|m| HeaderValue::from_str(m).ok()) {
@@ -167,7 +169,7 @@ pub async fn around<E: Endpoint>(
         tracing::debug!(parent: &span, status, latency_ms, "request completed");
     } else if media {
         // The span is off at `info`: this line carries what it would have.
-        let path = path.as_deref().unwrap_or_default();
+        let path = media_uri.as_ref().map_or("", poem::http::Uri::path);
         log_outcome(status, latency_ms, Some((&request_id, &method, path)));
     } else {
         span.in_scope(|| log_outcome(status, latency_ms, None));

@@ -114,6 +114,16 @@ pub async fn spawn_with(settings: Settings, dir: TempDir, pg: Option<PgTestDb>) 
 }
 
 impl TestApp {
+    /// A second instance of this app: the same database, Redis (and its prefix),
+    /// secret and libraries, with a data directory of its own (its own transcode
+    /// cache and ffmpeg runs).
+    pub async fn another_instance(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = self.settings.clone();
+        settings.data_dir = dir.path().join("data");
+        spawn_with(settings, dir, None).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -270,10 +270,7 @@ async fn segments_made_by_two_instances_behind_nginx_join_cleanly() {
     a.scan().await;
     // The second instance: the same database, library and secret; its own data
     // directory, so its own transcode cache and ffmpeg runs.
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = a.settings.clone();
-    settings.data_dir = dir.path().join("data");
-    let b = crate::helpers::spawn_with(settings, dir, None).await;
+    let b = a.another_instance().await;
     let port = |app: &crate::helpers::TestApp| -> u16 {
         app.address.rsplit(':').next().unwrap().parse().unwrap()
     };

@@ -2,9 +2,7 @@
 //! Redis share sessions and one stream limit; a Redis that stops answering leaves
 //! login and streaming working, shows in `/ready`, and is resynchronised on return.
 
-use crate::helpers::{
-    assert_problem, redis_available, redis_url, spawn_with, Backend, Store, TestApp,
-};
+use crate::helpers::{assert_problem, redis_available, redis_url, Backend, Store, TestApp};
 use crate::media::{for_each_backend, spawn_media_app, spawn_media_store};
 use homestream::accounts::Role;
 use homestream::config::{ConnectionUrl, HumanDuration, PositiveInt};
@@ -52,10 +50,7 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
     };
     a.scan().await;
     // A second instance: same database, Redis prefix, secret and library.
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = a.settings.clone();
-    settings.data_dir = dir.path().join("data");
-    let b = spawn_with(settings, dir, None).await;
+    let b = a.another_instance().await;
 
     let ann = a.token_for("ann", Role::User).await;
     b.create_user("bob", Role::User).await;
@@ -318,10 +313,7 @@ async fn failed_logins_on_one_instance_throttle_the_other() {
     else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = a.settings.clone();
-    settings.data_dir = dir.path().join("data");
-    let b = spawn_with(settings, dir, None).await;
+    let b = a.another_instance().await;
     a.create_user("ann", Role::User).await;
     for _ in 0..3 {
         assert_eq!(a.login("ann", "wrong password").await.status(), 401);
