@@ -124,6 +124,34 @@ pub async fn serve(
     timeout: Duration,
     limits: Limits,
 ) {
+    // The loop runs as a task of its own, on a worker: awaited in `block_on`, it would
+    // run on the main thread, and each connection would wait for two wake-ups between
+    // threads (the I/O driver's worker wakes the main thread to accept, which wakes a
+    // worker to read) before its first byte. On a worker, the thread that sees the
+    // listener ready accepts, and runs the connection's task next, itself.
+    // Dropping this future (a caller's `select!`, an aborted task) stops the loop too.
+    struct AbortOnDrop(tokio::task::JoinHandle<()>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let mut accepting = AbortOnDrop(tokio::spawn(accept_loop(
+        listener, endpoint, shutdown, timeout, limits,
+    )));
+    match (&mut accepting.0).await {
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        _ => {}
+    }
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    endpoint: Endpoint,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    timeout: Duration,
+    limits: Limits,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // Connections in the sendfile path: told to stop taking requests by `stopping`,
     // and each holds a permit of `open` until it ends.
