@@ -23,23 +23,75 @@ mod snapshot;
 
 pub use snapshot::Snapshot;
 
-/// Route templates with their fixed segments (`None` for a parameter), the ones with
-/// fewer parameters first so `/api/videos/popular` wins over `/api/videos/{id}`.
-fn route_patterns(
-    paths: impl IntoIterator<Item = String>,
-) -> Vec<(&'static str, Vec<Option<String>>)> {
-    let mut routes: Vec<(&'static str, Vec<Option<String>>)> = paths
-        .into_iter()
-        .map(|p| {
-            let segments = p
-                .split('/')
-                .map(|seg| (!seg.starts_with('{')).then(|| seg.to_owned()))
-                .collect();
-            (intern(p), segments)
+/// A route template with its segments (`None` for a parameter).
+type RoutePattern = (&'static str, Vec<Option<String>>);
+
+/// The API's route templates, grouped by their third segment (`stream` in
+/// `/api/stream/{id}`), so a request's path is matched against the few templates that
+/// can be its own rather than all of them.
+#[derive(Debug, Default)]
+struct Routes {
+    /// Each group in match order: the ones with fewer parameters first, so
+    /// `/api/videos/popular` wins over `/api/videos/{id}`.
+    by_third: std::collections::HashMap<String, Vec<RoutePattern>>,
+    /// The templates whose third segment is a parameter or missing, in match order.
+    rest: Vec<RoutePattern>,
+}
+
+impl Routes {
+    fn new(paths: impl IntoIterator<Item = String>) -> Self {
+        let mut all: Vec<RoutePattern> = paths
+            .into_iter()
+            .map(|p| {
+                let segments = p
+                    .split('/')
+                    .map(|seg| (!seg.starts_with('{')).then(|| seg.to_owned()))
+                    .collect();
+                (intern(p), segments)
+            })
+            .collect();
+        all.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
+        let mut routes = Self::default();
+        for route in &all {
+            if let Some(Some(third)) = route.1.get(2) {
+                routes.by_third.entry(third.clone()).or_default();
+            }
+        }
+        // A template with a parameter (or nothing) third can match in every group.
+        for route in all {
+            match route.1.get(2) {
+                Some(Some(third)) => {
+                    if let Some(group) = routes.by_third.get_mut(third) {
+                        group.push(route);
+                    }
+                }
+                _ => {
+                    for group in routes.by_third.values_mut() {
+                        group.push(route.clone());
+                    }
+                    routes.rest.push(route);
+                }
+            }
+        }
+        routes
+    }
+
+    fn find(&self, path: &str) -> Option<&'static str> {
+        let group = path
+            .split('/')
+            .nth(2)
+            .and_then(|third| self.by_third.get(third))
+            .unwrap_or(&self.rest);
+        group.iter().find_map(|(template, pattern)| {
+            let mut segments = path.split('/');
+            let matched = pattern.iter().all(|p| {
+                segments
+                    .next()
+                    .is_some_and(|s| p.as_deref().is_none_or(|p| p == s))
+            });
+            (matched && segments.next().is_none()).then_some(*template)
         })
-        .collect();
-    routes.sort_by_key(|(_, segs)| segs.iter().filter(|s| s.is_none()).count());
-    routes
+    }
 }
 
 /// A route template as a label for the life of the process: each distinct template is
@@ -126,9 +178,8 @@ pub struct Metrics {
     registry: Registry,
     /// The `process_*` series, which carry no `homestream_` prefix.
     process: Registry,
-    /// Route templates and their segments (`None` for a parameter), fixed segments
-    /// first so `/api/videos/popular` wins over `/api/videos/{id}`.
-    routes: Vec<(&'static str, Vec<Option<String>>)>,
+    /// The API's route templates.
+    routes: Routes,
     /// The registry's byte total at the last scrape.
     bytes_seen: AtomicU64,
     requests: Family<RequestLabels, Counter>,
@@ -162,7 +213,7 @@ impl Metrics {
         let mut m = Self {
             registry: Registry::with_prefix("homestream"),
             process: Registry::default(),
-            routes: route_patterns(paths),
+            routes: Routes::new(paths),
             bytes_seen: AtomicU64::new(0),
             requests: Family::default(),
             latency: Family::new_with_constructor(|| {
@@ -272,16 +323,8 @@ impl Metrics {
 
     /// The route template a path belongs to.
     pub fn route(&self, path: &str) -> &'static str {
-        for (template, pattern) in &self.routes {
-            let mut segments = path.split('/');
-            let matched = pattern.iter().all(|p| {
-                segments
-                    .next()
-                    .is_some_and(|s| p.as_deref().is_none_or(|p| p == s))
-            });
-            if matched && segments.next().is_none() {
-                return template;
-            }
+        if let Some(template) = self.routes.find(path) {
+            return template;
         }
         if path.starts_with("/api/stream/video/") {
             return "/api/stream/video/{filename}";
@@ -430,10 +473,15 @@ mod tests {
                 "/api/videos",
                 "/api/videos/{id}",
                 "/api/videos/popular",
+                "/api/{kind}/count",
                 "/health",
             ]
             .map(str::to_owned),
         );
+        assert_eq!(m.route("/health"), "/health");
+        // A template whose third segment is a parameter matches in every group.
+        assert_eq!(m.route("/api/tags/count"), "/api/{kind}/count");
+        assert_eq!(m.route("/api/videos/popular/count"), "other");
         assert_eq!(m.route("/api/videos"), "/api/videos");
         assert_eq!(m.route("/api/videos/2f1c"), "/api/videos/{id}");
         assert_eq!(m.route("/api/videos/popular"), "/api/videos/popular");
