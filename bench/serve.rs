@@ -448,6 +448,15 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> (f64, f64) {
 /// answer's first byte is taken (the rest is read and the connection closed), so
 /// little but the server is timed.
 async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
+    let samples = ttfb_samples(s, len).await;
+    (
+        samples[samples.len() / 2],
+        samples[samples.len() * 99 / 100],
+    )
+}
+
+/// The sorted TTFB samples, in milliseconds.
+async fn ttfb_samples(s: &Server, len: u64) -> Vec<f64> {
     use std::io::Read;
     let url = s.url.trim_start_matches("http://");
     let (addr, path) = url.split_at(url.find('/').unwrap());
@@ -482,10 +491,7 @@ async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
     .await
     .unwrap();
     samples.sort_by(f64::total_cmp);
-    (
-        samples[samples.len() / 2],
-        samples[samples.len() * 99 / 100],
-    )
+    samples
 }
 
 /// Phase 4: slow clients. Returns (peak RSS MB, CPU s/GB, clients held).
@@ -574,8 +580,12 @@ fn main() {
     );
     // BENCH_QUICK=1 measures nginx and homestream once, for a faster look while tuning;
     // BENCH_SLOW_ONLY=1 runs only their slow-client phase.
+    // BENCH_TTFB_ONLY=1 only the time to first byte, with more of its distribution.
     let slow_only = std::env::var_os("BENCH_SLOW_ONLY").is_some();
-    let quick = slow_only || std::env::var_os("BENCH_QUICK").is_some();
+    let ttfb_only = std::env::var_os("BENCH_TTFB_ONLY").is_some();
+    // BENCH_CPU_ONLY=1 only the CPU at fixed load, with its context switches.
+    let cpu_only = std::env::var_os("BENCH_CPU_ONLY").is_some();
+    let quick = slow_only || ttfb_only || cpu_only || std::env::var_os("BENCH_QUICK").is_some();
     let mut servers = vec![
         start_nginx(&cache, work.path()),
         start_homestream("homestream", &cache, work.path(), "warn", false),
@@ -608,6 +618,55 @@ fn main() {
         vec![vec![]; n],
     );
     let mut mbps = vec![vec![]; n];
+    if cpu_only {
+        for round in 1..=ROUNDS {
+            for s in &servers {
+                let switches = || {
+                    s.pids()
+                        .iter()
+                        .flat_map(|p| {
+                            std::fs::read_dir(format!("/proc/{p}/task"))
+                                .into_iter()
+                                .flatten()
+                        })
+                        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
+                        .flat_map(|st| {
+                            st.lines()
+                                .filter(|l| l.contains("ctxt_switches"))
+                                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                                .collect::<Vec<_>>()
+                        })
+                        .sum::<u64>()
+                };
+                let before = switches();
+                let (c, rate) = rt.block_on(cpu_per_gb_at_fixed_load(s, len));
+                let n = switches() - before;
+                println!(
+                    "round {round} {:<18} {c:.3} CPU s/GB at {rate:.0} MB/s, {n} context switches",
+                    s.name
+                );
+            }
+        }
+        return;
+    }
+    if ttfb_only {
+        for round in 1..=ROUNDS {
+            for s in &servers {
+                let v = rt.block_on(ttfb_samples(s, len));
+                let at = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)];
+                println!(
+                    "round {round} {:<18} TTFB ms p50 {:.3} p90 {:.3} p99 {:.3} p99.9 {:.3} max {:.3}",
+                    s.name,
+                    at(0.5),
+                    at(0.9),
+                    at(0.99),
+                    at(0.999),
+                    at(1.0)
+                );
+            }
+        }
+        return;
+    }
     let rounds = match (slow_only, quick) {
         (true, _) => 0,
         (false, true) => 1,
