@@ -738,9 +738,10 @@ fn main() {
         check(cpu_ratio <= 1.2)
     );
     println!(
-        "- TTFB p99 at most 0.3 ms: {:.3} ms, {}",
+        "- TTFB p99 at most 0.3 ms: {:.3} ms, {} (nginx's own p99 in this run: {:.3} ms, the machine's floor)",
         m(&p99, 1),
-        check(m(&p99, 1) <= 0.3)
+        check(m(&p99, 1) <= 0.3),
+        m(&p99, 0)
     );
     println!(
         "- 1,000 slow clients held: {}/{SLOW_CLIENTS} at {:.1} MB peak RSS",
