@@ -20,7 +20,19 @@ struct Nginx {
 }
 
 impl Drop for Nginx {
+    /// A fast shutdown (SIGTERM), in which the master stops its worker; SIGKILL only if
+    /// it has not ended in 5 s. Killed outright, the master leaves its worker running,
+    /// orphaned, after the tests.
     fn drop(&mut self) {
+        // SAFETY: a plain signal to our own child, which has not been waited for.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
