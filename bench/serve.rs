@@ -10,7 +10,8 @@
 //! 1. random 1 MiB range requests per second over 64 keep-alive connections;
 //! 2. server CPU seconds per GB at a fixed offered load below saturation (0.5 GB/s);
 //! 3. time to first byte, p50 and p99, on fresh connections (a plain socket: connect,
-//!    write the request, wait for the first byte of the answer);
+//!    write the request, wait for the first byte of the answer), 2,000 samples a round
+//!    with the servers taking turns request by request;
 //! 4. 1,000 slow clients reading at 1 MB/s: peak RSS, CPU per GB, streams held;
 //! 5. homestream's idle RSS after start-up, the scan of a small library and one login.
 //!
@@ -30,7 +31,7 @@ const RPS_SECONDS: u64 = 6;
 const RPS_CONNECTIONS: usize = 64;
 const FIXED_RATE: u64 = 477; // requests of 1 MiB per second: 0.5 GB/s
 const FIXED_SECONDS: u64 = 6;
-const TTFB_REQUESTS: usize = 1000;
+const TTFB_REQUESTS: usize = 2000;
 const SLOW_CLIENTS: usize = 1000;
 const SLOW_RATE: u64 = 1_000_000; // bytes per second per client
 const SLOW_SECONDS: u64 = 10;
@@ -443,55 +444,61 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> (f64, f64) {
     )
 }
 
-/// Phase 3: time to first byte on fresh connections, p50 and p99 in milliseconds: a
-/// plain blocking socket connects, then the time from writing the request to the
-/// answer's first byte is taken (the rest is read and the connection closed), so
-/// little but the server is timed.
-async fn time_to_first_byte(s: &Server, len: u64) -> (f64, f64) {
-    let samples = ttfb_samples(s, len).await;
-    (
-        samples[samples.len() / 2],
-        samples[samples.len() * 99 / 100],
-    )
-}
-
-/// The sorted TTFB samples, in milliseconds.
-async fn ttfb_samples(s: &Server, len: u64) -> Vec<f64> {
+/// Phase 3: time to first byte on fresh connections, in milliseconds, sorted, for each
+/// server. A plain blocking socket connects, then the time from writing the request to
+/// the answer's first byte is taken (the rest is read and the connection closed), so
+/// little but the server is timed. The servers take turns request by request, so a
+/// burst of the machine's own noise lands on all of them alike rather than on whichever
+/// server's turn it was: on a shared VM that noise sets the tail.
+async fn ttfb_samples(servers: &[Server], len: u64) -> Vec<Vec<f64>> {
     use std::io::Read;
-    let url = s.url.trim_start_matches("http://");
-    let (addr, path) = url.split_at(url.find('/').unwrap());
-    let (addr, path) = (addr.to_owned(), path.to_owned());
-    let auth = s
-        .token
-        .as_ref()
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let mut samples = tokio::task::spawn_blocking(move || {
+    let targets: Vec<(String, String, String)> = servers
+        .iter()
+        .map(|s| {
+            let url = s.url.trim_start_matches("http://");
+            let (addr, path) = url.split_at(url.find('/').unwrap());
+            let auth = s
+                .token
+                .as_ref()
+                .map(|t| format!("Authorization: Bearer {t}\r\n"))
+                .unwrap_or_default();
+            (addr.to_owned(), path.to_owned(), auth)
+        })
+        .collect();
+    tokio::task::spawn_blocking(move || {
         let mut rng = Rng(7);
         let mut body = vec![0u8; 1 << 16];
-        let mut samples = Vec::with_capacity(TTFB_REQUESTS);
+        let mut samples = vec![Vec::with_capacity(TTFB_REQUESTS); targets.len()];
         for _ in 0..TTFB_REQUESTS {
             let (a, b) = rng.range(len);
-            let request = format!(
-                "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Range: bytes={a}-{b}\r\nConnection: close\r\n\r\n"
-            );
-            let mut conn = std::net::TcpStream::connect(&addr).unwrap();
-            conn.set_nodelay(true).unwrap();
-            // The kernel completes the handshake; from the request on, it is the
-            // server's accept, read, work and first write that are timed.
-            let t = Instant::now();
-            conn.write_all(request.as_bytes()).unwrap();
-            let mut first = [0u8; 1];
-            conn.read_exact(&mut first).unwrap();
-            samples.push(t.elapsed().as_secs_f64() * 1000.0);
-            while conn.read(&mut body).unwrap_or(0) > 0 {}
+            for ((addr, path, auth), samples) in targets.iter().zip(&mut samples) {
+                let request = format!(
+                    "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Range: bytes={a}-{b}\r\nConnection: close\r\n\r\n"
+                );
+                let mut conn = std::net::TcpStream::connect(addr).unwrap();
+                conn.set_nodelay(true).unwrap();
+                // The kernel completes the handshake; from the request on, it is the
+                // server's accept, read, work and first write that are timed.
+                let t = Instant::now();
+                conn.write_all(request.as_bytes()).unwrap();
+                let mut first = [0u8; 1];
+                conn.read_exact(&mut first).unwrap();
+                samples.push(t.elapsed().as_secs_f64() * 1000.0);
+                while conn.read(&mut body).unwrap_or(0) > 0 {}
+            }
+        }
+        for v in &mut samples {
+            v.sort_by(f64::total_cmp);
         }
         samples
     })
     .await
-    .unwrap();
-    samples.sort_by(f64::total_cmp);
-    samples
+    .unwrap()
+}
+
+/// The sample at quantile `q` of sorted samples.
+fn quantile(v: &[f64], q: f64) -> f64 {
+    v[((v.len() as f64 * q) as usize).min(v.len() - 1)]
 }
 
 /// Phase 4: slow clients. Returns (peak RSS MB, CPU s/GB, clients held).
@@ -590,7 +597,7 @@ fn main() {
         start_nginx(&cache, work.path()),
         start_homestream("homestream", &cache, work.path(), "warn", false),
     ];
-    if !quick {
+    if !quick || ttfb_only {
         servers.push(start_homestream(
             "homestream (info)",
             &cache,
@@ -651,17 +658,15 @@ fn main() {
     }
     if ttfb_only {
         for round in 1..=ROUNDS {
-            for s in &servers {
-                let v = rt.block_on(ttfb_samples(s, len));
-                let at = |q: f64| v[((v.len() as f64 * q) as usize).min(v.len() - 1)];
+            for (s, v) in servers.iter().zip(rt.block_on(ttfb_samples(&servers, len))) {
                 println!(
                     "round {round} {:<18} TTFB ms p50 {:.3} p90 {:.3} p99 {:.3} p99.9 {:.3} max {:.3}",
                     s.name,
-                    at(0.5),
-                    at(0.9),
-                    at(0.99),
-                    at(0.999),
-                    at(1.0)
+                    quantile(&v, 0.5),
+                    quantile(&v, 0.9),
+                    quantile(&v, 0.99),
+                    quantile(&v, 0.999),
+                    quantile(&v, 1.0)
                 );
             }
         }
@@ -674,15 +679,19 @@ fn main() {
     };
     for round in 1..=rounds {
         for (i, s) in servers.iter().enumerate() {
-            let r = rt.block_on(requests_per_second(s, len));
+            rps[i].push(rt.block_on(requests_per_second(s, len)));
             let (c, rate) = rt.block_on(cpu_per_gb_at_fixed_load(s, len));
-            let (a, b) = rt.block_on(time_to_first_byte(s, len));
-            println!("round {round} {:<18} {r:>8.0} req/s  {c:>6.3} CPU s/GB at {rate:.0} MB/s  TTFB p50 {a:.3} ms p99 {b:.3} ms", s.name);
-            rps[i].push(r);
             cpu[i].push(c);
             mbps[i].push(rate);
-            p50[i].push(a);
-            p99[i].push(b);
+        }
+        let ttfb = rt.block_on(ttfb_samples(&servers, len));
+        for (i, (s, v)) in servers.iter().zip(ttfb).enumerate() {
+            p50[i].push(quantile(&v, 0.5));
+            p99[i].push(quantile(&v, 0.99));
+            println!(
+                "round {round} {:<18} {:>8.0} req/s  {:>6.3} CPU s/GB at {:.0} MB/s  TTFB p50 {:.3} ms p99 {:.3} ms",
+                s.name, rps[i][round - 1], cpu[i][round - 1], mbps[i][round - 1], p50[i][round - 1], p99[i][round - 1]
+            );
         }
     }
     let mut slow = Vec::new();
