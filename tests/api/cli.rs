@@ -116,12 +116,10 @@ impl ServerProcess {
         format!("{}{path}", self.address)
     }
 
-    /// Asks the process to stop (SIGTERM) and waits until it has.
+    /// Asks the process to stop (SIGTERM) and waits until it has (SIGKILL after 60 s,
+    /// so a shutdown that hangs fails its test instead of stalling the run).
     pub fn terminate(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
+        crate::helpers::terminate(&mut self.child, std::time::Duration::from_secs(60));
     }
 
     /// The process id.

@@ -238,6 +238,22 @@ pub fn hand_over_listener(cmd: &mut std::process::Command) -> (std::net::TcpList
     (listener, port)
 }
 
+/// Stops a child process as its service manager would: SIGTERM, then SIGKILL if it has
+/// not ended within `grace`. Waits until it has ended either way.
+pub fn terminate(child: &mut std::process::Child, grace: std::time::Duration) {
+    // SAFETY: a plain signal to our own child, which has not been reaped yet.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let started = std::time::Instant::now();
+    while started.elapsed() < grace {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A test that cannot run because `service` (postgres, redis, ffmpeg, nginx, prlimit)
 /// is missing. It fails unless `HS_ALLOW_SKIP` names the service (comma-separated, or
 /// `all`), and never skips under `CI=true`; a skip writes one line straight to the

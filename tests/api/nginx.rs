@@ -20,21 +20,10 @@ struct Nginx {
 }
 
 impl Drop for Nginx {
-    /// A fast shutdown (SIGTERM), in which the master stops its worker; SIGKILL only if
-    /// it has not ended in 5 s. Killed outright, the master leaves its worker running,
-    /// orphaned, after the tests.
+    /// A fast shutdown, in which the master stops its worker: killed outright, the
+    /// master would leave its worker running, orphaned, after the tests.
     fn drop(&mut self) {
-        // SAFETY: a plain signal to our own child, which has not been waited for.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::helpers::terminate(&mut self.child, Duration::from_secs(5));
     }
 }
 
@@ -108,6 +97,16 @@ impl Nginx {
 
     fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The master's child processes (its worker).
+    fn workers(&self) -> Vec<u32> {
+        let pid = self.child.id();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
     }
 }
 
@@ -256,6 +255,17 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
     assert_eq!(ts.status(), 200);
     assert_eq!(ts.headers()["content-type"], "video/mp2t");
     assert_eq!(ts.bytes().await.unwrap()[0], 0x47, "an MPEG-TS sync byte");
+
+    // Stopped, nginx leaves no worker behind to hold the port after the tests.
+    let workers = nginx.workers();
+    assert!(!workers.is_empty(), "nginx runs a worker");
+    drop(nginx);
+    for pid in workers {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "nginx's worker {pid} outlived its master"
+        );
+    }
 }
 
 /// Two instances on one database behind nginx, which sends a player's requests to each
