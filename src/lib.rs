@@ -12,9 +12,10 @@
 //! - [`state`]: [`state::AppState`], the settings and a handle to each service, wired
 //!   once; what handlers, the auth guard and `/metrics` read.
 //! - [`upkeep`]: the background tasks (maintenance tick, session sync).
-//! - [`server`]: the accept loop, connection limits and timeouts, the HTTP/1.1
-//!   sendfile path ([`server::http1`]), the hand-over to hyper, and the memory start-up
-//!   gives back ([`server::memory`]).
+//! - [`server`]: the accept loop (one pinned thread and socket per CPU:
+//!   [`server::cores`]), connection limits and timeouts, the HTTP/1.1 sendfile path
+//!   ([`server::http1`]), the hand-over to hyper, and the memory start-up gives back
+//!   ([`server::memory`]).
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //! - [`text`]: [`text::Text`], a request field that takes a JSON string and nothing

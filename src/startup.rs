@@ -40,12 +40,12 @@ impl Application {
         listener: Option<std::net::TcpListener>,
     ) -> anyhow::Result<Self> {
         let addr = std::net::SocketAddr::from((settings.server.host, settings.server.port));
+        let group = settings.server.accept_per_cpu;
         let state = AppState::serving(settings, api::route_templates()).await?;
         let listener = match listener {
             Some(inherited) => tokio::net::TcpListener::from_std(inherited)?,
-            None => {
-                crate::server::bind(addr).with_context(|| format!("cannot listen on {addr}"))?
-            }
+            None => crate::server::bind(addr, group)
+                .with_context(|| format!("cannot listen on {addr}"))?,
         };
         let port = listener.local_addr()?.port();
         let metrics_listener = match state.settings.metrics.listen.as_str() {
@@ -55,7 +55,7 @@ impl Application {
                     format!("metrics.listen: expected host:port, got {listen:?}")
                 })?;
                 Some(
-                    crate::server::bind(addr)
+                    crate::server::bind(addr, false)
                         .with_context(|| format!("cannot listen on {addr} for metrics"))?,
                 )
             }
@@ -130,13 +130,15 @@ impl Application {
         let endpoint: crate::server::Endpoint = Arc::new(poem::endpoint::ToDynEndpoint(
             api::routes(self.state).map_to_response(),
         ));
-        crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
+        let threads =
+            crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
         transcoder.shutdown();
         drop(upkeep);
         if let Some(task) = metrics_listener {
             task.abort();
         }
         db.close().await;
+        drop(threads);
         tracing::info!("homestream stopped");
         Ok(())
     }
@@ -162,7 +164,7 @@ async fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) {
     let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> =
         Arc::new(poem::endpoint::ToDynEndpoint(endpoint.map_to_response()));
     let limits = crate::server::Limits::from_settings(&state_settings);
-    crate::server::serve(
+    let _threads = crate::server::serve(
         listener,
         endpoint,
         std::future::pending::<()>(),

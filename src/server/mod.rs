@@ -2,6 +2,9 @@
 //! path, and the hand-over to hyper.
 //!
 //! # A connection's life
+//! 0. **Which thread.** With one pinned thread per CPU ([`cores`], the default on more
+//!    than one CPU), the connection goes to the socket of the CPU its packets arrive
+//!    on, and that CPU's thread runs every step below for it.
 //! 1. **Accept.** [`serve`] accepts, sets `TCP_NODELAY`, and admits the connection to
 //!    the [`conns::Registry`] (`server.max_connections`; when full, the connection idle
 //!    longest is closed to make room, or the new one is closed when all are busy).
@@ -28,6 +31,7 @@
 //! and [`serve`] returns when all are done or after the shutdown timeout.
 
 pub mod conns;
+pub mod cores;
 pub mod http1;
 pub mod memory;
 
@@ -55,6 +59,9 @@ pub struct Limits {
     pub keep_alive_timeout: Duration,
     /// Whether stream requests may be answered with sendfile(2).
     pub sendfile: bool,
+    /// Whether a listener in a `SO_REUSEPORT` group is served by one pinned thread per
+    /// CPU ([`cores`]).
+    pub accept_per_cpu: bool,
 }
 
 impl Limits {
@@ -78,6 +85,7 @@ impl Limits {
             header_read_timeout: server.header_read_timeout.get(),
             keep_alive_timeout: server.keep_alive_timeout.get(),
             sendfile: server.sendfile,
+            accept_per_cpu: server.accept_per_cpu,
         }
     }
 }
@@ -103,26 +111,105 @@ pub fn inherited_listener() -> Option<std::net::TcpListener> {
     Some(listener)
 }
 
-/// Binds a listener with a deep backlog.
-pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
+/// Binds a listener with a deep backlog. With `group`, the socket is the first of an
+/// `SO_REUSEPORT` group that [`serve`] spreads over the CPUs; a port some process
+/// already listens on is refused all the same (checked with a plain socket first, since
+/// a group would let a second server of the same user join it silently).
+pub fn bind(addr: std::net::SocketAddr, group: bool) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = || {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        std::io::Result::Ok(socket)
     };
-    socket.set_reuseaddr(true)?;
+    if group && addr.port() != 0 {
+        let probe = socket()?;
+        probe.bind(addr)?;
+        drop(probe.listen(1)?);
+    }
+    let socket = socket()?;
+    if group {
+        socket.set_reuseport(true)?;
+    }
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }
 
 /// Accepts and serves connections until `shutdown` completes, then lets open requests
 /// finish for up to `timeout`.
+///
+/// A listener bound as a group ([`bind`], or handed over with `SO_REUSEPORT` set) is
+/// served, when `limits.accept_per_cpu` and more than one CPU is allowed, by one thread
+/// per CPU, pinned to it, each with a single-threaded runtime and its own socket in the
+/// group ([`cores`]): a connection is accepted and all its requests served on the CPU
+/// that receives its packets. Work a request starts (a transcode's supervisor, a scan)
+/// runs on that thread's runtime too. Any other listener is served on the caller's
+/// runtime.
+///
+/// The returned [`Threads`] keeps the per-CPU runtimes alive (parked) until dropped:
+/// database and Redis connections opened during a request belong to the runtime that
+/// opened them, so it must outlive their last use (the caller drops it after closing
+/// the database pool).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     endpoint: Endpoint,
     shutdown: impl Future<Output = ()> + Send + 'static,
     timeout: Duration,
     limits: Limits,
+) -> Threads {
+    let registry = Registry::new(limits.max_connections);
+    let cpus = cores::allowed();
+    if limits.accept_per_cpu && cpus.len() > 1 && cores::in_group(&listener) {
+        match listener.into_std() {
+            Ok(first) => match cores::spread(&first, &cpus, LISTEN_BACKLOG) {
+                Ok(more) => {
+                    let listeners = std::iter::once(first).chain(more).zip(cpus).collect();
+                    let per_cpu = (endpoint, registry, timeout, limits);
+                    return serve_per_cpu(listeners, per_cpu, shutdown).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot open a socket per CPU; serving on one");
+                    match tokio::net::TcpListener::from_std(first) {
+                        Ok(listener) => {
+                            serve_one(listener, endpoint, shutdown, timeout, limits, registry)
+                                .await;
+                        }
+                        Err(e) => tracing::error!(error = %e, "cannot serve the listener"),
+                    }
+                }
+            },
+            Err(e) => tracing::error!(error = %e, "cannot serve the listener"),
+        }
+        return Threads::none();
+    }
+    serve_one(listener, endpoint, shutdown, timeout, limits, registry).await;
+    Threads::none()
+}
+
+/// The per-CPU connection threads of [`serve`]: dropping this lets their runtimes end
+/// (each waits up to a second for its blocking tasks).
+#[must_use = "dropping it ends the per-CPU runtimes"]
+pub struct Threads {
+    _release: Option<tokio::sync::watch::Sender<()>>,
+}
+
+impl Threads {
+    fn none() -> Self {
+        Self { _release: None }
+    }
+}
+
+/// [`serve`] on the caller's runtime, one accept loop.
+async fn serve_one(
+    listener: tokio::net::TcpListener,
+    endpoint: Endpoint,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    timeout: Duration,
+    limits: Limits,
+    registry: Arc<Registry>,
 ) {
     // The loop runs as a task of its own, on a worker: awaited in `block_on`, it would
     // run on the main thread, and each connection would wait for two wake-ups between
@@ -137,12 +224,105 @@ pub async fn serve(
         }
     }
     let mut accepting = AbortOnDrop(tokio::spawn(accept_loop(
-        listener, endpoint, shutdown, timeout, limits,
+        listener, endpoint, shutdown, timeout, limits, registry,
     )));
     match (&mut accepting.0).await {
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         _ => {}
     }
+}
+
+/// What every per-CPU thread shares.
+type PerCpu = (Endpoint, Arc<Registry>, Duration, Limits);
+
+/// [`serve`] with one pinned thread per `(socket, CPU)`. Dropping this future (before
+/// or after `shutdown`) stops the threads' accept loops as a shutdown does.
+async fn serve_per_cpu(
+    listeners: Vec<(std::net::TcpListener, usize)>,
+    shared: PerCpu,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Threads {
+    use tokio::sync::{oneshot, watch};
+    // `stop` ends the accept loops when it says so or is dropped; the runtimes wait
+    // for `release` to be dropped.
+    let (stop, stopping) = watch::channel(false);
+    let (release, released) = watch::channel(());
+    let mut ended = Vec::with_capacity(listeners.len());
+    let port = listeners
+        .first()
+        .and_then(|(l, _)| l.local_addr().ok())
+        .map_or(0, |a| a.port());
+    for (listener, cpu) in listeners {
+        let (done, end) = oneshot::channel::<()>();
+        let ctx = (shared.clone(), stopping.clone(), released.clone(), done);
+        let spawned = std::thread::Builder::new()
+            .name(format!("http{port}:cpu{cpu}"))
+            .spawn(move || connection_thread(listener, cpu, ctx));
+        match spawned {
+            Ok(_) => ended.push(end),
+            Err(e) => tracing::error!(cpu, error = %e, "cannot start the connection thread"),
+        }
+    }
+    let count = ended.len();
+    tracing::debug!(threads = count, "serving one connection thread per CPU");
+    let all_ended = futures_util::future::join_all(ended);
+    tokio::pin!(all_ended);
+    tokio::select! {
+        () = shutdown => {}
+        _ = &mut all_ended => tracing::error!("every connection thread has stopped"),
+    }
+    let _ = stop.send(true);
+    all_ended.await;
+    Threads {
+        _release: Some(release),
+    }
+}
+
+/// One per-CPU thread: pinned to `cpu`, a single-threaded runtime accepting on
+/// `listener` until `stopping`, then kept running (its tasks, its I/O driver) until
+/// `released`. `done` is sent when its accept loop has finished, or dropped if it fails.
+fn connection_thread(
+    listener: std::net::TcpListener,
+    cpu: usize,
+    (shared, mut stopping, mut released, done): (
+        PerCpu,
+        tokio::sync::watch::Receiver<bool>,
+        tokio::sync::watch::Receiver<()>,
+        tokio::sync::oneshot::Sender<()>,
+    ),
+) {
+    let (endpoint, registry, timeout, limits) = shared;
+    if let Err(e) = cores::pin(cpu) {
+        tracing::warn!(cpu, error = %e, "cannot pin the connection thread to its CPU");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(32)
+        .thread_keep_alive(Duration::from_secs(2))
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!(cpu, error = %e, "cannot start the connection thread's runtime");
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::error!(cpu, error = %e, "cannot serve the CPU's listener");
+                return;
+            }
+        };
+        let stop = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
+        accept_loop(listener, endpoint, stop, timeout, limits, registry).await;
+        let _ = done.send(());
+        while released.changed().await.is_ok() {}
+    });
+    runtime.shutdown_timeout(Duration::from_secs(1));
 }
 
 async fn accept_loop(
@@ -151,13 +331,13 @@ async fn accept_loop(
     shutdown: impl Future<Output = ()> + Send + 'static,
     timeout: Duration,
     limits: Limits,
+    registry: Arc<Registry>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     // Connections in the sendfile path: told to stop taking requests by `stopping`,
     // and each holds a permit of `open` until it ends.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let open = Arc::new(tokio::sync::Semaphore::new(u32::MAX as usize));
-    let registry = Registry::new(limits.max_connections);
     let local = listener
         .local_addr()
         .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));

@@ -127,6 +127,24 @@ impl ServerProcess {
         self.child.id()
     }
 
+    /// Sends SIGTERM and returns at once.
+    pub fn ask_to_stop(&self) {
+        // SAFETY: a plain signal to our own child, which has not been reaped yet.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+    }
+
+    /// The exit status, once the process has ended within `limit`.
+    pub fn exit_within(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
     /// Ends the process with SIGKILL: no shutdown code runs.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();
@@ -152,9 +170,11 @@ pub async fn server_process_with(
     log: Option<&std::path::Path>,
 ) -> ServerProcess {
     // A listener bound here and handed over as descriptor 3 (socket activation): the
-    // port is never released, so nothing else can take it in between.
+    // port is never released, so nothing else can take it in between. It is bound as a
+    // group (`ReusePort=yes`), so the process serves as it does on a port it binds
+    // itself: one pinned thread and socket per CPU.
     let mut cmd = command(settings);
-    let (listener, port) = crate::helpers::hand_over_listener(&mut cmd);
+    let (listener, port) = crate::helpers::hand_over_listener(&mut cmd, true);
     cmd.arg("serve")
         .env("LISTEN_FDS", "1")
         .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")

@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod config;
 mod contract;
+mod cores;
 mod guest_passes;
 mod hostile;
 mod library;
