@@ -10,14 +10,28 @@
 //! wake-up was most of the time to first byte's tail (p99 0.31 to 0.46 ms on one
 //! shared listener; 0.16 to 0.18 ms with one per CPU).
 //!
+//! Steering follows the packets, not the load: a single-worker proxy, a one-queue
+//! network card or one client process may bring all connections in on one CPU. So the
+//! threads also share the connections ([`Share`]): a thread holding [`SLACK`] more open
+//! connections than the least busy one hands a new connection over to it, which then
+//! serves it from its own CPU (a cross-CPU wake-up per request, as with one socket).
+//! What this cannot do is move work off a CPU that something else keeps busy: with the
+//! benchmark's client pinned to one CPU, 64 keep-alive connections of 1 MiB ranges gave
+//! 2,185 requests per second against 3,520 with one shared socket, whose workers drift
+//! to the idle CPU (`BENCH_QUICK=1 BENCH_CLIENT_CPU=0 cargo bench --bench serve`);
+//! `server.accept_per_cpu = false` is the setting for such a machine.
+//!
 //! The program returns an index into the group in joining order, which is the order of
 //! [`spread`]'s sockets; an index past the group's end falls back to the kernel's hash.
 //! So a socket that joins the group later (any process of the same user may, with
 //! `SO_REUSEPORT`) is never chosen: it cannot take a share of the connections.
 
 use std::io;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsFd, AsRawFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// `SO_ATTACH_REUSEPORT_CBPF` (asm-generic/socket.h); not in the `libc` crate for Linux.
 const SO_ATTACH_REUSEPORT_CBPF: libc::c_int = 51;
@@ -137,6 +151,137 @@ fn steer(socket: &TcpListener, cpus: &[usize]) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+/// How many more open connections a thread holds than the least busy one before it
+/// hands new ones over: at 2, connections made one after another (each closed before
+/// the next) always stay where their packets arrive.
+pub const SLACK: usize = 2;
+
+/// Connections handed between threads that may wait for their new thread.
+const HANDED_QUEUE: usize = 256;
+
+/// A connection handed from one thread to another, out of its old runtime.
+type Handed = (std::net::TcpStream, SocketAddr);
+
+/// One per-CPU thread's part in sharing the connections: where it sends connections to
+/// hand over ([`Placer`]) and where it receives them ([`Inbox`]).
+pub struct Share {
+    pub placer: Placer,
+    pub inbox: Inbox,
+}
+
+/// Decides whether a thread keeps a connection it accepted.
+pub struct Placer {
+    me: usize,
+    open: Arc<[AtomicUsize]>,
+    peers: Arc<[mpsc::Sender<Handed>]>,
+}
+
+/// The connections handed to a thread.
+pub struct Inbox {
+    me: usize,
+    open: Arc<[AtomicUsize]>,
+    handed: mpsc::Receiver<Handed>,
+}
+
+/// A connection counted as open on a thread until dropped.
+#[derive(Debug)]
+pub struct Open {
+    open: Arc<[AtomicUsize]>,
+    thread: usize,
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.open[self.thread].fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The shares of `threads` threads, in order.
+pub fn shares(threads: usize) -> Vec<Share> {
+    let open: Arc<[AtomicUsize]> = (0..threads).map(|_| AtomicUsize::new(0)).collect();
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..threads).map(|_| mpsc::channel(HANDED_QUEUE)).unzip();
+    let peers: Arc<[mpsc::Sender<Handed>]> = senders.into();
+    receivers
+        .into_iter()
+        .enumerate()
+        .map(|(me, handed)| Share {
+            placer: Placer {
+                me,
+                open: open.clone(),
+                peers: peers.clone(),
+            },
+            inbox: Inbox {
+                me,
+                open: open.clone(),
+                handed,
+            },
+        })
+        .collect()
+}
+
+impl Placer {
+    /// Keeps `stream` on this thread, counted as open here, or hands it to the thread
+    /// with the fewest open connections when this one holds [`SLACK`] more (`None`).
+    pub fn place(
+        &self,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+    ) -> Option<(tokio::net::TcpStream, Open)> {
+        let mine = self.open[self.me].load(Ordering::Relaxed);
+        let least = (0..self.open.len())
+            .filter(|&t| t != self.me)
+            .min_by_key(|&t| self.open[t].load(Ordering::Relaxed));
+        let mut stream = stream;
+        if let Some(to) = least.filter(|&t| mine >= self.open[t].load(Ordering::Relaxed) + SLACK) {
+            self.open[to].fetch_add(1, Ordering::Relaxed);
+            let handed = stream
+                .into_std()
+                .map(|std| self.peers[to].try_send((std, peer)));
+            match handed {
+                Ok(Ok(())) => return None,
+                Ok(Err(refused)) => {
+                    self.open[to].fetch_sub(1, Ordering::Relaxed);
+                    let (std, _) = match refused {
+                        mpsc::error::TrySendError::Full(h)
+                        | mpsc::error::TrySendError::Closed(h) => h,
+                    };
+                    stream = tokio::net::TcpStream::from_std(std).ok()?;
+                }
+                Err(_) => {
+                    self.open[to].fetch_sub(1, Ordering::Relaxed);
+                    return None;
+                }
+            }
+        }
+        self.open[self.me].fetch_add(1, Ordering::Relaxed);
+        Some((
+            stream,
+            Open {
+                open: self.open.clone(),
+                thread: self.me,
+            },
+        ))
+    }
+}
+
+impl Inbox {
+    /// The next connection handed to this thread, registered with its runtime.
+    pub async fn next(&mut self) -> Option<(tokio::net::TcpStream, SocketAddr, Open)> {
+        loop {
+            let (std, peer) = self.handed.recv().await?;
+            // Counted here by the thread that handed it over.
+            let open = Open {
+                open: self.open.clone(),
+                thread: self.me,
+            };
+            if let Ok(stream) = tokio::net::TcpStream::from_std(std) {
+                return Some((stream, peer, open));
+            }
+        }
     }
 }
 

@@ -224,7 +224,7 @@ async fn serve_one(
         }
     }
     let mut accepting = AbortOnDrop(tokio::spawn(accept_loop(
-        listener, endpoint, shutdown, timeout, limits, registry,
+        listener, endpoint, shutdown, timeout, limits, registry, None,
     )));
     match (&mut accepting.0).await {
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -248,13 +248,20 @@ async fn serve_per_cpu(
     let (stop, stopping) = watch::channel(false);
     let (release, released) = watch::channel(());
     let mut ended = Vec::with_capacity(listeners.len());
+    let shares = cores::shares(listeners.len());
     let port = listeners
         .first()
         .and_then(|(l, _)| l.local_addr().ok())
         .map_or(0, |a| a.port());
-    for (listener, cpu) in listeners {
+    for ((listener, cpu), share) in listeners.into_iter().zip(shares) {
         let (done, end) = oneshot::channel::<()>();
-        let ctx = (shared.clone(), stopping.clone(), released.clone(), done);
+        let ctx = (
+            shared.clone(),
+            share,
+            stopping.clone(),
+            released.clone(),
+            done,
+        );
         let spawned = std::thread::Builder::new()
             .name(format!("http{port}:cpu{cpu}"))
             .spawn(move || connection_thread(listener, cpu, ctx));
@@ -284,8 +291,9 @@ async fn serve_per_cpu(
 fn connection_thread(
     listener: std::net::TcpListener,
     cpu: usize,
-    (shared, mut stopping, mut released, done): (
+    (shared, share, mut stopping, mut released, done): (
         PerCpu,
+        cores::Share,
         tokio::sync::watch::Receiver<bool>,
         tokio::sync::watch::Receiver<()>,
         tokio::sync::oneshot::Sender<()>,
@@ -318,7 +326,16 @@ fn connection_thread(
         let stop = async move {
             let _ = stopping.wait_for(|stop| *stop).await;
         };
-        accept_loop(listener, endpoint, stop, timeout, limits, registry).await;
+        accept_loop(
+            listener,
+            endpoint,
+            stop,
+            timeout,
+            limits,
+            registry,
+            Some(share),
+        )
+        .await;
         let _ = done.send(());
         while released.changed().await.is_ok() {}
     });
@@ -332,8 +349,13 @@ async fn accept_loop(
     timeout: Duration,
     limits: Limits,
     registry: Arc<Registry>,
+    share: Option<cores::Share>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let (placer, mut inbox) = match share {
+        Some(share) => (Some(share.placer), Some(share.inbox)),
+        None => (None, None),
+    };
     // Connections in the sendfile path: told to stop taking requests by `stopping`,
     // and each holds a permit of `open` until it ends.
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -344,8 +366,15 @@ async fn accept_loop(
     tokio::pin!(shutdown);
     let mut failed_accepts = (0u64, Instant::now() - Duration::from_secs(1));
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = accept(&listener, &mut failed_accepts) => accepted,
+        let (stream, peer, counted) = tokio::select! {
+            (stream, peer) = accept(&listener, &mut failed_accepts) => match &placer {
+                Some(placer) => match placer.place(stream, peer) {
+                    Some((stream, open)) => (stream, peer, Some(open)),
+                    None => continue,
+                },
+                None => (stream, peer, None),
+            },
+            Some((stream, peer, open)) = handed(&mut inbox) => (stream, peer, Some(open)),
             () = &mut shutdown => break,
         };
         let Some(tracked) = registry.admit() else {
@@ -362,7 +391,7 @@ async fn accept_loop(
             peer,
         };
         let ctx = (endpoint.clone(), stopping.clone(), graceful.watcher());
-        tokio::spawn(connection(conn, ctx, tracked, permit, limits));
+        tokio::spawn(connection(conn, ctx, (tracked, counted), permit, limits));
         registry.settle().await;
     }
     drop(listener);
@@ -374,6 +403,17 @@ async fn accept_loop(
     tokio::select! {
         () = all => {}
         () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
+    }
+}
+
+/// The next connection handed to this thread by another per-CPU thread; never, on one
+/// socket.
+async fn handed(
+    inbox: &mut Option<cores::Inbox>,
+) -> Option<(tokio::net::TcpStream, std::net::SocketAddr, cores::Open)> {
+    match inbox {
+        Some(inbox) => inbox.next().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -408,7 +448,7 @@ async fn connection(
         tokio::sync::watch::Receiver<bool>,
         hyper_util::server::graceful::Watcher,
     ),
-    tracked: Tracked,
+    (tracked, _open): (Tracked, Option<cores::Open>),
     permit: tokio::sync::OwnedSemaphorePermit,
     limits: Limits,
 ) {

@@ -118,6 +118,94 @@ async fn each_cpu_has_a_pinned_connection_thread_that_serves() {
     a_burst_from_every_cpu_is_answered(port).await;
 }
 
+/// CPU time (user and system, in clock ticks) of this process's thread named `name`.
+fn thread_cpu_ticks(name: &str) -> u64 {
+    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+        // After the name in parentheses: state is field 3, utime 14, stime 15.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        return fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    }
+    panic!("no thread named {name}");
+}
+
+#[tokio::test]
+async fn connections_all_from_one_cpu_are_shared_by_every_thread() {
+    // A single-worker proxy opens all its connections from one CPU, so steering alone
+    // would leave the other CPUs' threads idle: they must still take a share.
+    let Some((settings, dir, pg)) = test_settings(Backend::Sqlite).await else {
+        return;
+    };
+    let cpus = cpus();
+    if cpus.len() < 2 {
+        assert!(
+            !crate::helpers::required(),
+            "one CPU allowed: nothing to share"
+        );
+        eprintln!("SKIPPED: one CPU allowed, per-CPU threads not tested");
+        return;
+    }
+    let app = spawn_with(settings, dir, pg).await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let answer = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let names: Vec<String> = cpus.iter().map(|c| format!("http{port}:cpu{c}")).collect();
+    assert_eq!(
+        connection_threads(std::process::id(), port, cpus.len()).len(),
+        cpus.len()
+    );
+    let before: Vec<u64> = names.iter().map(|n| thread_cpu_ticks(n)).collect();
+    let from = cpus[0];
+    let answered = tokio::task::spawn_blocking(move || {
+        let clients: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    homestream::server::cores::pin(from).unwrap();
+                    let mut conns: Vec<_> = (0..4)
+                        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+                        .collect();
+                    let started = std::time::Instant::now();
+                    let mut answered = 0u64;
+                    let mut buf = vec![0u8; 4096];
+                    while started.elapsed() < Duration::from_millis(1500) {
+                        for conn in &mut conns {
+                            conn.write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+                                .unwrap();
+                            let n = conn.read(&mut buf).unwrap();
+                            assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+                            answered += 1;
+                        }
+                    }
+                    answered
+                })
+            })
+            .collect();
+        clients.into_iter().map(|c| c.join().unwrap()).sum::<u64>()
+    })
+    .await
+    .unwrap();
+    let spent: Vec<u64> = names
+        .iter()
+        .zip(&before)
+        .map(|(n, b)| thread_cpu_ticks(n) - b)
+        .collect();
+    let total: u64 = spent.iter().sum();
+    assert!(
+        answered > 100 && total > 20,
+        "{answered} requests, {total} ticks"
+    );
+    for (name, ticks) in names.iter().zip(&spent) {
+        assert!(
+            *ticks * 5 >= total,
+            "{name} served {ticks} of {total} ticks: {spent:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn with_accept_per_cpu_off_one_socket_serves_on_the_shared_runtime() {
     let Some((mut settings, dir, pg)) = test_settings(Backend::Sqlite).await else {
