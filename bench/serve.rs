@@ -165,6 +165,7 @@ fn start_homestream(
     work: &Path,
     level: &str,
     scan_in_server: bool,
+    per_cpu: bool,
 ) -> Server {
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/homestream");
     let port = free_port();
@@ -177,7 +178,8 @@ fn start_homestream(
             .env("MAX_CONCURRENT_STREAMS", "5000")
             .env("HOMESTREAM_STREAMING__MAX_STREAMS_PER_USER", "5000")
             .env("HOMESTREAM_MEDIA__WATCH", "false")
-            .env("HOMESTREAM_LOG__LEVEL", level);
+            .env("HOMESTREAM_LOG__LEVEL", level)
+            .env("HOMESTREAM_SERVER__ACCEPT_PER_CPU", per_cpu.to_string());
     };
     let mut create = Command::new(&bin);
     create
@@ -263,7 +265,7 @@ fn start_homestream(
 /// Phase 5: the resident memory of a fresh homestream once it has started, scanned a
 /// small library (the bench file) and taken one login, after a second of quiet.
 fn idle_rss(root: &Path, work: &Path) -> f64 {
-    let s = start_homestream("homestream", root, work, "info", true);
+    let s = start_homestream("homestream", root, work, "info", true, true);
     std::thread::sleep(Duration::from_secs(2));
     rss_of(&[s.child.id()]) as f64 / 1e6
 }
@@ -595,7 +597,7 @@ fn main() {
     let quick = slow_only || ttfb_only || cpu_only || std::env::var_os("BENCH_QUICK").is_some();
     let mut servers = vec![
         start_nginx(&cache, work.path()),
-        start_homestream("homestream", &cache, work.path(), "warn", false),
+        start_homestream("homestream", &cache, work.path(), "warn", false, true),
     ];
     if !quick || ttfb_only {
         servers.push(start_homestream(
@@ -603,6 +605,19 @@ fn main() {
             &cache,
             work.path(),
             "info",
+            false,
+            true,
+        ));
+    }
+    // In the quick modes, the same server with one socket on the shared runtime
+    // (`server.accept_per_cpu = false`) beside it, for the per-CPU threads' difference.
+    if quick && !slow_only {
+        servers.push(start_homestream(
+            "homestream 1-sock",
+            &cache,
+            work.path(),
+            "warn",
+            false,
             false,
         ));
     }
@@ -613,8 +628,18 @@ fn main() {
             "static-web-server not found (cargo install static-web-server); measuring without it"
         ),
     }
+    // BENCH_CLIENT_CPU=N runs the client on CPU N only (the servers keep every CPU): all
+    // connections then come from one CPU, as from a single-worker proxy.
+    let client_cpu: Option<usize> = std::env::var("BENCH_CLIENT_CPU")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(move || {
+            if let Some(cpu) = client_cpu {
+                homestream::server::cores::pin(cpu).expect("client pinned");
+            }
+        })
         .build()
         .unwrap();
     let n = servers.len();
