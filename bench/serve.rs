@@ -594,12 +594,15 @@ fn main() {
     let ttfb_only = std::env::var_os("BENCH_TTFB_ONLY").is_some();
     // BENCH_CPU_ONLY=1 only the CPU at fixed load, with its context switches.
     let cpu_only = std::env::var_os("BENCH_CPU_ONLY").is_some();
-    let quick = slow_only || ttfb_only || cpu_only || std::env::var_os("BENCH_QUICK").is_some();
+    // BENCH_RPS_ONLY=1 only the requests per second, in 6 rounds (what logging costs).
+    let rps_only = std::env::var_os("BENCH_RPS_ONLY").is_some();
+    let quick =
+        slow_only || ttfb_only || cpu_only || rps_only || std::env::var_os("BENCH_QUICK").is_some();
     let mut servers = vec![
         start_nginx(&cache, work.path()),
         start_homestream("homestream", &cache, work.path(), "warn", false, true),
     ];
-    if !quick || ttfb_only {
+    if !quick || ttfb_only || rps_only {
         servers.push(start_homestream(
             "homestream (info)",
             &cache,
@@ -678,6 +681,20 @@ fn main() {
                     s.name
                 );
             }
+        }
+        return;
+    }
+    if rps_only {
+        let mut all = vec![vec![]; n];
+        for round in 1..=2 * ROUNDS {
+            for (i, s) in servers.iter().enumerate() {
+                let r = rt.block_on(requests_per_second(s, len));
+                println!("round {round} {:<18} {r:.0} req/s", s.name);
+                all[i].push(r);
+            }
+        }
+        for (s, v) in servers.iter().zip(all) {
+            println!("median {:<18} {:.0} req/s", s.name, median(v));
         }
         return;
     }
