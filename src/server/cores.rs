@@ -96,8 +96,12 @@ pub fn spread(first: &TcpListener, cpus: &[usize], backlog: u32) -> io::Result<V
     Ok(more)
 }
 
-/// A new listening socket in the `SO_REUSEPORT` group on `addr`.
-fn join(addr: std::net::SocketAddr, backlog: u32) -> io::Result<TcpListener> {
+/// A new listening socket (non-blocking) in the `SO_REUSEPORT` group on `addr`: the
+/// group's first when no socket listens there yet (port 0 picks a free port).
+///
+/// # Errors
+/// When the socket cannot be made, bound or listened on.
+pub fn join(addr: std::net::SocketAddr, backlog: u32) -> io::Result<TcpListener> {
     use rustix::net::{sockopt, AddressFamily, SocketFlags, SocketType};
     let family = if addr.is_ipv4() {
         AddressFamily::INET

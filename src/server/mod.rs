@@ -130,10 +130,10 @@ pub fn bind(addr: std::net::SocketAddr, group: bool) -> std::io::Result<tokio::n
         probe.bind(addr)?;
         drop(probe.listen(1)?);
     }
-    let socket = socket()?;
     if group {
-        socket.set_reuseport(true)?;
+        return tokio::net::TcpListener::from_std(cores::join(addr, LISTEN_BACKLOG)?);
     }
+    let socket = socket()?;
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }
@@ -160,23 +160,24 @@ pub async fn serve(
     timeout: Duration,
     limits: Limits,
 ) -> Threads {
-    let registry = Registry::new(limits.max_connections);
+    let serving = Serving {
+        endpoint,
+        registry: Registry::new(limits.max_connections),
+        timeout,
+        limits,
+    };
     let cpus = cores::allowed();
     if limits.accept_per_cpu && cpus.len() > 1 && cores::in_group(&listener) {
         match listener.into_std() {
             Ok(first) => match cores::spread(&first, &cpus, LISTEN_BACKLOG) {
                 Ok(more) => {
                     let listeners = std::iter::once(first).chain(more).zip(cpus).collect();
-                    let per_cpu = (endpoint, registry, timeout, limits);
-                    return serve_per_cpu(listeners, per_cpu, shutdown).await;
+                    return serve_per_cpu(listeners, serving, shutdown).await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot open a socket per CPU; serving on one");
                     match tokio::net::TcpListener::from_std(first) {
-                        Ok(listener) => {
-                            serve_one(listener, endpoint, shutdown, timeout, limits, registry)
-                                .await;
-                        }
+                        Ok(listener) => serve_one(listener, serving, shutdown).await,
                         Err(e) => tracing::error!(error = %e, "cannot serve the listener"),
                     }
                 }
@@ -185,7 +186,7 @@ pub async fn serve(
         }
         return Threads::none();
     }
-    serve_one(listener, endpoint, shutdown, timeout, limits, registry).await;
+    serve_one(listener, serving, shutdown).await;
     Threads::none()
 }
 
@@ -202,14 +203,22 @@ impl Threads {
     }
 }
 
+/// What every accept loop of one [`serve`] shares.
+#[derive(Clone)]
+struct Serving {
+    endpoint: Endpoint,
+    /// Shared by all loops, so `server.max_connections` bounds them together.
+    registry: Arc<Registry>,
+    /// How long a shutdown waits for open requests.
+    timeout: Duration,
+    limits: Limits,
+}
+
 /// [`serve`] on the caller's runtime, one accept loop.
 async fn serve_one(
     listener: tokio::net::TcpListener,
-    endpoint: Endpoint,
+    serving: Serving,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    timeout: Duration,
-    limits: Limits,
-    registry: Arc<Registry>,
 ) {
     // The loop runs as a task of its own, on a worker: awaited in `block_on`, it would
     // run on the main thread, and each connection would wait for two wake-ups between
@@ -223,23 +232,18 @@ async fn serve_one(
             self.0.abort();
         }
     }
-    let mut accepting = AbortOnDrop(tokio::spawn(accept_loop(
-        listener, endpoint, shutdown, timeout, limits, registry, None,
-    )));
+    let mut accepting = AbortOnDrop(tokio::spawn(accept_loop(listener, serving, shutdown, None)));
     match (&mut accepting.0).await {
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         _ => {}
     }
 }
 
-/// What every per-CPU thread shares.
-type PerCpu = (Endpoint, Arc<Registry>, Duration, Limits);
-
 /// [`serve`] with one pinned thread per `(socket, CPU)`. Dropping this future (before
 /// or after `shutdown`) stops the threads' accept loops as a shutdown does.
 async fn serve_per_cpu(
     listeners: Vec<(std::net::TcpListener, usize)>,
-    shared: PerCpu,
+    serving: Serving,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Threads {
     use tokio::sync::{oneshot, watch};
@@ -256,7 +260,7 @@ async fn serve_per_cpu(
     for ((listener, cpu), share) in listeners.into_iter().zip(shares) {
         let (done, end) = oneshot::channel::<()>();
         let ctx = (
-            shared.clone(),
+            serving.clone(),
             share,
             stopping.clone(),
             released.clone(),
@@ -291,15 +295,14 @@ async fn serve_per_cpu(
 fn connection_thread(
     listener: std::net::TcpListener,
     cpu: usize,
-    (shared, share, mut stopping, mut released, done): (
-        PerCpu,
+    (serving, share, mut stopping, mut released, done): (
+        Serving,
         cores::Share,
         tokio::sync::watch::Receiver<bool>,
         tokio::sync::watch::Receiver<()>,
         tokio::sync::oneshot::Sender<()>,
     ),
 ) {
-    let (endpoint, registry, timeout, limits) = shared;
     if let Err(e) = cores::pin(cpu) {
         tracing::warn!(cpu, error = %e, "cannot pin the connection thread to its CPU");
     }
@@ -326,16 +329,7 @@ fn connection_thread(
         let stop = async move {
             let _ = stopping.wait_for(|stop| *stop).await;
         };
-        accept_loop(
-            listener,
-            endpoint,
-            stop,
-            timeout,
-            limits,
-            registry,
-            Some(share),
-        )
-        .await;
+        accept_loop(listener, serving, stop, Some(share)).await;
         let _ = done.send(());
         while released.changed().await.is_ok() {}
     });
@@ -344,13 +338,16 @@ fn connection_thread(
 
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    endpoint: Endpoint,
+    serving: Serving,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    timeout: Duration,
-    limits: Limits,
-    registry: Arc<Registry>,
     share: Option<cores::Share>,
 ) {
+    let Serving {
+        endpoint,
+        registry,
+        timeout,
+        limits,
+    } = serving;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let (placer, mut inbox) = match share {
         Some(share) => (Some(share.placer), Some(share.inbox)),

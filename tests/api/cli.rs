@@ -129,20 +129,12 @@ impl ServerProcess {
 
     /// Sends SIGTERM and returns at once.
     pub fn ask_to_stop(&self) {
-        // SAFETY: a plain signal to our own child, which has not been reaped yet.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        crate::helpers::sigterm(&self.child);
     }
 
     /// The exit status, once the process has ended within `limit`.
     pub fn exit_within(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
-        let started = std::time::Instant::now();
-        while started.elapsed() < limit {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        None
+        crate::helpers::exit_within(&mut self.child, limit)
     }
 
     /// Ends the process with SIGKILL: no shutdown code runs.

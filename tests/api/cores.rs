@@ -99,7 +99,7 @@ async fn each_cpu_has_a_pinned_connection_thread_that_serves() {
     };
     assert!(settings.server.accept_per_cpu, "on by default");
     let app = spawn_with(settings, dir, pg).await;
-    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&app.address);
     // Serving has begun once a request is answered.
     let answer = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(answer.status(), 200);
@@ -150,7 +150,7 @@ async fn connections_all_from_one_cpu_are_shared_by_every_thread() {
         return;
     }
     let app = spawn_with(settings, dir, pg).await;
-    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&app.address);
     let answer = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(answer.status(), 200);
     let names: Vec<String> = cpus.iter().map(|c| format!("http{port}:cpu{c}")).collect();
@@ -227,7 +227,7 @@ async fn with_accept_per_cpu_off_one_socket_serves_on_the_shared_runtime() {
     };
     settings.server.accept_per_cpu = false;
     let app = spawn_with(settings, dir, pg).await;
-    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&app.address);
     let answer = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(answer.status(), 200);
     let me = std::process::id();
@@ -254,7 +254,7 @@ async fn a_transfer_in_flight_finishes_when_the_server_stops(per_cpu: bool) {
     let flag = if per_cpu { "true" } else { "false" };
     let env = [("HOMESTREAM_SERVER__ACCEPT_PER_CPU", flag)];
     let mut server = server_process_with(&app.settings, &app.library, &env, None).await;
-    let port: u16 = server.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&server.address);
     let expected = if per_cpu && cpus().len() > 1 {
         cpus().len()
     } else {

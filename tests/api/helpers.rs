@@ -226,19 +226,8 @@ pub fn hand_over_listener(
     group: bool,
 ) -> (std::net::TcpListener, u16) {
     let listener = if group {
-        use rustix::net::{sockopt, AddressFamily, SocketFlags, SocketType};
-        let fd = rustix::net::socket_with(
-            AddressFamily::INET,
-            SocketType::STREAM,
-            SocketFlags::CLOEXEC,
-            None,
-        )
-        .expect("a socket");
-        sockopt::set_socket_reuseport(&fd, true).expect("SO_REUSEPORT");
-        let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
-        rustix::net::bind(&fd, &loopback).expect("bound");
-        rustix::net::listen(&fd, 1024).expect("listening");
-        std::net::TcpListener::from(fd)
+        let loopback = "127.0.0.1:0".parse().unwrap();
+        homestream::server::cores::join(loopback, 1024).expect("a listener in a group")
     } else {
         std::net::TcpListener::bind("127.0.0.1:0").expect("a listener")
     };
@@ -259,20 +248,37 @@ pub fn hand_over_listener(
     (listener, port)
 }
 
-/// Stops a child process as its service manager would: SIGTERM, then SIGKILL if it has
-/// not ended within `grace`. Waits until it has ended either way.
-pub fn terminate(child: &mut std::process::Child, grace: std::time::Duration) {
+/// Sends SIGTERM to `child` and returns at once.
+pub fn sigterm(child: &std::process::Child) {
     // SAFETY: a plain signal to our own child, which has not been reaped yet.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+}
+
+/// `child`'s exit status once it has ended within `limit`; `None` if it still runs.
+pub fn exit_within(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
     let started = std::time::Instant::now();
-    while started.elapsed() < grace {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if started.elapsed() >= limit {
+            return None;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+/// Stops a child process as its service manager would: SIGTERM, then SIGKILL if it has
+/// not ended within `grace`. Waits until it has ended either way.
+pub fn terminate(child: &mut std::process::Child, grace: std::time::Duration) {
+    sigterm(child);
+    if exit_within(child, grace).is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 /// A test that cannot run because `service` (postgres, redis, ffmpeg, nginx, prlimit)
@@ -533,3 +539,12 @@ macro_rules! on_each_store {
     )*};
 }
 pub(crate) use on_each_store;
+
+/// The port of an address such as `http://127.0.0.1:3000`.
+pub fn port_of(address: &str) -> u16 {
+    address
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("an address with a port")
+}

@@ -507,7 +507,7 @@ async fn a_connection_flood_under_a_low_file_limit_leaves_health_answering() {
             return;
         }
     }
-    let port: u16 = server.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&server.address);
     let mut flood = Vec::new();
     for _ in 0..400 {
         if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
@@ -641,7 +641,7 @@ async fn the_nul_character_is_refused_alike_everywhere(app: TestApp) {
 #[tokio::test]
 async fn the_http_layer_s_own_answers_carry_the_headers_and_the_right_status() {
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
-    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&app.address);
     // The server runs on this test's runtime: the blocking socket work goes elsewhere.
     let answer = |request: Vec<u8>| async move {
         tokio::task::spawn_blocking(move || {

@@ -635,7 +635,7 @@ async fn spawn_everywhere(tweak: impl FnOnce(&mut Settings)) -> (TestApp, u16) {
     settings.server.host = std::net::IpAddr::from([0, 0, 0, 0]);
     tweak(&mut settings);
     let app = spawn_with(settings, dir, pg).await;
-    let port = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&app.address);
     (app, port)
 }
 

@@ -124,7 +124,7 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
         return;
     };
     app.scan().await;
-    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let port = crate::helpers::port_of(&app.address);
     let nginx = Nginx::start(binary, port);
     let client = reqwest::Client::new();
     let ann = app.token_for("ann", Role::User).await;
@@ -293,9 +293,7 @@ async fn segments_made_by_two_instances_behind_nginx_join_cleanly() {
     // The second instance: the same database, library and secret; its own data
     // directory, so its own transcode cache and ffmpeg runs.
     let b = a.another_instance().await;
-    let port = |app: &crate::helpers::TestApp| -> u16 {
-        app.address.rsplit(':').next().unwrap().parse().unwrap()
-    };
+    let port = |app: &crate::helpers::TestApp| -> u16 { crate::helpers::port_of(&app.address) };
     let nginx = Nginx::start_for(binary, &[port(&a), port(&b)]);
     let token = a.token_for("viewer", Role::User).await;
     let id = a.video(&token, "film.mkv").await["id"]
