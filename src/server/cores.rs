@@ -166,28 +166,31 @@ pub const SLACK: usize = 2;
 /// Connections handed between threads that may wait for their new thread.
 const HANDED_QUEUE: usize = 256;
 
-/// A connection handed from one thread to another, out of its old runtime.
-type Handed = (std::net::TcpStream, SocketAddr);
+/// A connection handed from one thread to another, out of its old runtime, with what
+/// the accepting thread attached to it (`T`: its admission to the connection registry,
+/// made before the hand-over, so that connections waiting in the queue count against
+/// `server.max_connections` like every other).
+type Handed<T> = (std::net::TcpStream, SocketAddr, T);
 
 /// One per-CPU thread's part in sharing the connections: where it sends connections to
 /// hand over ([`Placer`]) and where it receives them ([`Inbox`]).
-pub struct Share {
-    pub placer: Placer,
-    pub inbox: Inbox,
+pub struct Share<T> {
+    pub placer: Placer<T>,
+    pub inbox: Inbox<T>,
 }
 
 /// Decides whether a thread keeps a connection it accepted.
-pub struct Placer {
+pub struct Placer<T> {
     me: usize,
     open: Arc<[AtomicUsize]>,
-    peers: Arc<[mpsc::Sender<Handed>]>,
+    peers: Arc<[mpsc::Sender<Handed<T>>]>,
 }
 
 /// The connections handed to a thread.
-pub struct Inbox {
+pub struct Inbox<T> {
     me: usize,
     open: Arc<[AtomicUsize]>,
-    handed: mpsc::Receiver<Handed>,
+    handed: mpsc::Receiver<Handed<T>>,
 }
 
 /// A connection counted as open on a thread until dropped.
@@ -204,11 +207,11 @@ impl Drop for Open {
 }
 
 /// The shares of `threads` threads, in order.
-pub fn shares(threads: usize) -> Vec<Share> {
+pub fn shares<T>(threads: usize) -> Vec<Share<T>> {
     let open: Arc<[AtomicUsize]> = (0..threads).map(|_| AtomicUsize::new(0)).collect();
     let (senders, receivers): (Vec<_>, Vec<_>) =
         (0..threads).map(|_| mpsc::channel(HANDED_QUEUE)).unzip();
-    let peers: Arc<[mpsc::Sender<Handed>]> = senders.into();
+    let peers: Arc<[mpsc::Sender<Handed<T>>]> = senders.into();
     receivers
         .into_iter()
         .enumerate()
@@ -227,33 +230,35 @@ pub fn shares(threads: usize) -> Vec<Share> {
         .collect()
 }
 
-impl Placer {
+impl<T> Placer<T> {
     /// Keeps `stream` on this thread, counted as open here, or hands it to the thread
     /// with the fewest open connections when this one holds [`SLACK`] more (`None`).
     pub fn place(
         &self,
         stream: tokio::net::TcpStream,
         peer: SocketAddr,
-    ) -> Option<(tokio::net::TcpStream, Open)> {
+        with: T,
+    ) -> Option<(tokio::net::TcpStream, T, Open)> {
         let mine = self.open[self.me].load(Ordering::Relaxed);
         let least = (0..self.open.len())
             .filter(|&t| t != self.me)
             .min_by_key(|&t| self.open[t].load(Ordering::Relaxed));
-        let mut stream = stream;
+        let (mut stream, mut with) = (stream, with);
         if let Some(to) = least.filter(|&t| mine >= self.open[t].load(Ordering::Relaxed) + SLACK) {
             self.open[to].fetch_add(1, Ordering::Relaxed);
             let handed = stream
                 .into_std()
-                .map(|std| self.peers[to].try_send((std, peer)));
+                .map(|std| self.peers[to].try_send((std, peer, with)));
             match handed {
                 Ok(Ok(())) => return None,
                 Ok(Err(refused)) => {
                     self.open[to].fetch_sub(1, Ordering::Relaxed);
-                    let (std, _) = match refused {
+                    let (std, _, back) = match refused {
                         mpsc::error::TrySendError::Full(h)
                         | mpsc::error::TrySendError::Closed(h) => h,
                     };
                     stream = tokio::net::TcpStream::from_std(std).ok()?;
+                    with = back;
                 }
                 Err(_) => {
                     self.open[to].fetch_sub(1, Ordering::Relaxed);
@@ -264,6 +269,7 @@ impl Placer {
         self.open[self.me].fetch_add(1, Ordering::Relaxed);
         Some((
             stream,
+            with,
             Open {
                 open: self.open.clone(),
                 thread: self.me,
@@ -272,18 +278,18 @@ impl Placer {
     }
 }
 
-impl Inbox {
+impl<T> Inbox<T> {
     /// The next connection handed to this thread, registered with its runtime.
-    pub async fn next(&mut self) -> Option<(tokio::net::TcpStream, SocketAddr, Open)> {
+    pub async fn next(&mut self) -> Option<(tokio::net::TcpStream, SocketAddr, T, Open)> {
         loop {
-            let (std, peer) = self.handed.recv().await?;
+            let (std, peer, with) = self.handed.recv().await?;
             // Counted here by the thread that handed it over.
             let open = Open {
                 open: self.open.clone(),
                 thread: self.me,
             };
             if let Ok(stream) = tokio::net::TcpStream::from_std(std) {
-                return Some((stream, peer, open));
+                return Some((stream, peer, with, open));
             }
         }
     }

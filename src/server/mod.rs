@@ -297,7 +297,7 @@ fn connection_thread(
     cpu: usize,
     (serving, share, mut stopping, mut released, done): (
         Serving,
-        cores::Share,
+        cores::Share<Tracked>,
         tokio::sync::watch::Receiver<bool>,
         tokio::sync::watch::Receiver<()>,
         tokio::sync::oneshot::Sender<()>,
@@ -340,7 +340,7 @@ async fn accept_loop(
     listener: tokio::net::TcpListener,
     serving: Serving,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    share: Option<cores::Share>,
+    share: Option<cores::Share<Tracked>>,
 ) {
     let Serving {
         endpoint,
@@ -363,20 +363,29 @@ async fn accept_loop(
     tokio::pin!(shutdown);
     let mut failed_accepts = (0u64, Instant::now() - Duration::from_secs(1));
     loop {
-        let (stream, peer, counted) = tokio::select! {
-            (stream, peer) = accept(&listener, &mut failed_accepts) => match &placer {
-                Some(placer) => match placer.place(stream, peer) {
-                    Some((stream, open)) => (stream, peer, Some(open)),
-                    None => continue,
-                },
-                None => (stream, peer, None),
+        // Admitted before it may be handed to another thread, so that connections in
+        // the hand-over queue count against `server.max_connections` too.
+        let (stream, peer, tracked, counted) = tokio::select! {
+            (stream, peer) = accept(&listener, &mut failed_accepts) => {
+                let Some(tracked) = registry.admit() else {
+                    tracing::debug!(%peer, "connection refused: server.max_connections, all busy");
+                    continue;
+                };
+                match &placer {
+                    Some(placer) => match placer.place(stream, peer, tracked) {
+                        Some((stream, tracked, open)) => (stream, peer, tracked, Some(open)),
+                        None => {
+                            registry.settle().await;
+                            continue;
+                        }
+                    },
+                    None => (stream, peer, tracked, None),
+                }
             },
-            Some((stream, peer, open)) = handed(&mut inbox) => (stream, peer, Some(open)),
+            Some((stream, peer, tracked, open)) = handed(&mut inbox) => {
+                (stream, peer, tracked, Some(open))
+            },
             () = &mut shutdown => break,
-        };
-        let Some(tracked) = registry.admit() else {
-            tracing::debug!(%peer, "connection refused: server.max_connections, all busy");
-            continue;
         };
         let Ok(permit) = open.clone().try_acquire_owned() else {
             continue;
@@ -406,8 +415,13 @@ async fn accept_loop(
 /// The next connection handed to this thread by another per-CPU thread; never, on one
 /// socket.
 async fn handed(
-    inbox: &mut Option<cores::Inbox>,
-) -> Option<(tokio::net::TcpStream, std::net::SocketAddr, cores::Open)> {
+    inbox: &mut Option<cores::Inbox<Tracked>>,
+) -> Option<(
+    tokio::net::TcpStream,
+    std::net::SocketAddr,
+    Tracked,
+    cores::Open,
+)> {
     match inbox {
         Some(inbox) => inbox.next().await,
         None => std::future::pending().await,
