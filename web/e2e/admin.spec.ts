@@ -78,8 +78,16 @@ test.describe('administration', () => {
     await expect(page.getByTestId('all-sessions')).toContainText('admin');
 
     await page.getByTestId('admin-tab-library').click();
+    // The start-up scan has finished: wait for this one's end, not that one's.
+    const card = page.getByTestId('scan-progress');
+    await expect(card).toHaveAttribute('data-running', 'false');
+    const before = await card.getAttribute('data-finished-at');
     await page.getByTestId('start-scan').click();
-    await expect(page.getByTestId('scan-progress')).toHaveAttribute('data-running', 'false', { timeout: 30_000 });
+    await expect
+      .poll(async () => [await card.getAttribute('data-running'), (await card.getAttribute('data-finished-at')) !== before], {
+        timeout: 30_000,
+      })
+      .toEqual(['false', true]);
     await expect(page.getByTestId('scan-found')).toHaveText(String(Object.keys(suite().videos).length));
 
     await page.getByTestId('admin-tab-server').click();

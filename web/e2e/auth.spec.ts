@@ -66,7 +66,19 @@ test.describe('sign in and out', () => {
   });
 
   test('preferences are saved, and a password change takes effect', async ({ page }) => {
+    // The fields wait for the saved values: a choice made before they arrived would be
+    // overwritten by them (and saved as the old value). Hold the first read back.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/users/me/preferences', async (route) => {
+      if (route.request().method() === 'GET') await held;
+      await route.continue();
+    });
     await signIn(page, USERS.jack, '/me');
+    await expect(page.getByTestId('pref-quality')).toBeDisabled();
+    await expect(page.getByTestId('pref-device-type')).toBeDisabled();
+    release();
+    await expect(page.getByTestId('pref-quality')).toBeEnabled();
     await page.getByTestId('pref-quality').selectOption('720p');
     await page.getByTestId('pref-bandwidth').fill('4000');
     await page.getByTestId('pref-audio-language').selectOption('fra');

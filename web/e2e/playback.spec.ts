@@ -25,10 +25,23 @@ test.describe('playback', () => {
     const stoppedAt = body.position_seconds;
     await expect(player).toHaveAttribute('data-state', 'paused');
 
-    // Keyboard seek back 10 s (clamped at 0) and forward again.
+    // Keyboard seek back 10 s (clamped at 0) and forward again. A seek while paused is
+    // reported when it lands: wait for the server's answer to each, so the reload below
+    // never cancels one on its way (the element's time moves before the seek lands).
+    const saved = (at: (seconds: number) => boolean) =>
+      page.waitForResponse(
+        (r) =>
+          r.request().method() === 'PUT' &&
+          r.url().endsWith(`/api/videos/${id}/progress`) &&
+          at((JSON.parse(r.request().postData() ?? '{}') as { position_seconds: number }).position_seconds),
+      );
+    const atStart = saved((s) => s < 1);
     await page.keyboard.press('ArrowLeft');
+    expect((await atStart).ok()).toBe(true);
     await expect.poll(async () => (await media(page)).currentTime).toBeLessThan(1);
+    const back = saved((s) => s > stoppedAt - 0.5);
     await page.getByTestId('seek').fill(String(stoppedAt));
+    expect((await back).ok()).toBe(true);
     await expect.poll(async () => (await media(page)).currentTime).toBeGreaterThan(stoppedAt - 0.5);
 
     await page.reload();
