@@ -14,7 +14,8 @@
 //! - [`upkeep`]: the background tasks (maintenance tick, session sync).
 //! - [`server`]: the accept loop (one pinned thread and socket per CPU:
 //!   [`server::cores`]), connection limits and timeouts, the HTTP/1.1 sendfile path
-//!   ([`server::http1`]), the hand-over to hyper, and the memory start-up gives back
+//!   ([`server::http1`]), the hand-over to hyper, the lingering close of a refused
+//!   upload ([`server::linger`]), and the memory start-up gives back
 //!   ([`server::memory`]).
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.

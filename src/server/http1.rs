@@ -83,10 +83,13 @@ pub async fn serve(
                 return Some(Prefixed {
                     prefix: buf.freeze(),
                     io: conn.stream,
+                    tracked: tracked.clone(),
                 })
             }
             Next::Refused(status) => {
                 let _ = refuse(&conn.stream, status).await;
+                // The rest of a head too large may still be on its way.
+                super::linger::close(&conn.stream, tracked);
                 return None;
             }
             Next::Request(r) => r,
@@ -519,15 +522,26 @@ fn warm(file: &File, mut from: u64, to: u64) -> io::Result<()> {
 pub struct Prefixed {
     prefix: Bytes,
     io: TcpStream,
+    /// Its place in the registry, kept while it lingers.
+    tracked: Arc<Tracked>,
 }
 
 impl Prefixed {
     /// A connection hyper gets from its first byte (the sendfile path is off).
-    pub fn whole(io: TcpStream) -> Self {
+    pub fn whole(io: TcpStream, tracked: Arc<Tracked>) -> Self {
         Self {
             prefix: Bytes::new(),
             io,
+            tracked,
         }
+    }
+}
+
+/// hyper answers a body over the limit (413) without reading it, and closes: the
+/// socket lingers so that the client, still uploading, reads the answer.
+impl Drop for Prefixed {
+    fn drop(&mut self) {
+        super::linger::close(&self.io, &self.tracked);
     }
 }
 

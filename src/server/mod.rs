@@ -24,6 +24,12 @@
 //! `server.keep_alive_timeout` is closed. A client that accepts no bytes of a transfer
 //! for 60 s is closed (nginx's `send_timeout`).
 //!
+//! # Closing
+//! A connection closed with bytes its client sent still unread (a 413 for a body over
+//! the limit, a 431 for a head too large) lingers briefly, reading and discarding, so
+//! the client reads the answer instead of a reset ([`linger`], nginx's
+//! `lingering_close`).
+//!
 //! # Shutdown
 //! When the shutdown future completes, the listener is dropped (new connections are
 //! refused by the kernel), sendfile connections finish their transfer and close
@@ -33,6 +39,7 @@
 pub mod conns;
 pub mod cores;
 pub mod http1;
+pub mod linger;
 pub mod memory;
 
 use crate::error::problem_from_poem_error;
@@ -468,7 +475,7 @@ async fn connection(
     let rest = if limits.sendfile {
         http1::serve(conn, &endpoint, stopping, &tracked, &limits).await
     } else {
-        Some(http1::Prefixed::whole(conn.stream))
+        Some(http1::Prefixed::whole(conn.stream, tracked.clone()))
     };
     drop(permit);
     if let Some(io) = rest {

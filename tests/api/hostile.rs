@@ -706,6 +706,101 @@ async fn the_http_layer_s_own_answers_carry_the_headers_and_the_right_status() {
     );
 }
 
+/// A client still uploading when it is refused (a body over the limit, a head too
+/// large) reads the refusal after sending everything, as from nginx (its
+/// `lingering_close`): the server does not reset a connection with unread bytes. One
+/// that goes quiet, or trickles for ever, is closed after `linger::QUIET` or
+/// `linger::TIME`.
+#[tokio::test]
+async fn a_refused_upload_is_answered_not_reset_and_lingers_only_briefly() {
+    use homestream::server::linger;
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
+    let port = crate::helpers::port_of(&app.address);
+    // Sends all of `request` (every write must succeed), then reads the answer.
+    let sent_whole = |request: Vec<u8>| async move {
+        tokio::task::spawn_blocking(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut writer = s.try_clone().unwrap();
+            let sending = std::thread::spawn(move || writer.write_all(&request));
+            let mut out = Vec::new();
+            let read = s.read_to_end(&mut out);
+            let sent = sending.join().unwrap();
+            (sent, read, String::from_utf8_lossy(&out).into_owned())
+        })
+        .await
+        .unwrap()
+    };
+    let body = 32 << 20;
+    let mut declared = format!(
+        "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {body}\r\n\r\n"
+    )
+    .into_bytes();
+    declared.resize(declared.len() + body, b' ');
+    let (sent, read, answer) = sent_whole(declared).await;
+    assert!(sent.is_ok(), "the upload was cut: {sent:?}");
+    assert!(read.is_ok(), "the answer was cut: {read:?}");
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert!(answer.contains("body_too_large"), "{answer}");
+
+    let mut head = b"GET /api/stream/x HTTP/1.1\r\nHost: x\r\nX-Pad: ".to_vec();
+    head.resize(head.len() + (8 << 20), b'a');
+    head.extend_from_slice(b"\r\n\r\n");
+    let (sent, read, answer) = sent_whole(head).await;
+    assert!(sent.is_ok() && read.is_ok(), "cut: {sent:?} {read:?}");
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+
+    // The answer comes with a FIN (the server shuts its side), and the socket stays
+    // open, reading, while it lingers: a byte written then is taken, one written after
+    // it closed is refused. Quiet after part of the body: closed `QUIET` later.
+    // Writing a byte every 100 ms: closed `TIME` later.
+    let closed_after = |trickle: bool| async move {
+        tokio::task::spawn_blocking(move || {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let mut start = format!(
+                "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: {body}\r\n\r\n"
+            )
+            .into_bytes();
+            start.resize(start.len() + (1 << 20), b' ');
+            s.write_all(&start).unwrap();
+            let began = std::time::Instant::now();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut out = Vec::new();
+            let _ = s.read_to_end(&mut out);
+            if !trickle {
+                std::thread::sleep(linger::QUIET + Duration::from_secs(1));
+            }
+            while began.elapsed() < Duration::from_secs(20) && s.write_all(b" ").is_ok() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            (began.elapsed(), String::from_utf8_lossy(&out).into_owned())
+        })
+        .await
+        .unwrap()
+    };
+    let (quiet, answer) = closed_after(false).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        quiet < linger::QUIET + Duration::from_millis(2500),
+        "quiet client held {quiet:?}"
+    );
+    let (trickling, answer) = closed_after(true).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        trickling >= linger::TIME - Duration::from_secs(1)
+            && trickling < linger::TIME + Duration::from_secs(3),
+        "trickling client held {trickling:?}"
+    );
+}
+
 // --- 9. two instances starting at once on an empty database ---------------------------
 
 crate::media::for_each_backend!(two_instances_scanning_an_empty_database_at_once_agree);
