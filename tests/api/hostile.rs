@@ -636,29 +636,34 @@ async fn the_nul_character_is_refused_alike_everywhere(app: TestApp) {
     assert_eq!(spelled.status(), StatusCode::CREATED);
 }
 
+/// Sends `request` on a fresh connection while reading the answer until the server
+/// closes: how the write went, how the read went, and what was read. The server runs on
+/// the test's runtime, so the blocking socket work goes elsewhere.
+async fn exchange(
+    port: u16,
+    request: Vec<u8>,
+) -> (std::io::Result<()>, std::io::Result<usize>, String) {
+    tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut writer = s.try_clone().unwrap();
+        let sending = std::thread::spawn(move || writer.write_all(&request));
+        let mut out = Vec::new();
+        let read = s.read_to_end(&mut out);
+        let sent = sending.join().unwrap();
+        (sent, read, String::from_utf8_lossy(&out).into_owned())
+    })
+    .await
+    .unwrap()
+}
+
 /// A head that does not parse gets a problem document with the security headers; a
 /// chunked body over `server.max_body_size` gets 413, not 400.
 #[tokio::test]
 async fn the_http_layer_s_own_answers_carry_the_headers_and_the_right_status() {
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
     let port = crate::helpers::port_of(&app.address);
-    // The server runs on this test's runtime: the blocking socket work goes elsewhere.
-    let answer = |request: Vec<u8>| async move {
-        tokio::task::spawn_blocking(move || {
-            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            let mut writer = s.try_clone().unwrap();
-            let sending = std::thread::spawn(move || {
-                let _ = writer.write_all(&request);
-            });
-            let mut out = Vec::new();
-            let _ = s.read_to_end(&mut out);
-            let _ = sending.join();
-            String::from_utf8_lossy(&out).into_owned()
-        })
-        .await
-        .unwrap()
-    };
+    let answer = |request: Vec<u8>| async move { exchange(port, request).await.2 };
     let garbage = answer(b"GARBAGE\x01 / HTTP/1.1\r\n\r\n".to_vec()).await;
     assert!(garbage.starts_with("HTTP/1.1 400"), "{garbage}");
     assert!(
@@ -716,21 +721,7 @@ async fn a_refused_upload_is_answered_not_reset_and_lingers_only_briefly() {
     use homestream::server::linger;
     let app = crate::helpers::spawn_app(Backend::Sqlite).await.unwrap();
     let port = crate::helpers::port_of(&app.address);
-    // Sends all of `request` (every write must succeed), then reads the answer.
-    let sent_whole = |request: Vec<u8>| async move {
-        tokio::task::spawn_blocking(move || {
-            let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            let mut writer = s.try_clone().unwrap();
-            let sending = std::thread::spawn(move || writer.write_all(&request));
-            let mut out = Vec::new();
-            let read = s.read_to_end(&mut out);
-            let sent = sending.join().unwrap();
-            (sent, read, String::from_utf8_lossy(&out).into_owned())
-        })
-        .await
-        .unwrap()
-    };
+    let sent_whole = |request: Vec<u8>| exchange(port, request);
     let body = 32 << 20;
     let mut declared = format!(
         "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {body}\r\n\r\n"
