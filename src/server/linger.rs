@@ -35,11 +35,6 @@ const BUF: usize = 16 * 1024;
 
 static LINGERING: AtomicUsize = AtomicUsize::new(0);
 
-/// Connections lingering now.
-pub fn lingering() -> usize {
-    LINGERING.load(Ordering::Relaxed)
-}
-
 /// Called just before `stream` is dropped: when its client sent bytes nobody read,
 /// the socket lingers (see the module's documentation) on the current runtime, still
 /// `tracked`; otherwise nothing happens and the drop closes it.
