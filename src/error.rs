@@ -115,6 +115,14 @@ impl ApiError {
         }
     }
 
+    /// 503 with its own code: this server is too busy for the request just now.
+    pub fn busy(code: &'static str, detail: impl Into<String>, retry_after: Duration) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
+        }
+    }
+
     /// 500: logs the whole error chain and answers without revealing it.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         let err = err.into();
@@ -193,6 +201,10 @@ const DOCUMENTED: &[(u16, &str)] = &[
     (
         404,
         "The resource does not exist, or is not visible to the caller.",
+    ),
+    (
+        408,
+        "The request body did not arrive within `server.body_read_timeout`; the connection is closed.",
     ),
     (
         409,

@@ -1,15 +1,16 @@
-//! What wraps every request: a request id, one log line per request, the body size
-//! limit, the architecture document's security headers, and the problem+json shape
-//! for errors raised outside handlers.
+//! What wraps every request: a request id, one log line per request, the body's
+//! limits ([`super::body`]), the architecture document's security headers, and the
+//! problem+json shape for errors raised outside handlers.
 
+use super::body::{self, BodyLimits};
 use super::contract::AllowTable;
-use crate::error::{problem_from_poem_error, ApiError};
+use crate::error::problem_from_poem_error;
 use poem::http::{header, HeaderName, HeaderValue};
 use poem::middleware::SetHeader;
-use poem::{Body, Endpoint, IntoResponse, Request, Response};
+use poem::{Endpoint, IntoResponse, Request, Response};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
-use tokio::io::AsyncReadExt;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -103,12 +104,13 @@ impl RequestId {
     }
 }
 
-/// Runs one request: assigns its id (keeping a sane one sent by a proxy), limits the
-/// body to `max_body` bytes, turns errors into problem documents, and logs the outcome.
+/// Runs one request: assigns its id (keeping a sane one sent by a proxy), puts the
+/// body under `bodies` ([`super::body`]), turns errors into problem documents, and
+/// logs the outcome.
 pub async fn around<E: Endpoint>(
     ep: E,
     mut req: Request,
-    max_body: u64,
+    bodies: &Arc<BodyLimits>,
     allow: &AllowTable,
 ) -> poem::Result<Response> {
     let started = Instant::now();
@@ -144,12 +146,34 @@ pub async fn around<E: Endpoint>(
     let route = metrics.as_ref().map(|m| m.route(req.uri().path()));
     let media_uri = media.then(|| req.uri().clone());
 
-    let mut resp = match checked_body(&mut req, max_body).await {
-        Err(refused) => refused.into_response(),
-        Ok(()) => match ep.call(req).instrument(span.clone()).await {
-            Ok(resp) => resp.into_response(),
-            Err(err) => problem_from_poem_error(err),
-        },
+    let mut resp = match body::precheck(&req, bodies) {
+        Err((refused, close)) => {
+            let mut resp = refused.into_response();
+            if close {
+                body::close_connection(&mut resp);
+            }
+            resp
+        }
+        Ok((has_body, declared)) => {
+            let watch = has_body.then(|| body::guard(&mut req, declared, bodies));
+            let resp = match ep.call(req).instrument(span.clone()).await {
+                Ok(resp) => resp.into_response(),
+                Err(err) => problem_from_poem_error(err),
+            };
+            // A refused body is answered as refused, whatever the handler made of the
+            // failed read; the budget it held is given back with `watch`.
+            match watch.as_deref().and_then(body::Watch::refusal) {
+                Some(refusal) => {
+                    let (error, close) = refusal.answer(bodies);
+                    let mut resp = error.into_response();
+                    if close {
+                        body::close_connection(&mut resp);
+                    }
+                    resp
+                }
+                None => resp,
+            }
+        }
     };
     if let Some(value) = request_id.header() {
         resp.headers_mut().insert(REQUEST_ID, value);
@@ -202,84 +226,6 @@ fn log_outcome(
     } else {
         line!(info, "request completed");
     }
-}
-
-/// Refuses what no handler may see, before any runs: a body over `max_body` bytes
-/// (413, whether it declared its length or came chunked; a chunked one is read up to
-/// the limit and no further), and the NUL character in the URL or in a JSON string
-/// (422 on both backends alike: PostgreSQL cannot store it in text). A body within the
-/// limit is handed on as read.
-async fn checked_body(req: &mut Request, max_body: u64) -> Result<(), ApiError> {
-    let too_large = || {
-        ApiError::new(
-            poem::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the request body is larger than server.max_body_size ({max_body} bytes)"),
-        )
-    };
-    let nul = || {
-        ApiError::new(
-            poem::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_text",
-            "text cannot contain the NUL character (U+0000)",
-        )
-    };
-    let uri = req.uri();
-    let has_nul = |part: &str| {
-        part.as_bytes()
-            .windows(3)
-            .any(|w| w.eq_ignore_ascii_case(b"%00"))
-    };
-    // A signed link's `token` is a credential, never stored: one with a NUL is simply
-    // not valid (401 from the guard), like any other wrong token.
-    let stored_query = uri
-        .query()
-        .into_iter()
-        .flat_map(|q| q.split('&'))
-        .filter(|pair| !pair.starts_with("token="));
-    if has_nul(uri.path()) || stored_query.into_iter().any(has_nul) {
-        return Err(nul());
-    }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > max_body) {
-        return Err(too_large());
-    }
-    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-    if declared.unwrap_or(0) == 0 && !chunked {
-        return Ok(());
-    }
-    let mut bytes = Vec::new();
-    req.take_body()
-        .into_async_read()
-        .take(max_body + 1)
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
-    if bytes.len() as u64 > max_body {
-        return Err(too_large());
-    }
-    if bytes.windows(6).any(|w| w == b"\\u0000") && json_has_nul(&bytes) {
-        return Err(nul());
-    }
-    req.set_body(Body::from(bytes));
-    Ok(())
-}
-
-/// Whether a JSON document holds a string (or key) with a NUL character.
-fn json_has_nul(bytes: &[u8]) -> bool {
-    fn walk(v: &serde_json::Value) -> bool {
-        match v {
-            serde_json::Value::String(s) => s.contains('\0'),
-            serde_json::Value::Array(a) => a.iter().any(walk),
-            serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || walk(v)),
-            _ => false,
-        }
-    }
-    serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| walk(&v))
 }
 
 /// The rewrites made before routing: literal library paths, and beacons read as JSON.

@@ -6,6 +6,7 @@ pub mod access;
 mod admin;
 mod analytics;
 mod auth;
+pub mod body;
 mod contract;
 mod cors;
 pub mod guard;
@@ -120,7 +121,7 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
         "/",
         poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())),
     );
-    let max_body = state.settings.server.max_body_size.get();
+    let bodies = body::BodyLimits::from_settings(&state.settings.server);
     let document: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
     let allow = std::sync::Arc::new(contract::AllowTable::from_spec(&document));
     let access = std::sync::Arc::new(access::AccessTable::from_spec(&document));
@@ -138,8 +139,8 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
             }
         })
         .around(move |ep, req| {
-            let allow = allow.clone();
-            async move { middleware::around(ep, req, max_body, &allow).await }
+            let (allow, bodies) = (allow.clone(), bodies.clone());
+            async move { middleware::around(ep, req, &bodies, &allow).await }
         })
         .around(move |ep, req| {
             let cors = cors.clone();

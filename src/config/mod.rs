@@ -138,6 +138,17 @@ pub struct ServerSettings {
     pub port: u16,
     /// Largest request body accepted; larger ones get 413.
     pub max_body_size: ByteSize,
+    /// How long a request body may take to arrive, from when its handler first reads
+    /// it (after routing and authentication), before 408 and a closed connection; a
+    /// body larger than `body_min_rate` bytes a second times this gets one more second
+    /// for each `body_min_rate` bytes.
+    pub body_read_timeout: HumanDuration,
+    /// The slowest body upload given more time than `body_read_timeout` (bytes a
+    /// second).
+    pub body_min_rate: ByteSize,
+    /// Memory all request bodies in flight may hold together; a body that would pass
+    /// it gets 503 `server_busy` with `Retry-After`.
+    pub body_memory_budget: ByteSize,
     /// How long a shutdown waits for open requests before closing them.
     pub shutdown_timeout: HumanDuration,
     /// Reverse proxies (nginx) whose `X-Forwarded-For`, `X-Forwarded-Proto` and
@@ -169,6 +180,9 @@ impl Default for ServerSettings {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 3000,
             max_body_size: ByteSize(1 << 20),
+            body_read_timeout: HumanDuration::secs(15),
+            body_min_rate: ByteSize(64 << 10),
+            body_memory_budget: ByteSize(32 << 20),
             shutdown_timeout: HumanDuration::secs(10),
             trusted_proxies: Vec::new(),
             max_connections: 0,

@@ -42,6 +42,9 @@ use tokio::sync::watch;
 
 pub type Endpoint = Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>>;
 
+/// Why a request framed by both `Content-Length` and `Transfer-Encoding` is refused.
+const FRAMED_TWICE: &str = "a request cannot carry both Content-Length and Transfer-Encoding";
+
 /// The routes served here.
 const PREFIX: &str = "/api/stream/";
 /// A request head larger than this is answered 431.
@@ -86,8 +89,8 @@ pub async fn serve(
                     tracked: tracked.clone(),
                 })
             }
-            Next::Refused(status) => {
-                let _ = refuse(&conn.stream, status).await;
+            Next::Refused(status, detail) => {
+                let _ = refuse(&conn.stream, status, detail).await;
                 // The rest of a head too large may still be on its way.
                 super::linger::close(&conn.stream, tracked);
                 return None;
@@ -130,8 +133,8 @@ fn log_transfer_error(e: &io::Error, peer: SocketAddr) {
 enum Next {
     Closed,
     Other,
-    /// A head that cannot be served: 400 or 431.
-    Refused(StatusCode),
+    /// A head that cannot be served: 400 or 431, and why.
+    Refused(StatusCode, &'static str),
     Request(Request),
 }
 
@@ -156,6 +159,8 @@ enum Parse {
     Partial,
     Other,
     Invalid,
+    /// Both `Content-Length` and `Transfer-Encoding`.
+    FramedTwice,
     Complete(Request, usize),
 }
 
@@ -186,9 +191,18 @@ async fn next_request(stream: &mut TcpStream, buf: &mut BytesMut, waiting: Waiti
                     return Next::Request(request);
                 }
                 Parse::Other => return Next::Other,
-                Parse::Invalid => return Next::Refused(StatusCode::BAD_REQUEST),
+                Parse::Invalid => {
+                    return Next::Refused(
+                        StatusCode::BAD_REQUEST,
+                        "the request head is not valid HTTP/1.1",
+                    )
+                }
+                Parse::FramedTwice => return Next::Refused(StatusCode::BAD_REQUEST, FRAMED_TWICE),
                 Parse::Partial if buf.len() >= MAX_HEAD => {
-                    return Next::Refused(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+                    return Next::Refused(
+                        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        "the request head is larger than 16 KiB",
+                    )
                 }
                 Parse::Partial => {}
             }
@@ -214,12 +228,7 @@ async fn next_request(stream: &mut TcpStream, buf: &mut BytesMut, waiting: Waiti
 
 /// Answers a head that cannot be served, with the headers every answer carries, and
 /// asks for the connection to close.
-async fn refuse(stream: &TcpStream, status: StatusCode) -> io::Result<()> {
-    let detail = if status == StatusCode::BAD_REQUEST {
-        "the request head is not valid HTTP/1.1"
-    } else {
-        "the request head is larger than 16 KiB"
-    };
+async fn refuse(stream: &TcpStream, status: StatusCode, detail: &'static str) -> io::Result<()> {
     let code = if status == StatusCode::BAD_REQUEST {
         "bad_request"
     } else {
@@ -250,6 +259,16 @@ fn parse(buf: &[u8]) -> Parse {
         Err(_) if buf.starts_with(b"PRI * HTTP/2") => return Parse::Other,
         Err(_) => return Parse::Invalid,
     };
+    // RFC 9112 section 6.3: a request framed both ways is refused, whatever its route
+    // (behind a proxy that reads the other framing, the rest would be another request).
+    let framing = |name: &str| {
+        req.headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name))
+    };
+    if framing("content-length") && framing("transfer-encoding") {
+        return Parse::FramedTwice;
+    }
     let (Some(method), Some(path), Some(1)) = (req.method, req.path, req.version) else {
         return Parse::Other;
     };
@@ -645,6 +664,15 @@ mod tests {
             assert!(
                 matches!(parse(invalid.as_bytes()), Parse::Invalid),
                 "{invalid:?} is refused"
+            );
+        }
+        for twice in [
+            "POST /api/auth/login HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET /api/stream/x HTTP/1.1\r\ntransfer-encoding: chunked\r\ncontent-length: 0\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(twice.as_bytes()), Parse::FramedTwice),
+                "{twice:?} is refused whatever its route"
             );
         }
     }

@@ -2179,6 +2179,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -2297,6 +2306,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2426,6 +2444,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2566,6 +2593,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -2690,6 +2726,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -2808,6 +2853,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -2939,6 +2993,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -3061,6 +3124,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3204,6 +3276,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -3330,6 +3411,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3468,6 +3558,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -3598,6 +3697,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -3722,6 +3830,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3863,6 +3980,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -3995,6 +4121,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -4119,6 +4254,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -4237,6 +4381,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4371,6 +4524,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -4491,6 +4653,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4620,6 +4791,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -4761,6 +4941,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -4880,6 +5069,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5010,6 +5208,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5153,6 +5360,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -5277,6 +5493,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5423,6 +5648,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -5559,6 +5793,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -5677,6 +5920,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5802,6 +6054,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -5975,6 +6236,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6163,6 +6433,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -6339,6 +6618,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6527,6 +6815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -6670,6 +6967,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -6793,6 +7099,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6923,6 +7238,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7062,6 +7386,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -7180,6 +7513,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7314,6 +7656,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -7433,6 +7784,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7560,6 +7920,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7699,6 +8068,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -7821,6 +8199,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -7965,6 +8352,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -8085,6 +8481,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8216,6 +8621,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -8340,6 +8754,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8478,6 +8901,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8633,6 +9065,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -8754,6 +9195,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -8886,6 +9336,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -9010,6 +9469,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -9155,6 +9623,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -9287,6 +9764,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -9432,6 +9918,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request conflicts with stored data (for example a taken username). */
             409: {
                 headers: {
@@ -9561,6 +10056,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -9700,6 +10204,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -9855,6 +10368,15 @@ export interface operations {
                 headers: {
                     /** @description The methods the path accepts. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
