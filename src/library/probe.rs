@@ -1,5 +1,15 @@
 //! Reading a file's media facts with `ffprobe -print_format json`. [`parse`] is pure and
 //! unit-tested; [`probe`] runs the program with a time limit.
+//!
+//! # Library input is media, read from its own file only
+//! A library file is whatever its owner saved under a media extension, and FFmpeg
+//! follows what a file says: an HLS playlist or an `ffconcat` list saved as
+//! `evil.mkv` makes ffprobe and ffmpeg read the files it names, anywhere. So every
+//! ffprobe and ffmpeg run on a library file reads it through [`input_guard`]: the
+//! `file` protocol only, and only the demuxers of real media containers
+//! ([`MEDIA_FORMATS`]) or, for a subtitle file, of subtitle formats
+//! ([`SUBTITLE_FORMATS`]). None of them opens another file. A file that is a playlist
+//! or a list is refused by the scanner ([`ProbeError::Refused`]) and not catalogued.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -118,6 +128,9 @@ struct RawStream {
 /// Why a file could not be probed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProbeError {
+    /// The file is a playlist or a list of other files, not media.
+    #[error("refused: the file is {0}, which names other files, not media")]
+    Refused(String),
     #[error("ffprobe could not be run: {0}")]
     Spawn(String),
     #[error("ffprobe took longer than {0:?}")]
@@ -193,11 +206,58 @@ fn frame_rate(s: Option<&str>) -> Option<f64> {
     (d > 0.0 && n > 0.0).then(|| n / d)
 }
 
-/// Runs ffprobe on a file.
+/// The demuxers a library video is read with: containers of audio and video that
+/// name no other file. Not among them: `hls`, `dash`, `concat` (and `ffconcat`),
+/// `image2`, `vobsub` and every other format that reads a list of files or a pattern.
+pub const MEDIA_FORMATS: &str =
+    "matroska,mov,avi,mpegts,mpeg,mpegvideo,flv,asf,ogg,m4v,h264,hevc,rm,dv,mxf,nut,wtv";
+
+/// The demuxers a sidecar subtitle file is read with: text subtitle formats.
+pub const SUBTITLE_FORMATS: &str =
+    "srt,ass,webvtt,microdvd,subviewer,subviewer1,sami,mpl2,vplayer,pjs,realtext,stl,jacosub,aqtitle";
+
+/// The options that go just before `-i` of every library file given to ffprobe or
+/// ffmpeg: the `file` protocol only, and only the demuxers `formats` lists.
+pub fn input_guard(formats: &'static str) -> [&'static str; 4] {
+    ["-protocol_whitelist", "file", "-format_whitelist", formats]
+}
+
+/// What a file that is a text playlist or file list starts with (after white space).
+const LIST_STARTS: [(&[u8], &str); 5] = [
+    (b"#EXTM3U", "an HLS playlist"),
+    (b"#EXTINF", "an M3U playlist"),
+    (b"ffconcat", "an ffconcat list"),
+    (b"file ", "a concat list"),
+    (b"file\t", "a concat list"),
+];
+
+/// Whether the file's first bytes are a playlist or a list of files, by their text.
+fn listing(head: &[u8]) -> Option<&'static str> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = &head[start..];
+    LIST_STARTS
+        .iter()
+        .find(|(prefix, _)| {
+            head.len() >= prefix.len() && head[..prefix.len()].eq_ignore_ascii_case(prefix)
+        })
+        .map(|(_, what)| *what)
+}
+
+/// Runs ffprobe on a file, reading it as media only ([`input_guard`]).
 ///
 /// # Errors
-/// [`ProbeError`] when ffprobe is missing, too slow, or finds no media.
+/// [`ProbeError::Refused`] for a playlist or file list; otherwise [`ProbeError`] when
+/// ffprobe is missing, too slow, or finds no media.
 pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
+    let mut head = [0u8; 64];
+    if let Ok(mut file) = tokio::fs::File::open(path).await {
+        use tokio::io::AsyncReadExt;
+        let n = file.read(&mut head).await.unwrap_or(0);
+        if let Some(what) = listing(&head[..n]) {
+            return Err(ProbeError::Refused(what.to_owned()));
+        }
+    }
     let child = Command::new(ffprobe)
         .args([
             "-v",
@@ -206,8 +266,9 @@ pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError>
             "json",
             "-show_format",
             "-show_streams",
-            "-i",
         ])
+        .args(input_guard(MEDIA_FORMATS))
+        .arg("-i")
         .arg(path)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -226,6 +287,16 @@ pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError>
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("ffprobe failed");
+        // `[hls @ 0x...] Format not on whitelist 'matroska,...'`: a format that
+        // reads other files, recognised by its content whatever the file is called.
+        let refused_format = |l: &str| {
+            let before = &l[..l.find("Format not on whitelist")?];
+            let context = &before[before.rfind('[')? + 1..];
+            Some(context.split_once(" @")?.0.to_owned())
+        };
+        if let Some(format) = stderr.lines().find_map(refused_format) {
+            return Err(ProbeError::Refused(format!("in the {format} format")));
+        }
         // ffprobe prefixes messages with the file path; keep what follows.
         let reason = reason.rsplit_once(": ").map_or(reason, |(_, r)| r).trim();
         return Err(ProbeError::Unreadable(reason.to_owned()));
@@ -274,5 +345,25 @@ mod tests {
     fn no_media_streams_is_an_error() {
         assert!(parse(br#"{"streams": [], "format": {}}"#).is_err());
         assert!(parse(b"not json").is_err());
+    }
+
+    #[test]
+    fn playlists_and_file_lists_are_known_by_their_first_bytes() {
+        assert_eq!(
+            listing(b"#EXTM3U\n#EXTINF:2,\n/x.ts"),
+            Some("an HLS playlist")
+        );
+        assert_eq!(listing(b"\xEF\xBB\xBF  #extm3u"), Some("an HLS playlist"));
+        assert_eq!(
+            listing(b"ffconcat version 1.0\nfile a.mkv"),
+            Some("an ffconcat list")
+        );
+        assert_eq!(
+            listing(b"\nfile '/srv/b/secret.mkv'\n"),
+            Some("a concat list")
+        );
+        assert_eq!(listing(b"\x1aE\xdf\xa3 matroska"), None);
+        assert_eq!(listing(b"\0\0\0 ftypisom"), None);
+        assert_eq!(listing(b""), None);
     }
 }

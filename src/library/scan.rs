@@ -280,6 +280,12 @@ impl MediaLibrary {
                 }
                 self.count(Counter::Probed);
             }
+            Err(e @ probe::ProbeError::Refused(_)) if previous.is_none() => {
+                // Not catalogued: nothing of it is ever served or handed to ffmpeg again.
+                tracing::warn!(file = %file.rel, error = %e, "file refused: not media");
+                self.count(Counter::Failed);
+                return Ok(());
+            }
             Err(e) => {
                 tracing::warn!(file = %file.rel, error = %e, "file could not be probed");
                 row.status = FileStatus::Failed;

@@ -54,15 +54,9 @@ pub async fn make(
 fn command(ffmpeg: &Path, video: &Path, at: f64, partial: &Path) -> Command {
     let mut command = Command::new(ffmpeg);
     command
-        .args([
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-ss",
-            &format!("{at:.3}"),
-            "-i",
-        ])
+        .args(["-nostdin", "-v", "error", "-y", "-ss", &format!("{at:.3}")])
+        .args(super::probe::input_guard(super::probe::MEDIA_FORMATS))
+        .arg("-i")
         .arg(video)
         .args([
             "-map",

@@ -4,6 +4,7 @@
 use super::hls::{Variant, AUDIO_KBPS};
 use super::tracks::audio_map;
 use crate::config::{HardwareEncoder, TranscodeSettings};
+use crate::library::probe::{input_guard, MEDIA_FORMATS, SUBTITLE_FORMATS};
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -39,6 +40,7 @@ fn input(args: &mut Vec<OsString>, settings: &TranscodeSettings, source: &Path, 
     if start > 0.0 {
         push(args, &["-ss", &format!("{start:.3}")]);
     }
+    push(args, &input_guard(MEDIA_FORMATS));
     args.push("-i".into());
     args.push(source.into());
 }
@@ -235,8 +237,16 @@ pub fn webvtt(source: &Path, stream: Option<i32>, out: &Path) -> Vec<OsString> {
     let mut args = Vec::new();
     push(
         &mut args,
-        &["-nostdin", "-hide_banner", "-loglevel", "error", "-i"],
+        &["-nostdin", "-hide_banner", "-loglevel", "error"],
     );
+    // An embedded stream is read from the video; a sidecar file is a subtitle format.
+    let formats = if stream.is_some() {
+        MEDIA_FORMATS
+    } else {
+        SUBTITLE_FORMATS
+    };
+    push(&mut args, &input_guard(formats));
+    args.push("-i".into());
     args.push(source.into());
     let map = stream.map_or_else(|| "0:s:0".to_owned(), |i| format!("0:{i}"));
     push(
@@ -273,7 +283,11 @@ mod tests {
             Path::new("/c/j"),
             Some(2),
         ));
-        assert!(args.contains("-ss 60.000 -i /m/a.mkv"), "{args}");
+        let guard = format!("-protocol_whitelist file -format_whitelist {MEDIA_FORMATS}");
+        assert!(
+            args.contains(&format!("-ss 60.000 {guard} -i /m/a.mkv")),
+            "the input is read as media from its file only: {args}"
+        );
         assert!(
             args.contains("-map 0:v:0 -map 0:2 "),
             "the chosen audio stream: {args}"
@@ -323,7 +337,7 @@ mod tests {
             0.0,
             None,
         ));
-        assert!(vaapi.contains("-vaapi_device /dev/dri/renderD128 -i in.mp4"));
+        assert!(vaapi.contains("-vaapi_device /dev/dri/renderD128 -protocol_whitelist file"));
         assert!(vaapi.contains("scale_vaapi=w=-2:h=480 -c:v h264_vaapi -b:v 1200k"));
         s.hardware = HardwareEncoder::Nvenc;
         assert!(text(&progressive(

@@ -7,6 +7,7 @@ mod media;
 
 mod analytics;
 mod auth;
+mod bodies;
 mod browser;
 mod cli;
 mod config;
@@ -14,6 +15,7 @@ mod contract;
 mod cores;
 mod guest_passes;
 mod hostile;
+mod hostile_media;
 mod library;
 mod library_access;
 mod monitoring;
