@@ -141,13 +141,15 @@ fn work(rx: &Mutex<Receiver<Job>>) {
                 stored,
                 reply,
             }) => {
-                let matched = stored.is_some()
-                    && verify_with(&mut memory, &password, stored.as_deref().unwrap_or("x"));
-                if stored.is_none() {
-                    // The same work for an unknown user as for a known one.
+                let matched = stored
+                    .as_deref()
+                    .and_then(|stored| verify_with(&mut memory, &password, stored));
+                if matched.is_none() {
+                    // The same work for an unknown user, or one whose stored hash can
+                    // never match (a guest pass's account), as for a known one.
                     verify_with(&mut memory, &password, dummy_hash());
                 }
-                let _ = reply.send(matched);
+                let _ = reply.send(matched == Some(true));
             }
             Err(RecvTimeoutError::Timeout) => memory.release(),
             Err(RecvTimeoutError::Disconnected) => return,
@@ -192,21 +194,23 @@ fn hash_with(memory: &mut Memory, password: &str) -> Result<String, PasswordErro
     Ok(phc.to_string())
 }
 
-fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> bool {
+/// Whether `password` matches `stored`; `None` when `stored` is no argon2 hash this
+/// server would check (so nothing was computed).
+fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> Option<bool> {
     let Ok(parsed) = PasswordHash::new(stored) else {
-        return false;
+        return None;
     };
     let (Ok(algorithm), Ok(params)) = (
         Algorithm::try_from(parsed.algorithm),
         Params::try_from(&parsed),
     ) else {
-        return false;
+        return None;
     };
     let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else {
-        return false;
+        return None;
     };
     if params.m_cost() > MAX_MEMORY_KIB || params.p_cost() != 1 {
-        return false;
+        return None;
     }
     let version = parsed
         .version
@@ -214,10 +218,10 @@ fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> bool {
         .unwrap_or(Version::V0x13);
     let mut raw_salt = [0u8; 64];
     let Ok(raw_salt) = salt.decode_b64(&mut raw_salt) else {
-        return false;
+        return None;
     };
     let Ok(blocks) = memory.blocks(params.block_count()) else {
-        return false;
+        return None;
     };
     let mut out = vec![0u8; expected.len()];
     let argon = Argon2::new(algorithm, version, params);
@@ -225,13 +229,15 @@ fn verify_with(memory: &mut Memory, password: &str, stored: &str) -> bool {
         .hash_password_into_with_memory(password.as_bytes(), raw_salt, &mut out, blocks)
         .is_err()
     {
-        return false;
+        return Some(false);
     }
     // Constant time in the output's bytes.
-    out.iter()
-        .zip(expected.as_bytes())
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-        == 0
+    Some(
+        out.iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0,
+    )
 }
 
 fn dummy_hash() -> &'static str {

@@ -251,3 +251,147 @@ async fn ready_reports_the_database(app: TestApp) {
     };
     assert_eq!(body["database"], expected);
 }
+
+/// A client whose connections come from `addr` (a loopback address of its own).
+fn client_from(addr: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(addr))
+        .build()
+        .unwrap()
+}
+
+async fn login_from(app: &TestApp, client: &reqwest::Client, user: &str, password: &str) -> u16 {
+    client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({ "username": user, "password": password }))
+        .send()
+        .await
+        .map_or(0, |r| r.status().as_u16())
+}
+
+crate::helpers::on_each_store!(a_stranger_s_wrong_passwords_do_not_lock_the_owner_out);
+
+/// Five wrong passwords for `boss` from one address spend that address's budget for
+/// the account (429 there), but the owner's right password from another address is
+/// accepted; 50 concurrent guesses from a third address still check at most the
+/// budget (5), and the owner's address stays open to them afterwards. On two
+/// instances sharing Redis when the store has one.
+async fn a_stranger_s_wrong_passwords_do_not_lock_the_owner_out(store: crate::helpers::Store) {
+    let Some((a, b)) = crate::helpers::pair(store).await else {
+        return;
+    };
+    a.create_user("boss", Role::Admin).await;
+    let stranger = client_from([127, 0, 0, 2]);
+    for _ in 0..5 {
+        assert_eq!(login_from(&a, &stranger, "boss", "guess").await, 401);
+    }
+    assert_eq!(
+        login_from(&a, &stranger, "boss", PASSWORD).await,
+        429,
+        "the guessing address is refused for this account"
+    );
+    let owner = client_from([127, 0, 0, 3]);
+    let other_instance = b.as_ref().unwrap_or(&a);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        login_from(other_instance, &owner, "boss", PASSWORD).await,
+        200,
+        "the owner signs in from another address"
+    );
+    println!(
+        "{store:?}: the owner's login after 5 failures elsewhere took {:?}",
+        started.elapsed()
+    );
+
+    let sprayer = std::sync::Arc::new(client_from([127, 0, 0, 4]));
+    let apps = std::sync::Arc::new((a, b));
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
+    let guesses: Vec<_> = (0..50)
+        .map(|i| {
+            let (apps, barrier, sprayer) = (apps.clone(), barrier.clone(), sprayer.clone());
+            tokio::spawn(async move {
+                let app = match (&apps.1, i % 2) {
+                    (Some(b), 1) => b,
+                    _ => &apps.0,
+                };
+                barrier.wait().await;
+                login_from(app, &sprayer, "boss", &format!("guess {i}")).await
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for guess in guesses {
+        *statuses.entry(guess.await.unwrap()).or_default() += 1;
+    }
+    println!("{store:?}: 50 concurrent guesses from one address: {statuses:?}");
+    assert!(
+        statuses.get(&401).copied().unwrap_or(0) <= 5,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.keys().all(|s| matches!(s, 401 | 429)),
+        "{statuses:?}"
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(login_from(&apps.0, &owner, "boss", PASSWORD).await, 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "the address the owner signed in from is not slowed: {:?}",
+        started.elapsed()
+    );
+}
+
+crate::helpers::on_both_backends!(a_guest_pass_account_s_failed_login_costs_what_any_other_does);
+
+/// A wrong login for the name of a guest pass's account (whose stored hash can never
+/// match) costs the same password check as one for an unknown name: its answer time
+/// does not tell that the name exists.
+async fn a_guest_pass_account_s_failed_login_costs_what_any_other_does(app: TestApp) {
+    let admin = app.token_for("root", Role::Admin).await;
+    let issued: Value = app
+        .send_json(
+            Method::POST,
+            "/api/admin/guest-passes",
+            &admin,
+            &json!({ "label": "visit", "valid_hours": 1, "max_uses": 1 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let redeemed: Value = app
+        .client
+        .post(app.url("/api/auth/guest"))
+        .json(&json!({ "code": issued["code"], "device_name": "TV" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let guest = redeemed["user"]["username"].as_str().unwrap().to_owned();
+    // Each name from an address of its own, so no budget is spent.
+    let median = |mut t: Vec<std::time::Duration>| {
+        t.sort();
+        t[t.len() / 2]
+    };
+    let mut guest_times = Vec::new();
+    let mut unknown_times = Vec::new();
+    for i in 0..4u8 {
+        for (name, times, host) in [
+            (guest.as_str(), &mut guest_times, 10),
+            ("nobody-at-all", &mut unknown_times, 20),
+        ] {
+            let client = client_from([127, 0, host, i + 1]);
+            let started = std::time::Instant::now();
+            assert_eq!(login_from(&app, &client, name, "wrong").await, 401);
+            times.push(started.elapsed());
+        }
+    }
+    let (guest_ms, unknown_ms) = (median(guest_times), median(unknown_times));
+    println!("failed login: guest-pass account {guest_ms:?}, unknown name {unknown_ms:?}");
+    assert!(
+        guest_ms * 2 > unknown_ms,
+        "a guest-pass account's failed login answers in {guest_ms:?}, an unknown name's in {unknown_ms:?}"
+    );
+}
