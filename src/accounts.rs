@@ -453,7 +453,11 @@ impl Accounts {
     ) -> Result<(String, DateTime<Utc>), AccountError> {
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        // `exp` is in whole seconds: the link ends at the whole second before the TTL
+        // runs out, and `expires_at` says exactly that instant (the link is refused
+        // from it on, not a second later).
         let expires = (now + ttl).min(now + self.sessions.lifetime());
+        let expires = DateTime::from_timestamp(expires.timestamp(), 0).unwrap_or(expires);
         let claims = LinkClaims {
             sub: user.id,
             username: user.username.clone(),

@@ -98,9 +98,36 @@ impl Playlists {
         id: Uuid,
     ) -> Result<PlaylistRow, PlaylistError> {
         match playlists::find(&self.db, id).await? {
-            Some(p) if p.is_public || p.user_id == user.id || user.role == Role::Admin => Ok(p),
+            Some(p) if p.is_public || p.user_id == user.id || user.role == Role::Admin => {
+                let mut rows = vec![p];
+                self.count_visible(user, &mut rows, Some(id), false).await?;
+                Ok(rows.remove(0))
+            }
             _ => Err(PlaylistError::NotFound(id)),
         }
+    }
+
+    /// Sets each playlist's `video_count` to the entries the caller can see: a video in
+    /// a library the caller cannot see is neither listed nor counted.
+    async fn count_visible(
+        &self,
+        user: &CurrentUser,
+        rows: &mut [PlaylistRow],
+        only: Option<Uuid>,
+        with_public: bool,
+    ) -> Result<(), PlaylistError> {
+        if user.scope.names().is_none() || rows.is_empty() {
+            return Ok(());
+        }
+        let counts = playlists::entries_by_library(&self.db, only, user.id, with_public).await?;
+        for row in rows.iter_mut() {
+            row.video_count = counts
+                .iter()
+                .filter(|(playlist, library, _)| *playlist == row.id && user.scope.allows(library))
+                .map(|(_, _, n)| n)
+                .sum();
+        }
+        Ok(())
     }
 
     /// A playlist the caller may change.
@@ -126,7 +153,10 @@ impl Playlists {
         user: &CurrentUser,
         with_public: bool,
     ) -> Result<Vec<PlaylistRow>, PlaylistError> {
-        Ok(playlists::list(&self.db, user.id, with_public).await?)
+        let mut rows = playlists::list(&self.db, user.id, with_public).await?;
+        self.count_visible(user, &mut rows, None, with_public)
+            .await?;
+        Ok(rows)
     }
 
     /// Renames, describes or shares a playlist.

@@ -223,7 +223,8 @@ async fn serve(
 /// The caller as a viewer of `video_id`, refusing a signed link made for another video.
 ///
 /// # Errors
-/// 401 when the caller's link names another video.
+/// 404 when the caller's link names another video: the same answer as for a video
+/// that does not exist, so a link tells nothing of videos its holder cannot see.
 pub(super) fn viewer_of(
     state: &AppState,
     auth: &StreamAuth,
@@ -232,11 +233,7 @@ pub(super) fn viewer_of(
 ) -> ApiResult<Viewer> {
     let (user_id, username, session_id, only_video) = auth.caller();
     if only_video.is_some_and(|v| v != video_id) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "this link is for another video",
-        ));
+        return Err(ApiError::not_found("video", video_id));
     }
     let user_agent = super::middleware::user_agent(req);
     Ok(Viewer {

@@ -111,8 +111,10 @@ pub async fn scrape(state: &AppState, req: &Request) -> ApiResult<MetricsRespons
     if !m.enabled {
         return Err(ApiError::not_found("endpoint", "/metrics"));
     }
-    let peer = req.remote_addr().as_socket_addr().map(|a| a.ip());
-    if !peer_may_scrape(m, peer) {
+    // Behind a trusted proxy the client is the forwarded address, not the proxy: a
+    // Caddy or a tunnel on the same host must not make every remote client loopback.
+    let client = super::middleware::client_ip(req, &state.settings.server.trusted_proxies);
+    if !peer_may_scrape(m, client) {
         return Err(ApiError::forbidden(
             "metrics are served to loopback clients only; set metrics.token, \
              metrics.listen or metrics.allow_remote to serve others",
@@ -146,8 +148,8 @@ pub async fn scrape(state: &AppState, req: &Request) -> ApiResult<MetricsRespons
 /// Whether `peer` may scrape. The secure default: with no `metrics.token` and no
 /// `metrics.listen` (whose address the operator chose), only loopback peers may
 /// (127.0.0.0/8, `::1`, and IPv4 loopback mapped into IPv6), unless
-/// `metrics.allow_remote`. The peer is the socket's, never `X-Forwarded-For`: behind
-/// nginx it is nginx on loopback, which refuses `/metrics` from outside itself.
+/// `metrics.allow_remote`. `peer` is the client as [`super::middleware::client_ip`]
+/// finds it: the socket's peer, or behind a trusted proxy the address it forwards for.
 pub fn peer_may_scrape(m: &MetricsSettings, peer: Option<IpAddr>) -> bool {
     m.allow_remote
         || !m.token.expose().is_empty()

@@ -96,12 +96,11 @@ impl<C> Default for Verified<C> {
 }
 
 impl<C> Verified<C> {
-    /// The claims of `token` verified within the TTL and not expired (`exp` is
-    /// checked here as `decode` checks it: no leeway).
+    /// The claims of `token` verified within the TTL and not expired.
     fn get(&self, token: &str, exp: impl Fn(&C) -> i64) -> Option<Arc<C>> {
         let map = self.map.read().unwrap_or_else(|p| p.into_inner());
         let (claims, at) = map.get(token)?;
-        (at.elapsed() < VERIFIED_TTL && exp(claims) >= unix_now()).then(|| claims.clone())
+        (at.elapsed() < VERIFIED_TTL && !expired(exp(claims))).then(|| claims.clone())
     }
 
     fn put(&self, token: &str, claims: Arc<C>) {
@@ -116,10 +115,15 @@ impl<C> Verified<C> {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
+/// Whether a token whose `exp` is `exp` (whole seconds) has expired: from the instant
+/// `exp` names on, to the millisecond. `decode` alone accepts a token throughout the
+/// second `exp` names (it refuses only `now > exp`, in whole seconds), which would keep
+/// a link alive for up to a second past the `expires_at` it was issued with.
+fn expired(exp: i64) -> bool {
+    let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    now_ms >= exp.saturating_mul(1000)
 }
 
 impl TokenKeys {
@@ -179,7 +183,7 @@ impl TokenKeys {
         validation: &Validation,
         exp: impl Fn(&C) -> i64,
     ) -> Result<Arc<C>, TokenError> {
-        if let Some(claims) = verified.get(token, exp) {
+        if let Some(claims) = verified.get(token, &exp) {
             return Ok(claims);
         }
         let claims = Arc::new(
@@ -187,6 +191,9 @@ impl TokenKeys {
                 .map_err(token_error)?
                 .claims,
         );
+        if expired(exp(&claims)) {
+            return Err(TokenError::Expired);
+        }
         verified.put(token, claims.clone());
         Ok(claims)
     }

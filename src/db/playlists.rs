@@ -65,6 +65,24 @@ pub async fn list(db: &Database, user_id: Uuid, with_public: bool) -> DbResult<V
     with_pool!(db, pool => sqlx::query_as(&sql).bind(user_id).bind(with_public).fetch_all(pool).await).db()
 }
 
+/// How many entries of each listed playlist come from each library: what a caller who
+/// sees only some libraries counts from (`playlist, library, entries`). `None` lists the
+/// caller's own and, with `with_public`, the public ones, as [`list`] does.
+pub async fn entries_by_library(
+    db: &Database,
+    only: Option<Uuid>,
+    user_id: Uuid,
+    with_public: bool,
+) -> DbResult<Vec<(Uuid, String, i64)>> {
+    let sql = "SELECT pv.playlist_id, v.library, COUNT(*) FROM playlist_videos pv \
+               JOIN videos v ON v.id = pv.video_id JOIN playlists p ON p.id = pv.playlist_id \
+               WHERE ($1 AND p.id = $2) OR (NOT $1 AND (p.user_id = $3 OR (p.is_public AND $4))) \
+               GROUP BY pv.playlist_id, v.library";
+    let one = only.is_some();
+    let id = only.unwrap_or_default();
+    with_pool!(db, pool => sqlx::query_as(sql).bind(one).bind(id).bind(user_id).bind(with_public).fetch_all(pool).await).db()
+}
+
 /// Renames, describes or shares a playlist.
 pub async fn update(
     db: &Database,

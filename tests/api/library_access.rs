@@ -128,6 +128,18 @@ async fn an_account_sees_only_its_libraries_everywhere(backend: Backend) {
         names(&detail["entries"], "/video/filename"),
         ["cartoon.mp4"]
     );
+    // Counted as listed: the hidden video is neither listed nor counted.
+    assert_eq!(detail["video_count"], 1, "{detail}");
+    let public = json(app.get("/api/playlists?public=true", &ann).await).await;
+    let shared = public
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == playlist.as_str())
+        .expect("the public playlist is listed");
+    assert_eq!(shared["video_count"], 1, "{shared}");
+    let admin_view = json(app.get(&format!("/api/playlists/{playlist}"), &admin).await).await;
+    assert_eq!(admin_view["video_count"], 2, "the admin sees both");
     let m3u = app
         .get(&format!("/api/playlists/{playlist}/m3u"), &ann)
         .await

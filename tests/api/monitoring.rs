@@ -691,3 +691,42 @@ async fn metrics_answer_loopback_peers_only_unless_a_setting_opens_them() {
     let with_token = get(port, remote, "/metrics", Some("scrape-me")).await;
     assert_eq!(with_token.status(), 200, "a token lets any peer scrape");
 }
+
+/// Behind a proxy on the same host (`server.trusted_proxies = ["127.0.0.1"]`, what the
+/// NixOS module sets), the client the proxy forwards for decides: a remote client's
+/// scrape is refused with no series, a loopback client's (or an unproxied one's) is
+/// served, and `metrics.allow_remote` opens it.
+#[tokio::test]
+async fn a_scrape_forwarded_for_a_remote_client_is_refused() {
+    let trusted = |s: &mut Settings| s.server.trusted_proxies = vec![[127, 0, 0, 1].into()];
+    let app = spawn_with_tweak(trusted).await;
+    let scrape = |app: &TestApp, forwarded: Option<&'static str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(f) = forwarded {
+            req = req.header("x-forwarded-for", f);
+        }
+        async move { req.send().await.unwrap() }
+    };
+    let refused = scrape(&app, Some("203.0.113.5")).await;
+    let body = assert_problem(refused, 403, "forbidden").await;
+    assert!(!body.to_string().contains("homestream_"), "{body}");
+    let chain = scrape(&app, Some("203.0.113.5, 127.0.0.1")).await;
+    assert_eq!(chain.status(), 403, "the nearest untrusted address decides");
+    assert_eq!(scrape(&app, Some("127.0.0.1")).await.status(), 200);
+    assert_eq!(scrape(&app, None).await.status(), 200);
+
+    let open = spawn_with_tweak(|s| {
+        trusted(s);
+        s.metrics.allow_remote = true;
+    })
+    .await;
+    let opened = scrape(&open, Some("203.0.113.5")).await;
+    assert_eq!(opened.status(), 200);
+    assert!(opened.text().await.unwrap().contains("homestream_"));
+}
+
+async fn spawn_with_tweak(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let (mut settings, dir, pg) = test_settings(Backend::Sqlite).await.unwrap();
+    tweak(&mut settings);
+    spawn_with(settings, dir, pg).await
+}

@@ -16,6 +16,7 @@ for_each_backend!(
     an_admin_sees_and_ends_streams,
     signed_links_are_bound_to_a_video_and_to_streaming,
     a_signed_link_never_outlives_its_session,
+    a_signed_link_dies_at_its_expires_at_to_the_millisecond,
     each_container_is_served_with_its_own_content_type,
     listed_origins_may_read_media_across_origins,
 );
@@ -494,13 +495,37 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    // Another video answers as a video that does not exist: a link tells nothing of
+    // what its holder cannot see.
     let wrong_video = app
         .client
         .get(app.url(&format!("/api/stream/{other}?token={token}")))
         .send()
         .await
         .unwrap();
-    assert_problem(wrong_video, 401, "invalid_token").await;
+    let wrong = assert_problem(wrong_video, 404, "not_found").await;
+    let missing_id = uuid::Uuid::new_v4();
+    let missing = app
+        .client
+        .get(app.url(&format!("/api/stream/{missing_id}?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    let missing = assert_problem(missing, 404, "not_found").await;
+    assert_eq!(
+        wrong["detail"].as_str().unwrap().replace(&other, "ID"),
+        missing["detail"]
+            .as_str()
+            .unwrap()
+            .replace(&missing_id.to_string(), "ID")
+    );
+    for path in [
+        format!("/api/hls/{other}/master.m3u8?token={token}"),
+        format!("/api/hls/{missing_id}/master.m3u8?token={token}"),
+    ] {
+        let resp = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_problem(resp, 404, "not_found").await;
+    }
     let as_bearer = app.get("/api/users/me", &token).await;
     assert_problem(as_bearer, 401, "invalid_token").await;
     let on_api = app
@@ -552,6 +577,43 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(after_logout.status(), 401, "a link dies with its session");
+}
+
+/// A link made with a two-second life works until the `expires_at` it was issued with,
+/// and not a millisecond past it (a token's `exp` is in whole seconds: the link ends at
+/// the whole second before its TTL runs out, and says so).
+async fn a_signed_link_dies_at_its_expires_at_to_the_millisecond(backend: Backend) {
+    let Some((app, _admin, id, _file)) = ready(backend, |s| {
+        s.streaming.link_ttl = homestream::config::HumanDuration::secs(2);
+    })
+    .await
+    else {
+        return;
+    };
+    let ann = app.token_for("ann", Role::User).await;
+    let link = signed_link(&app, &ann, &id).await;
+    let expires: chrono::DateTime<chrono::Utc> =
+        link["expires_at"].as_str().unwrap().parse().unwrap();
+    let left = expires - chrono::Utc::now();
+    assert!(
+        (1000..=2000).contains(&left.num_milliseconds()),
+        "{left:?} left of a 2 s link"
+    );
+    let path = link["path"].as_str().unwrap().to_owned();
+    let get = || async {
+        app.client
+            .get(app.url(&path))
+            .header("range", "bytes=0-0")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(get().await, 206, "the link works before its expiry");
+    let wait = (expires - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(20)).await;
+    assert_eq!(get().await, 401, "refused from expires_at on");
 }
 
 /// Splits what a server wrote on one connection into responses (head, body); `bodiless`

@@ -224,7 +224,8 @@ async fn a_progress_report_survives_kill_9(backend: Backend) {
 
 /// What `navigator.sendBeacon` sends as a page closes: a POST with the report as plain
 /// text and the video's signed link in the URL. It is stored like a PUT; a link for
-/// another video, a bad body or no credentials are refused.
+/// another video (404, as for a video that does not exist), a bad body or no
+/// credentials are refused.
 async fn a_closing_page_reports_by_beacon_with_the_video_s_link(store: Store) {
     let Some((app, token, a, b)) = ready(store).await else {
         return;
@@ -253,7 +254,7 @@ async fn a_closing_page_reports_by_beacon_with_the_video_s_link(store: Store) {
     assert_eq!(video["user_data"]["position_seconds"], 0.6, "{video}");
 
     let other = beacon(&b, format!("?token={signed}"), body).await.unwrap();
-    assert_problem(other, 401, "invalid_token").await;
+    assert_problem(other, 404, "not_found").await;
     let anonymous = beacon(&a, String::new(), body).await.unwrap();
     assert_eq!(anonymous.status(), 401);
     let garbled = beacon(&a, format!("?token={signed}"), "position=1")
