@@ -6,10 +6,10 @@ use crate::accounts::Role;
 use crate::auth::{CurrentUser, LinkClaims};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use poem::PathPattern;
-use poem::Request;
+use poem::{PathPattern, Request, RequestBody};
 use poem_openapi::auth::{ApiKey, Bearer};
-use poem_openapi::SecurityScheme;
+use poem_openapi::registry::Registry;
+use poem_openapi::{ApiExtractor, ApiExtractorType, ExtractParamOptions, SecurityScheme};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -47,10 +47,60 @@ pub struct BearerAuth(pub CurrentUser);
 pub struct LinkAuth(pub Arc<LinkClaims>);
 
 /// Either credential, for the streaming routes.
-#[derive(SecurityScheme)]
 pub enum StreamAuth {
     Bearer(BearerAuth),
     Link(LinkAuth),
+}
+
+/// Tries the bearer token, then the link, as poem-openapi's derived scheme would, but
+/// answers with the refusal that says what happened: an outage (503 with
+/// `Retry-After`) or a role refusal from either check wins over a missing or bad
+/// credential, and of two 401s the link's when a link was sent. A player reads 401 as
+/// "signed out"; during a database outage its valid token must get the same 503 as on
+/// every other route.
+impl<'a> ApiExtractor<'a> for StreamAuth {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <BearerAuth as ApiExtractor>::register(registry);
+        <LinkAuth as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        let mut schemes = <BearerAuth as ApiExtractor>::security_schemes();
+        schemes.extend(<LinkAuth as ApiExtractor>::security_schemes());
+        schemes
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        let bearer =
+            match <BearerAuth as ApiExtractor>::from_request(req, body, param_opts.clone()).await {
+                Ok(bearer) => return Ok(Self::Bearer(bearer)),
+                Err(e) => e,
+            };
+        let link = match <LinkAuth as ApiExtractor>::from_request(req, body, param_opts).await {
+            Ok(link) => return Ok(Self::Link(link)),
+            Err(e) => e,
+        };
+        let unauthorized = |e: &poem::Error| e.status() == poem::http::StatusCode::UNAUTHORIZED;
+        let link_sent = req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("token=")));
+        Err(match (unauthorized(&bearer), unauthorized(&link)) {
+            (false, _) => bearer,
+            (true, false) => link,
+            (true, true) if link_sent => link,
+            (true, true) => bearer,
+        })
+    }
 }
 
 impl StreamAuth {

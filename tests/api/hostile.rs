@@ -948,3 +948,81 @@ async fn login_as(server: &ServerProcess, username: &str) -> String {
         .unwrap();
     body["access_token"].as_str().expect("token").to_owned()
 }
+
+/// While PostgreSQL refuses connections, a player's valid bearer token on the media
+/// routes gets the same 503 `database_unavailable` with `Retry-After` as every other
+/// route, not a 401 that a player reads as "signed out": GET and HEAD on the sendfile
+/// path, GET on hyper's (a second request on a connection hyper serves), and the HLS
+/// master playlist.
+#[tokio::test]
+async fn media_routes_answer_an_outage_with_503_not_401() {
+    let Some(app) =
+        crate::media::spawn_media_app(Backend::Postgres, &[("h264_aac.mp4", "a.mp4")], |s| {
+            s.database.acquire_timeout = homestream::config::HumanDuration::secs(1)
+        })
+        .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let token = app.token_for("ann", Role::User).await;
+    let id = app.video(&token, "a.mp4").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stream = format!("/api/stream/{id}");
+    assert_eq!(app.get(&stream, &token).await.status(), 200);
+
+    let (name, admin_url) = {
+        let url = app.state.settings.database.url.expose().to_owned();
+        let name = url.rsplit('/').next().unwrap().to_owned();
+        (name.clone(), url.replace(&format!("/{name}"), "/postgres"))
+    };
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&admin)
+        .await
+        .unwrap();
+    // The session was checked moments ago; it is checked against the database again
+    // once its local copy is older than this.
+    tokio::time::sleep(homestream::sessions::RECHECK + Duration::from_millis(200)).await;
+
+    let get = app.get(&stream, &token).await;
+    let head = app
+        .client
+        .head(app.url(&stream))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let hls = app.get(&format!("/api/hls/{id}/master.m3u8"), &token).await;
+    for (what, resp) in [("GET", get), ("HEAD", head), ("HLS", hls)] {
+        assert_eq!(resp.status(), 503, "{what}");
+        assert!(resp.headers().contains_key("retry-after"), "{what}");
+        if what != "HEAD" {
+            assert_problem(resp, 503, "database_unavailable").await;
+        }
+    }
+    let port = crate::helpers::port_of(&app.address);
+    let request = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET {stream} HTTP/1.1\r\nHost: x\r\n\
+         Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    let (_, _, text) = exchange(port, request.into_bytes()).await;
+    let second = text
+        .match_indices("HTTP/1.1 ")
+        .nth(1)
+        .map_or("", |(i, _)| &text[i..]);
+    assert!(second.starts_with("HTTP/1.1 503"), "hyper's path: {text}");
+    assert!(second.contains("database_unavailable"), "{second}");
+
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
