@@ -269,7 +269,7 @@ impl HlsApi {
         viewer.mode = PlayMode::Transcode;
         viewer.variant = Some(variant.0.clone());
         let mut lease = lease(&state, &viewer, video.id).await?;
-        let source = state.library.file_path(&video).await?;
+        let source = state.library.open(&video).await?;
         let prefs = state.accounts.preferences(viewer.user_id).await?;
         let playback = Playback {
             session: viewer.session_id,
@@ -327,11 +327,15 @@ impl HlsApi {
     ) -> ApiResult<Media<WebVtt>> {
         let (video, _) = video_for(&state, &auth, req, video_id.0).await?;
         let found = subtitles::find(&video, &track.0)?;
-        let media = state.library.file_path(&video).await?;
-        let (source, stream) = found.source(&media)?;
+        // The sidecar or the video, each opened beneath the library: a sidecar swapped
+        // for a symlink out of it after the scan is refused.
+        let source = match found.file() {
+            Some(name) => state.library.open_beside(&video, name).await?,
+            None => state.library.open(&video).await?,
+        };
         let path = state
             .transcoder
-            .webvtt(video.id, &track.0, &source, stream)
+            .webvtt(video.id, &track.0, &source, found.stream())
             .await?;
         let vtt = tokio::fs::read(&path).await.map_err(TranscodeError::Io)?;
         let text = subtitles::with_timestamp_map(&vtt);
@@ -387,7 +391,7 @@ impl HlsApi {
             prefs.audio_language.as_deref(),
         )?;
         let lease = lease(&state, &viewer, video.id).await?;
-        let source = state.library.file_path(&video).await?;
+        let source = state.library.open(&video).await?;
         let slot = state.transcoder.progressive_slot(video.id).await?;
         let stream = state.transcoder.progressive(&source, plan, start, slot)?;
         let body = Body::from_async_read(Counted {

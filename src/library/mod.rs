@@ -7,6 +7,7 @@
 //! - [`scan`]: incremental scans, moves, missing files, progress.
 //! - [`watch`]: filesystem notifications that trigger scans.
 
+pub mod open;
 pub mod probe;
 pub mod scan;
 pub mod thumbs;
@@ -53,6 +54,7 @@ use crate::config::{resolve, Library, Settings};
 use crate::db::videos::FileStatus;
 use crate::db::videos::VideoRow;
 use crate::db::{self, Database, DbError};
+pub use open::MediaFile;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -204,32 +206,49 @@ impl MediaLibrary {
             .await;
     }
 
-    /// The file on disk for an entry, checked to resolve inside its library (a symlink
-    /// swapped in after the scan cannot lead elsewhere).
+    /// The file of an entry, opened once beneath its library's root ([`open`]): what
+    /// is served and handed to ffmpeg, so a symlink swapped in after the scan cannot
+    /// lead elsewhere.
     ///
     /// # Errors
     /// [`FileError::NotFound`] when the library or file is gone,
-    /// [`FileError::OutsideLibrary`] when it resolves outside the library.
-    pub async fn file_path(&self, video: &VideoRow) -> Result<PathBuf, FileError> {
+    /// [`FileError::OutsideLibrary`] when its path leaves the library.
+    pub async fn open(&self, video: &VideoRow) -> Result<MediaFile, FileError> {
+        self.open_in(video, video.file_path.clone()).await
+    }
+
+    /// A file beside an entry's (a sidecar subtitle named `name`), opened beneath the
+    /// library's root like [`Self::open`].
+    ///
+    /// # Errors
+    /// As [`Self::open`]; [`FileError::OutsideLibrary`] for a name that is not a plain
+    /// file name.
+    pub async fn open_beside(&self, video: &VideoRow, name: &str) -> Result<MediaFile, FileError> {
+        if name.contains(['/', '\\', '\0']) || name == ".." || name == "." {
+            return Err(FileError::OutsideLibrary(video.id));
+        }
+        let rel = match video.file_path.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{name}"),
+            None => name.to_owned(),
+        };
+        self.open_in(video, rel).await
+    }
+
+    async fn open_in(&self, video: &VideoRow, rel: String) -> Result<MediaFile, FileError> {
         let library = self
             .libraries
             .iter()
             .find(|l| l.name == video.library)
             .ok_or(FileError::NotFound(video.id))?;
         let root = library.path.clone();
-        let rel = video.file_path.clone();
         let id = video.id;
-        tokio::task::spawn_blocking(move || -> Result<PathBuf, FileError> {
-            let root = std::fs::canonicalize(&root).map_err(|_| FileError::NotFound(id))?;
-            if !is_safe_relative(&rel) {
-                return Err(FileError::OutsideLibrary(id));
-            }
-            let real =
-                std::fs::canonicalize(root.join(&rel)).map_err(|_| FileError::NotFound(id))?;
-            if !real.starts_with(&root) {
-                return Err(FileError::OutsideLibrary(id));
-            }
-            Ok(real)
+        if !is_safe_relative(&rel) {
+            return Err(FileError::OutsideLibrary(id));
+        }
+        tokio::task::spawn_blocking(move || match MediaFile::open_beneath(&root, &rel) {
+            Ok(file) => Ok(file),
+            Err(open::OpenError::Outside) => Err(FileError::OutsideLibrary(id)),
+            Err(open::OpenError::Io(_)) => Err(FileError::NotFound(id)),
         })
         .await
         .map_err(|_| FileError::NotFound(id))?

@@ -11,6 +11,7 @@
 //! ([`SUBTITLE_FORMATS`]). None of them opens another file. A file that is a playlist
 //! or a list is refused by the scanner ([`ProbeError::Refused`]) and not catalogued.
 
+use super::MediaFile;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::Stdio;
@@ -129,7 +130,7 @@ struct RawStream {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProbeError {
     /// The file is a playlist or a list of other files, not media.
-    #[error("refused: the file is {0}, which names other files, not media")]
+    #[error("refused: {0}")]
     Refused(String),
     #[error("ffprobe could not be run: {0}")]
     Spawn(String),
@@ -244,21 +245,23 @@ fn listing(head: &[u8]) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
-/// Runs ffprobe on a file, reading it as media only ([`input_guard`]).
+/// Runs ffprobe on a library file opened beneath its root, reading it as media only
+/// ([`input_guard`]) through the handed descriptor.
 ///
 /// # Errors
 /// [`ProbeError::Refused`] for a playlist or file list; otherwise [`ProbeError`] when
 /// ffprobe is missing, too slow, or finds no media.
-pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError> {
+pub async fn probe(ffprobe: &Path, file: &MediaFile) -> Result<MediaInfo, ProbeError> {
     let mut head = [0u8; 64];
-    if let Ok(mut file) = tokio::fs::File::open(path).await {
-        use tokio::io::AsyncReadExt;
-        let n = file.read(&mut head).await.unwrap_or(0);
-        if let Some(what) = listing(&head[..n]) {
-            return Err(ProbeError::Refused(what.to_owned()));
-        }
+    let n = std::os::unix::fs::FileExt::read_at(&**file.file(), &mut head, 0).unwrap_or(0);
+    if let Some(what) = listing(&head[..n]) {
+        return Err(ProbeError::Refused(format!(
+            "the file is {what}, which names other files, not media"
+        )));
     }
-    let child = Command::new(ffprobe)
+    let mut command = Command::new(ffprobe);
+    file.hand_to(&mut command);
+    let child = command
         .args([
             "-v",
             "error",
@@ -268,8 +271,7 @@ pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError>
             "-show_streams",
         ])
         .args(input_guard(MEDIA_FORMATS))
-        .arg("-i")
-        .arg(path)
+        .args(["-i", MediaFile::INPUT])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -295,7 +297,9 @@ pub async fn probe(ffprobe: &Path, path: &Path) -> Result<MediaInfo, ProbeError>
             Some(context.split_once(" @")?.0.to_owned())
         };
         if let Some(format) = stderr.lines().find_map(refused_format) {
-            return Err(ProbeError::Refused(format!("in the {format} format")));
+            return Err(ProbeError::Refused(format!(
+                "the file is in the {format} format, which names other files, not media"
+            )));
         }
         // ffprobe prefixes messages with the file path; keep what follows.
         let reason = reason.rsplit_once(": ").map_or(reason, |(_, r)| r).trim();

@@ -10,6 +10,7 @@
 
 use super::probe::{self, MediaInfo};
 use super::walk::{self, FoundFile};
+use super::{open, MediaFile};
 use super::{thumbs, MediaLibrary};
 use crate::config::Library;
 use crate::db::videos::FileStatus;
@@ -266,14 +267,27 @@ impl MediaLibrary {
         };
         let id = existing.unwrap_or_else(Uuid::new_v4);
         let fingerprint = fingerprint_of(&file.abs).await.unwrap_or_default();
-        let probed = probe::probe(&self.ffprobe, &file.abs).await;
+        // Probed and thumbnailed through one descriptor opened beneath the library: a
+        // folder swapped for a symlink since the walk cannot lead ffprobe elsewhere.
+        let opened = {
+            let (root, rel) = (library.path.clone(), file.rel.clone());
+            tokio::task::spawn_blocking(move || MediaFile::open_beneath(&root, &rel)).await?
+        };
+        let probed = match &opened {
+            Ok(media) => probe::probe(&self.ffprobe, media).await,
+            Err(open::OpenError::Outside) => Err(probe::ProbeError::Refused(
+                "the file leaves its library (a symlink out of it) or is not a regular file"
+                    .to_owned(),
+            )),
+            Err(open::OpenError::Io(e)) => Err(probe::ProbeError::Unreadable(e.to_string())),
+        };
         let mut row = new_row(id, library, &file, previous.as_ref(), fingerprint);
         match probed {
             Ok(info) => {
                 apply(&mut row, &info, &file.sidecars)?;
-                if info.video.is_some() {
+                if let (Some(_), Ok(media)) = (&info.video, &opened) {
                     let out = self.thumbnail_path(id);
-                    match thumbs::make(&self.ffmpeg, &file.abs, info.duration, &out).await {
+                    match thumbs::make(&self.ffmpeg, media, info.duration, &out).await {
                         Ok(()) => row.thumbnail_path = Some(format!("thumbnails/{id}.jpg")),
                         Err(e) => tracing::warn!(file = %file.rel, error = %e, "no thumbnail"),
                     }

@@ -1,6 +1,7 @@
 //! Thumbnails: one JPEG per video, taken at about 10% of its duration (past most
 //! opening logos and black frames), 480 pixels wide at most.
 
+use super::MediaFile;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -14,7 +15,7 @@ const THUMBNAIL_TIMEOUT: Duration = Duration::from_secs(60);
 /// A description of why ffmpeg could not make it.
 pub async fn make(
     ffmpeg: &Path,
-    video: &Path,
+    video: &MediaFile,
     duration: Option<f64>,
     out: &Path,
 ) -> Result<(), String> {
@@ -50,14 +51,15 @@ pub async fn make(
         .map_err(|e| e.to_string())
 }
 
-/// ffmpeg writing one JPEG frame, at most 480 pixels wide, from `at` seconds in.
-fn command(ffmpeg: &Path, video: &Path, at: f64, partial: &Path) -> Command {
+/// ffmpeg writing one JPEG frame of the handed `video`, at most 480 pixels wide, from
+/// `at` seconds in.
+fn command(ffmpeg: &Path, video: &MediaFile, at: f64, partial: &Path) -> Command {
     let mut command = Command::new(ffmpeg);
+    video.hand_to(&mut command);
     command
         .args(["-nostdin", "-v", "error", "-y", "-ss", &format!("{at:.3}")])
         .args(super::probe::input_guard(super::probe::MEDIA_FORMATS))
-        .arg("-i")
-        .arg(video)
+        .args(["-i", MediaFile::INPUT])
         .args([
             "-map",
             "0:v:0",

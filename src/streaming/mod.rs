@@ -150,16 +150,9 @@ impl Streamer {
                 return Ok((f.file.clone(), f.representation.clone()));
             }
         }
-        let path = self.library.file_path(video).await?;
-        let (file, meta) = tokio::task::spawn_blocking(move || {
-            let file = std::fs::File::open(&path)?;
-            let meta = file.metadata()?;
-            Ok::<_, std::io::Error>((file, meta))
-        })
-        .await
-        .map_err(std::io::Error::other)??;
-        let file = Arc::new(file);
-        let representation = representation_of(&meta);
+        // Opened once beneath its library: the descriptor checked is the one served.
+        let file = self.library.open(video).await?.file().clone();
+        let representation = representation_of(&file.metadata()?);
         let mut open = self.open_files.lock().unwrap_or_else(|p| p.into_inner());
         // Expired files are closed whenever one is opened, so a deleted file's space
         // is not held long.

@@ -17,6 +17,7 @@ use super::encode;
 use super::hls::Variant;
 use super::pool::Slot;
 use super::{TranscodeError, Transcoder};
+use crate::library::MediaFile;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -44,7 +45,8 @@ const SEGMENT_WAIT: Duration = Duration::from_secs(60);
 pub struct HlsJob {
     pub video_id: Uuid,
     pub variant: Variant,
-    pub source: PathBuf,
+    /// The video's file, opened beneath its library; ffmpeg reads this descriptor.
+    pub source: MediaFile,
     pub dir: PathBuf,
     /// Segments in the whole video.
     pub count: u32,
@@ -128,7 +130,7 @@ impl HlsJob {
     pub fn new(
         video_id: Uuid,
         variant: Variant,
-        source: PathBuf,
+        source: MediaFile,
         dir: PathBuf,
         count: u32,
         audio: Option<i32>,
@@ -351,13 +353,13 @@ impl HlsJob {
         tokio::fs::create_dir_all(&self.dir).await?;
         let args = encode::hls_segments(
             &t.settings,
-            &self.source,
+            Path::new(MediaFile::INPUT),
             self.variant,
             first,
             &self.dir,
             self.audio,
         );
-        let mut child = spawn(&t.settings.ffmpeg, &args, true)?;
+        let mut child = spawn(&t.settings.ffmpeg, &args, true, Some(&self.source))?;
         let pid = child.id().and_then(|p| i32::try_from(p).ok()).unwrap_or(0);
         let _ = std::fs::write(self.dir.join("ffmpeg.pid"), pid.to_string());
         let stderr = child.stderr.take();
@@ -403,12 +405,21 @@ fn stop_run(mut run: Run) -> Slot {
 
 /// Starts ffmpeg so that it dies with the server, even when the server is killed.
 /// `errors` says whether its standard error is read (else it goes nowhere: an unread
-/// pipe would fill, or kill ffmpeg with `SIGPIPE` once closed).
+/// pipe would fill, or kill ffmpeg with `SIGPIPE` once closed). `input` is handed to
+/// it as [`MediaFile::INPUT`].
 ///
 /// # Errors
 /// When ffmpeg cannot be started.
-pub fn spawn(ffmpeg: &Path, args: &[std::ffi::OsString], errors: bool) -> std::io::Result<Child> {
+pub fn spawn(
+    ffmpeg: &Path,
+    args: &[std::ffi::OsString],
+    errors: bool,
+    input: Option<&MediaFile>,
+) -> std::io::Result<Child> {
     let mut cmd = Command::new(ffmpeg);
+    if let Some(input) = input {
+        input.hand_to(&mut cmd);
+    }
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -630,10 +641,12 @@ mod tests {
             height: Some(480),
             video_kbps: 1_000,
         };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("in.mkv"), b"").unwrap();
         let job = HlsJob::new(
             Uuid::nil(),
             variant,
-            "in.mkv".into(),
+            MediaFile::open_beneath(dir.path(), "in.mkv").unwrap(),
             "out".into(),
             10,
             None,

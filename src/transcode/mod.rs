@@ -17,6 +17,7 @@ pub mod tracks;
 
 use crate::config::{resolve, Settings, TranscodeSettings};
 use crate::db::videos::VideoRow;
+use crate::library::MediaFile;
 use cache::OutputCache;
 use hls::Variant;
 use jobs::HlsJob;
@@ -206,7 +207,7 @@ impl Transcoder {
     pub async fn segment(
         self: &Arc<Self>,
         video: &VideoRow,
-        source: PathBuf,
+        source: MediaFile,
         variant_name: &str,
         index: u32,
         playback: Playback<'_>,
@@ -390,13 +391,14 @@ impl Transcoder {
     /// When ffmpeg cannot be started.
     pub fn progressive(
         &self,
-        source: &Path,
+        source: &MediaFile,
         plan: ProgressivePlan,
         start: f64,
         slot: Slot,
     ) -> Result<ProgressiveStream, TranscodeError> {
-        let args = encode::progressive(&self.settings, source, plan.mode, start, plan.audio);
-        let mut child = jobs::spawn(&self.settings.ffmpeg, &args, false)?;
+        let input = Path::new(MediaFile::INPUT);
+        let args = encode::progressive(&self.settings, input, plan.mode, start, plan.audio);
+        let mut child = jobs::spawn(&self.settings.ffmpeg, &args, false, Some(source))?;
         let stdout = child
             .stdout
             .take()
@@ -410,7 +412,7 @@ impl Transcoder {
     }
 
     /// A subtitle track as WebVTT, converted once and cached. `stream` is an embedded
-    /// stream's index, or `None` for a subtitle file given as `source`.
+    /// stream's index in the video `source`, or `None` for a subtitle file as `source`.
     ///
     /// # Errors
     /// [`TranscodeError::Failed`] when ffmpeg cannot convert it.
@@ -418,7 +420,7 @@ impl Transcoder {
         &self,
         video: Uuid,
         track: &str,
-        source: &Path,
+        source: &MediaFile,
         stream: Option<i32>,
     ) -> Result<PathBuf, TranscodeError> {
         let dir = self.root.join("subtitles");
@@ -430,8 +432,8 @@ impl Transcoder {
         }
         tokio::fs::create_dir_all(&dir).await?;
         let tmp = dir.join(format!("{video}-{track}.tmp.vtt"));
-        let args = encode::webvtt(source, stream, &tmp);
-        let child = jobs::spawn(&self.settings.ffmpeg, &args, true)?;
+        let args = encode::webvtt(Path::new(MediaFile::INPUT), stream, &tmp);
+        let child = jobs::spawn(&self.settings.ffmpeg, &args, true, Some(source))?;
         let output = child.wait_with_output().await?;
         if !output.status.success() {
             let _ = tokio::fs::remove_file(&tmp).await;

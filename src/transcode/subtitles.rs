@@ -6,7 +6,6 @@ use super::TranscodeError;
 use crate::db::videos::VideoRow;
 use crate::library::probe::SubtitleStream;
 use crate::library::walk::Sidecar;
-use std::path::{Path, PathBuf};
 
 /// Subtitle codecs ffmpeg turns into WebVTT (bitmap ones, PGS and DVD, it cannot).
 const TEXT_CODECS: [&str; 6] = ["subrip", "ass", "ssa", "webvtt", "mov_text", "text"];
@@ -94,24 +93,15 @@ pub fn find(video: &VideoRow, id: &str) -> Result<TextTrack, TranscodeError> {
 }
 
 impl TextTrack {
-    /// What ffmpeg reads for this track, given the video's checked path: the video and
-    /// the stream index, or the subtitle file beside it.
-    ///
-    /// # Errors
-    /// [`TranscodeError::NotFound`] when a subtitle file's name would leave the folder.
-    pub fn source(&self, video_file: &Path) -> Result<(PathBuf, Option<i32>), TranscodeError> {
-        match &self.file {
-            None => Ok((video_file.to_path_buf(), self.stream)),
-            Some(name) => {
-                let plain = !name.contains(['/', '\\', '\0']) && name != ".." && name != ".";
-                let dir = video_file.parent().filter(|_| plain).ok_or_else(|| {
-                    TranscodeError::NotFound(format!(
-                        "subtitle file {name} is not beside the video"
-                    ))
-                })?;
-                Ok((dir.join(name), None))
-            }
-        }
+    /// The subtitle file beside the video this track reads, if it is one (else it is
+    /// the video's stream [`Self::stream`]).
+    pub fn file(&self) -> Option<&str> {
+        self.file.as_deref()
+    }
+
+    /// The video's stream this track reads, when it is not a file.
+    pub fn stream(&self) -> Option<i32> {
+        self.stream
     }
 
     /// The rendition in an HLS master playlist.

@@ -162,3 +162,122 @@ async fn a_video_replaced_by_a_playlist_after_the_scan_serves_nothing_of_another
         "no thumbnail was made from the other file"
     );
 }
+
+/// A sidecar subtitle replaced after the scan by a symlink to a file outside the
+/// library is refused (404, as for a file that is gone); the outside text is never
+/// served.
+#[tokio::test]
+async fn a_sidecar_swapped_for_an_outside_symlink_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.srt");
+    std::fs::write(&secret, "1\n00:00:00,500 --> 00:00:02,000\nSecret line\n").unwrap();
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[("h264_aac.mp4", "film.mp4")], |_| {}).await
+    else {
+        return;
+    };
+    let sidecar = app.library.join("film.en.srt");
+    std::fs::write(&sidecar, "1\n00:00:00,500 --> 00:00:02,000\nHello\n").unwrap();
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let video = app.video(&ann, "film.mp4").await;
+    let url = video["text_tracks"][0]["url"].as_str().unwrap().to_owned();
+    std::fs::remove_file(&sidecar).unwrap();
+    std::os::unix::fs::symlink(&secret, &sidecar).unwrap();
+    let resp = app.get(&url, &ann).await;
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    assert!(
+        !text.contains("Secret"),
+        "the outside file was served: {text}"
+    );
+    assert_eq!(status, 404, "{text}");
+}
+
+/// A folder of the library swapped for a symlink to an outside folder, and back, in a
+/// loop while 150 remuxes and 150 direct plays of a file in it run: no answer carries
+/// the outside file (an H.264/AAC clip like the inside one, whose title says OUTSIDE);
+/// answers are the inside file or a refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_swapped_for_a_symlink_in_a_loop_never_serves_the_outside_file() {
+    if !ffmpeg_available() {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("Films")).unwrap();
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=160x120:rate=25:duration=1")
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=1"])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-shortest", "-metadata", "title=OUTSIDE"])
+        .arg(outside.path().join("Films/a.mp4"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let Some(app) =
+        spawn_media_app(Backend::Sqlite, &[("h264_aac.mp4", "Films/a.mp4")], |_| {}).await
+    else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let id = app.video(&ann, "a.mp4").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let swapper = {
+        let (stop, library, target) = (
+            stop.clone(),
+            app.library.clone(),
+            outside.path().join("Films"),
+        );
+        std::thread::spawn(move || {
+            let (films, real) = (library.join("Films"), library.join("Films.real"));
+            let mut swaps = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::fs::rename(&films, &real).unwrap();
+                std::os::unix::fs::symlink(&target, &films).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(500));
+                std::fs::remove_file(&films).unwrap();
+                std::fs::rename(&real, &films).unwrap();
+                std::thread::sleep(std::time::Duration::from_micros(500));
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    let mut outside_answers = 0;
+    for i in 0..300 {
+        let path = if i % 2 == 0 {
+            format!("/api/transcode/{id}/stream.mp4?mode=remux")
+        } else {
+            format!("/api/stream/{id}")
+        };
+        let resp = app.get(&path, &ann).await;
+        let status = resp.status().as_u16();
+        let body = resp.bytes().await.unwrap_or_default();
+        if body.windows(7).any(|w| w == b"OUTSIDE") {
+            outside_answers += 1;
+        }
+        let kind = if i % 2 == 0 { "remux" } else { "direct" };
+        *outcomes.entry(format!("{kind} {status}")).or_default() += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    println!("symlink swap loop ({swaps} swaps): {outcomes:?}; outside answers: {outside_answers} of 300");
+    assert_eq!(outside_answers, 0, "{outcomes:?}");
+    assert!(
+        outcomes.get("remux 200").is_some_and(|n| *n > 0),
+        "some remuxes ran: {outcomes:?}"
+    );
+}
