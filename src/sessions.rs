@@ -182,6 +182,8 @@ pub struct Sessions {
     sync: Arc<Mutex<SyncState>>,
     share_script: Arc<deadpool_redis::redis::Script>,
     end_script: Arc<deadpool_redis::redis::Script>,
+    /// Woken whenever sessions end here, for whoever stops their streams.
+    ended: Arc<tokio::sync::Notify>,
 }
 
 /// What the passes of [`Sessions::sync_shared`] found.
@@ -269,7 +271,14 @@ impl Sessions {
             sync: Arc::default(),
             share_script: Arc::new(deadpool_redis::redis::Script::new(SHARE)),
             end_script: Arc::new(deadpool_redis::redis::Script::new(END)),
+            ended: Arc::default(),
         }
+    }
+
+    /// Completes when sessions next end on this instance (ends on others are found by
+    /// [`Self::ended_among`]).
+    pub async fn next_end(&self) {
+        self.ended.notified().await;
     }
 
     /// How long a session lives at most, which is also how long its tokens live.
@@ -462,6 +471,44 @@ impl Sessions {
         })
     }
 
+    /// Which of these sessions have ended: here (this instance's tombstones), or on any
+    /// instance (Redis's end markers), so that their running transfers can be stopped.
+    /// While Redis is away only this instance's ends are known; a transfer's next
+    /// request is checked against the database as every request is.
+    pub async fn ended_among(&self, ids: &[Uuid]) -> Vec<Uuid> {
+        let (mut ended, unknown): (Vec<Uuid>, Vec<Uuid>) = {
+            let local = self.local();
+            ids.iter().partition(|id| local.ended.contains_key(id))
+        };
+        if unknown.is_empty() {
+            return ended;
+        }
+        let Some(link) = self.link().await else {
+            return ended;
+        };
+        let keys: Vec<String> = unknown
+            .iter()
+            .map(|id| link.key(&end_marker(*id)))
+            .collect();
+        let markers = link
+            .run("session ended", |mut c| async move {
+                cmd("MGET")
+                    .arg(&keys)
+                    .query_async::<Vec<Option<String>>>(&mut c)
+                    .await
+            })
+            .await
+            .unwrap_or_default();
+        ended.extend(
+            unknown
+                .iter()
+                .zip(markers)
+                .filter(|(_, marker)| marker.is_some())
+                .map(|(id, _)| *id),
+        );
+        ended
+    }
+
     /// Ends one of a user's sessions; returns whether it was open.
     ///
     /// # Errors
@@ -513,6 +560,7 @@ impl Sessions {
                 local.end(*id);
             }
         }
+        self.ended.notify_waiters();
         if self.redis.is_none() || (ids.is_empty() && !whole_user) {
             return Ok(());
         }

@@ -1,7 +1,8 @@
 //! Background upkeep while the server runs, started by [`start`] and stopped with the
 //! returned handles: the maintenance tick (stream slots published to Redis, what
 //! sessions streamed recorded, transcodes swept, sessions swept, free memory given
-//! back) and the session sync pass (see [`crate::sessions`]).
+//! back), the session sync pass (see [`crate::sessions`]), and the stop of streams
+//! whose session ended.
 
 use crate::state::AppState;
 
@@ -21,7 +22,35 @@ pub fn start(state: &AppState) -> Upkeep {
     Upkeep(vec![
         tokio::spawn(maintain(state.clone())),
         tokio::spawn(sync_sessions(state.clone())),
+        tokio::spawn(end_streams_of_ended_sessions(state.clone())),
     ])
+}
+
+/// How often the sessions of open streams are checked for an end.
+const SESSION_ENDS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Stops the running transfers of sessions that ended, on whichever instance they
+/// ended: a logged-out or deactivated user's download stops within a second and its
+/// slot is freed, where the next request of a player would only be refused.
+async fn end_streams_of_ended_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(SESSION_ENDS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let sessions = state.accounts.sessions();
+    loop {
+        // Ends made here are acted on at once; ends made on other instances are found
+        // in Redis at the next tick.
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = sessions.next_end() => {}
+        }
+        let open = state.streamer.registry().sessions();
+        if open.is_empty() {
+            continue;
+        }
+        for session in sessions.ended_among(&open).await {
+            state.streamer.end_session(session).await;
+        }
+    }
 }
 
 /// The maintenance tick: every [`crate::streaming::shared::REFRESH_EVERY`], publishes

@@ -394,11 +394,15 @@ impl HlsApi {
         let source = state.library.open(&video).await?;
         let slot = state.transcoder.progressive_slot(video.id).await?;
         let stream = state.transcoder.progressive(&source, plan, start, slot)?;
+        let ended = lease.end_signal();
         let body = Body::from_async_read(Counted {
             inner: stream,
             lease,
         });
-        Ok(answer(body, None))
+        let mut media = answer::<FragmentedMp4>(body, None);
+        // The connection watches the stream's end (its session's end) and resets.
+        media.0.extensions_mut().insert(ended);
+        Ok(media)
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Tracked {
     id: u64,
     registry: Arc<Registry>,
     close: Arc<Notify>,
+    /// Whether the connection is to be reset, not closed, when it ends.
+    reset: std::sync::atomic::AtomicBool,
 }
 
 /// A request in progress on a connection; the connection is idle again when the last
@@ -109,6 +111,7 @@ impl Registry {
             id,
             registry: self.clone(),
             close,
+            reset: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -153,9 +156,38 @@ impl Tracked {
             .is_none_or(|slot| slot.busy == 0)
     }
 
+    /// Asks for the connection to be reset when it ends (its transfer was cut because
+    /// its stream ended).
+    pub fn reset_on_close(&self) {
+        self.reset.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Ends the connection now with a reset: it is told to close as an evicted one is.
+    pub fn abort(&self) {
+        self.reset_on_close();
+        self.close.notify_one();
+    }
+
+    /// Whether [`Self::reset_on_close`] was asked for.
+    pub fn resets_on_close(&self) -> bool {
+        self.reset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Completes when the registry wants this connection closed to make room.
     pub async fn evicted(&self) {
         self.close.notified().await;
+    }
+}
+
+impl Busy {
+    /// The connection this request is on.
+    pub fn conn(&self) -> &Tracked {
+        &self.conn
+    }
+
+    /// The connection this request is on, to keep.
+    pub fn conn_arc(&self) -> Arc<Tracked> {
+        self.conn.clone()
     }
 }
 

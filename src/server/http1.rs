@@ -24,6 +24,7 @@ use super::conns::Tracked;
 use super::Limits;
 use crate::error::{problem_from_poem_error, ApiError};
 use crate::streaming::file::{self, Segment};
+use crate::streaming::limits::StreamEnded;
 use crate::streaming::Body;
 use bytes::{Buf, Bytes, BytesMut};
 use poem::http::{header, HeaderMap, StatusCode, Version};
@@ -108,10 +109,20 @@ pub async fn serve(
             // leaves nothing to do but close.
             Err(e) => {
                 log_transfer_error(&e, conn.peer);
+                if StreamEnded::is(&e) {
+                    tracked.reset_on_close();
+                    reset(&conn.stream);
+                }
                 return None;
             }
         }
     }
+}
+
+/// Makes the socket's close a reset (`SO_LINGER` 0): what it has not sent yet is
+/// dropped, and the client's queued bytes with it.
+pub fn reset(stream: &TcpStream) {
+    let _ = rustix::net::sockopt::set_socket_linger(stream, Some(Duration::ZERO));
 }
 
 /// A client that went away is routine; anything else is worth a line.
@@ -474,10 +485,7 @@ async fn send_file(stream: &TcpStream, body: &Body, range: Range<u64>) -> io::Re
     let mut warm_until = offset;
     while offset < range.end {
         if body.lease.is_ended() {
-            return Err(io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "stream ended (by an administrator, or its session moved on)",
-            ));
+            return Err(StreamEnded::error());
         }
         if offset >= warm_until {
             warm_until = (offset + WINDOW).min(range.end);
@@ -500,7 +508,15 @@ async fn send_file(stream: &TcpStream, body: &Body, range: Range<u64>) -> io::Re
                 // Let the other connections on this thread have their turn.
                 tokio::task::consume_budget().await;
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => writable(stream).await?,
+            // A slow client's socket is full: wait for room, or for the stream's end
+            // (its session ended), which must not wait for the client to drain.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let ended = body.lease.end_signal();
+                tokio::select! {
+                    room = writable(stream) => room?,
+                    () = ended.0.wait() => return Err(StreamEnded::error()),
+                }
+            }
             Err(e) => return Err(e),
         }
     }
@@ -557,9 +573,14 @@ impl Prefixed {
 }
 
 /// hyper answers a body over the limit (413) without reading it, and closes: the
-/// socket lingers so that the client, still uploading, reads the answer.
+/// socket lingers so that the client, still uploading, reads the answer. A connection
+/// whose transfer was cut because its stream ended is reset instead.
 impl Drop for Prefixed {
     fn drop(&mut self) {
+        if self.tracked.resets_on_close() {
+            reset(&self.io);
+            return;
+        }
         super::linger::close(&self.io, &self.tracked);
     }
 }

@@ -43,6 +43,7 @@ pub mod linger;
 pub mod memory;
 
 use crate::error::problem_from_poem_error;
+use crate::streaming::limits::EndSignal;
 use conns::{Registry, Tracked};
 use std::future::Future;
 use std::pin::Pin;
@@ -512,7 +513,26 @@ async fn serve_hyper(
                 .call(req)
                 .await
                 .unwrap_or_else(problem_from_poem_error);
-            let resp = hyper::Response::from(resp).map(|body| Guarded { body, _busy: busy });
+            // A media transfer: when its stream ends (its session ended, an
+            // administrator ended it), the connection is reset at once, even while hyper
+            // waits for a slow client to make room.
+            // The watch ends with the response (its body dropped).
+            let done = resp.extensions().get::<EndSignal>().cloned().map(|ended| {
+                let conn = busy.conn_arc();
+                let (done, finished) = tokio::sync::oneshot::channel::<()>();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = ended.0.wait() => conn.abort(),
+                        _ = finished => {}
+                    }
+                });
+                done
+            });
+            let resp = hyper::Response::from(resp).map(|body| Guarded {
+                body,
+                _busy: busy,
+                _done: done,
+            });
             Ok::<_, std::convert::Infallible>(resp)
         }
     });
@@ -554,9 +574,11 @@ fn now_ms() -> u64 {
 struct Guarded<B> {
     body: B,
     _busy: conns::Busy,
+    /// Ends the watch of a media transfer's stream when the body is dropped.
+    _done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-impl<B: hyper::body::Body + Unpin> hyper::body::Body for Guarded<B> {
+impl<B: hyper::body::Body<Error = std::io::Error> + Unpin> hyper::body::Body for Guarded<B> {
     type Data = B::Data;
     type Error = B::Error;
 
@@ -564,7 +586,13 @@ impl<B: hyper::body::Body + Unpin> hyper::body::Body for Guarded<B> {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if let Poll::Ready(Some(Err(e))) = &polled {
+            if crate::streaming::limits::StreamEnded::is(e) {
+                self._busy.conn().reset_on_close();
+            }
+        }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {

@@ -100,11 +100,7 @@ pub fn body(
     futures_util::stream::unfold(state, |mut state| async move {
         if state.lease.as_ref().is_some_and(StreamLease::is_ended) {
             state.segments.clear();
-            let err = io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "stream ended (by an administrator, or its session moved on)",
-            );
-            return Some((Err(err), state));
+            return Some((Err(super::limits::StreamEnded::error()), state));
         }
         let item = match state.segments.pop_front()? {
             Segment::Literal(bytes) => Ok(bytes),
@@ -176,9 +172,11 @@ pub struct Deferred(Arc<std::sync::Mutex<Option<super::Body>>>);
 impl Deferred {
     /// Finishes `builder` with `body` as a deferred transfer.
     pub fn respond(builder: poem::ResponseBuilder, body: super::Body) -> poem::Response {
+        let ended = body.lease.end_signal();
         let deferred = Self(Arc::new(std::sync::Mutex::new(Some(body))));
         builder
             .extension(deferred.clone())
+            .extension(ended)
             .body(poem::Body::from_bytes_stream(deferred.stream()))
     }
 

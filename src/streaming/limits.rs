@@ -81,7 +81,7 @@ struct Entry {
     info: StreamInfo,
     session_id: Uuid,
     bytes: Arc<AtomicU64>,
-    ended: Arc<AtomicBool>,
+    ended: Arc<Ended>,
     /// When the stream closes if no request comes; `None` while a request runs.
     closes_at: Option<Instant>,
     /// The playback, as the analytics record it.
@@ -153,7 +153,7 @@ impl Inner {
                 },
                 session_id: viewer.session_id,
                 bytes: Arc::new(AtomicU64::new(0)),
-                ended: Arc::new(AtomicBool::new(false)),
+                ended: Arc::default(),
                 closes_at: None,
                 playback,
             },
@@ -181,7 +181,7 @@ impl Inner {
         let Some(e) = self.streams.remove(&id) else {
             return false;
         };
-        e.ended.store(true, Ordering::Release);
+        e.ended.set();
         e.record_stop(self.recorder.as_deref());
         self.by_key.remove(&(e.session_id, e.info.video_id));
         self.activity.entry(e.session_id).or_default().bytes += e.bytes.load(Ordering::Relaxed);
@@ -470,6 +470,40 @@ impl StreamRegistry {
         self.lock().close(id, "ended by an administrator")
     }
 
+    /// The sessions with a stream open here.
+    pub fn sessions(&self) -> Vec<Uuid> {
+        let mut inner = self.lock();
+        inner.sweep(Instant::now());
+        let mut ids: Vec<Uuid> = inner.streams.values().map(|e| e.session_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Ends every stream of a session that has ended (a logout, a deactivation, a
+    /// deletion, a change of role or libraries): their slots are freed and their
+    /// transfers stop at once. Returns the slots they held.
+    pub fn end_session(&self, session_id: Uuid) -> Vec<SlotKey> {
+        let mut inner = self.lock();
+        let ended: Vec<(Uuid, SlotKey)> = inner
+            .streams
+            .iter()
+            .filter(|(_, e)| e.session_id == session_id)
+            .map(|(id, e)| {
+                let slot = SlotKey {
+                    session_id,
+                    video_id: e.info.video_id,
+                    user_id: e.info.user_id,
+                };
+                (*id, slot)
+            })
+            .collect();
+        for (id, _) in &ended {
+            inner.close(*id, "its session ended");
+        }
+        ended.into_iter().map(|(_, slot)| slot).collect()
+    }
+
     /// Ends the session's stream of a video (its player reported that it stopped).
     /// Returns whether one was open.
     pub fn stop(&self, session_id: Uuid, video_id: Uuid) -> bool {
@@ -481,13 +515,77 @@ impl StreamRegistry {
     }
 }
 
+/// Whether a stream has ended, and a wake-up for whoever waits for its end (a
+/// connection whose transfer waits for a slow client to make room).
+#[derive(Debug, Default)]
+pub struct Ended {
+    flag: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Ended {
+    fn set(&self) {
+        self.flag.store(true, Ordering::Release);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// Completes once the stream has ended.
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A stream's end, for a connection to watch while it transfers: carried in the
+/// response's extensions.
+#[derive(Debug, Clone)]
+pub struct EndSignal(pub Arc<Ended>);
+
+/// The error a transfer of an ended stream stops with (an administrator ended it, its
+/// session ended, or the session moved on). The server resets such a connection
+/// rather than closing it: the client's queued bytes are dropped too, so a
+/// signed-out reader stops at once instead of after its socket buffers drain.
+#[derive(Debug)]
+pub struct StreamEnded;
+
+impl std::fmt::Display for StreamEnded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "stream ended (by an administrator, its session's end, or the session moving on)",
+        )
+    }
+}
+
+impl std::error::Error for StreamEnded {}
+
+impl StreamEnded {
+    /// The error a transfer stops with.
+    pub fn error() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::ConnectionAborted, Self)
+    }
+
+    /// Whether `e` is that error.
+    pub fn is(e: &std::io::Error) -> bool {
+        e.get_ref().is_some_and(|inner| inner.is::<Self>())
+    }
+}
+
 /// One request's share in a stream; dropping it releases the share.
 #[derive(Debug)]
 pub struct StreamLease {
     registry: Arc<StreamRegistry>,
     id: Uuid,
     bytes: Arc<AtomicU64>,
-    ended: Arc<AtomicBool>,
+    ended: Arc<Ended>,
     completed: bool,
 }
 
@@ -522,7 +620,12 @@ impl StreamLease {
 
     /// Whether an administrator ended the stream.
     pub fn is_ended(&self) -> bool {
-        self.ended.load(Ordering::Acquire)
+        self.ended.is_set()
+    }
+
+    /// The stream's end, for the connection serving this lease to watch.
+    pub fn end_signal(&self) -> EndSignal {
+        EndSignal(self.ended.clone())
     }
 
     /// Marks the transfer as finished normally (the idle timeout applies, not the

@@ -234,6 +234,16 @@ impl Streamer {
         }
     }
 
+    /// Ends the streams of a session that ended: here at once (their transfers are
+    /// reset), and their shared slots with them.
+    pub async fn end_session(&self, session_id: Uuid) {
+        for slot in self.registry.end_session(session_id) {
+            if let Some(shared) = &self.shared {
+                shared.request_end(&slot).await;
+            }
+        }
+    }
+
     /// Every open stream: of every instance when Redis is configured and answers,
     /// else of this one. A session's stream of a video served by several instances is
     /// listed once, with their bytes and connections added up.

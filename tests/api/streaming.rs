@@ -250,7 +250,13 @@ async fn traversal_attempts_never_reach_a_file(backend: Backend) {
 }
 
 async fn the_ninth_stream_is_refused_and_parallel_ranges_count_once(backend: Backend) {
-    let Some((app, admin, id, _)) = ready(backend, |_| {}).await else {
+    // Room for a fourth session of a user: a login past the cap would end the oldest
+    // session, and its stream with it.
+    let Some((app, admin, id, _)) = ready(backend, |s| {
+        s.auth.max_sessions_per_user = homestream::config::PositiveInt(4);
+    })
+    .await
+    else {
         return;
     };
     let path = format!("/api/stream/{id}");
@@ -974,4 +980,119 @@ async fn signed_link(app: &MediaApp, token: &str, id: &str) -> Value {
         .unwrap();
     assert_eq!(resp.status(), 200);
     resp.json().await.unwrap()
+}
+
+crate::helpers::on_each_store!(an_ended_session_s_running_transfer_stops_within_a_second);
+
+/// A user reading a large file at about 2 MB/s on one instance is logged out, or
+/// deactivated, on the other (the same instance without Redis): the serving instance
+/// resets the connection (on the sendfile path and on hyper's) and frees the slot at
+/// once, so the reader stops when what its own buffers held is read, within two
+/// seconds and a few MB, not at the end of the 46 MB file.
+async fn an_ended_session_s_running_transfer_stops_within_a_second(store: crate::helpers::Store) {
+    let Some(app) =
+        crate::media::spawn_media_store(store, &[("big_raw.mkv", "big.mkv")], |_| {}).await
+    else {
+        return;
+    };
+    app.scan().await;
+    // A second instance on the same database and Redis (its own cache folder is not
+    // needed: it serves no transcode here).
+    let other = if store.redis {
+        let dir = tempfile::tempdir().unwrap();
+        Some(crate::helpers::spawn_with(app.settings.clone(), dir, None).await)
+    } else {
+        None
+    };
+    let ender: &crate::helpers::TestApp = other.as_ref().unwrap_or(&app);
+    let admin = app.token_for("root", Role::Admin).await;
+    let big = app.video(&admin, "big.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let size = std::fs::metadata(app.library.join("big.mkv"))
+        .unwrap()
+        .len();
+    for how in ["logout", "deactivation"] {
+        let user = format!("reader_{how}");
+        let token = app.token_for(&user, Role::User).await;
+        // The logout's transfer on a fresh connection (the sendfile path), the
+        // deactivation's on the app's client, whose connection hyper already serves.
+        let client = if how == "logout" {
+            reqwest::Client::new()
+        } else {
+            app.client.clone()
+        };
+        let mut resp = client
+            .get(app.url(&format!("/api/stream/{big}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let reader = tokio::spawn(async move {
+            let mut read = 0u64;
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        read += chunk.len() as u64;
+                        // About 2 MB/s.
+                        let pause = Duration::from_micros(chunk.len() as u64 / 2);
+                        tokio::time::sleep(pause).await;
+                    }
+                    Ok(None) | Err(_) => return (read, std::time::Instant::now()),
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let ended = match how {
+            "logout" => {
+                let out = ender
+                    .client
+                    .post(ender.url("/api/auth/logout"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(out.status(), 204);
+                std::time::Instant::now()
+            }
+            _ => {
+                let id = app.my_id(&token).await;
+                let off = ender
+                    .send_json(
+                        reqwest::Method::PATCH,
+                        &format!("/api/users/{id}"),
+                        &admin,
+                        &serde_json::json!({ "is_active": false }),
+                    )
+                    .await;
+                assert_eq!(off.status(), 200);
+                std::time::Instant::now()
+            }
+        };
+        let (read, stopped) = tokio::time::timeout(Duration::from_secs(10), reader)
+            .await
+            .expect("the transfer stops")
+            .unwrap();
+        let after = stopped.saturating_duration_since(ended);
+        println!(
+            "{store:?} {how}: transfer stopped {after:?} after the end, {read} of {size} bytes"
+        );
+        // The server resets the connection within a tick of the end; what the client
+        // still reads after it is what its own socket and buffers held (about a
+        // second at this rate), not the rest of the file.
+        assert!(read < size / 4, "{how}: {read} of {size} bytes were sent");
+        assert!(
+            after < Duration::from_secs(2),
+            "{how}: stopped after {after:?}"
+        );
+        let streams: Vec<Value> = app
+            .get("/api/admin/streams", &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(streams.is_empty(), "{how}: the slot is free: {streams:?}");
+    }
 }

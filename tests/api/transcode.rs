@@ -262,6 +262,9 @@ async fn a_full_pool_and_queue_answer_503_with_retry_after() {
     };
     app.scan().await;
     let token = app.token_for("viewer", Role::User).await;
+    // Another viewer: the same session moving to another video would end its own
+    // progressive stream and take its slot over.
+    let other = app.token_for("neighbour", Role::User).await;
     let a = app.video(&token, "a.mkv").await;
     let b = app.video(&token, "b.mkv").await;
     // A progressive stream holds the one slot for as long as its response is open.
@@ -278,7 +281,7 @@ async fn a_full_pool_and_queue_answer_503_with_retry_after() {
     let resp = app
         .get(
             &format!("/api/hls/{}/480p/0.ts", b["id"].as_str().unwrap()),
-            &token,
+            &other,
         )
         .await;
     let retry = resp.headers().get("retry-after").cloned();
@@ -296,7 +299,7 @@ async fn a_full_pool_and_queue_answer_503_with_retry_after() {
     let resp = app
         .get(
             &format!("/api/hls/{}/480p/0.ts", b["id"].as_str().unwrap()),
-            &token,
+            &other,
         )
         .await;
     assert_eq!(resp.status(), 200);
