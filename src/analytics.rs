@@ -5,6 +5,10 @@
 //! [`Recorder::record`] never blocks: events queue in a bounded channel
 //! ([`QUEUE`]); when the database is slow and the queue is full, an event is dropped
 //! and counted ([`Recorder::dropped`], `homestream_analytics_events_dropped_total`).
+//! A batch the database cannot take for an outage is retried (every 0.5 s doubling to
+//! 10 s) while later events wait in the queue; at shutdown [`Recorder::close`] drains
+//! the queue within the shutdown timeout, so the `stopped` events of the streams the
+//! stop ends are written too.
 
 use crate::db::analytics::{self, EventRow};
 use crate::db::{Database, DbError};
@@ -61,17 +65,53 @@ pub struct Playback {
 pub struct Recorder {
     tx: mpsc::Sender<EventRow>,
     dropped: AtomicU64,
+    /// Tells the writer to write what is queued and stop.
+    closing: Arc<tokio::sync::Notify>,
+    /// Answered by the writer when it has stopped.
+    finished: std::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>,
+}
+
+/// The writer's end of a [`Recorder`]: what [`write`] drains.
+#[derive(Debug)]
+pub struct EventQueue {
+    rx: mpsc::Receiver<EventRow>,
+    closing: Arc<tokio::sync::Notify>,
+    finished: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Recorder {
-    /// A recorder and the receiving end its writer ([`write`]) drains.
-    pub fn new() -> (Arc<Self>, mpsc::Receiver<EventRow>) {
+    /// A recorder and the queue its writer ([`write`]) drains.
+    pub fn new() -> (Arc<Self>, EventQueue) {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let (finished, done) = tokio::sync::oneshot::channel();
+        let closing = Arc::new(tokio::sync::Notify::new());
         let recorder = Arc::new(Self {
             tx,
             dropped: AtomicU64::new(0),
+            closing: closing.clone(),
+            finished: std::sync::Mutex::new(Some(done)),
         });
-        (recorder, rx)
+        let queue = EventQueue {
+            rx,
+            closing,
+            finished,
+        };
+        (recorder, queue)
+    }
+
+    /// Has the writer write every event queued so far and stop, waiting up to
+    /// `within`; returns whether it finished. Events recorded after this are dropped.
+    pub async fn close(&self, within: std::time::Duration) -> bool {
+        self.closing.notify_one();
+        let finished = self
+            .finished
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match finished {
+            Some(done) => tokio::time::timeout(within, done).await.is_ok(),
+            None => true,
+        }
     }
 
     /// A playback began.
@@ -110,16 +150,67 @@ impl Recorder {
     }
 }
 
-/// Writes queued events in batches until every recorder is gone. A batch the database
-/// refuses is logged and dropped (counted in `failed`); the stream path never waits.
-pub async fn write(db: Database, mut rx: mpsc::Receiver<EventRow>, failed: Arc<AtomicU64>) {
+/// Writes queued events in batches until every recorder is gone or
+/// [`Recorder::close`] asks it to finish. A batch the database cannot take for an
+/// outage is retried until it can (or, once closing, tried once more); one it refuses
+/// otherwise is logged and dropped (counted in `failed`). The stream path never waits.
+pub async fn write(db: Database, queue: EventQueue, failed: Arc<AtomicU64>) {
+    let EventQueue {
+        mut rx,
+        closing,
+        finished,
+    } = queue;
     let mut batch = Vec::with_capacity(BATCH);
-    while rx.recv_many(&mut batch, BATCH).await > 0 {
-        if let Err(e) = analytics::insert_batch(&db, &batch).await {
-            failed.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            tracing::warn!(error = %e, events = batch.len(), "analytics events not written");
+    let mut stopping = false;
+    loop {
+        if stopping {
+            if rx.recv_many(&mut batch, BATCH).await == 0 {
+                break;
+            }
+        } else {
+            tokio::select! {
+                n = rx.recv_many(&mut batch, BATCH) => if n == 0 { break },
+                () = closing.notified() => {
+                    stopping = true;
+                    rx.close();
+                    continue;
+                }
+            }
         }
+        insert_retrying(&db, &batch, &failed, &closing, &mut stopping).await;
         batch.clear();
+    }
+    let _ = finished.send(());
+}
+
+/// Inserts one batch, retrying through an outage (until `stopping`, which a close
+/// request sets while it waits).
+async fn insert_retrying(
+    db: &Database,
+    batch: &[EventRow],
+    failed: &AtomicU64,
+    closing: &tokio::sync::Notify,
+    stopping: &mut bool,
+) {
+    let mut wait = std::time::Duration::from_millis(500);
+    loop {
+        match analytics::insert_batch(db, batch).await {
+            // A retry after a commit whose answer was lost: the rows are there.
+            Ok(()) | Err(DbError::Duplicate(_)) => return,
+            Err(e @ (DbError::Unreachable(_) | DbError::Busy)) if !*stopping => {
+                tracing::warn!(error = %e, events = batch.len(), retry_in = ?wait, "analytics events wait for the database");
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = closing.notified() => *stopping = true,
+                }
+                wait = (wait * 2).min(std::time::Duration::from_secs(10));
+            }
+            Err(e) => {
+                failed.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                tracing::warn!(error = %e, events = batch.len(), "analytics events not written");
+                return;
+            }
+        }
     }
 }
 

@@ -126,12 +126,21 @@ impl Application {
             "homestream listening"
         );
         let transcoder = self.state.transcoder.clone();
+        let (streams, recorder) = (
+            self.state.streamer.registry().clone(),
+            self.state.recorder.clone(),
+        );
         let limits = crate::server::Limits::from_settings(&self.state.settings.server);
         let endpoint: crate::server::Endpoint = Arc::new(poem::endpoint::ToDynEndpoint(
             api::routes(self.state).map_to_response(),
         ));
         let threads =
             crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
+        // The playbacks the stop ends are recorded as stopped, and written.
+        streams.end_all("the server is stopping");
+        if !recorder.close(timeout).await {
+            tracing::warn!("analytics events still queued at the shutdown timeout are lost");
+        }
         transcoder.shutdown();
         drop(upkeep);
         if let Some(task) = metrics_listener {

@@ -470,6 +470,15 @@ impl StreamRegistry {
         self.lock().close(id, "ended by an administrator")
     }
 
+    /// Ends every stream (the server is stopping): each records its `stopped` event.
+    pub fn end_all(&self, why: &str) {
+        let mut inner = self.lock();
+        let ids: Vec<Uuid> = inner.streams.keys().copied().collect();
+        for id in ids {
+            inner.close(id, why);
+        }
+    }
+
     /// The sessions with a stream open here.
     pub fn sessions(&self) -> Vec<Uuid> {
         let mut inner = self.lock();

@@ -232,3 +232,186 @@ async fn a_slow_database_does_not_slow_streaming() {
     }
     assert_eq!(plays, 3, "the events written once the table was free");
 }
+
+/// While PostgreSQL refuses connections, the `stopped` events of playbacks that end
+/// wait in the queue and are written once it is back, none counted as lost.
+#[tokio::test]
+async fn stopped_events_survive_a_database_outage() {
+    let Some(app) = spawn_media_app(Backend::Postgres, &[("h264_aac.mp4", "a.mp4")], |s| {
+        s.database.acquire_timeout = homestream::config::HumanDuration::secs(1);
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let id = app.video(&ann, "a.mp4").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..4 {
+        let token = app.login_token("ann").await;
+        let resp = app.get(&format!("/api/stream/{id}"), &token).await;
+        assert_eq!(resp.status(), 200);
+    }
+    let homestream::db::Database::Postgres(pool) = &app.state.db else {
+        panic!("a PostgreSQL app");
+    };
+    let count = |kind: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM playback_events WHERE kind = $1")
+            .bind(kind)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    for _ in 0..50 {
+        if count("started").await == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count("started").await, 4);
+
+    let url = app.settings.database.url.expose().to_owned();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let admin = sqlx::PgPool::connect(&url.replace(&format!("/{name}"), "/postgres"))
+        .await
+        .unwrap();
+    let allow = |on: bool| format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {on}");
+    sqlx::query(&allow(false)).execute(&admin).await.unwrap();
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&name)
+        .execute(&admin)
+        .await
+        .unwrap();
+    // The four playbacks end during the outage (as the server's own stop ends them).
+    app.state.streamer.registry().end_all("the test ends them");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    sqlx::query(&allow(true)).execute(&admin).await.unwrap();
+    let mut stopped = 0;
+    for _ in 0..150 {
+        stopped = count("stopped").await;
+        if stopped == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lost = metrics
+        .lines()
+        .find(|l| l.starts_with("homestream_analytics_events_lost_total{outcome=\"failed\"}"))
+        .unwrap_or_default()
+        .to_owned();
+    println!("after a 4 s outage: {stopped} of 4 stopped events written; {lost}");
+    assert_eq!(stopped, 4, "stopped events were lost in the outage");
+    assert!(lost.ends_with(" 0"), "{lost}");
+}
+
+/// A server stopped with SIGTERM while three players read writes their `stopped`
+/// events before it exits (three of three, where none was before).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigterm_writes_the_stopped_events_of_open_streams() {
+    if !crate::media::ffmpeg_available() {
+        return;
+    }
+    let (settings, dir, _pg) = crate::helpers::test_settings(Backend::Sqlite)
+        .await
+        .unwrap();
+    let library = dir.path().join("library");
+    crate::media::add_clip(&library, "big_raw.mkv", "big.mkv");
+    for (name, role) in [("boss", "admin"), ("ann", "user")] {
+        let made = crate::cli::homestream(
+            &settings,
+            &["user", "create", name, "--role", role, "--password-stdin"],
+            &format!("{}\n", crate::helpers::PASSWORD),
+        );
+        assert!(made.status.success());
+    }
+    let mut server = crate::cli::server_process_with(&settings, &library, &[], None).await;
+    let login = |name: &'static str| {
+        let (client, url) = (server.client.clone(), server.url("/api/auth/login"));
+        async move {
+            let body: Value = client
+                .post(url)
+                .json(&json!({ "username": name, "password": crate::helpers::PASSWORD }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let boss = login("boss").await;
+    let scan = server
+        .client
+        .post(server.url("/api/library/scan"))
+        .bearer_auth(&boss)
+        .send()
+        .await
+        .unwrap();
+    assert!(scan.status().is_success());
+    let mut id = None;
+    for _ in 0..100 {
+        let page: Value = server
+            .client
+            .get(server.url("/api/videos"))
+            .bearer_auth(&boss)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(v) = page["items"].get(0) {
+            id = v["id"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let id = id.expect("the clip was scanned");
+    let mut players = Vec::new();
+    for _ in 0..3 {
+        let token = login("ann").await;
+        let mut resp = reqwest::Client::new()
+            .get(server.url(&format!("/api/stream/{id}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.chunk().await.unwrap();
+        players.push(resp);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.ask_to_stop();
+    let status = server.exit_within(Duration::from_secs(30));
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    drop(players);
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        settings.default_sqlite_path().display()
+    ))
+    .await
+    .unwrap();
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("SELECT kind, COUNT(*) FROM playback_events GROUP BY kind ORDER BY kind")
+            .fetch_all(&db)
+            .await
+            .unwrap();
+    println!("events after SIGTERM with three players: {counts:?}");
+    assert_eq!(
+        counts,
+        [("started".to_owned(), 3), ("stopped".to_owned(), 3)]
+    );
+}
