@@ -70,9 +70,8 @@ async fn maintain(state: AppState) {
         tick.tick().await;
         let registry = state.streamer.registry();
         if let Some(shared) = state.streamer.shared() {
-            for ended in shared.refresh(registry.open_slots()).await {
-                registry.stop(ended.session_id, ended.video_id);
-            }
+            let ended = shared.refresh(registry.open_slots()).await;
+            state.streamer.end_requested(ended).await;
         }
         let sessions = state.accounts.sessions();
         for (session, a) in registry.take_activity() {

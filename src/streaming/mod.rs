@@ -224,22 +224,39 @@ impl Streamer {
         self.registry.acquire(viewer, video_id)
     }
 
-    /// Ends a session's stream of a video at once (its player stopped, or an
-    /// administrator ended it): here, in the shared slots, and on the other instances
-    /// serving it at their next refresh.
+    /// Ends a session's stream of a video (its player stopped, or an administrator
+    /// ended it): here at once, freeing its shared slot if it was served here, and on
+    /// the other instances serving it at their next refresh, unless a request of it
+    /// comes first (a player that stopped and plays it again).
     pub async fn stop(&self, slot: &SlotKey) {
-        self.registry.stop(slot.session_id, slot.video_id);
+        let here = self.registry.stop(slot.session_id, slot.video_id);
         if let Some(shared) = &self.shared {
+            if here {
+                shared.release(slot).await;
+            }
             shared.request_end(slot).await;
         }
     }
 
     /// Ends the streams of a session that ended: here at once (their transfers are
-    /// reset), and their shared slots with them.
+    /// reset, their shared slots freed), and on the other instances at their next
+    /// refresh (which find the session's end themselves as soon).
     pub async fn end_session(&self, session_id: Uuid) {
         for slot in self.registry.end_session(session_id) {
             if let Some(shared) = &self.shared {
+                shared.release(&slot).await;
                 shared.request_end(&slot).await;
+            }
+        }
+    }
+
+    /// After a refresh: ends the streams whose end was asked for through another
+    /// instance, and frees their slots.
+    pub async fn end_requested(&self, slots: Vec<SlotKey>) {
+        for slot in slots {
+            self.registry.stop(slot.session_id, slot.video_id);
+            if let Some(shared) = &self.shared {
+                shared.release(&slot).await;
             }
         }
     }

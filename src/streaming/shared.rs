@@ -11,9 +11,13 @@
 //! an instance that died expire within [`SLOT_LEASE`].
 //!
 //! Beside the slots, each instance publishes what the admin view shows of its streams
-//! (`streaming:info`, a hash by member), and reads `streaming:ending` (the members an
-//! administrator ended through another instance) at each refresh, so the admin view
-//! and "end stream" cover every instance.
+//! (`streaming:info`, a hash by member), and reads `streaming:ending` at each refresh:
+//! a hash of the members whose end was asked for through another instance (an
+//! administrator's end, a player's `stopped` report), with when. The instance serving
+//! such a stream ends it only if no request came after that moment (a player that
+//! reported `stopped` and opened the video again is a new playback, not cut), and only
+//! the instance that holds a slot frees it, so a slot is never free on Redis while an
+//! instance still serves its stream: the limits hold at every moment.
 
 use super::limits::{LimitReached, Published, SlotKey, StreamInfo, SLOT_LEASE};
 use crate::cache::redis::redis;
@@ -31,13 +35,13 @@ const ADMIT: &str = r"
 local now = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 local session = ARGV[7]
 for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if m ~= ARGV[1] and string.sub(m, 1, #session) == session then
     redis.call('ZREM', KEYS[1], m)
     redis.call('ZREM', KEYS[2], m)
-    redis.call('SADD', KEYS[3], m)
+    redis.call('HSET', KEYS[3], m, now)
     redis.call('PEXPIRE', KEYS[3], ARGV[6])
   end
 end
@@ -137,7 +141,9 @@ impl SharedSlots {
     }
 
     /// Frees a stream's slot at once (its player stopped).
-    async fn release(&self, slot: &SlotKey) {
+    /// Frees the slot of a stream this instance has closed, and forgets an end asked
+    /// for it.
+    pub async fn release(&self, slot: &SlotKey) {
         let (all, mine) = self.keys(slot.user_id);
         let member = slot.member();
         let mut p = redis::pipe();
@@ -145,6 +151,10 @@ impl SharedSlots {
         p.cmd("ZREM").arg(mine).arg(&member).ignore();
         p.cmd("HDEL")
             .arg(self.link.key("streaming:info"))
+            .arg(&member)
+            .ignore();
+        p.cmd("HDEL")
+            .arg(self.link.key("streaming:ending"))
             .arg(&member)
             .ignore();
         let _ = self
@@ -162,7 +172,8 @@ impl SharedSlots {
 
     /// Publishes this instance's open streams with their expiry and what the admin
     /// view shows of them, removes the ones it closed since the last call, and returns
-    /// its streams an administrator ended through another instance.
+    /// those of its streams whose end was asked for through another instance with no
+    /// request since (the caller ends them and [`Self::release`]s their slots).
     pub async fn refresh(&self, open: Vec<Published>) -> Vec<SlotKey> {
         let current: HashSet<SlotKey> = open.iter().map(|p| p.slot.clone()).collect();
         let closed: Vec<SlotKey> = self.lock().difference(&current).cloned().collect();
@@ -189,24 +200,43 @@ impl SharedSlots {
         }
         let members: Vec<String> = open.iter().map(|s| s.slot.member()).collect();
         if !members.is_empty() {
-            p.cmd("SMISMEMBER").arg(&ending).arg(&members);
+            p.cmd("HMGET").arg(&ending).arg(&members);
         }
         let answer = self
             .link
             .run("stream refresh", |mut c| async move {
-                p.query_async::<Vec<Vec<bool>>>(&mut c).await
+                p.query_async::<Vec<Vec<Option<i64>>>>(&mut c).await
             })
             .await;
         let Some(answer) = answer else {
             return Vec::new();
         };
         *self.lock() = current;
-        let flags = answer.into_iter().next().unwrap_or_default();
-        open.iter()
-            .zip(flags)
-            .filter(|(_, ended)| *ended)
-            .map(|(s, _)| s.slot.clone())
-            .collect()
+        let asked = answer.into_iter().next().unwrap_or_default();
+        let mut ended = Vec::new();
+        let mut superseded = Vec::new();
+        for (s, at) in open.iter().zip(asked) {
+            match at {
+                Some(at) if s.info.last_activity_at.timestamp_millis() <= at => {
+                    ended.push(s.slot.clone());
+                }
+                // A request came after the end was asked for: a new playback.
+                Some(_) => superseded.push(s.slot.member()),
+                None => {}
+            }
+        }
+        if !superseded.is_empty() {
+            self.link
+                .run("stream end superseded", |mut c| async move {
+                    redis::cmd("HDEL")
+                        .arg(&ending)
+                        .arg(&superseded)
+                        .query_async::<()>(&mut c)
+                        .await
+                })
+                .await;
+        }
+        ended
     }
 
     /// Every instance's open streams, as they last published them. `None` when Redis
@@ -239,19 +269,21 @@ impl SharedSlots {
         )
     }
 
-    /// Ends a session's stream of a video on every instance: its slot is freed now,
-    /// and the instances serving it end their transfers at their next refresh.
+    /// Asks every instance serving a session's stream of a video to end it, unless a
+    /// request of it comes after now: each ends it at its next refresh and frees the
+    /// slot. The slot stays taken until then.
     pub async fn request_end(&self, slot: &SlotKey) {
-        self.release(slot).await;
         let member = slot.member();
         let ending = self.link.key("streaming:ending");
         let lease_ms = u64::try_from(SLOT_LEASE.as_millis() * 4).unwrap_or(u64::MAX);
+        let now = Utc::now().timestamp_millis();
         self.link
             .run("stream end", |mut c| async move {
                 redis::pipe()
-                    .cmd("SADD")
+                    .cmd("HSET")
                     .arg(&ending)
                     .arg(&member)
+                    .arg(now)
                     .ignore()
                     .cmd("PEXPIRE")
                     .arg(&ending)

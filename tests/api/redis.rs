@@ -341,3 +341,112 @@ async fn failed_logins_on_one_instance_throttle_the_other() {
         "the success on A reset the shared count"
     );
 }
+
+/// A player on A reports `stopped` to B and opens the same video again on A at once,
+/// while three other sessions keep asking B for the remaining slots (limit 4): the
+/// reopened playback on A is not cut (its request came after the report), and at no
+/// moment do Redis's live slots exceed the limit, though B answered the report.
+#[tokio::test]
+async fn a_stop_reported_elsewhere_never_cuts_a_reopened_stream_nor_overfills_the_limit() {
+    let store = Store {
+        backend: Backend::Postgres,
+        redis: true,
+    };
+    let files = [("big_raw.mkv", "big.mkv")];
+    let Some(a) = spawn_media_store(store, &files, |s| {
+        s.streaming.max_concurrent_streams = PositiveInt(4);
+        s.streaming.max_streams_per_user = PositiveInt(4);
+    })
+    .await
+    else {
+        return;
+    };
+    a.scan().await;
+    let b = a.another_instance().await;
+    let ann = a.token_for("ann", Role::User).await;
+    let id = a.video(&ann, "big.mkv").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let others: Vec<String> = {
+        let mut tokens = Vec::new();
+        for name in ["u1", "u2", "u3", "u4"] {
+            tokens.push(b.token_for(name, Role::User).await);
+        }
+        tokens
+    };
+    // Ann and three others hold the four slots.
+    assert_eq!(stream_range(&a, &id, &ann).await.status(), 206);
+    for token in &others[..3] {
+        assert_eq!(stream_range(&b, &id, token).await.status(), 206);
+    }
+    let live = {
+        let (url, key) = (
+            a.settings.redis.url.expose().to_owned(),
+            format!("{}streaming:active", a.settings.redis.key_prefix),
+        );
+        move || {
+            let now = chrono::Utc::now().timestamp_millis().to_string();
+            let out = Command::new("redis-cli")
+                .args(["-u", &url, "ZCOUNT", &key, &now, "+inf"])
+                .output()
+                .expect("redis-cli runs (package redis-tools)");
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<u32>()
+                .unwrap_or(0)
+        }
+    };
+    let sampler = std::thread::spawn({
+        let live = live.clone();
+        move || {
+            let started = Instant::now();
+            let mut most = 0;
+            while started.elapsed() < Duration::from_secs(4) {
+                most = most.max(live());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            most
+        }
+    });
+    let stopped = b
+        .send_json(
+            Method::PUT,
+            &format!("/api/videos/{id}/progress"),
+            &ann,
+            &json!({ "position_seconds": 1.0, "state": "stopped" }),
+        )
+        .await;
+    assert_eq!(stopped.status(), 200);
+    let mut reopened = a.get(&format!("/api/stream/{id}"), &ann).await;
+    assert_eq!(reopened.status(), 200);
+    // The fourth other session asks B for a slot again and again meanwhile.
+    let mut fourth = Vec::new();
+    let reading = async {
+        let started = Instant::now();
+        let mut read = 0usize;
+        while started.elapsed() < Duration::from_secs(3) {
+            match reopened.chunk().await {
+                Ok(Some(chunk)) => read += chunk.len(),
+                other => return (false, read, other.is_err()),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        (true, read, false)
+    };
+    let asking = async {
+        for _ in 0..15 {
+            fourth.push(stream_range(&b, &id, &others[3]).await.status().as_u16());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let ((still_playing, read, cut), ()) = tokio::join!(reading, asking);
+    let most = sampler.join().unwrap();
+    println!(
+        "reopened playback after a stop reported elsewhere: playing for 3 s {still_playing} \
+         ({read} bytes, cut {cut}); the fourth other's tries {fourth:?}; most live slots {most}"
+    );
+    assert!(still_playing, "the reopened playback was cut");
+    assert!(most <= 4, "{most} live slots against a limit of 4");
+    assert!(fourth.iter().all(|s| *s == 429), "{fourth:?}");
+}
