@@ -274,21 +274,11 @@ async fn stopped_events_survive_a_database_outage() {
     assert_eq!(count("started").await, 4);
 
     let url = app.settings.database.url.expose().to_owned();
-    let name = url.rsplit('/').next().unwrap().to_owned();
-    let admin = sqlx::PgPool::connect(&url.replace(&format!("/{name}"), "/postgres"))
-        .await
-        .unwrap();
-    let allow = |on: bool| format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {on}");
-    sqlx::query(&allow(false)).execute(&admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(&name)
-        .execute(&admin)
-        .await
-        .unwrap();
+    crate::helpers::postgres_accepting(&url, false).await;
     // The four playbacks end during the outage (as the server's own stop ends them).
     app.state.streamer.registry().end_all("the test ends them");
     tokio::time::sleep(Duration::from_secs(4)).await;
-    sqlx::query(&allow(true)).execute(&admin).await.unwrap();
+    crate::helpers::postgres_accepting(&url, true).await;
     let mut stopped = 0;
     for _ in 0..150 {
         stopped = count("stopped").await;
@@ -337,52 +327,11 @@ async fn a_sigterm_writes_the_stopped_events_of_open_streams() {
         assert!(made.status.success());
     }
     let mut server = crate::cli::server_process_with(&settings, &library, &[], None).await;
-    let login = |name: &'static str| {
-        let (client, url) = (server.client.clone(), server.url("/api/auth/login"));
-        async move {
-            let body: Value = client
-                .post(url)
-                .json(&json!({ "username": name, "password": crate::helpers::PASSWORD }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["access_token"].as_str().unwrap().to_owned()
-        }
-    };
-    let boss = login("boss").await;
-    let scan = server
-        .client
-        .post(server.url("/api/library/scan"))
-        .bearer_auth(&boss)
-        .send()
-        .await
-        .unwrap();
-    assert!(scan.status().is_success());
-    let mut id = None;
-    for _ in 0..100 {
-        let page: Value = server
-            .client
-            .get(server.url("/api/videos"))
-            .bearer_auth(&boss)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(v) = page["items"].get(0) {
-            id = v["id"].as_str().map(str::to_owned);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let id = id.expect("the clip was scanned");
+    let boss = server.login("boss").await;
+    let id = server.scan_for_first_video(&boss).await;
     let mut players = Vec::new();
     for _ in 0..3 {
-        let token = login("ann").await;
+        let token = server.login("ann").await;
         let mut resp = reqwest::Client::new()
             .get(server.url(&format!("/api/stream/{id}")))
             .bearer_auth(&token)

@@ -214,15 +214,8 @@ async fn stalled_bodies_under_a_low_file_limit_free_their_slots_at_the_deadline(
         ("HOMESTREAM_SERVER__BODY_READ_TIMEOUT", "2s"),
     ];
     let server = server_process_with(&settings, &library, &env, None).await;
-    let limited = std::process::Command::new("prlimit")
-        .args(["--pid", &server.pid().to_string(), "--nofile=256:256"])
-        .status();
-    match limited {
-        Ok(s) if s.success() => {}
-        other => {
-            crate::helpers::skip("prlimit", &format!("prlimit failed ({other:?})"));
-            return;
-        }
+    if !crate::helpers::limit_open_files(server.pid(), 256) {
+        return;
     }
     let port = crate::helpers::port_of(&server.address);
     let head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\

@@ -142,6 +142,48 @@ impl ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Signs `username` in (with the tests' password); the access token.
+    pub async fn login(&self, username: &str) -> String {
+        let body: Value = self
+            .client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Scans the libraries as the admin `token` and waits for the first video; its id.
+    pub async fn scan_for_first_video(&self, token: &str) -> String {
+        let scan = self
+            .client
+            .post(self.url("/api/library/scan"))
+            .bearer_auth(token)
+            .send();
+        assert!(scan.await.unwrap().status().is_success());
+        for _ in 0..100 {
+            let page: Value = self
+                .client
+                .get(self.url("/api/videos"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(id) = page["items"][0]["id"].as_str() {
+                return id.to_owned();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no video was scanned");
+    }
 }
 
 impl Drop for ServerProcess {

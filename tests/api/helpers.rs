@@ -358,18 +358,6 @@ impl PgTestDb {
     }
 }
 
-impl PgTestDb {
-    /// The database's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The URL of the server's maintenance database, to act on this one from outside.
-    pub fn admin_url(&self) -> &str {
-        &self.admin_url
-    }
-}
-
 /// Drops test databases whose creating process is gone.
 async fn drop_stale(admin_url: &str) {
     let Ok(mut conn) = PgConnection::connect(admin_url).await else {
@@ -547,4 +535,39 @@ pub fn port_of(address: &str) -> u16 {
         .next()
         .and_then(|p| p.parse().ok())
         .expect("an address with a port")
+}
+
+/// Makes the PostgreSQL database of `database_url` refuse new connections (and ends
+/// the ones open), or accept them again: an outage as a restarting server gives one.
+pub async fn postgres_accepting(database_url: &str, accept: bool) {
+    let name = database_url.rsplit('/').next().unwrap().to_owned();
+    let admin_url = database_url.replace(&format!("/{name}"), "/postgres");
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {accept}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    if !accept {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(&name)
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+}
+
+/// Lowers a running process's open-file limit to `n` with `prlimit`; false (having
+/// said so, as a skip) when that cannot be done.
+pub fn limit_open_files(pid: u32, n: u32) -> bool {
+    let limited = std::process::Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), &format!("--nofile={n}:{n}")])
+        .status();
+    match limited {
+        Ok(s) if s.success() => true,
+        other => {
+            skip("prlimit", &format!("prlimit failed ({other:?})"));
+            false
+        }
+    }
 }

@@ -360,7 +360,7 @@ async fn an_end_made_while_redis_is_stopped_stays_final(backend: Backend) {
 }
 
 async fn process_login(server: &ServerProcess) -> String {
-    login_as(server, "ann").await
+    server.login("ann").await
 }
 
 async fn process_me(server: &ServerProcess, token: &str) -> u16 {
@@ -432,20 +432,12 @@ async fn a_database_outage_answers_503_and_recovers() {
         return;
     };
     settings.database.acquire_timeout = homestream::config::HumanDuration::secs(2);
-    let pg = pg.expect("a PostgreSQL test database");
-    let (name, admin_url) = (pg.name().to_owned(), pg.admin_url().to_owned());
-    let app = spawn_with(settings, dir, Some(pg)).await;
+    let url = pg.as_ref().expect("a PostgreSQL test database").url.clone();
+    let app = spawn_with(settings, dir, pg).await;
     let token = app.token_for("ann", Role::User).await;
     assert_eq!(app.get("/api/videos", &token).await.status(), 200);
 
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    let block = |allow: bool| format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}");
-    sqlx::query(&block(false)).execute(&admin).await.unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(&name)
-        .execute(&admin)
-        .await
-        .unwrap();
+    crate::helpers::postgres_accepting(&url, false).await;
 
     let started = Instant::now();
     let resp = app.get("/api/videos", &token).await;
@@ -467,7 +459,7 @@ async fn a_database_outage_answers_503_and_recovers() {
         waited.as_secs_f64() * 1000.0
     );
 
-    sqlx::query(&block(true)).execute(&admin).await.unwrap();
+    crate::helpers::postgres_accepting(&url, true).await;
     let mut back = false;
     for _ in 0..50 {
         if app.get("/api/videos", &token).await.status() == 200 {
@@ -497,15 +489,8 @@ async fn a_connection_flood_under_a_low_file_limit_leaves_health_answering() {
     ];
     let log = dir.path().join("server.log");
     let server = server_process_with(&settings, &library, &env, Some(&log)).await;
-    let limited = std::process::Command::new("prlimit")
-        .args(["--pid", &server.pid().to_string(), "--nofile=256:256"])
-        .status();
-    match limited {
-        Ok(s) if s.success() => {}
-        other => {
-            crate::helpers::skip("prlimit", &format!("prlimit failed ({other:?})"));
-            return;
-        }
+    if !crate::helpers::limit_open_files(server.pid(), 256) {
+        return;
     }
     let port = crate::helpers::port_of(&server.address);
     let mut flood = Vec::new();
@@ -863,32 +848,8 @@ async fn a_killed_instance_s_stream_slots_lapse_within_seconds() {
     ];
     let mut a = server_process_with(&settings, &library, &env, None).await;
     let b = server_process_with(&settings, &library, &env, None).await;
-    let boss = login_as(&a, "boss").await;
-    let scan = a
-        .client
-        .post(a.url("/api/library/scan"))
-        .bearer_auth(&boss)
-        .send();
-    assert!(scan.await.unwrap().status().is_success());
-    let mut id = None;
-    for _ in 0..100 {
-        let page: Value = a
-            .client
-            .get(a.url("/api/videos"))
-            .bearer_auth(&boss)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(v) = page["items"].get(0) {
-            id = v["id"].as_str().map(str::to_owned);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let id = id.expect("the clip was scanned");
+    let boss = a.login("boss").await;
+    let id = a.scan_for_first_video(&boss).await;
     let path = format!("/api/stream/{id}");
     let player = process_login(&a).await;
     let other_device = process_login(&b).await;
@@ -935,20 +896,6 @@ async fn a_killed_instance_s_stream_slots_lapse_within_seconds() {
     );
 }
 
-async fn login_as(server: &ServerProcess, username: &str) -> String {
-    let body: Value = server
-        .client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({ "username": username, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().expect("token").to_owned()
-}
-
 /// While PostgreSQL refuses connections, a player's valid bearer token on the media
 /// routes gets the same 503 `database_unavailable` with `Retry-After` as every other
 /// route, not a 401 that a player reads as "signed out": GET and HEAD on the sendfile
@@ -973,21 +920,8 @@ async fn media_routes_answer_an_outage_with_503_not_401() {
     let stream = format!("/api/stream/{id}");
     assert_eq!(app.get(&stream, &token).await.status(), 200);
 
-    let (name, admin_url) = {
-        let url = app.state.settings.database.url.expose().to_owned();
-        let name = url.rsplit('/').next().unwrap().to_owned();
-        (name.clone(), url.replace(&format!("/{name}"), "/postgres"))
-    };
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-        .bind(&name)
-        .execute(&admin)
-        .await
-        .unwrap();
+    let url = app.state.settings.database.url.expose().to_owned();
+    crate::helpers::postgres_accepting(&url, false).await;
     // The session was checked moments ago; it is checked against the database again
     // once its local copy is older than this.
     tokio::time::sleep(homestream::sessions::RECHECK + Duration::from_millis(200)).await;
@@ -1021,8 +955,5 @@ async fn media_routes_answer_an_outage_with_503_not_401() {
     assert!(second.starts_with("HTTP/1.1 503"), "hyper's path: {text}");
     assert!(second.contains("database_unavailable"), "{second}");
 
-    sqlx::query(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    crate::helpers::postgres_accepting(&url, true).await;
 }
