@@ -11,7 +11,8 @@
 //!   production and tests alike.
 //! - [`state`]: [`state::AppState`], the settings and a handle to each service, wired
 //!   once; what handlers, the auth guard and `/metrics` read.
-//! - [`upkeep`]: the background tasks (maintenance tick, session sync).
+//! - [`upkeep`]: the background tasks (maintenance tick, session sync, the stop of
+//!   streams whose session ended).
 //! - [`server`]: the accept loop (one pinned thread and socket per CPU:
 //!   [`server::cores`]), connection limits and timeouts, the HTTP/1.1 sendfile path
 //!   ([`server::http1`]), the hand-over to hyper, the lingering close of a refused
@@ -26,8 +27,9 @@
 //! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
 //!   per resource), the contract refinements ([`api::spec_json`]), who may call what
 //!   ([`api::access`], enforced by the security schemes in [`api::guard`]), the web
-//!   client's embedded files ([`api::web`]), the middleware (request id,
-//!   body limits, logging, literal library paths) and CORS for `server.cors_origins`.
+//!   client's embedded files ([`api::web`]), the middleware (request id, logging,
+//!   literal library paths), request bodies read only after the credentials, under a
+//!   deadline and a memory budget ([`api::body`]), and CORS for `server.cors_origins`.
 //! - [`auth`]: argon2id passwords on their own pool, JWT tokens and the secret, the
 //!   login throttle, [`auth::CurrentUser`].
 //! - [`accounts`]: the account service (create, log in, change, delete, library access,
@@ -41,7 +43,10 @@
 //! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
 //! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching,
-//!   and [`library::Scope`], the libraries a caller may see.
+//!   [`library::Scope`], the libraries a caller may see, and
+//!   [`library::MediaFile`], a library file opened once beneath its root
+//!   ([`library::open`]), the descriptor that is served and handed to ffmpeg; library
+//!   input is read as media only ([`library::probe::input_guard`]).
 //! - [`streaming`]: direct play: range planning, file bodies and the sendfile hand-off
 //!   ([`streaming::file::Deferred`]), stream limits (one playback per session) and the
 //!   slots, admin view and ends shared by every instance through Redis.

@@ -11,7 +11,7 @@
 //! after the answer.
 //!
 //! The wrapped body, when read, reserves its declared length (a chunked one: each chunk
-//! as it comes) from [`BodyLimits::budget`], reads until the deadline, and checks for
+//! as it comes) from the budget of [`BodyLimits`], reads until the deadline, and checks for
 //! the NUL character. A refusal is recorded in the request's [`Watch`]: the handler
 //! sees a failed read, and the middleware answers the refusal instead of whatever the
 //! handler made of it (413, 408, 503 or 422, the first two closing the connection).

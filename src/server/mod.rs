@@ -28,7 +28,10 @@
 //! A connection closed with bytes its client sent still unread (a 413 for a body over
 //! the limit, a 431 for a head too large) lingers briefly, reading and discarding, so
 //! the client reads the answer instead of a reset ([`linger`], nginx's
-//! `lingering_close`).
+//! `lingering_close`). A connection whose media transfer's stream ended (its session
+//! ended, an administrator ended it) is reset at once instead, on either path, even
+//! while it waits for a slow client: what it has not sent, and what the client has
+//! not read, goes.
 //!
 //! # Shutdown
 //! When the shutdown future completes, the listener is dropped (new connections are
