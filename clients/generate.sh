@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${HS_CONTRACT_VENV:-target/contract-venv}"
+# Absolute, so PATH below finds it whether the variable was given absolute or relative.
+[[ "$venv" = /* ]] || venv="$PWD/$venv"
 if [[ ! -x "$venv/bin/openapi-python-client" ]]; then
   echo "no $venv: python3 -m venv $venv && $venv/bin/pip install -r clients/python/requirements.txt" >&2
   exit 1
@@ -16,7 +18,7 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # ruff on PATH formats the output, so it is the same on every machine.
-PATH="$PWD/$venv/bin:$PATH" openapi-python-client generate \
+PATH="$venv/bin:$PATH" openapi-python-client generate \
   --path openapi/openapi.json --config clients/python/config.yml --meta none \
   --output-path "$work/homestream_client" 2>&1 | tee "$work/log"
 rm -rf "$work/homestream_client/.ruff_cache"
