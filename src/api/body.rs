@@ -41,8 +41,14 @@ pub struct BodyLimits {
 }
 
 impl BodyLimits {
+    /// The budget holds at least one body of `server.max_body_size`: a smaller one
+    /// would refuse every such body.
     pub fn from_settings(server: &ServerSettings) -> Arc<Self> {
-        let kib = usize::try_from(server.body_memory_budget.get().div_ceil(1024))
+        let budget = server
+            .body_memory_budget
+            .get()
+            .max(server.max_body_size.get());
+        let kib = usize::try_from(budget.div_ceil(1024))
             .unwrap_or(usize::MAX)
             .min(Semaphore::MAX_PERMITS);
         Arc::new(Self {
@@ -135,11 +141,15 @@ fn nul() -> ApiError {
     )
 }
 
-/// The connection-closing header for an answer after which the rest of a body cannot
-/// be read.
-pub fn close_connection(resp: &mut poem::Response) {
-    resp.headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+/// The answer to a refused body; `close` asks for the connection to close (the rest
+/// of the body may still be on its way, and cannot be told from a next request).
+pub fn refused(error: ApiError, close: bool) -> poem::Response {
+    let mut resp = poem::IntoResponse::into_response(error);
+    if close {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }
 
 /// Refuses what no handler may see, reading nothing: a declared body over the limit
@@ -268,6 +278,7 @@ mod tests {
     fn limits(budget_kib: u64) -> Arc<BodyLimits> {
         let settings = ServerSettings {
             body_memory_budget: crate::config::ByteSize(budget_kib * 1024),
+            max_body_size: crate::config::ByteSize(4096),
             body_read_timeout: crate::config::HumanDuration::secs(15),
             ..ServerSettings::default()
         };
@@ -278,6 +289,11 @@ mod tests {
     fn a_large_body_gets_a_second_more_for_each_min_rate_past_the_timeout() {
         let l = limits(1024);
         assert_eq!(l.time_for(1000), Duration::from_secs(15));
+        assert_eq!(
+            limits(1).budget_free_kib(),
+            4,
+            "room for one whole body at least"
+        );
         assert_eq!(l.time_for(15 * 65536), Duration::from_secs(15));
         assert_eq!(l.time_for(25 * 65536), Duration::from_secs(25));
     }
@@ -303,18 +319,22 @@ mod tests {
         );
         assert!(refused.await.is_err());
         assert_eq!(second.refusal(), Some(Refusal::Busy));
-        drop(held);
-        assert_eq!(l.budget_free_kib(), 4, "given back with the request");
-        // Chunked: reserved as it comes, refused past the limit.
+        // Chunked: reserved as it comes, refused past the budget and past the limit.
         let chunked = Arc::new(Watch::default());
         let big = read(
-            Body::from(vec![b'x'; 5000]),
+            Body::from(vec![b'x'; 2000]),
             None,
             l.clone(),
             chunked.clone(),
         );
         assert!(big.await.is_err());
         assert_eq!(chunked.refusal(), Some(Refusal::Busy));
+        drop(held);
+        assert_eq!(l.budget_free_kib(), 4, "given back with the request");
+        let over = Arc::new(Watch::default());
+        let too_big = read(Body::from(vec![b'x'; 5000]), None, l.clone(), over.clone());
+        assert!(too_big.await.is_err());
+        assert_eq!(over.refusal(), Some(Refusal::TooLarge));
         assert_eq!(l.budget_free_kib(), 4);
     }
 }

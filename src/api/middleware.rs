@@ -147,13 +147,7 @@ pub async fn around<E: Endpoint>(
     let media_uri = media.then(|| req.uri().clone());
 
     let mut resp = match body::precheck(&req, bodies) {
-        Err((refused, close)) => {
-            let mut resp = refused.into_response();
-            if close {
-                body::close_connection(&mut resp);
-            }
-            resp
-        }
+        Err((refused, close)) => body::refused(refused, close),
         Ok((has_body, declared)) => {
             let watch = has_body.then(|| body::guard(&mut req, declared, bodies));
             let resp = match ep.call(req).instrument(span.clone()).await {
@@ -165,11 +159,7 @@ pub async fn around<E: Endpoint>(
             match watch.as_deref().and_then(body::Watch::refusal) {
                 Some(refusal) => {
                     let (error, close) = refusal.answer(bodies);
-                    let mut resp = error.into_response();
-                    if close {
-                        body::close_connection(&mut resp);
-                    }
-                    resp
+                    body::refused(error, close)
                 }
                 None => resp,
             }

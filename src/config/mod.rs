@@ -146,8 +146,9 @@ pub struct ServerSettings {
     /// The slowest body upload given more time than `body_read_timeout` (bytes a
     /// second).
     pub body_min_rate: ByteSize,
-    /// Memory all request bodies in flight may hold together; a body that would pass
-    /// it gets 503 `server_busy` with `Retry-After`.
+    /// Memory all request bodies in flight may hold together (at least one body of
+    /// `max_body_size`); a body that would pass it gets 503 `server_busy` with
+    /// `Retry-After`.
     pub body_memory_budget: ByteSize,
     /// How long a shutdown waits for open requests before closing them.
     pub shutdown_timeout: HumanDuration,

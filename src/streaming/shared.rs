@@ -12,7 +12,7 @@
 //!
 //! Beside the slots, each instance publishes what the admin view shows of its streams
 //! (`streaming:info`, a hash by member), and reads `streaming:ending` at each refresh:
-//! a hash of the members whose end was asked for through another instance (an
+//! a sorted set of the members whose end was asked for through another instance (an
 //! administrator's end, a player's `stopped` report), with when. The instance serving
 //! such a stream ends it only if no request came after that moment (a player that
 //! reported `stopped` and opened the video again is a new playback, not cut), and only
@@ -28,6 +28,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
+/// How long an asked end is kept in `streaming:ending`: longer than any slot lives
+/// unrenewed, so every instance serving the stream sees it.
+fn ending_ms() -> i64 {
+    i64::try_from(SLOT_LEASE.as_millis() * 4).unwrap_or(i64::MAX / 2)
+}
+
 /// How often open streams are re-scored and closed ones removed.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
@@ -35,13 +41,13 @@ const ADMIT: &str = r"
 local now = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
 local session = ARGV[7]
 for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if m ~= ARGV[1] and string.sub(m, 1, #session) == session then
     redis.call('ZREM', KEYS[1], m)
     redis.call('ZREM', KEYS[2], m)
-    redis.call('HSET', KEYS[3], m, now)
+    redis.call('ZADD', KEYS[3], now, m)
     redis.call('PEXPIRE', KEYS[3], ARGV[6])
   end
 end
@@ -153,7 +159,7 @@ impl SharedSlots {
             .arg(self.link.key("streaming:info"))
             .arg(&member)
             .ignore();
-        p.cmd("HDEL")
+        p.cmd("ZREM")
             .arg(self.link.key("streaming:ending"))
             .arg(&member)
             .ignore();
@@ -198,14 +204,21 @@ impl SharedSlots {
             p.cmd("ZREM").arg(mine).arg(slot.member()).ignore();
             p.cmd("HDEL").arg(&info).arg(slot.member()).ignore();
         }
+        // Ends asked longer ago than any slot lives are moot: the set stays small.
+        let moot = Utc::now().timestamp_millis() - ending_ms();
+        p.cmd("ZREMRANGEBYSCORE")
+            .arg(&ending)
+            .arg("-inf")
+            .arg(moot)
+            .ignore();
         let members: Vec<String> = open.iter().map(|s| s.slot.member()).collect();
         if !members.is_empty() {
-            p.cmd("HMGET").arg(&ending).arg(&members);
+            p.cmd("ZMSCORE").arg(&ending).arg(&members);
         }
         let answer = self
             .link
             .run("stream refresh", |mut c| async move {
-                p.query_async::<Vec<Vec<Option<i64>>>>(&mut c).await
+                p.query_async::<Vec<Vec<Option<f64>>>>(&mut c).await
             })
             .await;
         let Some(answer) = answer else {
@@ -217,7 +230,7 @@ impl SharedSlots {
         let mut superseded = Vec::new();
         for (s, at) in open.iter().zip(asked) {
             match at {
-                Some(at) if s.info.last_activity_at.timestamp_millis() <= at => {
+                Some(at) if s.info.last_activity_at.timestamp_millis() as f64 <= at => {
                     ended.push(s.slot.clone());
                 }
                 // A request came after the end was asked for: a new playback.
@@ -228,7 +241,7 @@ impl SharedSlots {
         if !superseded.is_empty() {
             self.link
                 .run("stream end superseded", |mut c| async move {
-                    redis::cmd("HDEL")
+                    redis::cmd("ZREM")
                         .arg(&ending)
                         .arg(&superseded)
                         .query_async::<()>(&mut c)
@@ -275,19 +288,18 @@ impl SharedSlots {
     pub async fn request_end(&self, slot: &SlotKey) {
         let member = slot.member();
         let ending = self.link.key("streaming:ending");
-        let lease_ms = u64::try_from(SLOT_LEASE.as_millis() * 4).unwrap_or(u64::MAX);
         let now = Utc::now().timestamp_millis();
         self.link
             .run("stream end", |mut c| async move {
                 redis::pipe()
-                    .cmd("HSET")
+                    .cmd("ZADD")
                     .arg(&ending)
-                    .arg(&member)
                     .arg(now)
+                    .arg(&member)
                     .ignore()
                     .cmd("PEXPIRE")
                     .arg(&ending)
-                    .arg(lease_ms)
+                    .arg(ending_ms())
                     .ignore()
                     .query_async::<()>(&mut c)
                     .await

@@ -8,18 +8,7 @@ use crate::helpers::{spawn_with, test_settings, Backend};
 use serde_json::Value;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-}
 
 /// Opens a connection, writes `head` and as much of `body_bytes` as the socket takes
 /// without blocking, and leaves it there.
@@ -85,41 +74,8 @@ async fn a_thousand_stalled_bodies_keep_memory_bounded_and_health_answering() {
     let server = server_process_with(&settings, &library, &env, None).await;
     let pid = server.pid();
     let port = crate::helpers::port_of(&server.address);
-    let idle_kb = status_kb(pid, "VmRSS:");
-
-    let peak = Arc::new(AtomicU64::new(idle_kb));
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, done) = (peak.clone(), done.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(status_kb(pid, "VmRSS:"), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
-    let health = {
-        let (done, url) = (done.clone(), server.url("/health"));
-        tokio::spawn(async move {
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(5))
-                .pool_max_idle_per_host(0)
-                .build()
-                .unwrap();
-            let mut times = Vec::new();
-            while !done.load(Ordering::Relaxed) {
-                let start = Instant::now();
-                let ok = client
-                    .get(&url)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status() == 200);
-                times.push((start.elapsed(), ok));
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            times
-        })
-    };
+    let idle = crate::helpers::status_bytes(pid, "VmRSS:");
+    let watch = crate::helpers::ServerWatch::start(pid, server.url("/health"));
 
     let started = Instant::now();
     let phases = [
@@ -156,19 +112,17 @@ async fn a_thousand_stalled_bodies_keep_memory_bounded_and_health_answering() {
         report.push((what, opened, answers));
     }
     let took = started.elapsed();
-    done.store(true, Ordering::Relaxed);
-    sampler.join().unwrap();
-    let times = health.await.unwrap();
+    let (peak, times) = watch.finish().await;
     let mut latencies: Vec<Duration> = times.iter().map(|(t, _)| *t).collect();
     latencies.sort();
-    let failed = times.iter().filter(|(_, ok)| !ok).count();
+    let failed = times.iter().filter(|(_, status)| *status != 200).count();
     let p50 = latencies[latencies.len() / 2];
     let max = latencies.last().copied().unwrap_or_default();
-    let peak_mb = peak.load(Ordering::Relaxed) as f64 / 1024.0;
+    let peak_mb = peak.max(idle) as f64 / (1 << 20) as f64;
     println!(
         "stalled bodies: {report:?} in {took:?}; peak RSS {peak_mb:.1} MB (idle {:.1} MB); \
          /health on new connections: {} answered, {failed} failed, p50 {p50:?}, max {max:?}",
-        idle_kb as f64 / 1024.0,
+        idle as f64 / (1 << 20) as f64,
         times.len()
     );
     assert!(peak_mb < 100.0, "peak RSS {peak_mb:.1} MB");

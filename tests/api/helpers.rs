@@ -571,3 +571,75 @@ pub fn limit_open_files(pid: u32, n: u32) -> bool {
         }
     }
 }
+
+/// A field of `/proc/PID/status` in bytes (`VmRSS:`, `RssAnon:`).
+pub fn status_bytes(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+/// Watches a server process during a burst: its peak resident memory (sampled every
+/// 5 ms) and `/health` on a new connection every 20 ms, until [`ServerWatch::finish`].
+pub struct ServerWatch {
+    peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<()>,
+    health: tokio::task::JoinHandle<Vec<(std::time::Duration, u16)>>,
+}
+
+impl ServerWatch {
+    pub fn start(pid: u32, health_url: String) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+        let peak = Arc::new(AtomicU64::new(status_bytes(pid, "VmRSS:")));
+        let done = Arc::new(AtomicBool::new(false));
+        let sampler = {
+            let (peak, done) = (peak.clone(), done.clone());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    peak.fetch_max(status_bytes(pid, "VmRSS:"), Ordering::Relaxed);
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            })
+        };
+        let health = {
+            let done = done.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(5))
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .unwrap();
+                let mut times = Vec::new();
+                while !done.load(Ordering::Relaxed) {
+                    let start = std::time::Instant::now();
+                    let status = client.get(&health_url).send().await;
+                    let status = status.map_or(0, |r| r.status().as_u16());
+                    times.push((start.elapsed(), status));
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                times
+            })
+        };
+        Self {
+            peak,
+            done,
+            sampler,
+            health,
+        }
+    }
+
+    /// Stops watching: the peak resident bytes, and each `/health` probe's time and
+    /// status (0: no answer).
+    pub async fn finish(self) -> (u64, Vec<(std::time::Duration, u16)>) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.sampler.join().unwrap();
+        let times = self.health.await.unwrap();
+        (self.peak.load(std::sync::atomic::Ordering::Relaxed), times)
+    }
+}

@@ -16,29 +16,19 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{IpAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Resident memory of a process, in bytes.
 fn rss(pid: u32) -> u64 {
-    status_kb(pid, "VmRSS:")
+    crate::helpers::status_bytes(pid, "VmRSS:")
 }
 
 /// The process's anonymous resident memory: what it allocated, without the pages of
 /// its binary (which the server drops after start-up and maps back as it runs code).
 fn anon(pid: u32) -> u64 {
-    status_kb(pid, "RssAnon:")
-}
-
-fn status_kb(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024
+    crate::helpers::status_bytes(pid, "RssAnon:")
 }
 
 fn mb(bytes: u64) -> f64 {
@@ -107,31 +97,7 @@ async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
     let idle = rss(pid);
     let idle_anon = anon(pid);
 
-    let peak = Arc::new(AtomicU64::new(idle));
-    let done = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (peak, done) = (peak.clone(), done.clone());
-        std::thread::spawn(move || {
-            while !done.load(Ordering::Relaxed) {
-                peak.fetch_max(rss(pid), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        })
-    };
-    let health = {
-        let (done, url) = (done.clone(), server.url("/health"));
-        tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            let mut times = Vec::new();
-            while !done.load(Ordering::Relaxed) {
-                let start = Instant::now();
-                let status = client.get(&url).send().await.map(|r| r.status().as_u16());
-                times.push((start.elapsed(), status.unwrap_or(0)));
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            times
-        })
-    };
+    let watch = crate::helpers::ServerWatch::start(pid, server.url("/health"));
     let barrier = Arc::new(tokio::sync::Barrier::new(500));
     let burst: Vec<_> = (0..500u32)
         .map(|i| {
@@ -169,13 +135,11 @@ async fn a_login_burst_keeps_memory_bounded_and_health_answering() {
         *statuses.entry(status).or_default() += 1;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    done.store(true, Ordering::Relaxed);
-    sampler.join().unwrap();
-    let times = health.await.unwrap();
+    let (peak, times) = watch.finish().await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     let settled = rss(pid);
     let settled_anon = anon(pid);
-    let peak = peak.load(Ordering::Relaxed);
+    let peak = peak.max(idle);
     let mut latencies: Vec<Duration> = times.iter().map(|(t, _)| *t).collect();
     latencies.sort();
     let p99 = latencies[(latencies.len() * 99 / 100).min(latencies.len() - 1)];
