@@ -40,11 +40,10 @@ impl Application {
         listener: Option<std::net::TcpListener>,
     ) -> anyhow::Result<Self> {
         let addr = std::net::SocketAddr::from((settings.server.host, settings.server.port));
-        let group = settings.server.accept_per_cpu;
         let state = AppState::serving(settings, api::route_templates()).await?;
         let listener = match listener {
             Some(inherited) => tokio::net::TcpListener::from_std(inherited)?,
-            None => crate::server::bind(addr, group)
+            None => crate::server::bind(addr)
                 .with_context(|| format!("cannot listen on {addr}"))?,
         };
         let port = listener.local_addr()?.port();
@@ -55,7 +54,7 @@ impl Application {
                     format!("metrics.listen: expected host:port, got {listen:?}")
                 })?;
                 Some(
-                    crate::server::bind(addr, false)
+                    crate::server::bind(addr)
                         .with_context(|| format!("cannot listen on {addr} for metrics"))?,
                 )
             }
@@ -134,8 +133,7 @@ impl Application {
         let endpoint: crate::server::Endpoint = Arc::new(poem::endpoint::ToDynEndpoint(
             api::routes(self.state).map_to_response(),
         ));
-        let threads =
-            crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
+        crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
         // The playbacks the stop ends are recorded as stopped, and written.
         streams.end_all("the server is stopping");
         if !recorder.close(timeout).await {
@@ -147,7 +145,6 @@ impl Application {
             task.abort();
         }
         db.close().await;
-        drop(threads);
         tracing::info!("homestream stopped");
         Ok(())
     }
@@ -173,7 +170,7 @@ async fn serve_metrics(listener: tokio::net::TcpListener, state: AppState) {
     let endpoint: Arc<dyn poem::endpoint::DynEndpoint<Output = poem::Response>> =
         Arc::new(poem::endpoint::ToDynEndpoint(endpoint.map_to_response()));
     let limits = crate::server::Limits::from_settings(&state_settings);
-    let _threads = crate::server::serve(
+    crate::server::serve(
         listener,
         endpoint,
         std::future::pending::<()>(),

@@ -165,11 +165,6 @@ pub struct ServerSettings {
     /// Answer HTTP/1.1 stream requests with sendfile(2); `false` sends every answer
     /// through hyper.
     pub sendfile: bool,
-    /// Serve connections with one thread per CPU, pinned to it, each accepting on its
-    /// own socket the connections whose packets arrive on its CPU; `false` serves them
-    /// all from one socket on the shared runtime. Ignored with one CPU, or on a socket
-    /// handed over without `SO_REUSEPORT`.
-    pub accept_per_cpu: bool,
     /// Origins (`https://app.example:8443`) whose scripts may call the API and read
     /// media across origins (CORS); empty means same origin only.
     pub cors_origins: Vec<String>,
@@ -190,7 +185,6 @@ impl Default for ServerSettings {
             header_read_timeout: HumanDuration::secs(15),
             keep_alive_timeout: HumanDuration::secs(60),
             sendfile: true,
-            accept_per_cpu: true,
             cors_origins: Vec::new(),
         }
     }

@@ -7,9 +7,13 @@
 //! close and the new one takes its place; when every connection is in the middle of a
 //! request, the new one is closed at once. So a flood of idle or half-sent connections
 //! cannot keep `/health` or a real player out.
+//!
+//! The registry's lock is taken when a connection opens and closes; a request only
+//! counts itself on its own connection (atomics), so requests never wait for each other.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use tokio::sync::Notify;
 
@@ -29,20 +33,21 @@ const CLOSING_SLACK: usize = 8;
 #[derive(Debug, Default)]
 struct State {
     next: u64,
-    open: HashMap<u64, Slot>,
+    open: HashMap<u64, Arc<Slot>>,
     /// Evicted, still closing.
     closing: usize,
     evicted: u64,
     refused: u64,
 }
 
+/// What the registry and the connection both see of it.
 #[derive(Debug)]
 struct Slot {
     /// Requests in progress.
-    busy: usize,
-    /// Since when no request has been in progress.
-    idle_since: Instant,
-    close: Arc<Notify>,
+    busy: AtomicUsize,
+    /// Since when no request has been in progress, in microseconds since [`epoch`].
+    idle_since: AtomicU64,
+    close: Notify,
 }
 
 /// One admitted connection; leaves the registry when dropped.
@@ -50,9 +55,15 @@ struct Slot {
 pub struct Tracked {
     id: u64,
     registry: Arc<Registry>,
-    close: Arc<Notify>,
+    slot: Arc<Slot>,
     /// Whether the connection is to be reset, not closed, when it ends.
-    reset: std::sync::atomic::AtomicBool,
+    reset: AtomicBool,
+}
+
+/// Microseconds on a process-wide monotonic clock.
+fn now_us() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_micros()).unwrap_or(u64::MAX)
 }
 
 /// A request in progress on a connection; the connection is idle again when the last
@@ -83,8 +94,8 @@ impl Registry {
             let victim = state
                 .open
                 .iter()
-                .filter(|(_, slot)| slot.busy == 0)
-                .min_by_key(|(_, slot)| slot.idle_since)
+                .filter(|(_, slot)| slot.busy.load(Ordering::Acquire) == 0)
+                .min_by_key(|(_, slot)| slot.idle_since.load(Ordering::Relaxed))
                 .map(|(id, _)| *id);
             let Some(victim) = victim else {
                 state.refused += 1;
@@ -98,20 +109,17 @@ impl Registry {
         }
         state.next += 1;
         let id = state.next;
-        let close = Arc::new(Notify::new());
-        state.open.insert(
-            id,
-            Slot {
-                busy: 0,
-                idle_since: Instant::now(),
-                close: close.clone(),
-            },
-        );
+        let slot = Arc::new(Slot {
+            busy: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(now_us()),
+            close: Notify::new(),
+        });
+        state.open.insert(id, slot.clone());
         Some(Tracked {
             id,
             registry: self.clone(),
-            close,
-            reset: std::sync::atomic::AtomicBool::new(false),
+            slot,
+            reset: AtomicBool::new(false),
         })
     }
 
@@ -141,41 +149,35 @@ impl Registry {
 impl Tracked {
     /// Marks a request in progress until the guard is dropped.
     pub fn busy(self: &Arc<Self>) -> Busy {
-        if let Some(slot) = self.registry.state().open.get_mut(&self.id) {
-            slot.busy += 1;
-        }
+        self.slot.busy.fetch_add(1, Ordering::AcqRel);
         Busy { conn: self.clone() }
     }
 
     /// Whether no request is in progress.
     pub fn is_idle(&self) -> bool {
-        self.registry
-            .state()
-            .open
-            .get(&self.id)
-            .is_none_or(|slot| slot.busy == 0)
+        self.slot.busy.load(Ordering::Acquire) == 0
     }
 
     /// Asks for the connection to be reset when it ends (its transfer was cut because
     /// its stream ended).
     pub fn reset_on_close(&self) {
-        self.reset.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.reset.store(true, Ordering::Relaxed);
     }
 
     /// Ends the connection now with a reset: it is told to close as an evicted one is.
     pub fn abort(&self) {
         self.reset_on_close();
-        self.close.notify_one();
+        self.slot.close.notify_one();
     }
 
     /// Whether [`Self::reset_on_close`] was asked for.
     pub fn resets_on_close(&self) -> bool {
-        self.reset.load(std::sync::atomic::Ordering::Relaxed)
+        self.reset.load(Ordering::Relaxed)
     }
 
     /// Completes when the registry wants this connection closed to make room.
     pub async fn evicted(&self) {
-        self.close.notified().await;
+        self.slot.close.notified().await;
     }
 }
 
@@ -193,12 +195,13 @@ impl Busy {
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        if let Some(slot) = self.conn.registry.state().open.get_mut(&self.conn.id) {
-            slot.busy = slot.busy.saturating_sub(1);
-            if slot.busy == 0 {
-                slot.idle_since = Instant::now();
-            }
+        let slot = &self.conn.slot;
+        // The idle time is set before the count says idle, so an eviction that sees the
+        // connection idle sees since when.
+        if slot.busy.load(Ordering::Acquire) == 1 {
+            slot.idle_since.store(now_us(), Ordering::Relaxed);
         }
+        slot.busy.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -226,8 +229,7 @@ mod tests {
         let _serving = second.busy();
         // Full: the idle first one is told to close, the third takes its place.
         let third = Arc::new(registry.admit().unwrap());
-        let evicted = first.close.clone();
-        assert!(futures_util::FutureExt::now_or_never(evicted.notified()).is_some());
+        assert!(futures_util::FutureExt::now_or_never(first.evicted()).is_some());
         assert_eq!(registry.counts(), (2, 1, 0));
         // Both remaining serve a request: nobody to evict.
         let _also = third.busy();

@@ -2,9 +2,9 @@
 //! path, and the hand-over to hyper.
 //!
 //! # A connection's life
-//! 0. **Which thread.** With one pinned thread per CPU ([`cores`], the default on more
-//!    than one CPU), the connection goes to the socket of the CPU its packets arrive
-//!    on, and that CPU's thread runs every step below for it.
+//! Everything runs on the shared runtime, the connection's task on whichever worker
+//! the I/O driver wakes, and the work a request starts (a scan, a transcode's
+//! supervisor, a database connection) beside it.
 //! 1. **Accept.** [`serve`] accepts, sets `TCP_NODELAY`, and admits the connection to
 //!    the [`conns::Registry`] (`server.max_connections`; when full, the connection idle
 //!    longest is closed to make room, or the new one is closed when all are busy).
@@ -40,7 +40,6 @@
 //! and [`serve`] returns when all are done or after the shutdown timeout.
 
 pub mod conns;
-pub mod cores;
 pub mod http1;
 pub mod linger;
 pub mod memory;
@@ -70,9 +69,6 @@ pub struct Limits {
     pub keep_alive_timeout: Duration,
     /// Whether stream requests may be answered with sendfile(2).
     pub sendfile: bool,
-    /// Whether a listener in a `SO_REUSEPORT` group is served by one pinned thread per
-    /// CPU ([`cores`]).
-    pub accept_per_cpu: bool,
 }
 
 impl Limits {
@@ -96,7 +92,6 @@ impl Limits {
             header_read_timeout: server.header_read_timeout.get(),
             keep_alive_timeout: server.keep_alive_timeout.get(),
             sendfile: server.sendfile,
-            accept_per_cpu: server.accept_per_cpu,
         }
     }
 }
@@ -122,29 +117,14 @@ pub fn inherited_listener() -> Option<std::net::TcpListener> {
     Some(listener)
 }
 
-/// Binds a listener with a deep backlog. With `group`, the socket is the first of an
-/// `SO_REUSEPORT` group that [`serve`] spreads over the CPUs; a port some process
-/// already listens on is refused all the same (checked with a plain socket first, since
-/// a group would let a second server of the same user join it silently).
-pub fn bind(addr: std::net::SocketAddr, group: bool) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = || {
-        let socket = if addr.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        std::io::Result::Ok(socket)
+/// Binds a listener with a deep backlog.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
     };
-    if group && addr.port() != 0 {
-        let probe = socket()?;
-        probe.bind(addr)?;
-        drop(probe.listen(1)?);
-    }
-    if group {
-        return tokio::net::TcpListener::from_std(cores::join(addr, LISTEN_BACKLOG)?);
-    }
-    let socket = socket()?;
+    socket.set_reuseaddr(true)?;
     socket.bind(addr)?;
     socket.listen(LISTEN_BACKLOG)
 }
@@ -152,220 +132,44 @@ pub fn bind(addr: std::net::SocketAddr, group: bool) -> std::io::Result<tokio::n
 /// Accepts and serves connections until `shutdown` completes, then lets open requests
 /// finish for up to `timeout`.
 ///
-/// A listener bound as a group ([`bind`], or handed over with `SO_REUSEPORT` set) is
-/// served, when `limits.accept_per_cpu` and more than one CPU is allowed, by one thread
-/// per CPU, pinned to it, each with a single-threaded runtime and its own socket in the
-/// group ([`cores`]): a connection is accepted and all its requests served on the CPU
-/// that receives its packets. Work a request starts (a transcode's supervisor, a scan)
-/// runs on that thread's runtime too. Any other listener is served on the caller's
-/// runtime.
-///
-/// The returned [`Threads`] keeps the per-CPU runtimes alive (parked) until dropped:
-/// database and Redis connections opened during a request belong to the runtime that
-/// opened them, so it must outlive their last use (the caller drops it after closing
-/// the database pool).
+/// The accept loop runs as a task of its own on a worker: awaited in `block_on`, it
+/// would run on the main thread, and each connection would wait for two wake-ups
+/// between threads (the I/O driver's worker wakes the main thread to accept, which
+/// wakes a worker to read) before its first byte. On a worker, the thread that sees the
+/// listener ready accepts, and runs the connection's task next, itself. Dropping this
+/// future (a caller's `select!`, an aborted task) stops the loop too.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     endpoint: Endpoint,
     shutdown: impl Future<Output = ()> + Send + 'static,
     timeout: Duration,
     limits: Limits,
-) -> Threads {
-    let serving = Serving {
-        endpoint,
-        registry: Registry::new(limits.max_connections),
-        timeout,
-        limits,
-    };
-    let cpus = cores::allowed();
-    if limits.accept_per_cpu && cpus.len() > 1 && cores::in_group(&listener) {
-        match listener.into_std() {
-            Ok(first) => match cores::spread(&first, &cpus, LISTEN_BACKLOG) {
-                Ok(more) => {
-                    let listeners = std::iter::once(first).chain(more).zip(cpus).collect();
-                    return serve_per_cpu(listeners, serving, shutdown).await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot open a socket per CPU; serving on one");
-                    match tokio::net::TcpListener::from_std(first) {
-                        Ok(listener) => serve_one(listener, serving, shutdown).await,
-                        Err(e) => tracing::error!(error = %e, "cannot serve the listener"),
-                    }
-                }
-            },
-            Err(e) => tracing::error!(error = %e, "cannot serve the listener"),
-        }
-        return Threads::none();
-    }
-    serve_one(listener, serving, shutdown).await;
-    Threads::none()
-}
-
-/// The per-CPU connection threads of [`serve`]: dropping this lets their runtimes end
-/// (each waits up to a second for its blocking tasks).
-#[must_use = "dropping it ends the per-CPU runtimes"]
-pub struct Threads {
-    _release: Option<tokio::sync::watch::Sender<()>>,
-}
-
-impl Threads {
-    fn none() -> Self {
-        Self { _release: None }
-    }
-}
-
-/// What every accept loop of one [`serve`] shares.
-#[derive(Clone)]
-struct Serving {
-    endpoint: Endpoint,
-    /// Shared by all loops, so `server.max_connections` bounds them together.
-    registry: Arc<Registry>,
-    /// How long a shutdown waits for open requests.
-    timeout: Duration,
-    limits: Limits,
-}
-
-/// [`serve`] on the caller's runtime, one accept loop.
-async fn serve_one(
-    listener: tokio::net::TcpListener,
-    serving: Serving,
-    shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    // The loop runs as a task of its own, on a worker: awaited in `block_on`, it would
-    // run on the main thread, and each connection would wait for two wake-ups between
-    // threads (the I/O driver's worker wakes the main thread to accept, which wakes a
-    // worker to read) before its first byte. On a worker, the thread that sees the
-    // listener ready accepts, and runs the connection's task next, itself.
-    // Dropping this future (a caller's `select!`, an aborted task) stops the loop too.
     struct AbortOnDrop(tokio::task::JoinHandle<()>);
     impl Drop for AbortOnDrop {
         fn drop(&mut self) {
             self.0.abort();
         }
     }
-    let mut accepting = AbortOnDrop(tokio::spawn(accept_loop(listener, serving, shutdown, None)));
+    let registry = Registry::new(limits.max_connections);
+    let accepting = accept_loop(listener, endpoint, registry, shutdown, (timeout, limits));
+    let mut accepting = AbortOnDrop(tokio::spawn(accepting));
     match (&mut accepting.0).await {
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         _ => {}
     }
 }
 
-/// [`serve`] with one pinned thread per `(socket, CPU)`. Dropping this future (before
-/// or after `shutdown`) stops the threads' accept loops as a shutdown does.
-async fn serve_per_cpu(
-    listeners: Vec<(std::net::TcpListener, usize)>,
-    serving: Serving,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Threads {
-    use tokio::sync::{oneshot, watch};
-    // `stop` ends the accept loops when it says so or is dropped; the runtimes wait
-    // for `release` to be dropped.
-    let (stop, stopping) = watch::channel(false);
-    let (release, released) = watch::channel(());
-    let mut ended = Vec::with_capacity(listeners.len());
-    let shares = cores::shares(listeners.len());
-    let port = listeners
-        .first()
-        .and_then(|(l, _)| l.local_addr().ok())
-        .map_or(0, |a| a.port());
-    for ((listener, cpu), share) in listeners.into_iter().zip(shares) {
-        let (done, end) = oneshot::channel::<()>();
-        let ctx = (
-            serving.clone(),
-            share,
-            stopping.clone(),
-            released.clone(),
-            done,
-        );
-        let spawned = std::thread::Builder::new()
-            .name(format!("http{port}:cpu{cpu}"))
-            .spawn(move || connection_thread(listener, cpu, ctx));
-        match spawned {
-            Ok(_) => ended.push(end),
-            Err(e) => tracing::error!(cpu, error = %e, "cannot start the connection thread"),
-        }
-    }
-    let count = ended.len();
-    tracing::debug!(threads = count, "serving one connection thread per CPU");
-    let all_ended = futures_util::future::join_all(ended);
-    tokio::pin!(all_ended);
-    tokio::select! {
-        () = shutdown => {}
-        _ = &mut all_ended => tracing::error!("every connection thread has stopped"),
-    }
-    let _ = stop.send(true);
-    all_ended.await;
-    Threads {
-        _release: Some(release),
-    }
-}
-
-/// One per-CPU thread: pinned to `cpu`, a single-threaded runtime accepting on
-/// `listener` until `stopping`, then kept running (its tasks, its I/O driver) until
-/// `released`. `done` is sent when its accept loop has finished, or dropped if it fails.
-fn connection_thread(
-    listener: std::net::TcpListener,
-    cpu: usize,
-    (serving, share, mut stopping, mut released, done): (
-        Serving,
-        cores::Share<Tracked>,
-        tokio::sync::watch::Receiver<bool>,
-        tokio::sync::watch::Receiver<()>,
-        tokio::sync::oneshot::Sender<()>,
-    ),
-) {
-    if let Err(e) = cores::pin(cpu) {
-        tracing::warn!(cpu, error = %e, "cannot pin the connection thread to its CPU");
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .max_blocking_threads(32)
-        .thread_keep_alive(Duration::from_secs(2))
-        .build();
-    let runtime = match runtime {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            tracing::error!(cpu, error = %e, "cannot start the connection thread's runtime");
-            return;
-        }
-    };
-    runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::error!(cpu, error = %e, "cannot serve the CPU's listener");
-                return;
-            }
-        };
-        let stop = async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        };
-        accept_loop(listener, serving, stop, Some(share)).await;
-        let _ = done.send(());
-        while released.changed().await.is_ok() {}
-    });
-    runtime.shutdown_timeout(Duration::from_secs(1));
-}
-
 async fn accept_loop(
     listener: tokio::net::TcpListener,
-    serving: Serving,
+    endpoint: Endpoint,
+    registry: Arc<Registry>,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    share: Option<cores::Share<Tracked>>,
+    (timeout, limits): (Duration, Limits),
 ) {
-    let Serving {
-        endpoint,
-        registry,
-        timeout,
-        limits,
-    } = serving;
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let (placer, mut inbox) = match share {
-        Some(share) => (Some(share.placer), Some(share.inbox)),
-        None => (None, None),
-    };
     // Connections in the sendfile path: told to stop taking requests by `stopping`,
-    // and each holds a permit of `open` until it ends.
+    // and counted by the permits they hold.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let open = Arc::new(tokio::sync::Semaphore::new(u32::MAX as usize));
     let local = listener
@@ -374,29 +178,13 @@ async fn accept_loop(
     tokio::pin!(shutdown);
     let mut failed_accepts = (0u64, Instant::now() - Duration::from_secs(1));
     loop {
-        // Admitted before it may be handed to another thread, so that connections in
-        // the hand-over queue count against `server.max_connections` too.
-        let (stream, peer, tracked, counted) = tokio::select! {
-            (stream, peer) = accept(&listener, &mut failed_accepts) => {
-                let Some(tracked) = registry.admit() else {
-                    tracing::debug!(%peer, "connection refused: server.max_connections, all busy");
-                    continue;
-                };
-                match &placer {
-                    Some(placer) => match placer.place(stream, peer, tracked) {
-                        Some((stream, tracked, open)) => (stream, peer, tracked, Some(open)),
-                        None => {
-                            registry.settle().await;
-                            continue;
-                        }
-                    },
-                    None => (stream, peer, tracked, None),
-                }
-            },
-            Some((stream, peer, tracked, open)) = handed(&mut inbox) => {
-                (stream, peer, tracked, Some(open))
-            },
+        let (stream, peer) = tokio::select! {
+            accepted = accept(&listener, &mut failed_accepts) => accepted,
             () = &mut shutdown => break,
+        };
+        let Some(tracked) = registry.admit() else {
+            tracing::debug!(%peer, "connection refused: server.max_connections, all busy");
+            continue;
         };
         let Ok(permit) = open.clone().try_acquire_owned() else {
             continue;
@@ -408,7 +196,7 @@ async fn accept_loop(
             peer,
         };
         let ctx = (endpoint.clone(), stopping.clone(), graceful.watcher());
-        tokio::spawn(connection(conn, ctx, (tracked, counted), permit, limits));
+        tokio::spawn(connection(conn, ctx, tracked, permit, limits));
         registry.settle().await;
     }
     drop(listener);
@@ -420,22 +208,6 @@ async fn accept_loop(
     tokio::select! {
         () = all => {}
         () = tokio::time::sleep(timeout) => tracing::warn!("shutdown timeout: closing open connections"),
-    }
-}
-
-/// The next connection handed to this thread by another per-CPU thread; never, on one
-/// socket.
-async fn handed(
-    inbox: &mut Option<cores::Inbox<Tracked>>,
-) -> Option<(
-    tokio::net::TcpStream,
-    std::net::SocketAddr,
-    Tracked,
-    cores::Open,
-)> {
-    match inbox {
-        Some(inbox) => inbox.next().await,
-        None => std::future::pending().await,
     }
 }
 
@@ -470,7 +242,7 @@ async fn connection(
         tokio::sync::watch::Receiver<bool>,
         hyper_util::server::graceful::Watcher,
     ),
-    (tracked, _open): (Tracked, Option<cores::Open>),
+    tracked: Tracked,
     permit: tokio::sync::OwnedSemaphorePermit,
     limits: Limits,
 ) {
@@ -502,7 +274,6 @@ async fn serve_hyper(
     let io = Watched {
         inner: io,
         last: last.clone(),
-        pending: Vec::new(),
     };
     let requests = tracked.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -607,64 +378,21 @@ impl<B: hyper::body::Body<Error = std::io::Error> + Unpin> hyper::body::Body for
     }
 }
 
-/// I/O that records when it last moved a byte, and gives hyper's own answers (the 400
-/// or 431 it writes itself for a request head it cannot parse, with no endpoint
-/// involved) the security headers every other answer carries.
+/// I/O that records when it last moved a byte.
 struct Watched<T> {
     inner: T,
     last: Arc<AtomicU64>,
-    /// A patched head still to be written before anything else.
-    pending: Vec<u8>,
 }
 
 impl<T> Watched<T> {
-    fn moved(&self, n: usize) {
-        if n > 0 {
-            self.last.store(now_ms(), Ordering::Relaxed);
-        }
-    }
-}
-
-impl<T: AsyncWrite + Unpin> Watched<T> {
-    /// Writes what is pending; ready once nothing is.
-    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        while !self.pending.is_empty() {
-            match Pin::new(&mut self.inner).poll_write(cx, &self.pending) {
-                Poll::Ready(Ok(0)) => {
-                    return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()))
-                }
-                Poll::Ready(Ok(n)) => {
-                    self.pending.drain(..n);
-                    self.moved(n);
-                }
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
+    fn moved<R>(&self, polled: Poll<std::io::Result<R>>, n: impl FnOnce(&R) -> usize) -> Poll<std::io::Result<R>> {
+        if let Poll::Ready(Ok(r)) = &polled {
+            if n(r) > 0 {
+                self.last.store(now_ms(), Ordering::Relaxed);
             }
         }
-        Poll::Ready(Ok(()))
+        polled
     }
-}
-
-/// hyper's own error answer (a 4xx head with no body and none of the security
-/// headers, which every answer from the endpoint has) with the headers added; `None`
-/// for anything else.
-fn with_security_headers(data: &[u8]) -> Option<Vec<u8>> {
-    if !(data.starts_with(b"HTTP/1.1 4") || data.starts_with(b"HTTP/1.0 4")) {
-        return None;
-    }
-    let end = data.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = data[..end].to_ascii_lowercase();
-    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    if has(b"x-content-type-options") || !has(b"content-length: 0") {
-        return None;
-    }
-    let mut out = Vec::with_capacity(data.len() + 160);
-    out.extend_from_slice(&data[..end + 2]);
-    for (name, value) in crate::api::middleware::SECURITY_HEADERS {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    out.extend_from_slice(&data[end + 2..]);
-    Some(out)
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
@@ -676,8 +404,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         let n = buf.filled().len() - before;
-        self.moved(n);
-        polled
+        self.moved(polled, |()| n)
     }
 }
 
@@ -687,25 +414,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        let this = &mut *self;
-        match this.poll_drain(cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
-        }
-        if let Some(patched) = with_security_headers(data) {
-            this.pending = patched;
-            // Written from `pending` now or on the flush hyper does next.
-            if let Poll::Ready(Err(e)) = this.poll_drain(cx) {
-                return Poll::Ready(Err(e));
-            }
-            return Poll::Ready(Ok(data.len()));
-        }
-        let polled = Pin::new(&mut this.inner).poll_write(cx, data);
-        if let Poll::Ready(Ok(n)) = polled {
-            this.moved(n);
-        }
-        polled
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        self.moved(polled, |n| *n)
     }
 
     fn poll_write_vectored(
@@ -713,17 +423,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        let first = bufs.iter().find(|b| !b.is_empty());
-        if !self.pending.is_empty() || first.is_some_and(|b| with_security_headers(b).is_some()) {
-            // Rare (hyper's own error heads): the plain path handles them.
-            let data = first.map_or(&[][..], |b| &b[..]);
-            return self.poll_write(cx, data);
-        }
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = polled {
-            self.moved(n);
-        }
-        polled
+        self.moved(polled, |n| *n)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -731,41 +432,10 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        match this.poll_drain(cx) {
-            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_flush(cx),
-            other => other,
-        }
+        Pin::new(&mut self.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        match this.poll_drain(cx) {
-            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_shutdown(cx),
-            other => other,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_hyper_s_own_bare_error_heads_get_the_headers() {
-        let own = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
-        let patched = String::from_utf8(with_security_headers(own).unwrap()).unwrap();
-        assert!(patched.starts_with("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n"));
-        assert!(patched.contains("x-content-type-options: nosniff\r\n"));
-        assert!(
-            patched.ends_with("referrer-policy: no-referrer\r\n\r\n"),
-            "{patched}"
-        );
-        let ours = b"HTTP/1.1 404 Not Found\r\nx-content-type-options: nosniff\r\ncontent-length: 0\r\n\r\n";
-        assert!(with_security_headers(ours).is_none());
-        let with_body = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 12\r\n\r\n{\"a\":1}";
-        assert!(with_security_headers(with_body).is_none());
-        assert!(with_security_headers(b"\x47\x40 ts packet").is_none());
-        assert!(with_security_headers(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

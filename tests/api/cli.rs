@@ -204,11 +204,9 @@ pub async fn server_process_with(
     log: Option<&std::path::Path>,
 ) -> ServerProcess {
     // A listener bound here and handed over as descriptor 3 (socket activation): the
-    // port is never released, so nothing else can take it in between. It is bound as a
-    // group (`ReusePort=yes`), so the process serves as it does on a port it binds
-    // itself: one pinned thread and socket per CPU.
+    // port is never released, so nothing else can take it in between.
     let mut cmd = command(settings);
-    let (listener, port) = crate::helpers::hand_over_listener(&mut cmd, true);
+    let (listener, port) = crate::helpers::hand_over_listener(&mut cmd);
     cmd.arg("serve")
         .env("LISTEN_FDS", "1")
         .env("HOMESTREAM_MEDIA__SCAN_ON_STARTUP", "false")

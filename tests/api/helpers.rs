@@ -218,19 +218,9 @@ pub fn required() -> bool {
 
 /// Binds a loopback listener and arranges for `cmd`'s process to get it as descriptor 3.
 /// The port is never released between choosing and serving, so no other test can take
-/// it. Returns the port; drop the listener once the child is spawned. With `group`, the
-/// socket is bound with `SO_REUSEPORT`, as systemd's `ReusePort=yes` makes it, so that
-/// homestream can open one socket per CPU beside it.
-pub fn hand_over_listener(
-    cmd: &mut std::process::Command,
-    group: bool,
-) -> (std::net::TcpListener, u16) {
-    let listener = if group {
-        let loopback = "127.0.0.1:0".parse().unwrap();
-        homestream::server::cores::join(loopback, 1024).expect("a listener in a group")
-    } else {
-        std::net::TcpListener::bind("127.0.0.1:0").expect("a listener")
-    };
+/// it. Returns the port; drop the listener once the child is spawned.
+pub fn hand_over_listener(cmd: &mut std::process::Command) -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
     let port = listener.local_addr().unwrap().port();
     let fd = std::os::fd::AsRawFd::as_raw_fd(&listener);
     // SAFETY: between fork and exec only async-signal-safe calls: dup2 and fcntl.

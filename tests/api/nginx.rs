@@ -48,7 +48,7 @@ impl Nginx {
         let mut cmd = Command::new(binary);
         // nginx takes listening sockets from `NGINX=fd;` (its binary upgrade) and
         // matches them to `listen` by address: the port is bound here and never let go.
-        let (listener, port) = crate::helpers::hand_over_listener(&mut cmd, false);
+        let (listener, port) = crate::helpers::hand_over_listener(&mut cmd);
         let site = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/deploy/nginx/homestream.conf"
