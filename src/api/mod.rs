@@ -6,6 +6,7 @@ pub mod access;
 mod admin;
 mod analytics;
 mod auth;
+pub mod compress;
 pub mod body;
 mod contract;
 mod cors;
@@ -104,22 +105,46 @@ pub fn spec_json() -> String {
     .clone()
 }
 
+/// A static document made on first use, on the blocking pool (the best levels of
+/// brotli take a moment on a large one).
+async fn spec_document(
+    cell: &'static std::sync::OnceLock<compress::Precompressed>,
+    make: fn() -> compress::Precompressed,
+) -> &'static compress::Precompressed {
+    if let Some(done) = cell.get() {
+        return done;
+    }
+    let _ = tokio::task::spawn_blocking(move || cell.get_or_init(make)).await;
+    cell.get_or_init(make)
+}
+
 /// The whole HTTP application: API, spec, Swagger UI, the web client and the middleware
 /// around them.
 pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
-    let service = service();
-    // The refined contract, served as committed, and inside Swagger UI's page.
-    let docs_html = service
-        .swagger_ui_html()
-        .replacen(&service.spec(), &spec_json(), 1);
-    let spec = poem::endpoint::make_sync(|_| {
-        poem::Response::builder()
-            .content_type("application/json")
-            .body(spec_json())
+    // The refined contract, served as committed, and inside Swagger UI's page: each
+    // made, with its compressed variants, on its first request.
+    static SPEC: std::sync::OnceLock<compress::Precompressed> = std::sync::OnceLock::new();
+    static DOCS: std::sync::OnceLock<compress::Precompressed> = std::sync::OnceLock::new();
+    let spec = poem::endpoint::make(|req: poem::Request| async move {
+        let spec = spec_document(&SPEC, || {
+            compress::Precompressed::new("application/json", spec_json())
+        })
+        .await;
+        spec.respond(req.headers())
     });
     let docs = Route::new().at(
         "/",
-        poem::endpoint::make_sync(move |_| poem::web::Html(docs_html.clone())),
+        poem::endpoint::make(|req: poem::Request| async move {
+            let docs = spec_document(&DOCS, || {
+                let service = service();
+                let html = service
+                    .swagger_ui_html()
+                    .replacen(&service.spec(), &spec_json(), 1);
+                compress::Precompressed::new("text/html; charset=utf-8", html)
+            })
+            .await;
+            docs.respond(req.headers())
+        }),
     );
     let bodies = body::BodyLimits::from_settings(&state.settings.server);
     let document: serde_json::Value = serde_json::from_str(&spec_json()).unwrap_or_default();
@@ -127,7 +152,7 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
     let access = std::sync::Arc::new(access::AccessTable::from_spec(&document));
     let cors = cors::Cors::new(&state.settings.server.cors_origins);
     Route::new()
-        .nest("/", service)
+        .nest("/", service())
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
         .into_endpoint()
@@ -138,6 +163,7 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
                 None => ep.call(req).await.map(poem::IntoResponse::into_response),
             }
         })
+        .around(compress::around)
         .around(move |ep, req| {
             let (allow, bodies) = (allow.clone(), bodies.clone());
             async move { middleware::around(ep, req, &bodies, &allow).await }

@@ -95,24 +95,7 @@ fn respond(asset: &'static Asset, fallback: bool, headers: &HeaderMap) -> Respon
     if revalidated {
         return resp.status(StatusCode::NOT_MODIFIED).finish();
     }
-    let accepts = |coding: &str| {
-        headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|item| {
-                let mut parts = item.split(';');
-                let name = parts.next().unwrap_or_default().trim();
-                let refused = parts.any(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q == 0.0)
-                });
-                name.eq_ignore_ascii_case(coding) && !refused
-            })
-    };
+    let accepts = |coding: &str| super::compress::accepts(headers, coding);
     let body = match (asset.br, asset.gzip) {
         (Some(br), _) if accepts("br") => {
             resp = resp.header(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
