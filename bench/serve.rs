@@ -201,7 +201,11 @@ fn start_homestream(
     scan_in_server: bool,
     extra: &[(String, String)],
 ) -> Server {
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/homestream");
+    // `BIN=PATH` among a variant's settings measures another build (an older commit's).
+    let bin = extra.iter().find(|(k, _)| k == "BIN").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/homestream"),
+        |(_, path)| PathBuf::from(path),
+    );
     let port = free_port();
     let data = work.join(format!("hs-data-{name}-{port}"));
     let env = |cmd: &mut Command| {
@@ -436,7 +440,17 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> Cost {
         .build()
         .unwrap();
     let bytes = Arc::new(AtomicU64::new(0));
-    let perf = Perf::attach(&s.pids());
+    let perf = Perf::attach(&s.pids(), &[]);
+    // BENCH_PROFILE=DIR also samples the server's stacks here, into DIR/NAME.data
+    // (`perf report -i DIR/NAME.data --no-children --sort dso,sym`).
+    let profile = std::env::var_os("BENCH_PROFILE").and_then(|dir| {
+        let name = s.name.replace([' ', '(', ')'], "_");
+        let file = Path::new(&dir).join(format!("{name}.data"));
+        Perf::attach(
+            &s.pids(),
+            &["record", "-F", "999", "-g", "-o", file.to_str()?],
+        )
+    });
     let (cpu0, switches0) = (s.cpu_seconds(), s.context_switches());
     let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / FIXED_RATE));
     let mut rng = Rng(42);
@@ -456,6 +470,9 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> Cost {
     futures_util::future::join_all(tasks).await;
     let (cpu, switches) = (s.cpu_seconds() - cpu0, s.context_switches() - switches0);
     let (syscalls, sendfiles) = perf.map_or((f64::NAN, f64::NAN), Perf::counts);
+    if let Some(profile) = profile {
+        profile.counts();
+    }
     let bytes = bytes.load(Ordering::Relaxed) as f64;
     let gb = bytes / 1e9;
     Cost {
@@ -472,16 +489,23 @@ async fn cpu_per_gb_at_fixed_load(s: &Server, len: u64) -> Cost {
 struct Perf(Child);
 
 impl Perf {
-    fn attach(pids: &[u32]) -> Option<Self> {
+    /// `perf stat` of the counts, or with `record_args` `perf` with those.
+    fn attach(pids: &[u32], record_args: &[&str]) -> Option<Self> {
         let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+        let stat = [
+            "stat",
+            "-x,",
+            "-e",
+            "raw_syscalls:sys_enter,syscalls:sys_enter_sendfile64",
+        ];
+        let args = if record_args.is_empty() {
+            &stat[..]
+        } else {
+            record_args
+        };
         let child = Command::new("perf")
-            .args([
-                "stat",
-                "-x,",
-                "-e",
-                "raw_syscalls:sys_enter,syscalls:sys_enter_sendfile64",
-                "-p",
-            ])
+            .args(args)
+            .arg("-p")
             .arg(pids.join(","))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

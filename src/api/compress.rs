@@ -4,8 +4,9 @@
 //! with ranges that a compressed body would break.
 //!
 //! Dynamic answers ([`around`]) are compressed at cheap levels (brotli 4, gzip 3) as
-//! they are made; the static documents ([`Precompressed`]) once, at the best levels,
-//! on their first request. An answer smaller than [`MIN_SIZE`] goes as it is.
+//! they are made; the static documents ([`Precompressed`]) once, on their first
+//! request, at brotli 9 and gzip 9 (brotli 10 and 11 took 3.6 s for Swagger UI's 2 MB
+//! page on this machine, against 0.26 s, for 9% less: 359 KB against 393 KB). An answer smaller than [`MIN_SIZE`] goes as it is.
 //! Compressible answers say `Vary: Accept-Encoding`, so a cache keeps one per coding.
 
 use bytes::Bytes;
@@ -92,7 +93,7 @@ pub fn encode(coding: Coding, data: &[u8], best: bool) -> Vec<u8> {
     match coding {
         Coding::Br => {
             let params = brotli::enc::BrotliEncoderParams {
-                quality: if best { 11 } else { 4 },
+                quality: if best { 9 } else { 4 },
                 lgwin: 22,
                 ..Default::default()
             };
