@@ -13,11 +13,10 @@
 //!   once; what handlers, the auth guard and `/metrics` read.
 //! - [`upkeep`]: the background tasks (maintenance tick, session sync, the stop of
 //!   streams whose session ended).
-//! - [`server`]: the accept loop (one pinned thread and socket per CPU:
-//!   [`server::cores`]), connection limits and timeouts, the HTTP/1.1 sendfile path
-//!   ([`server::http1`]), the hand-over to hyper, the lingering close of a refused
-//!   upload ([`server::linger`]), and the memory start-up gives back
-//!   ([`server::memory`]).
+//! - [`server`]: the accept loop (on the shared runtime), connection limits and
+//!   timeouts ([`server::conns`]), the HTTP/1.1 sendfile path ([`server::http1`]), the
+//!   hand-over to hyper, the lingering close of a refused upload ([`server::linger`]),
+//!   and the heap start-up gives back ([`server::memory`]).
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
 //! - [`text`]: [`text::Text`], a request field that takes a JSON string and nothing
@@ -29,7 +28,8 @@
 //!   ([`api::access`], enforced by the security schemes in [`api::guard`]), the web
 //!   client's embedded files ([`api::web`]), the middleware (request id, logging,
 //!   literal library paths), request bodies read only after the credentials, under a
-//!   deadline and a memory budget ([`api::body`]), and CORS for `server.cors_origins`.
+//!   deadline and a memory budget ([`api::body`]), brotli and gzip for documents, never
+//!   media ([`api::compress`]), and CORS for `server.cors_origins`.
 //! - [`auth`]: argon2id passwords on their own pool, JWT tokens and the secret, the
 //!   login throttle, [`auth::CurrentUser`].
 //! - [`accounts`]: the account service (create, log in, change, delete, library access,
