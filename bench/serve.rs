@@ -70,11 +70,8 @@ impl Server {
         pids
     }
 
-    /// CPU time of the process tree's threads, in seconds: the scheduler's own count
-    /// in nanoseconds (`/proc/PID/task/TID/schedstat`), not the tick-sampled
-    /// user and system times, which on this VM moved by half between rounds of the
-    /// same server.
-    fn cpu_seconds(&self) -> f64 {
+    /// The file `name` of every thread of the process tree (`/proc/PID/task/TID/`).
+    fn task_files(&self, name: &str) -> Vec<String> {
         self.pids()
             .iter()
             .flat_map(|p| {
@@ -82,7 +79,16 @@ impl Server {
                     .into_iter()
                     .flatten()
             })
-            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join(name)).ok())
+            .collect()
+    }
+
+    /// CPU time of the process tree's threads, in seconds: the scheduler's own count
+    /// in nanoseconds (`schedstat`), not the tick-sampled user and system times, which
+    /// on this VM moved by half between rounds of the same server.
+    fn cpu_seconds(&self) -> f64 {
+        self.task_files("schedstat")
+            .iter()
             .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
             .sum::<u64>() as f64
             / 1e9
@@ -90,21 +96,10 @@ impl Server {
 
     /// Context switches, voluntary and not, of every thread of the process tree.
     fn context_switches(&self) -> u64 {
-        self.pids()
+        self.task_files("status")
             .iter()
-            .flat_map(|p| {
-                std::fs::read_dir(format!("/proc/{p}/task"))
-                    .into_iter()
-                    .flatten()
-            })
-            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("status")).ok())
-            .flat_map(|status| {
-                status
-                    .lines()
-                    .filter(|l| l.contains("ctxt_switches"))
-                    .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|status| status.lines().filter(|l| l.contains("ctxt_switches")))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
             .sum()
     }
 
