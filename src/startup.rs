@@ -43,8 +43,9 @@ impl Application {
         let state = AppState::serving(settings, api::route_templates()).await?;
         let listener = match listener {
             Some(inherited) => tokio::net::TcpListener::from_std(inherited)?,
-            None => crate::server::bind(addr)
-                .with_context(|| format!("cannot listen on {addr}"))?,
+            None => {
+                crate::server::bind(addr).with_context(|| format!("cannot listen on {addr}"))?
+            }
         };
         let port = listener.local_addr()?.port();
         let metrics_listener = match state.settings.metrics.listen.as_str() {

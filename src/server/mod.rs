@@ -385,7 +385,11 @@ struct Watched<T> {
 }
 
 impl<T> Watched<T> {
-    fn moved<R>(&self, polled: Poll<std::io::Result<R>>, n: impl FnOnce(&R) -> usize) -> Poll<std::io::Result<R>> {
+    fn moved<R>(
+        &self,
+        polled: Poll<std::io::Result<R>>,
+        n: impl FnOnce(&R) -> usize,
+    ) -> Poll<std::io::Result<R>> {
         if let Poll::Ready(Ok(r)) = &polled {
             if n(r) > 0 {
                 self.last.store(now_ms(), Ordering::Relaxed);

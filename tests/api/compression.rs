@@ -51,10 +51,12 @@ async fn fetch(
 }
 
 fn varies(headers: &reqwest::header::HeaderMap) -> bool {
-    headers
-        .get_all("vary")
-        .iter()
-        .any(|v| v.to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"))
+    headers.get_all("vary").iter().any(|v| {
+        v.to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    })
 }
 
 #[tokio::test]
@@ -62,8 +64,8 @@ async fn the_contract_and_swagger_ui_go_out_compressed_when_accepted() {
     let Some(app) = spawn_app(Backend::Sqlite).await else {
         return;
     };
-    let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
-        .unwrap();
+    let committed =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap();
     for (accept, want) in [
         ("br", Some("br")),
         ("gzip", Some("gzip")),
@@ -104,12 +106,18 @@ async fn api_answers_are_compressed_and_media_never() {
     assert_eq!(page["items"].as_array().unwrap().len(), 6);
     let (_, coding, plain) = fetch(&app.client, &list, Some(&token), "identity").await;
     assert_eq!(coding, None);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&plain).unwrap(), page);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&plain).unwrap(),
+        page
+    );
 
     // The file itself, whole and in a range, goes as it is whatever the client accepts.
     let id = page["items"][0]["id"].as_str().unwrap();
-    let file = std::fs::read(app.library.join(page["items"][0]["filename"].as_str().unwrap()))
-        .unwrap();
+    let file = std::fs::read(
+        app.library
+            .join(page["items"][0]["filename"].as_str().unwrap()),
+    )
+    .unwrap();
     let stream = app.url(&format!("/api/stream/{id}"));
     let (headers, coding, body) = fetch(&app.client, &stream, Some(&token), "br, gzip").await;
     assert_eq!(coding, None, "{headers:?}");

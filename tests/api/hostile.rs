@@ -632,7 +632,10 @@ async fn the_http_layer_s_own_answers_carry_the_headers_and_the_right_status() {
         .map(|(i, _)| &second[i..])
         .unwrap_or_default();
     assert!(own.starts_with("HTTP/1.1 400"), "{second}");
-    assert!(own.to_ascii_lowercase().contains("content-length: 0"), "{own}");
+    assert!(
+        own.to_ascii_lowercase().contains("content-length: 0"),
+        "{own}"
+    );
     let huge_head = answer(
         format!(
             "GET /api/stream/x HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",

@@ -104,4 +104,3 @@ async fn a_transfer_in_flight_finishes_when_the_server_stops() {
     let status = received.1.expect("the server exited after its transfer");
     assert!(status.success(), "{status}");
 }
-
