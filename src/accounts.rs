@@ -611,7 +611,12 @@ impl Accounts {
         if !db::users::update_access(&self.db, id, &access, Utc::now()).await? {
             return Err(AccountError::NotFound(id));
         }
-        self.sessions.end_all(id, EndReason::Deactivated).await?;
+        let reason = if current.is_active && !is_active {
+            EndReason::Deactivated
+        } else {
+            EndReason::AccessChanged
+        };
+        self.sessions.end_all(id, reason).await?;
         self.get(id).await
     }
 

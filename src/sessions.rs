@@ -149,6 +149,8 @@ pub enum EndReason {
     Revoked,
     Password,
     Deactivated,
+    /// The account's role or libraries changed.
+    AccessChanged,
     /// The account was deleted.
     Deleted,
 }
@@ -160,6 +162,7 @@ impl EndReason {
             Self::Revoked => "revoked",
             Self::Password => "password",
             Self::Deactivated => "deactivated",
+            Self::AccessChanged => "access_changed",
             Self::Deleted => "deleted",
         }
     }

@@ -206,12 +206,13 @@ impl UsersApi {
 
     /// Changes an account's role or active flag (administrators). The account's
     /// sessions end, so the change applies at once. The last active administrator
-    /// cannot be demoted or deactivated (409 `last_admin`).
+    /// cannot be demoted or deactivated (409 `last_admin`), and an administrator cannot
+    /// take away all of their own account's libraries (403; another administrator can).
     #[oai(path = "/api/users/:id", method = "patch", operation_id = "updateUser")]
     async fn update(
         &self,
         state: Data<&AppState>,
-        _auth: BearerAuth,
+        auth: BearerAuth,
         id: Path<Uuid>,
         body: Json<UpdateUser>,
     ) -> ApiResult<Json<Account>> {
@@ -226,6 +227,13 @@ impl UsersApi {
             (_, Some(names)) => Some(LibraryAccess::Only(known_libraries(&state, names)?)),
             (_, None) => None,
         };
+        let no_library = matches!(&libraries, Some(LibraryAccess::Only(names)) if names.is_empty());
+        if auth.0.id == id.0 && no_library {
+            return Err(ApiError::forbidden(
+                "you cannot take away all of your own account's libraries; another \
+                 administrator can",
+            ));
+        }
         let change = AccessChange {
             role: body.role,
             is_active: body.is_active,

@@ -372,6 +372,20 @@ async fn every_end_is_recorded_with_its_reason_and_shared_under_the_documented_k
         end_reason(&app, &desk_id).await.as_deref(),
         Some("deactivated")
     );
+    // Another access change (a role, the libraries) is recorded as what it was.
+    let on = app
+        .send_json(Method::PATCH, &path, &admin, &json!({"is_active": true}))
+        .await;
+    assert_eq!(on.status(), 200);
+    let (_, den_id) = login_as(&app, "ann", "curl/8", json!({})).await;
+    let promoted = app
+        .send_json(Method::PATCH, &path, &admin, &json!({"role": "admin"}))
+        .await;
+    assert_eq!(promoted.status(), 200);
+    assert_eq!(
+        end_reason(&app, &den_id).await.as_deref(),
+        Some("access_changed")
+    );
 }
 
 /// The `last_activity` stored on a session's row.

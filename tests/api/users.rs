@@ -12,6 +12,7 @@ on_both_backends!(
     an_invalid_new_account_is_refused_by_the_contract,
     deactivating_an_account_ends_its_sessions_and_blocks_login,
     the_last_admin_cannot_be_demoted_or_deleted,
+    an_admin_cannot_take_away_all_of_their_own_libraries,
     changing_a_password_ends_sessions_and_needs_the_current_one,
     users_see_only_their_own_account,
     an_admin_resets_another_password_but_not_their_own,
@@ -172,6 +173,23 @@ async fn the_last_admin_cannot_be_demoted_or_deleted(app: TestApp) {
         .unwrap();
     assert_problem(delete, 409, "last_admin").await;
     assert_eq!(app.get("/api/users/me", &token).await.status(), 200);
+}
+
+async fn an_admin_cannot_take_away_all_of_their_own_libraries(app: TestApp) {
+    let token = app.token_for("admin", Role::Admin).await;
+    let other = app.token_for("root", Role::Admin).await;
+    let me: Value = app.get("/api/users/me", &token).await.json().await.unwrap();
+    let path = format!("/api/users/{}", me["id"].as_str().unwrap());
+    let none = json!({"libraries": []});
+    let own = app.send_json(Method::PATCH, &path, &token, &none).await;
+    assert_problem(own, 403, "forbidden").await;
+    // Nothing changed: the session still works and sees every library.
+    let still: Value = app.get("/api/users/me", &token).await.json().await.unwrap();
+    assert_eq!(still, me);
+    // Another administrator can, and the change ends the account's sessions.
+    let by_other = app.send_json(Method::PATCH, &path, &other, &none).await;
+    assert_eq!(by_other.status(), 200);
+    assert_eq!(app.get("/api/users/me", &token).await.status(), 401);
 }
 
 async fn changing_a_password_ends_sessions_and_needs_the_current_one(app: TestApp) {

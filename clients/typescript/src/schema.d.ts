@@ -797,7 +797,8 @@ export interface paths {
         /**
          * Changes an account's role or active flag (administrators). The account's
          *     sessions end, so the change applies at once. The last active administrator
-         *     cannot be demoted or deactivated (409 `last_admin`).
+         *     cannot be demoted or deactivated (409 `last_admin`), and an administrator cannot
+         *     take away all of their own account's libraries (403; another administrator can).
          * @description **Who may call:** admin only; a user or guest gets 403.
          */
         patch: operations["updateUser"];

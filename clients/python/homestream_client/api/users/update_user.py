@@ -133,7 +133,8 @@ def sync_detailed(
 ) -> Response[Account | Problem]:
     """Changes an account's role or active flag (administrators). The account's
     sessions end, so the change applies at once. The last active administrator
-    cannot be demoted or deactivated (409 `last_admin`).
+    cannot be demoted or deactivated (409 `last_admin`), and an administrator cannot
+    take away all of their own account's libraries (403; another administrator can).
 
      **Who may call:** admin only; a user or guest gets 403.
 
@@ -169,7 +170,8 @@ def sync(
 ) -> Account | Problem | None:
     """Changes an account's role or active flag (administrators). The account's
     sessions end, so the change applies at once. The last active administrator
-    cannot be demoted or deactivated (409 `last_admin`).
+    cannot be demoted or deactivated (409 `last_admin`), and an administrator cannot
+    take away all of their own account's libraries (403; another administrator can).
 
      **Who may call:** admin only; a user or guest gets 403.
 
@@ -200,7 +202,8 @@ async def asyncio_detailed(
 ) -> Response[Account | Problem]:
     """Changes an account's role or active flag (administrators). The account's
     sessions end, so the change applies at once. The last active administrator
-    cannot be demoted or deactivated (409 `last_admin`).
+    cannot be demoted or deactivated (409 `last_admin`), and an administrator cannot
+    take away all of their own account's libraries (403; another administrator can).
 
      **Who may call:** admin only; a user or guest gets 403.
 
@@ -234,7 +237,8 @@ async def asyncio(
 ) -> Account | Problem | None:
     """Changes an account's role or active flag (administrators). The account's
     sessions end, so the change applies at once. The last active administrator
-    cannot be demoted or deactivated (409 `last_admin`).
+    cannot be demoted or deactivated (409 `last_admin`), and an administrator cannot
+    take away all of their own account's libraries (403; another administrator can).
 
      **Who may call:** admin only; a user or guest gets 403.
 
