@@ -1,8 +1,9 @@
 //! The API's error type and its `application/problem+json` rendering (RFC 9457).
 //!
-//! This is the only place HTTP statuses are chosen for errors. Service modules return
-//! their own `thiserror` enums; handlers turn them into [`ApiError`] through the `From`
-//! impls below or the named constructors. Errors poem raises before a handler runs
+//! The statuses of the services' errors are chosen here: service modules return their
+//! own `thiserror` enums, which the `From` impls below map. The HTTP layer's own
+//! refusals (the body limits, the security schemes, CORS, ranges, a head that does not
+//! parse) choose theirs where they are made, through [`ApiError`]'s constructors. Errors poem raises before a handler runs
 //! (malformed JSON, a missing route, a bad bearer header) are turned into the same
 //! problem shape by [`problem_from_poem_error`], so a client only ever sees one format.
 //!

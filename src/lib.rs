@@ -22,7 +22,8 @@
 //! - [`text`]: [`text::Text`], a request field that takes a JSON string and nothing
 //!   else (poem-openapi's `String` also takes `false` and `12`).
 //! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
-//!   only place error statuses are chosen.
+//!   statuses of the services' errors (the HTTP layer's own refusals choose theirs
+//!   through its constructors).
 //! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
 //!   per resource), the contract refinements ([`api::spec_json`]), who may call what
 //!   ([`api::access`], enforced by the security schemes in [`api::guard`]), the web

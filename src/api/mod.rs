@@ -32,8 +32,20 @@ use poem_openapi::OpenApiService;
 
 pub use tags::ApiTags;
 
-/// Every API struct, in the order they appear in the spec.
-pub type Api = (
+/// [`Api`], the tuple of every API struct in the order they appear in the spec, and
+/// [`all_apis`], its value: one list for both.
+macro_rules! apis {
+    ($($api:path),* $(,)?) => {
+        /// Every API struct, in the order they appear in the spec.
+        pub type Api = ($($api,)*);
+
+        fn all_apis() -> Api {
+            ($($api,)*)
+        }
+    };
+}
+
+apis!(
     system::SystemApi,
     auth::AuthApi,
     users::UsersApi,
@@ -57,28 +69,9 @@ document with a stable `code`.";
 
 /// The OpenAPI service with every operation.
 pub fn service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(
-        (
-            system::SystemApi,
-            auth::AuthApi,
-            users::UsersApi,
-            sessions::SessionsApi,
-            videos::VideosApi,
-            watching::WatchingApi,
-            playlists::PlaylistsApi,
-            stream::StreamApi,
-            playback::PlaybackApi,
-            hls::HlsApi,
-            library::LibraryApi,
-            admin::AdminApi,
-            guest_passes::GuestPassesApi,
-            analytics::AnalyticsApi,
-        ),
-        "homestream",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(DESCRIPTION)
-    .license("MIT")
+    OpenApiService::new(all_apis(), "homestream", env!("CARGO_PKG_VERSION"))
+        .description(DESCRIPTION)
+        .license("MIT")
 }
 
 /// The path templates of every operation (`/api/videos/{id}`).

@@ -211,7 +211,7 @@ pub async fn assert_problem(resp: reqwest::Response, status: u16, code: &str) ->
     body
 }
 
-/// Whether a missing service must fail the test (`CI=true`) rather than skip it.
+/// Whether nothing may skip at all (`CI=true`): then even `HS_ALLOW_SKIP` is ignored.
 pub fn required() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
@@ -410,8 +410,8 @@ pub fn redis_url() -> String {
     std::env::var("HS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned())
 }
 
-/// Whether a Redis answers at `url`'s host and port; under `CI=true` its absence fails
-/// the test, otherwise the test says why it skips.
+/// Whether a Redis answers at `url`'s host and port; its absence fails the test unless
+/// `HS_ALLOW_SKIP` names `redis` ([`skip`]).
 pub fn redis_available(url: &str) -> bool {
     use std::io::{Read, Write};
     let addr = url
@@ -446,7 +446,8 @@ pub struct Store {
 
 impl Store {
     /// Points `settings` at the tests' Redis under a key prefix of its own; `false`
-    /// (the test should skip) when Redis is wanted and absent.
+    /// (the test returns, its skip allowed and logged by [`skip`]) when Redis is wanted
+    /// and absent.
     pub fn apply(&self, settings: &mut Settings) -> bool {
         if !self.redis {
             return true;

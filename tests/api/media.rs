@@ -60,7 +60,8 @@ const CLIPS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Whether ffmpeg and ffprobe can run; under `CI=true` their absence fails the test.
+/// Whether ffmpeg and ffprobe can run; their absence fails the test unless
+/// `HS_ALLOW_SKIP` names `ffmpeg` ([`crate::helpers::skip`]).
 pub fn ffmpeg_available() -> bool {
     let ok = ["ffmpeg", "ffprobe"].iter().all(|p| {
         Command::new(p)
