@@ -81,6 +81,12 @@ pub fn clips() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("media-clips-v1");
         std::fs::create_dir_all(&dir).unwrap();
+        // Tests run in processes of their own (cargo nextest): one makes the clips while
+        // the others wait on this lock, rather than each encoding them at once.
+        let lock = std::fs::File::create(dir.join(".lock")).unwrap();
+        // SAFETY: flock(2) on a descriptor this function holds open; released on close.
+        let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) };
+        assert_eq!(locked, 0, "the clips' lock");
         for (name, args) in CLIPS {
             let out = dir.join(name);
             if out.exists() {
@@ -96,6 +102,7 @@ pub fn clips() -> &'static Path {
             assert!(status.success(), "ffmpeg could not make {name}");
             std::fs::rename(&partial, &out).unwrap();
         }
+        drop(lock);
         dir
     })
 }
