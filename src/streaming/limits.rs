@@ -515,6 +515,32 @@ impl StreamRegistry {
 
     /// Ends the session's stream of a video (its player reported that it stopped).
     /// Returns whether one was open.
+    /// Stops a session's stream of a video whose end was asked for at `asked_ms` (Unix
+    /// milliseconds), unless a request of it came after that: `false` then (a player
+    /// that reported `stopped` and opened the video again, its request arriving while
+    /// the end was being read from Redis). Checked under the registry's lock, against
+    /// the stream as it is now.
+    pub fn stop_unless_active_since(
+        &self,
+        session_id: Uuid,
+        video_id: Uuid,
+        asked_ms: f64,
+    ) -> bool {
+        let mut inner = self.lock();
+        let Some(id) = inner.by_key.get(&(session_id, video_id)).copied() else {
+            return true;
+        };
+        let since = inner
+            .streams
+            .get(&id)
+            .is_some_and(|e| e.info.last_activity_at.timestamp_millis() as f64 > asked_ms);
+        if since {
+            return false;
+        }
+        inner.close(id, "the player stopped");
+        true
+    }
+
     pub fn stop(&self, session_id: Uuid, video_id: Uuid) -> bool {
         let mut inner = self.lock();
         match inner.by_key.get(&(session_id, video_id)).copied() {
@@ -701,6 +727,23 @@ mod tests {
         assert_eq!(r.list()[0].connections, 2);
         let refused = r.acquire(&viewer(2, 2), video).unwrap_err();
         assert_eq!(refused.limit, "streaming.max_concurrent_streams");
+    }
+
+    #[test]
+    fn an_end_asked_before_the_last_request_leaves_the_stream_playing() {
+        let r = StreamRegistry::new(10, 10, Duration::from_secs(60));
+        let video = Uuid::from_u128(7);
+        let first = r.acquire(&viewer(1, 1), video).unwrap();
+        let asked = Utc::now().timestamp_millis() as f64;
+        std::thread::sleep(Duration::from_millis(5));
+        // The player opens the video again after the end was asked for elsewhere.
+        let again = r.acquire(&viewer(1, 1), video).unwrap();
+        assert!(!r.stop_unless_active_since(Uuid::from_u128(1), video, asked));
+        assert!(!first.is_ended() && !again.is_ended());
+        // An end asked after its last request stops it.
+        let later = Utc::now().timestamp_millis() as f64 + 1.0;
+        assert!(r.stop_unless_active_since(Uuid::from_u128(1), video, later));
+        assert!(again.is_ended());
     }
 
     #[test]

@@ -251,11 +251,14 @@ impl Streamer {
     }
 
     /// After a refresh: ends the streams whose end was asked for through another
-    /// instance, and frees their slots.
-    pub async fn end_requested(&self, slots: Vec<SlotKey>) {
-        for slot in slots {
-            self.registry.stop(slot.session_id, slot.video_id);
-            if let Some(shared) = &self.shared {
+    /// instance, and frees their slots; a stream requested again since the end was asked
+    /// for is a new playback, and stays.
+    pub async fn end_requested(&self, slots: Vec<(SlotKey, f64)>) {
+        for (slot, asked_ms) in slots {
+            let ended =
+                self.registry
+                    .stop_unless_active_since(slot.session_id, slot.video_id, asked_ms);
+            if let (true, Some(shared)) = (ended, &self.shared) {
                 shared.release(&slot).await;
             }
         }

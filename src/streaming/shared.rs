@@ -179,8 +179,9 @@ impl SharedSlots {
     /// Publishes this instance's open streams with their expiry and what the admin
     /// view shows of them, removes the ones it closed since the last call, and returns
     /// those of its streams whose end was asked for through another instance with no
-    /// request since (the caller ends them and [`Self::release`]s their slots).
-    pub async fn refresh(&self, open: Vec<Published>) -> Vec<SlotKey> {
+    /// request since, with when it was asked (the caller ends them unless a request came
+    /// meanwhile, and [`Self::release`]s their slots).
+    pub async fn refresh(&self, open: Vec<Published>) -> Vec<(SlotKey, f64)> {
         let current: HashSet<SlotKey> = open.iter().map(|p| p.slot.clone()).collect();
         let closed: Vec<SlotKey> = self.lock().difference(&current).cloned().collect();
         if open.is_empty() && closed.is_empty() {
@@ -231,7 +232,7 @@ impl SharedSlots {
         for (s, at) in open.iter().zip(asked) {
             match at {
                 Some(at) if s.info.last_activity_at.timestamp_millis() as f64 <= at => {
-                    ended.push(s.slot.clone());
+                    ended.push((s.slot.clone(), at));
                 }
                 // A request came after the end was asked for: a new playback.
                 Some(_) => superseded.push(s.slot.member()),
