@@ -67,24 +67,33 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Coding> {
 
 /// Whether answers of this `Content-Type` are compressed.
 fn compressible(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence.starts_with("text/")
-        || essence.ends_with("+json")
-        || matches!(
-            essence.as_str(),
-            "application/json"
-                | "application/javascript"
-                | "application/vnd.apple.mpegurl"
-                | "application/x-mpegurl"
-                | "audio/x-mpegurl"
-                | "audio/mpegurl"
-                | "image/svg+xml"
-        )
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let is = |t: &str| essence.eq_ignore_ascii_case(t);
+    let starts = |p: &str| {
+        essence
+            .get(..p.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(p))
+    };
+    let ends = |p: &str| {
+        essence
+            .len()
+            .checked_sub(p.len())
+            .and_then(|at| essence.get(at..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(p))
+    };
+    starts("text/")
+        || ends("+json")
+        || [
+            "application/json",
+            "application/javascript",
+            "application/vnd.apple.mpegurl",
+            "application/x-mpegurl",
+            "audio/x-mpegurl",
+            "audio/mpegurl",
+            "image/svg+xml",
+        ]
+        .into_iter()
+        .any(is)
 }
 
 /// `data` compressed with `coding`; `best` for static documents, else cheap levels.
@@ -130,8 +139,14 @@ pub async fn around<E: Endpoint>(ep: E, req: Request) -> poem::Result<Response> 
     if !eligible {
         return Ok(resp);
     }
-    resp.headers_mut()
-        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let varies = resp.headers().get_all(header::VARY).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+    });
+    if !varies {
+        resp.headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     let Some(coding) = coding.filter(|_| !head) else {
         return Ok(resp);
     };
@@ -235,6 +250,8 @@ mod tests {
             "application/vnd.apple.mpegurl",
             "audio/x-mpegurl",
             "text/html; charset=utf-8",
+            "Application/JSON",
+            "image/SVG+xml",
         ] {
             assert!(compressible(t), "{t}");
         }

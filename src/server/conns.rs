@@ -45,7 +45,7 @@ struct State {
 struct Slot {
     /// Requests in progress.
     busy: AtomicUsize,
-    /// Since when no request has been in progress, in microseconds since [`epoch`].
+    /// Since when no request has been in progress ([`now_ms`]).
     idle_since: AtomicU64,
     close: Notify,
 }
@@ -60,10 +60,11 @@ pub struct Tracked {
     reset: AtomicBool,
 }
 
-/// Microseconds on a process-wide monotonic clock.
-fn now_us() -> u64 {
+/// Milliseconds on a process-wide monotonic clock: when a connection last moved a byte
+/// or went idle.
+pub fn now_ms() -> u64 {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
-    u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_micros()).unwrap_or(u64::MAX)
+    u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A request in progress on a connection; the connection is idle again when the last
@@ -111,7 +112,7 @@ impl Registry {
         let id = state.next;
         let slot = Arc::new(Slot {
             busy: AtomicUsize::new(0),
-            idle_since: AtomicU64::new(now_us()),
+            idle_since: AtomicU64::new(now_ms()),
             close: Notify::new(),
         });
         state.open.insert(id, slot.clone());
@@ -199,7 +200,7 @@ impl Drop for Busy {
         // The idle time is set before the count says idle, so an eviction that sees the
         // connection idle sees since when.
         if slot.busy.load(Ordering::Acquire) == 1 {
-            slot.idle_since.store(now_us(), Ordering::Relaxed);
+            slot.idle_since.store(now_ms(), Ordering::Relaxed);
         }
         slot.busy.fetch_sub(1, Ordering::AcqRel);
     }

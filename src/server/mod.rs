@@ -46,11 +46,11 @@ pub mod memory;
 
 use crate::error::problem_from_poem_error;
 use crate::streaming::limits::EndSignal;
-use conns::{Registry, Tracked};
+use conns::{now_ms, Registry, Tracked};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -336,12 +336,6 @@ async fn serve_hyper(
             }
         }
     }
-}
-
-/// Milliseconds on a process-wide monotonic clock.
-fn now_ms() -> u64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    u64::try_from(START.get_or_init(Instant::now).elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A response body that keeps its connection marked busy until it is done.

@@ -513,8 +513,6 @@ impl StreamRegistry {
         ended.into_iter().map(|(_, slot)| slot).collect()
     }
 
-    /// Ends the session's stream of a video (its player reported that it stopped).
-    /// Returns whether one was open.
     /// Stops a session's stream of a video whose end was asked for at `asked_ms` (Unix
     /// milliseconds), unless a request of it came after that: `false` then (a player
     /// that reported `stopped` and opened the video again, its request arriving while
@@ -541,6 +539,8 @@ impl StreamRegistry {
         true
     }
 
+    /// Ends the session's stream of a video (its player reported that it stopped).
+    /// Returns whether one was open.
     pub fn stop(&self, session_id: Uuid, video_id: Uuid) -> bool {
         let mut inner = self.lock();
         match inner.by_key.get(&(session_id, video_id)).copied() {

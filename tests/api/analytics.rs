@@ -184,10 +184,7 @@ async fn a_slow_database_does_not_slow_streaming() {
     app.scan().await;
     let admin = app.token_for("root", Role::Admin).await;
     let ann = app.token_for("ann", Role::User).await;
-    let id = app.video(&ann, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "a.mp4").await;
     let homestream::db::Database::Postgres(pool) = &app.state.db else {
         panic!("a PostgreSQL app");
     };
@@ -246,10 +243,7 @@ async fn stopped_events_survive_a_database_outage() {
     };
     app.scan().await;
     let ann = app.token_for("ann", Role::User).await;
-    let id = app.video(&ann, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "a.mp4").await;
     for _ in 0..4 {
         let token = app.login_token("ann").await;
         let resp = app.get(&format!("/api/stream/{id}"), &token).await;

@@ -57,10 +57,7 @@ async fn hls_js_in_chromium_starts_seeks_and_switches_without_a_503() {
     };
     app.scan().await;
     let token = app.token_for("viewer", Role::User).await;
-    let id = app.video(&token, "film.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&token, "film.mkv").await;
     let decision: Value = app
         .send_json(
             reqwest::Method::POST,

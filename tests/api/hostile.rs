@@ -880,10 +880,7 @@ async fn media_routes_answer_an_outage_with_503_not_401() {
     };
     app.scan().await;
     let token = app.token_for("ann", Role::User).await;
-    let id = app.video(&token, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&token, "a.mp4").await;
     let stream = format!("/api/stream/{id}");
     assert_eq!(app.get(&stream, &token).await.status(), 200);
 

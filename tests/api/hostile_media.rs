@@ -97,10 +97,7 @@ async fn a_video_replaced_by_a_playlist_after_the_scan_serves_nothing_of_another
     };
     app.scan().await;
     let ann = app.token_for("ann", Role::User).await;
-    let id = app.video(&ann, "film.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "film.mkv").await;
     std::fs::write(
         app.library.join("film.mkv"),
         format!(
@@ -216,10 +213,7 @@ async fn a_folder_swapped_for_a_symlink_in_a_loop_never_serves_the_outside_file(
     };
     app.scan().await;
     let ann = app.token_for("ann", Role::User).await;
-    let id = app.video(&ann, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "a.mp4").await;
 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let swapper = {

@@ -58,14 +58,8 @@ async fn an_account_sees_only_its_libraries_everywhere(backend: Backend) {
     };
     let admin = app.token_for("root", Role::Admin).await;
     let ann = app.token_for("ann", Role::User).await;
-    let movie = app.video(&admin, "movie.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let cartoon = app.video(&admin, "cartoon.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let movie = app.video_id(&admin, "movie.mp4").await;
+    let cartoon = app.video_id(&admin, "cartoon.mp4").await;
     // Before the limit: ann watches both, and the admin shares both in a playlist.
     for id in [&movie, &cartoon] {
         let report = json!({ "position_seconds": 0.3, "state": "stopped" });

@@ -173,6 +173,21 @@ impl MediaApp {
         self.state.library.scan(None).await
     }
 
+    /// The id of the catalog entry with this file name, through the API.
+    pub async fn video_id(&self, token: &str, filename: &str) -> String {
+        self.video(token, filename).await["id"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
+    /// The length of a file in the library.
+    pub fn file_len(&self, filename: &str) -> u64 {
+        std::fs::metadata(self.library.join(filename))
+            .expect("the file")
+            .len()
+    }
+
     /// The catalog entry with this file name, through the API.
     pub async fn video(&self, token: &str, filename: &str) -> serde_json::Value {
         let page: serde_json::Value = self

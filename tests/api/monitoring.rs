@@ -395,10 +395,7 @@ async fn make_traffic(app: &MediaApp) -> (String, String, String) {
     for status in [401, 401, 429] {
         assert_eq!(app.login("bob", "wrong").await.status(), status);
     }
-    let id = app.video(&ann, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "a.mp4").await;
     for path in [
         "/api/videos".to_owned(),
         format!("/api/videos/{id}"),

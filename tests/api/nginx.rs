@@ -129,14 +129,8 @@ async fn nginx_passes_ranges_validators_and_limits_through(backend: Backend) {
     let client = reqwest::Client::new();
     let ann = app.token_for("ann", Role::User).await;
     let bob = app.token_for("bob", Role::User).await;
-    let a = app.video(&ann, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let big = app.video(&ann, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let a = app.video_id(&ann, "a.mp4").await;
+    let big = app.video_id(&ann, "big.mkv").await;
     let file = std::fs::read(app.library.join("a.mp4")).unwrap();
 
     // A range, as the app answers it.
@@ -296,10 +290,7 @@ async fn segments_made_by_two_instances_behind_nginx_join_cleanly() {
     let port = |app: &crate::helpers::TestApp| -> u16 { crate::helpers::port_of(&app.address) };
     let nginx = Nginx::start_for(binary, &[port(&a), port(&b)]);
     let token = a.token_for("viewer", Role::User).await;
-    let id = a.video(&token, "film.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = a.video_id(&token, "film.mkv").await;
     let client = reqwest::Client::new();
     let mut joined = Vec::new();
     for n in 0..8 {

@@ -53,10 +53,7 @@ async fn bytes_streamed_are_counted() {
     };
     app.scan().await;
     let token = app.token_for("ann", Role::User).await;
-    let id = app.video(&token, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&token, "a.mp4").await;
     let resp = app
         .client
         .get(app.url(&format!("/api/stream/{id}")))

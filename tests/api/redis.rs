@@ -60,10 +60,7 @@ async fn two_instances_share_sessions_and_one_stream_limit() {
         200,
         "A's session works on B"
     );
-    let id = a.video(&ann, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = a.video_id(&ann, "big.mkv").await;
 
     // Ann streams from A; the one server-wide slot is taken on B too.
     let held = a.get(&format!("/api/stream/{id}"), &ann).await;
@@ -247,10 +244,7 @@ async fn a_stopped_redis_leaves_login_and_streaming_working(backend: Backend) {
     };
     app.scan().await;
     let ann = app.token_for("ann", Role::User).await;
-    let id = app.video(&ann, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "a.mp4").await;
     assert_eq!(stream_range(&app, &id, &ann).await.status(), 206);
     assert_eq!(ready_status(&app).await, ("ready".into(), "ok".into()));
     let doomed = app.login_token("ann").await;
@@ -364,10 +358,7 @@ async fn a_stop_reported_elsewhere_never_cuts_a_reopened_stream_nor_overfills_th
     a.scan().await;
     let b = a.another_instance().await;
     let ann = a.token_for("ann", Role::User).await;
-    let id = a.video(&ann, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = a.video_id(&ann, "big.mkv").await;
     let others: Vec<String> = {
         let mut tokens = Vec::new();
         for name in ["u1", "u2", "u3", "u4"] {

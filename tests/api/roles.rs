@@ -243,10 +243,7 @@ async fn a_guests_watch_data_goes_with_the_session(backend: Backend) {
     app.scan().await;
     let guest = app.token_for("visitor", Role::Guest).await;
     let member = app.token_for("member", Role::User).await;
-    let id = app.video(&guest, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&guest, "a.mp4").await;
     for token in [&guest, &member] {
         let resp = app
             .send_json(

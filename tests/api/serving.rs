@@ -63,13 +63,8 @@ async fn a_transfer_in_flight_finishes_when_the_server_stops() {
     };
     app.scan().await;
     let token = app.token_for("admin", Role::Admin).await;
-    let id = app.video(&token, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let size = std::fs::metadata(app.library.join("big.mkv"))
-        .unwrap()
-        .len();
+    let id = app.video_id(&token, "big.mkv").await;
+    let size = app.file_len("big.mkv");
     let mut server = server_process_with(&app.settings, &app.library, &[], None).await;
     let port = crate::helpers::port_of(&server.address);
 

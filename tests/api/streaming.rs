@@ -44,10 +44,7 @@ async fn ready(
     }
     app.scan().await;
     let token = app.token_for("admin", Role::Admin).await;
-    let id = app.video(&token, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&token, "a.mp4").await;
     let bytes = std::fs::read(app.library.join("a.mp4")).unwrap();
     Some((app, token, id, bytes))
 }
@@ -300,10 +297,7 @@ async fn the_ninth_stream_is_refused_and_parallel_ranges_count_once(backend: Bac
     let problem = assert_problem(ninth, 429, "rate_limited").await;
     assert_eq!(problem["limit"], "streaming.max_concurrent_streams");
     // A session starting another video ends its previous stream: still one slot.
-    let other_video = app.video(&admin, "e1.webm").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other_video = app.video_id(&admin, "e1.webm").await;
     let switched = fetch(
         &app,
         &format!("/api/stream/{other_video}"),
@@ -379,10 +373,7 @@ async fn a_slot_comes_back_after_the_idle_timeout_and_after_an_abort(backend: Ba
 
     // Many aborted transfers of the large file leave no slot behind.
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let big = app.video(&ann, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let big = app.video_id(&ann, "big.mkv").await;
     for _ in 0..50 {
         let mut resp = fetch(&app, &format!("/api/stream/{big}"), &ann, &[]).await;
         assert_eq!(resp.status(), 200);
@@ -406,10 +397,7 @@ async fn an_admin_sees_and_ends_streams(backend: Backend) {
         return;
     };
     let ann = app.token_for("ann", Role::User).await;
-    let big = app.video(&admin, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let big = app.video_id(&admin, "big.mkv").await;
     let mut resp = app
         .client
         .get(app.url(&format!("/api/stream/{big}")))
@@ -497,10 +485,7 @@ async fn signed_links_are_bound_to_a_video_and_to_streaming(backend: Backend) {
         .unwrap();
     assert_eq!(by_name.status(), 200);
 
-    let other = app.video(&admin, "e1.webm").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let other = app.video_id(&admin, "e1.webm").await;
     // Another video answers as a video that does not exist: a link tells nothing of
     // what its holder cannot see.
     let wrong_video = app
@@ -1006,13 +991,8 @@ async fn an_ended_session_s_running_transfer_stops_within_a_second(store: crate:
     };
     let ender: &crate::helpers::TestApp = other.as_ref().unwrap_or(&app);
     let admin = app.token_for("root", Role::Admin).await;
-    let big = app.video(&admin, "big.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let size = std::fs::metadata(app.library.join("big.mkv"))
-        .unwrap()
-        .len();
+    let big = app.video_id(&admin, "big.mkv").await;
+    let size = app.file_len("big.mkv");
     for how in ["logout", "deactivation"] {
         let user = format!("reader_{how}");
         let token = app.token_for(&user, Role::User).await;

@@ -79,10 +79,7 @@ async fn logs_and_traces_carry_the_request_user_session_and_video() {
     let token = app.token_for("ann", Role::User).await;
     let me: Value = app.get("/api/users/me", &token).await.json().await.unwrap();
     let ann_id = me["id"].as_str().unwrap().to_owned();
-    let video = app.video(&token, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let video = app.video_id(&token, "a.mp4").await;
 
     let (port, received) = receiver().await;
     let endpoint = format!("http://127.0.0.1:{port}");
@@ -149,10 +146,7 @@ async fn media_transfers_are_logged_once_per_stream_at_info() {
     };
     app.scan().await;
     let token = app.token_for("ann", Role::User).await;
-    let video = app.video(&token, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let video = app.video_id(&token, "a.mp4").await;
     let log = app.library.parent().unwrap().join("server-media.log");
     let env = [
         ("HOMESTREAM_LOG__LEVEL", "info"),

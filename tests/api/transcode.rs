@@ -755,14 +755,8 @@ async fn a_player_switching_variant_takes_over_its_own_slot() {
     app.scan().await;
     let ann = app.token_for("ann", Role::User).await;
     let bob = app.token_for("bob", Role::User).await;
-    let a = app.video(&ann, "a.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let b = app.video(&ann, "b.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let a = app.video_id(&ann, "a.mkv").await;
+    let b = app.video_id(&ann, "b.mkv").await;
     let t = &app.state.transcoder;
 
     let first = app.get(&format!("/api/hls/{a}/480p/0.ts"), &ann).await;
@@ -856,10 +850,7 @@ async fn the_preferred_audio_language_is_the_one_played() {
         )
         .await;
     assert!(resp.status().is_success(), "{}", resp.status());
-    let id = app.video(&ann, "film.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&ann, "film.mkv").await;
     // Both languages are audio renditions; Bob's master lists French as the one to
     // fetch apart, and its segments carry the French stream.
     let master = app
@@ -980,10 +971,7 @@ async fn the_ladder_stops_at_the_height_this_machine_can_make() {
     };
     app.scan().await;
     let token = app.token_for("viewer", Role::User).await;
-    let id = app.video(&token, "film.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.video_id(&token, "film.mkv").await;
     let master = app
         .get(&format!("/api/hls/{id}/master.m3u8"), &token)
         .await
@@ -1021,14 +1009,8 @@ async fn a_start_abandoned_in_the_queue_does_not_block_the_next_request() {
     app.scan().await;
     let bob = app.token_for("bob", Role::User).await;
     let ann = app.token_for("ann", Role::User).await;
-    let a = app.video(&bob, "a.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let b = app.video(&bob, "b.mkv").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let a = app.video_id(&bob, "a.mkv").await;
+    let b = app.video_id(&bob, "b.mkv").await;
     let held = app
         .get(
             &format!("/api/transcode/{a}/stream.mp4?mode=transcode"),

@@ -22,14 +22,8 @@ async fn ready(store: Store) -> Option<(MediaApp, String, String, String)> {
     let app = spawn_media_store(store, &files, |_| {}).await?;
     app.scan().await;
     let token = app.token_for("ann", Role::User).await;
-    let a = app.video(&token, "a.mp4").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let b = app.video(&token, "b.webm").await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let a = app.video_id(&token, "a.mp4").await;
+    let b = app.video_id(&token, "b.webm").await;
     Some((app, token, a, b))
 }
 
