@@ -14,7 +14,6 @@ use crate::db::{self, users::UserRow, Database, DbError};
 use crate::preferences::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionError, Sessions};
 use chrono::{DateTime, Utc};
-use poem_openapi::Object;
 use serde::Serialize;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +23,7 @@ use uuid::Uuid;
 pub use crate::auth::Role;
 
 /// An account as shown to clients (never with its password hash).
-#[derive(Debug, Clone, PartialEq, Object, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Account {
     pub id: Uuid,
     pub username: String,

@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! A request goes down the list: `server` accepts it, `api` (routes, middleware,
-//! guard) parses it and calls one service, the services (`accounts` ... `transcode`)
+//! guard) parses it and calls one service (videos only through
+//! [`library::Catalog`], scoped to the caller), the services (`accounts` ... `transcode`)
 //! decide, `db` and `cache` store. No module imports one above it.
 //!
 //! - [`config`]: typed settings and their layered sources (the one place that reads the
@@ -17,15 +18,16 @@
 //!   timeouts ([`server::conns`]), the HTTP/1.1 sendfile path ([`server::http1`]), the
 //!   hand-over to hyper, the lingering close of a refused upload ([`server::linger`]),
 //!   and the heap start-up gives back ([`server::memory`]).
+//! - [`clock`]: [`clock::Clock`], the time sessions and stream limits decide by, which
+//!   tests move forward instead of sleeping.
 //! - [`telemetry`]: the log subscriber and OpenTelemetry traces.
 //! - [`metrics`]: the Prometheus metrics behind `/metrics`.
-//! - [`text`]: [`text::Text`], a request field that takes a JSON string and nothing
-//!   else (poem-openapi's `String` also takes `false` and `12`).
-//! - [`error`]: [`error::ApiError`] and its `application/problem+json` rendering; the
-//!   statuses of the services' errors (the HTTP layer's own refusals choose theirs
-//!   through its constructors).
 //! - [`api`]: the route table ([`api::routes`]), the poem-openapi operations (one struct
-//!   per resource), the contract refinements ([`api::spec_json`]), who may call what
+//!   per resource), [`api::error::ApiError`] and its `application/problem+json`
+//!   rendering with the status of every service's error, the wire forms of the services'
+//!   types ([`api::views`]; services never derive the document's types),
+//!   [`api::text::Text`] (a request field that takes a JSON string and nothing else),
+//!   the contract refinements ([`api::spec_json`]), who may call what
 //!   ([`api::access`], enforced by the security schemes in [`api::guard`]), the web
 //!   client's embedded files ([`api::web`]), the middleware (request id, logging,
 //!   literal library paths), request bodies read only after the credentials, under a
@@ -44,7 +46,8 @@
 //! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
 //! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching,
-//!   [`library::Scope`], the libraries a caller may see, and
+//!   [`library::Scope`], the libraries a caller may see, [`library::Catalog`], the
+//!   catalog as one caller sees it (the API's only way to videos), and
 //!   [`library::MediaFile`], a library file opened once beneath its root
 //!   ([`library::open`]), the descriptor that is served and handed to ffmpeg; library
 //!   input is read as media only ([`library::probe::input_guard`]).
@@ -61,9 +64,9 @@ pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod db;
-pub mod error;
 pub mod library;
 pub mod metrics;
 pub mod playlists;
@@ -74,7 +77,6 @@ pub mod startup;
 pub mod state;
 pub mod streaming;
 pub mod telemetry;
-pub mod text;
 pub mod transcode;
 pub mod upkeep;
 pub mod watching;

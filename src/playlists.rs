@@ -218,7 +218,7 @@ impl Playlists {
     ) -> Result<Vec<Uuid>, PlaylistError> {
         self.owned(user, id).await?;
         if let Change::Add(video, _) = change {
-            self.library.playable(video, &user.scope).await?;
+            self.library.for_caller(&user.scope).playable(video).await?;
         }
         let outcome =
             playlists::edit(&self.db, id, Utc::now(), |order| apply(order, change)).await?;

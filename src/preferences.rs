@@ -2,24 +2,18 @@
 //! and read by the playback decision. Also how a device type is guessed from a
 //! `User-Agent` when a client does not say.
 
-use crate::text::Text;
-use poem_openapi::{Enum, Object};
 use serde::{Deserialize, Serialize};
 
 /// The highest quality to play; `auto` lets the playback decision choose.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Quality {
     #[default]
-    #[oai(rename = "auto")]
     #[serde(rename = "auto")]
     Auto,
-    #[oai(rename = "480p")]
     #[serde(rename = "480p")]
     P480,
-    #[oai(rename = "720p")]
     #[serde(rename = "720p")]
     P720,
-    #[oai(rename = "1080p")]
     #[serde(rename = "1080p")]
     P1080,
 }
@@ -37,8 +31,7 @@ impl Quality {
 }
 
 /// The kind of device a session plays on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Enum, Serialize, Deserialize)]
-#[oai(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceType {
     #[default]
@@ -88,26 +81,20 @@ impl DeviceType {
 }
 
 /// How a user likes to watch.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Object, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
-#[oai(deny_unknown_fields)]
 pub struct Preferences {
     /// The highest quality to play.
-    #[oai(default)]
     pub quality: Quality,
     /// The most bandwidth to use, in kilobits per second (64 to 1,000,000); absent
     /// means no limit.
-    #[oai(validator(minimum(value = "64"), maximum(value = "1000000")))]
     pub max_bandwidth_kbps: Option<u32>,
     /// The device this user mostly watches on; a session's own device type wins.
-    #[oai(default)]
     pub device_type: DeviceType,
     /// Preferred audio language, ISO 639 (`en`, `eng`, `fra`).
-    #[oai(validator(pattern = "^[a-z]{2,3}$"))]
-    pub audio_language: Option<Text>,
+    pub audio_language: Option<String>,
     /// Subtitle language, ISO 639; absent means no subtitles.
-    #[oai(validator(pattern = "^[a-z]{2,3}$"))]
-    pub subtitle_language: Option<Text>,
+    pub subtitle_language: Option<String>,
 }
 
 impl Preferences {

@@ -44,6 +44,7 @@
 //! timeout), so the idle timeout stays accurate without a write per request.
 
 use crate::cache::RedisLink;
+use crate::clock::Clock;
 use crate::config::AuthSettings;
 use crate::db::{self, Database, DbError};
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
@@ -187,6 +188,8 @@ pub struct Sessions {
     end_script: Arc<deadpool_redis::redis::Script>,
     /// Woken whenever sessions end here, for whoever stops their streams.
     ended: Arc<tokio::sync::Notify>,
+    /// The time sessions idle and expire by.
+    clock: Clock,
 }
 
 /// What the passes of [`Sessions::sync_shared`] found.
@@ -259,7 +262,12 @@ enum Shared {
 }
 
 impl Sessions {
-    pub fn new(db: Database, auth: &AuthSettings, redis: Option<Arc<RedisLink>>) -> Self {
+    pub fn new(
+        db: Database,
+        auth: &AuthSettings,
+        redis: Option<Arc<RedisLink>>,
+        clock: Clock,
+    ) -> Self {
         let to_chrono =
             |d: std::time::Duration| ChronoDuration::from_std(d).unwrap_or(ChronoDuration::MAX);
         Self {
@@ -275,6 +283,7 @@ impl Sessions {
             share_script: Arc::new(deadpool_redis::redis::Script::new(SHARE)),
             end_script: Arc::new(deadpool_redis::redis::Script::new(END)),
             ended: Arc::default(),
+            clock,
         }
     }
 
@@ -313,7 +322,7 @@ impl Sessions {
         ends_by: Option<DateTime<Utc>>,
         data: &serde_json::Value,
     ) -> Result<OpenedSession, DbError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let id = Uuid::new_v4();
         let (lifetime, max_per_user) = if guest {
             (self.lifetime.min(self.guest_lifetime), 1)
@@ -351,7 +360,7 @@ impl Sessions {
     /// # Errors
     /// A [`SessionError`] saying why it cannot be used; an idle session is ended.
     pub async fn check(&self, id: Uuid, user_id: Uuid) -> Result<(), SessionError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let local = self.local().live.get(&id).copied();
         let (mut entry, shared) = match self.shared(id, user_id).await {
             Shared::Found(mut found) => {
@@ -517,7 +526,8 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be written.
     pub async fn end(&self, user_id: Uuid, id: Uuid, reason: EndReason) -> Result<bool, DbError> {
-        let was_open = db::sessions::revoke(&self.db, id, Utc::now(), reason.as_str()).await?;
+        let was_open =
+            db::sessions::revoke(&self.db, id, self.clock.now(), reason.as_str()).await?;
         self.ended_everywhere(user_id, &[id], false).await?;
         Ok(was_open)
     }
@@ -528,7 +538,7 @@ impl Sessions {
     /// When the store cannot be written.
     pub async fn end_all(&self, user_id: Uuid, reason: EndReason) -> Result<u64, DbError> {
         let ended =
-            db::sessions::revoke_all_for_user(&self.db, user_id, Utc::now(), reason.as_str())
+            db::sessions::revoke_all_for_user(&self.db, user_id, self.clock.now(), reason.as_str())
                 .await?;
         {
             // Copies held here that the database no longer counts as open (idle,
@@ -568,7 +578,7 @@ impl Sessions {
             return Ok(());
         }
         let ends: Vec<(Uuid, Uuid)> = ids.iter().map(|id| (*id, user_id)).collect();
-        db::sessions::add_pending_ends(&self.db, &ends, Utc::now()).await?;
+        db::sessions::add_pending_ends(&self.db, &ends, self.clock.now()).await?;
         if let Some(link) = self.link().await {
             self.apply_ends(link, user_id, ids, whole_user).await;
         }
@@ -676,7 +686,7 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be read.
     pub async fn list(&self, user_id: Option<Uuid>) -> Result<Vec<SessionInfo>, DbError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let rows = db::sessions::list_open(&self.db, now, self.idle_before(now), user_id).await?;
         let local = self.local();
         Ok(rows
@@ -722,7 +732,7 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be read.
     pub async fn count_open(&self) -> Result<(i64, i64), DbError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         db::sessions::count_open(&self.db, now, self.idle_before(now)).await
     }
 
@@ -732,7 +742,7 @@ impl Sessions {
     /// # Errors
     /// When the store cannot be written.
     pub async fn sweep(&self) -> Result<usize, DbError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let ended = db::sessions::sweep(&self.db, now, self.idle_before(now), None).await?;
         let mut by_user: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
         for (id, user_id) in &ended {

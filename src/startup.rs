@@ -4,8 +4,8 @@
 //! the background upkeep [`crate::upkeep`].
 
 use crate::api;
+use crate::api::error::problem_from_poem_error;
 use crate::config::Settings;
-use crate::error::problem_from_poem_error;
 use crate::state::AppState;
 use anyhow::Context;
 use poem::{EndpointExt, IntoResponse, Route};

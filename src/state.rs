@@ -9,6 +9,7 @@ use crate::analytics::{Analytics, Recorder};
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::TokenKeys;
 use crate::cache::{Cache, RedisHealth, RedisLink};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Database;
 use crate::library::MediaLibrary;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub analytics: Arc<Analytics>,
     /// Events the database refused to store, since start-up.
     pub analytics_failed: Arc<AtomicU64>,
+    /// The time sessions and stream limits go by (tests move it forward).
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -74,7 +77,15 @@ impl AppState {
             url => Some(RedisLink::connect(url, &settings.redis.key_prefix)?),
         };
         let cache = Arc::new(Cache::new(redis.clone()));
-        let accounts = accounts_for(&settings, &db, &secret, redis.clone(), cache.clone());
+        let clock = Clock::system();
+        let accounts = accounts_for(
+            &settings,
+            &db,
+            &secret,
+            redis.clone(),
+            cache.clone(),
+            clock.clone(),
+        );
         let library = Arc::new(MediaLibrary::new(db.clone(), &settings, cache.clone()));
         let (recorder, events) = Recorder::new();
         let analytics_failed = Arc::new(AtomicU64::new(0));
@@ -83,7 +94,13 @@ impl AppState {
             events,
             analytics_failed.clone(),
         ));
-        let streamer = streamer_for(&settings, library.clone(), redis.clone(), recorder.clone());
+        let streamer = streamer_for(
+            &settings,
+            library.clone(),
+            redis.clone(),
+            recorder.clone(),
+            clock.clone(),
+        );
         let watching = Arc::new(Watching::new(
             db.clone(),
             cache.clone(),
@@ -109,6 +126,7 @@ impl AppState {
             analytics: Arc::new(Analytics::new(db_for_analytics)),
             recorder,
             analytics_failed,
+            clock,
         })
     }
 }
@@ -120,8 +138,9 @@ fn accounts_for(
     secret: &[u8],
     redis: Option<Arc<RedisLink>>,
     cache: Arc<Cache>,
+    clock: Clock,
 ) -> Accounts {
-    let sessions = Sessions::new(db.clone(), &settings.auth, redis.clone());
+    let sessions = Sessions::new(db.clone(), &settings.auth, redis.clone(), clock);
     let throttle = LoginThrottle::new(
         settings.auth.max_failed_logins.get(),
         settings.auth.failed_login_window.get(),
@@ -148,6 +167,7 @@ fn streamer_for(
     library: Arc<MediaLibrary>,
     redis: Option<Arc<RedisLink>>,
     recorder: Arc<Recorder>,
+    clock: Clock,
 ) -> Arc<Streamer> {
     let s = &settings.streaming;
     let (max_total, max_user, idle) = (
@@ -155,7 +175,7 @@ fn streamer_for(
         s.max_streams_per_user.get(),
         s.idle_timeout.get(),
     );
-    let registry = StreamRegistry::recording(max_total, max_user, idle, Some(recorder));
+    let registry = StreamRegistry::recording(max_total, max_user, idle, Some(recorder), clock);
     let shared = redis.map(|link| Arc::new(SharedSlots::new(link, max_total, max_user, idle)));
     let chunk = usize::try_from(s.chunk_size.get()).unwrap_or(usize::MAX);
     Arc::new(Streamer::new(library, registry, shared, chunk))
@@ -173,6 +193,16 @@ fn backend_name(settings: &Settings) -> String {
 }
 
 impl AppState {
+    /// The database's health, as `/ready` reports it.
+    pub async fn database_health(&self) -> crate::db::Health {
+        self.db.health().await
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn database_backend(&self) -> &'static str {
+        self.db.backend()
+    }
+
     /// The figures `/metrics` reads at scrape time, gathered from the services. The
     /// database and Redis are asked at once, each bounded by its own timeout
     /// (`database.acquire_timeout`, Redis' call timeout), so a dead dependency costs

@@ -22,8 +22,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// What a player reporting progress is doing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, poem_openapi::Enum)]
-#[oai(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PlayerState {
     #[default]
     Playing,
@@ -124,7 +123,7 @@ impl Watching {
         position: f64,
         state: PlayerState,
     ) -> Result<UserVideo, WatchError> {
-        let video = self.library.playable(video_id, scope).await?;
+        let video = self.library.for_caller(scope).playable(video_id).await?;
         if !position.is_finite() || position < 0.0 {
             return Err(WatchError::Invalid(
                 "position_seconds must be a number of seconds, 0 or more".into(),
@@ -199,7 +198,7 @@ impl Watching {
         scope: &Scope,
         rating: Option<i32>,
     ) -> Result<(), WatchError> {
-        self.library.playable(video_id, scope).await?;
+        self.library.for_caller(scope).playable(video_id).await?;
         if rating.is_some_and(|r| !(1..=5).contains(&r)) {
             return Err(WatchError::Invalid("rating must be from 1 to 5".into()));
         }

@@ -1,8 +1,8 @@
 //! Administration: open streams.
 
 use super::tags::ApiTags;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use poem::web::Data;

@@ -2,9 +2,9 @@
 
 use super::tags::ApiTags;
 use crate::analytics::{Bucket, Figures, Report};
+use crate::api::error::ApiResult;
 use crate::api::guard::BearerAuth;
-use crate::error::ApiResult;
-use crate::library::Scope;
+use crate::library::{Scope, Seen};
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use poem::web::Data;
@@ -138,14 +138,16 @@ fn period(
 /// The report's most played videos, less those `scope` hides.
 async fn top_videos(state: &AppState, report: &Report, scope: &Scope) -> ApiResult<Vec<TopVideo>> {
     let mut out = Vec::with_capacity(report.top_videos.len());
+    let catalog = state.library.for_caller(scope);
     for (id, plays, hours) in &report.top_videos {
-        let video = state.library.video(*id).await?;
-        if video.as_ref().is_some_and(|v| !scope.allows(&v.library)) {
-            continue;
-        }
+        let title = match catalog.seen(*id).await? {
+            Seen::Visible(v) => Some(v.title.clone()),
+            Seen::Hidden => continue,
+            Seen::Unknown => None,
+        };
         out.push(TopVideo {
             video_id: *id,
-            title: video.map(|v| v.title.clone()),
+            title,
             plays: *plays,
             watch_hours: *hours,
         });

@@ -2,12 +2,12 @@
 
 use super::middleware::client_ip;
 use super::tags::ApiTags;
-use crate::accounts::{Account, Device, Login};
+use crate::accounts::{Device, Login};
+use crate::api::error::ApiResult;
 use crate::api::guard::BearerAuth;
-use crate::error::ApiResult;
-use crate::preferences::DeviceType;
+use crate::api::text::Text;
+use crate::api::views::{Account, DeviceType};
 use crate::state::AppState;
-use crate::text::Text;
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -60,7 +60,7 @@ pub(super) fn device(
         addr: client_ip(req, &state.settings.server.trusted_proxies),
         user_agent: super::middleware::user_agent(req)
             .map(|ua| ua.chars().take(super::middleware::USER_AGENT_MAX).collect()),
-        device_type,
+        device_type: device_type.map(Into::into),
         name: name.map(String::from),
     }
 }
@@ -72,7 +72,7 @@ impl From<Login> for LoginResponse {
             token_type: "Bearer".to_owned(),
             expires_in: login.expires_in,
             session_id: login.session_id,
-            user: login.account,
+            user: login.account.into(),
         }
     }
 }

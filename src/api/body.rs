@@ -16,8 +16,8 @@
 //! sees a failed read, and the middleware answers the refusal instead of whatever the
 //! handler made of it (413, 408, 503 or 422, the first two closing the connection).
 
+use crate::api::error::ApiError;
 use crate::config::ServerSettings;
-use crate::error::ApiError;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use poem::http::{header, HeaderValue, StatusCode};

@@ -3,8 +3,8 @@
 
 use super::access::{self, AccessTable};
 use crate::accounts::Role;
+use crate::api::error::{ApiError, ApiResult};
 use crate::auth::{CurrentUser, LinkClaims};
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use poem::{PathPattern, Request, RequestBody};
 use poem_openapi::auth::{ApiKey, Bearer};

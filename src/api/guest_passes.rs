@@ -4,11 +4,11 @@
 use super::auth::LoginResponse;
 use super::tags::ApiTags;
 use crate::accounts::GuestPassRow;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
-use crate::error::{ApiError, ApiResult};
-use crate::preferences::DeviceType;
+use crate::api::text::Text;
+use crate::api::views::DeviceType;
 use crate::state::AppState;
-use crate::text::Text;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;

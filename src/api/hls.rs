@@ -5,9 +5,9 @@
 use super::stream::{header, viewer_of};
 use super::tags::ApiTags;
 use crate::analytics::PlayMode;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
 use crate::transcode::{hls, subtitles, Playback, TranscodeError};
@@ -153,7 +153,7 @@ async fn video_for(
     req: &Request,
     id: Uuid,
 ) -> ApiResult<(Arc<VideoRow>, Viewer)> {
-    let video = state.library.playable(id, &auth.scope()).await?;
+    let video = state.library.for_caller(&auth.scope()).playable(id).await?;
     let viewer = viewer_of(state, auth, req, id)?;
     Ok((video, viewer))
 }

@@ -1,9 +1,9 @@
 //! The libraries a caller sees, and library scans (administrators).
 
 use super::tags::ApiTags;
+use crate::api::error::ApiResult;
 use crate::api::guard::BearerAuth;
-use crate::error::ApiResult;
-use crate::library::ScanProgress;
+use crate::api::views::ScanProgress;
 use crate::state::AppState;
 use poem::web::Data;
 use poem_openapi::payload::Json;
@@ -42,16 +42,13 @@ impl LibraryApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<LibraryInfo>>> {
-        let counts = crate::db::videos::count_by_library(&state.db).await?;
+        let libraries = state.library.for_caller(&auth.0.scope).libraries().await?;
         Ok(Json(
-            state
-                .library
-                .libraries()
-                .iter()
-                .filter(|l| auth.0.scope.allows(&l.name))
+            libraries
+                .into_iter()
                 .map(|l| LibraryInfo {
-                    name: l.name.clone(),
-                    videos: counts.get(&l.name).copied().unwrap_or(0),
+                    name: l.name,
+                    videos: l.videos,
                 })
                 .collect(),
         ))
@@ -68,7 +65,7 @@ impl LibraryApi {
         state: Data<&AppState>,
         _auth: BearerAuth,
     ) -> ApiResult<Json<ScanProgress>> {
-        Ok(Json(state.library.scan_progress()))
+        Ok(Json(state.library.scan_progress().into()))
     }
 
     /// Starts a scan of every library (administrators). New, changed, moved and removed
@@ -89,6 +86,6 @@ impl LibraryApi {
         }
         let mut progress = state.library.scan_progress();
         progress.running = true;
-        Ok(ScanStarted::Accepted(Json(progress)))
+        Ok(ScanStarted::Accepted(Json(progress.into())))
     }
 }

@@ -4,7 +4,7 @@
 
 use super::body::{self, BodyLimits};
 use super::contract::AllowTable;
-use crate::error::problem_from_poem_error;
+use crate::api::error::problem_from_poem_error;
 use poem::http::{header, HeaderName, HeaderValue};
 use poem::middleware::SetHeader;
 use poem::{Endpoint, IntoResponse, Request, Response};

@@ -10,6 +10,7 @@ pub mod body;
 pub mod compress;
 mod contract;
 mod cors;
+pub mod error;
 pub mod guard;
 mod guest_passes;
 mod hls;
@@ -21,12 +22,14 @@ mod sessions;
 mod stream;
 pub mod system;
 pub mod tags;
+pub mod text;
 mod users;
 mod videos;
+pub mod views;
 mod watching;
 pub mod web;
 
-use crate::error::problem_from_poem_error;
+use crate::api::error::problem_from_poem_error;
 use poem::{Endpoint, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 
@@ -170,4 +173,96 @@ pub fn routes(state: crate::state::AppState) -> impl poem::Endpoint {
         .data(state)
         .data(access)
         .catch_all_error(|err| async move { problem_from_poem_error(err) })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The layering rule of this module, checked on its source: handlers reach videos
+    //! through [`crate::library::Catalog`] (scoped to the caller) and stored data
+    //! through the services, never the database or a scope check of their own.
+
+    use std::path::Path;
+
+    /// Each way around the services a handler could take, found in `text` as
+    /// `(line, what)`.
+    fn shortcuts(text: &str) -> Vec<(usize, String)> {
+        let mut found = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for needle in ["state.db", ".allows(", "library.video("] {
+                if code.contains(needle) {
+                    found.push((n + 1, needle.to_owned()));
+                }
+            }
+            // The pool's type, as a word (`DatabaseStatus` is the API's own).
+            let word = |at: usize| {
+                let next = code[at + "Database".len()..].chars().next();
+                !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            };
+            if code.match_indices("Database").any(|(at, _)| word(at)) {
+                found.push((n + 1, "Database".to_owned()));
+            }
+            // A query function (`db::videos::find(`): a lower-case name called.
+            for (at, _) in code.match_indices("db::") {
+                let path: String = code[at..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
+                let last = path.rsplit("::").next().unwrap_or_default();
+                let called = code[at + path.len()..].trim_start().starts_with('(');
+                if called && last.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    found.push((n + 1, path));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn handlers_never_reach_the_database_or_check_a_scope_themselves() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+        let mut seen = 0;
+        let mut offences = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            seen += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (line, what) in shortcuts(text) {
+                offences.push(format!("{}:{line}: {what}", path.display()));
+            }
+        }
+        assert!(seen > 20, "read {seen} files of {}", dir.display());
+        assert!(offences.is_empty(), "{}", offences.join("\n"));
+    }
+
+    #[test]
+    fn every_kind_of_shortcut_is_caught() {
+        for (code, what) in [
+            (
+                "let n = crate::db::videos::count_by_library(&pool).await?;",
+                "db::videos::count_by_library",
+            ),
+            ("let h = state.db.health().await;", "state.db"),
+            ("fn f(db: &Database) {}", "Database"),
+            ("if auth.0.scope.allows(&v.library) {", ".allows("),
+            ("let v = state.library.video(id).await?;", "library.video("),
+            ("db::playlists::delete (&d, id)", "db::playlists::delete"),
+        ] {
+            let found = shortcuts(code);
+            assert!(found.iter().any(|(_, w)| w == what), "{code}: {found:?}");
+        }
+        for fine in [
+            "use crate::db::videos::{CatalogQuery, SortKey, VideoRow};",
+            "v.status == crate::db::videos::FileStatus::Ok",
+            "// state.db in a comment",
+            "database_status: DatabaseStatus::Ok,",
+            "let c = state.library.for_caller(&scope).playable(id).await?;",
+        ] {
+            assert!(shortcuts(fine).is_empty(), "{fine}");
+        }
+    }
 }

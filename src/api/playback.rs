@@ -3,13 +3,14 @@
 
 use super::middleware::origin;
 use super::tags::ApiTags;
+use crate::api::error::ApiResult;
 use crate::api::guard::BearerAuth;
+use crate::api::text::Text;
+use crate::api::views::{each, TextTrack};
 use crate::db::videos::VideoRow;
-use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::text::Text;
 use crate::transcode::decision::{self, ClientAsk, CodecLimit, Method, Preset};
-use crate::transcode::subtitles::{self, TextTrack};
+use crate::transcode::subtitles;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;
@@ -141,7 +142,11 @@ impl PlaybackApi {
         id: Path<Uuid>,
         body: Json<PlaybackRequest>,
     ) -> ApiResult<Json<PlaybackInfo>> {
-        let video = state.library.playable(id.0, &auth.0.scope).await?;
+        let video = state
+            .library
+            .for_caller(&auth.0.scope)
+            .playable(id.0)
+            .await?;
         let prefs = state.accounts.preferences(auth.0.id).await?;
         // The session's device type (sent at login, else guessed), else the user's.
         let device = state
@@ -167,7 +172,7 @@ impl PlaybackApi {
             expires_at,
             max_height: d.max_height,
             max_bitrate_kbps: d.max_bitrate_kbps,
-            subtitles: subtitles::text_tracks(&video),
+            subtitles: each(subtitles::text_tracks(&video)),
         }))
     }
 }

@@ -3,12 +3,12 @@
 use super::middleware::origin;
 use super::tags::ApiTags;
 use super::videos::Video;
+use crate::api::error::ApiResult;
 use crate::api::guard::BearerAuth;
+use crate::api::text::Text;
 use crate::db::playlists::PlaylistRow;
-use crate::error::ApiResult;
 use crate::playlists::{m3u, Change};
 use crate::state::AppState;
-use crate::text::Text;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;
@@ -149,10 +149,10 @@ async fn detail(
 ) -> ApiResult<PlaylistDetail> {
     let rows = state.playlists.entries(&auth.0, row.id).await?;
     let mut entries = Vec::with_capacity(rows.len());
+    let catalog = state.library.for_caller(&auth.0.scope);
     for e in rows {
         // An entry from a library the caller does not see is left out, not an error.
-        let video = state.library.video(e.video_id).await?;
-        if let Some(v) = video.filter(|v| auth.0.scope.allows(&v.library)) {
+        if let Some(v) = catalog.visible(e.video_id).await? {
             entries.push(Entry {
                 position: e.position,
                 added_at: e.added_at,
@@ -339,10 +339,9 @@ impl PlaylistsApi {
         let ttl = state.settings.streaming.link_ttl.get();
         let base = origin(req, &state.settings.server.trusted_proxies);
         let mut lines = Vec::with_capacity(entries.len());
+        let catalog = state.library.for_caller(&auth.0.scope);
         for e in entries {
-            let Some(v) = state.library.video(e.video_id).await?.filter(|v| {
-                v.status == crate::db::videos::FileStatus::Ok && auth.0.scope.allows(&v.library)
-            }) else {
+            let Some(v) = catalog.visible_playable(e.video_id).await? else {
                 continue;
             };
             let (token, _) = state.accounts.issue_link(&auth.0, v.id, ttl).await?;

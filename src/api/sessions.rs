@@ -1,9 +1,9 @@
 //! Sessions: one's own devices, and every session for administrators.
 
 use super::tags::ApiTags;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
-use crate::error::{ApiError, ApiResult};
-use crate::preferences::{DeviceType, Preferences};
+use crate::api::views::{DeviceType, Preferences};
 use crate::sessions::{EndReason, SessionInfo};
 use crate::state::AppState;
 use crate::streaming::limits::StreamInfo;
@@ -76,16 +76,18 @@ fn session(s: SessionInfo, streams: &[StreamInfo], current: Uuid) -> Session {
             .data
             .get("device_type")
             .cloned()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default(),
+            .and_then(|v| serde_json::from_value::<crate::preferences::DeviceType>(v).ok())
+            .unwrap_or_default()
+            .into(),
         device_name: text(&s.data, "device_name"),
         user_agent: text(&s.data, "user_agent"),
         client_address: text(&s.data, "address"),
-        preferences: Preferences::from_stored(
+        preferences: crate::preferences::Preferences::from_stored(
             s.data
                 .get("preferences")
                 .unwrap_or(&serde_json::Value::Null),
-        ),
+        )
+        .into(),
         created_at: s.created_at,
         last_activity: s.last_activity,
         expires_at: s.expires_at,

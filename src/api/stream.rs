@@ -4,8 +4,8 @@ use super::middleware::client_ip;
 use super::middleware::USER_AGENT_MAX;
 use super::tags::ApiTags;
 use crate::analytics::PlayMode;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::StreamAuth;
-use crate::error::{ApiError, ApiResult};
 use crate::library::is_safe_relative;
 use crate::preferences::DeviceType;
 use crate::state::AppState;
@@ -126,7 +126,12 @@ impl StreamApi {
         req: &Request,
         video_id: Path<Uuid>,
     ) -> ApiResult<MediaResponse> {
-        let video = state.library.playable(video_id.0, &auth.scope()).await?;
+        let scope = auth.scope();
+        let video = state
+            .library
+            .for_caller(&scope)
+            .playable(video_id.0)
+            .await?;
         serve(&state, &auth, req, &video).await
     }
 
@@ -168,14 +173,9 @@ impl StreamApi {
                 "the path must stay inside a library: no '..', absolute paths, NUL or backslashes",
             ));
         }
-        let found = crate::db::videos::find_playable_by_path(&state.db, &filename.0).await?;
         let scope = auth.scope();
-        let id = found
-            .iter()
-            .find(|v| scope.allows(&v.library))
-            .map(|v| v.id)
-            .ok_or_else(|| ApiError::not_found("video", &filename.0))?;
-        let video = state.library.playable(id, &scope).await?;
+        let catalog = state.library.for_caller(&scope);
+        let video = catalog.playable_by_path(&filename.0).await?;
         serve(&state, &auth, req, &video).await
     }
 

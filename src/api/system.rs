@@ -2,10 +2,10 @@
 //! the Prometheus scrape (`/metrics`) with who may read it.
 
 use super::tags::ApiTags;
+use crate::api::error::{ApiError, ApiResult};
 use crate::cache::RedisHealth;
 use crate::config::MetricsSettings;
 use crate::db;
-use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use poem::web::Data;
 use poem::Request;
@@ -189,7 +189,7 @@ impl SystemApi {
     /// configured, is reported but does not make the instance unready.
     #[oai(path = "/ready", method = "get", operation_id = "ready")]
     async fn ready(&self, state: Data<&AppState>) -> ReadyResponse {
-        let database_status = match state.db.health().await {
+        let database_status = match state.database_health().await {
             db::Health::Ok => DatabaseStatus::Ok,
             db::Health::Outdated => DatabaseStatus::Outdated,
             db::Health::Unreachable => DatabaseStatus::Unreachable,
@@ -207,7 +207,7 @@ impl SystemApi {
         };
         let body = Json(Readiness {
             status,
-            database: state.db.backend().to_owned(),
+            database: state.database_backend().to_owned(),
             database_status,
             redis,
             caches: state

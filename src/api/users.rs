@@ -1,11 +1,12 @@
 //! Accounts: the caller's own, and (for administrators) everyone's.
 
 use super::tags::ApiTags;
-use crate::accounts::{AccessChange, Account, LibraryAccess, NewAccount, Role};
+use crate::accounts::{AccessChange, LibraryAccess, NewAccount};
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
-use crate::error::{ApiError, ApiResult};
+use crate::api::text::Text;
+use crate::api::views::{each, Account, Role};
 use crate::state::AppState;
-use crate::text::Text;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -118,7 +119,7 @@ impl UsersApi {
     /// The caller's own account.
     #[oai(path = "/api/users/me", method = "get", operation_id = "getMe")]
     async fn me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<Account>> {
-        Ok(Json(state.accounts.get(auth.0.id).await?))
+        Ok(Json(state.accounts.get(auth.0.id).await?.into()))
     }
 
     /// Changes the caller's password. Every session of the account ends, this one
@@ -160,7 +161,7 @@ impl UsersApi {
     ) -> ApiResult<Json<AccountPage>> {
         let (items, total) = state.accounts.list(limit.0, offset.0).await?;
         Ok(Json(AccountPage {
-            items,
+            items: each(items),
             total,
             limit: limit.0,
             offset: offset.0,
@@ -182,11 +183,11 @@ impl UsersApi {
                 username: body.username.into(),
                 password: body.password.into(),
                 email: body.email.map(String::from),
-                role: body.role.unwrap_or(Role::User),
+                role: body.role.unwrap_or(Role::User).into(),
             })
             .await?;
         let location = format!("/api/users/{}", account.id);
-        Ok(Created::Created(Json(account), location))
+        Ok(Created::Created(Json(account.into()), location))
     }
 
     /// One account: the caller's own, or any for administrators.
@@ -199,9 +200,9 @@ impl UsersApi {
     ) -> ApiResult<Json<Account>> {
         // Ownership on top of the access table: another's account is for administrators.
         if auth.0.id != id.0 {
-            auth.0.require(Role::Admin)?;
+            auth.0.require(crate::accounts::Role::Admin)?;
         }
-        Ok(Json(state.accounts.get(id.0).await?))
+        Ok(Json(state.accounts.get(id.0).await?.into()))
     }
 
     /// Changes an account's role or active flag (administrators). The account's
@@ -235,12 +236,12 @@ impl UsersApi {
             ));
         }
         let change = AccessChange {
-            role: body.role,
+            role: body.role.map(Into::into),
             is_active: body.is_active,
             libraries,
         };
         let account = state.accounts.update_access(id.0, change).await?;
-        Ok(Json(account))
+        Ok(Json(account.into()))
     }
 
     /// Deletes an account with its sessions, progress and playlists (administrators).

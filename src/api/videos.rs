@@ -2,11 +2,11 @@
 
 use super::middleware::origin;
 use super::tags::ApiTags;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
+use crate::api::views::{each, AudioStream, Sidecar, SubtitleStream, TextTrack};
 use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
-use crate::error::{ApiError, ApiResult};
-use crate::library::probe::{AudioStream, SubtitleStream};
-use crate::library::walk::Sidecar;
+use crate::library::{probe, walk};
 use crate::state::AppState;
 use crate::watching::UserVideo;
 use chrono::{DateTime, Utc};
@@ -88,7 +88,7 @@ pub struct Video {
     /// Subtitle files beside the video.
     pub sidecars: Vec<Sidecar>,
     /// The text subtitles (embedded and beside the file) served as WebVTT.
-    pub text_tracks: Vec<crate::transcode::subtitles::TextTrack>,
+    pub text_tracks: Vec<TextTrack>,
     /// Whether `GET /api/videos/{id}/thumbnail` has an image.
     pub has_thumbnail: bool,
     /// When the scanner first found the file.
@@ -120,10 +120,10 @@ impl From<&VideoRow> for Video {
             video_level: v.video_level,
             bit_rate: v.bit_rate,
             frame_rate: meta.get("frame_rate").and_then(serde_json::Value::as_f64),
-            audio: v.metadata_list("audio"),
-            subtitles: v.metadata_list("subtitles"),
-            sidecars: v.metadata_list("sidecars"),
-            text_tracks: crate::transcode::subtitles::text_tracks(v),
+            audio: each(v.metadata_list::<probe::AudioStream>("audio")),
+            subtitles: each(v.metadata_list::<probe::SubtitleStream>("subtitles")),
+            sidecars: each(v.metadata_list::<walk::Sidecar>("sidecars")),
+            text_tracks: each(crate::transcode::subtitles::text_tracks(v)),
             has_thumbnail: v.thumbnail_path.is_some(),
             added_at: v.created_at,
             updated_at: v.updated_at,
@@ -228,7 +228,6 @@ impl VideosApi {
         let query = CatalogQuery {
             search: q.0,
             library: library.0,
-            libraries: auth.0.scope.names().map(<[String]>::to_vec),
             min_height: min_height.0,
             codec: codec.0,
             sort,
@@ -236,7 +235,8 @@ impl VideosApi {
             limit: i64::from(limit.0),
             offset: offset.0 as i64,
         };
-        let (rows, total) = crate::db::videos::catalog(&state.db, &query).await?;
+        let catalog = state.library.for_caller(&auth.0.scope);
+        let (rows, total) = catalog.page(&query).await?;
         Ok(Json(VideoPage {
             items: rows.iter().map(Video::from).collect(),
             total,
@@ -253,7 +253,11 @@ impl VideosApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Video>> {
-        let video = state.library.playable(id.0, &auth.0.scope).await?;
+        let video = state
+            .library
+            .for_caller(&auth.0.scope)
+            .playable(id.0)
+            .await?;
         let mine = state.watching.user_video(auth.0.id, video.id).await?;
         Ok(Json(Video {
             user_data: mine.map(UserData::from),
@@ -274,7 +278,11 @@ impl VideosApi {
         id: Path<Uuid>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ThumbnailResponse> {
-        let video = state.library.playable(id.0, &auth.0.scope).await?;
+        let video = state
+            .library
+            .for_caller(&auth.0.scope)
+            .playable(id.0)
+            .await?;
         let path = state
             .library
             .thumbnail_file(&video)
@@ -317,7 +325,11 @@ impl VideosApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> ApiResult<Json<StreamUrl>> {
-        let video = state.library.playable(id.0, &auth.0.scope).await?;
+        let video = state
+            .library
+            .for_caller(&auth.0.scope)
+            .playable(id.0)
+            .await?;
         let ttl = state.settings.streaming.link_ttl.get();
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
         let path = format!("/api/stream/{}?token={token}", video.id);

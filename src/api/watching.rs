@@ -4,13 +4,12 @@
 use super::tags::ApiTags;
 use super::videos::{UserData, Video};
 use crate::accounts::Role;
+use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
 use crate::api::guard::StreamAuth;
-use crate::error::{ApiError, ApiResult};
+use crate::api::views::{PlayerState, Preferences};
 use crate::library::Scope;
-use crate::preferences::Preferences;
 use crate::state::AppState;
-use crate::watching::PlayerState;
 use crate::watching::UserVideo;
 use poem::web::Data;
 use poem::Request;
@@ -89,9 +88,9 @@ async fn with_videos(
     items: Vec<UserVideo>,
 ) -> ApiResult<Vec<WatchedVideo>> {
     let mut out = Vec::with_capacity(items.len());
+    let catalog = state.library.for_caller(scope);
     for item in items {
-        let video = state.library.video(item.video_id).await?;
-        if let Some(v) = video.filter(|v| scope.allows(&v.library)) {
+        if let Some(v) = catalog.visible(item.video_id).await? {
             out.push(WatchedVideo {
                 video: Video::from(v.as_ref()),
                 user_data: item.into(),
@@ -114,7 +113,7 @@ impl WatchingApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<Preferences>> {
-        Ok(Json(state.accounts.preferences(auth.0.id).await?))
+        Ok(Json(state.accounts.preferences(auth.0.id).await?.into()))
     }
 
     /// Replaces the caller's streaming preferences. Sessions opened from now on carry
@@ -130,18 +129,19 @@ impl WatchingApi {
         auth: BearerAuth,
         body: Json<Preferences>,
     ) -> ApiResult<Json<Preferences>> {
+        let wanted = crate::preferences::Preferences::from(body.0);
         if auth.0.role == Role::Guest {
             // A guest changes the quality and nothing else.
             let mut only_quality = state.accounts.preferences(auth.0.id).await?;
-            only_quality.quality = body.0.quality;
-            if only_quality != body.0 {
+            only_quality.quality = wanted.quality;
+            if only_quality != wanted {
                 return Err(ApiError::forbidden(
                     "a guest may change only the playback quality",
                 ));
             }
         }
-        state.accounts.set_preferences(auth.0.id, &body.0).await?;
-        Ok(Json(body.0))
+        state.accounts.set_preferences(auth.0.id, &wanted).await?;
+        Ok(Json(wanted.into()))
     }
 
     /// Reports the playback position (players send it every ~10 s, and with `stopped`
@@ -169,7 +169,7 @@ impl WatchingApi {
                 id.0,
                 &user.scope,
                 body.position_seconds,
-                body.state,
+                body.state.into(),
             )
             .await?;
         Ok(Json(v.into()))
@@ -203,7 +203,7 @@ impl WatchingApi {
                 id.0,
                 &auth.scope(),
                 report.position_seconds,
-                report.state,
+                report.state.into(),
             )
             .await?;
         Ok(Beaconed::Recorded)
@@ -321,14 +321,13 @@ impl WatchingApi {
         limit: Query<u32>,
     ) -> ApiResult<Json<Vec<PopularVideo>>> {
         let mut out = Vec::new();
+        let catalog = state.library.for_caller(&auth.0.scope);
         // The top 100, less what the caller's libraries hide, cut to the limit.
         for (id, viewers) in state.watching.popular(100).await? {
             if out.len() == limit.0 as usize {
                 break;
             }
-            if let Some(v) = state.library.video(id).await?.filter(|v| {
-                v.status == crate::db::videos::FileStatus::Ok && auth.0.scope.allows(&v.library)
-            }) {
+            if let Some(v) = catalog.visible_playable(id).await? {
                 out.push(PopularVideo {
                     video: Video::from(v.as_ref()),
                     viewers,

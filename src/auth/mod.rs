@@ -8,7 +8,6 @@ pub mod secret;
 pub mod throttle;
 pub mod token;
 
-use poem_openapi::Enum;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -26,8 +25,7 @@ pub struct CurrentUser {
 pub use token::{Claims, LinkClaims, TokenError, TokenKeys, ACCESS_AUDIENCE, LINK_AUDIENCE};
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Enum, Serialize, Deserialize)]
-#[oai(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Watches what others share; cannot change anything shared.

@@ -232,8 +232,6 @@ pub enum SortKey {
 pub struct CatalogQuery {
     pub search: Option<String>,
     pub library: Option<String>,
-    /// Only these libraries (the caller's); `None`: every one.
-    pub libraries: Option<Vec<String>>,
     pub min_height: Option<i32>,
     pub codec: Option<String>,
     pub sort: SortKey,
@@ -247,9 +245,14 @@ enum Arg {
     Int(i64),
 }
 
-/// A page of playable entries and the total that match.
-pub async fn catalog(db: &Database, q: &CatalogQuery) -> DbResult<(Vec<VideoRow>, i64)> {
-    let (filters, mut args) = catalog_filters(q);
+/// A page of playable entries in `libraries` (`None`: every one) and the total that
+/// match.
+pub async fn catalog(
+    db: &Database,
+    q: &CatalogQuery,
+    libraries: Option<&[String]>,
+) -> DbResult<(Vec<VideoRow>, i64)> {
+    let (filters, mut args) = catalog_filters(q, libraries);
     let mut arg = |a: Arg| {
         args.push(a);
         format!("${}", args.len())
@@ -292,7 +295,7 @@ pub async fn catalog(db: &Database, q: &CatalogQuery) -> DbResult<(Vec<VideoRow>
 }
 
 /// The WHERE conditions of a catalog query, with `$n` placeholders, and their values.
-fn catalog_filters(q: &CatalogQuery) -> (Vec<String>, Vec<Arg>) {
+fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<String>, Vec<Arg>) {
     let mut filters = vec!["status = 'ok'".to_owned()];
     let mut args = Vec::new();
     let mut arg = |a: Arg| {
@@ -313,7 +316,7 @@ fn catalog_filters(q: &CatalogQuery) -> (Vec<String>, Vec<Arg>) {
     if let Some(library) = &q.library {
         filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
     }
-    if let Some(names) = &q.libraries {
+    if let Some(names) = libraries {
         if names.is_empty() {
             filters.push("1 = 0".to_owned());
         } else {

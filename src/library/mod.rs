@@ -6,7 +6,9 @@
 //! - [`thumbs`]: the thumbnail of each video.
 //! - [`scan`]: incremental scans, moves, missing files, progress.
 //! - [`watch`]: filesystem notifications that trigger scans.
+//! - [`catalog`]: the catalog as one caller sees it, the API's only way to the videos.
 
+pub mod catalog;
 pub mod open;
 pub mod probe;
 pub mod scan;
@@ -14,10 +16,11 @@ pub mod thumbs;
 pub mod walk;
 pub mod watch;
 
+pub use catalog::{Catalog, LibraryCount, Seen};
 pub use scan::{ScanProgress, ScanSummary};
 
 /// The libraries a caller may see: every one (the default), or those named by an
-/// administrator. Everywhere a video can surface asks it.
+/// administrator. [`Catalog`] asks it for every video it hands out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope(Option<Arc<[String]>>);
 
@@ -51,7 +54,6 @@ impl Scope {
 
 use crate::cache::{Cache, CacheKind};
 use crate::config::{resolve, Library, Settings};
-use crate::db::videos::FileStatus;
 use crate::db::videos::VideoRow;
 use crate::db::{self, Database, DbError};
 pub use open::MediaFile;
@@ -68,6 +70,8 @@ const CACHE_CAPACITY: usize = 10_000;
 pub enum FileError {
     #[error("video {0} does not exist")]
     NotFound(Uuid),
+    #[error("video {0} does not exist")]
+    NotFoundAt(String),
     #[error("the file of video {0} is not inside its library")]
     OutsideLibrary(Uuid),
     #[error(transparent)]
@@ -126,11 +130,12 @@ impl MediaLibrary {
         &self.libraries
     }
 
-    /// A catalog entry in any state, from the cache when possible.
+    /// A catalog entry in any state, from the cache when possible, whoever asks: only
+    /// [`Catalog`] calls it, with the caller's scope.
     ///
     /// # Errors
     /// When the database cannot be read.
-    pub async fn video(&self, id: Uuid) -> Result<Option<Arc<VideoRow>>, DbError> {
+    async fn video(&self, id: Uuid) -> Result<Option<Arc<VideoRow>>, DbError> {
         if let Some(hit) = self
             .cache
             .read()
@@ -180,20 +185,6 @@ impl MediaLibrary {
             None => self.forget(id).await,
         }
         Ok(())
-    }
-
-    /// A playable entry (not missing, not failed) in a library `scope` lets the caller
-    /// see.
-    ///
-    /// # Errors
-    /// [`FileError::NotFound`] otherwise: a video outside the caller's libraries is not
-    /// there for them.
-    pub async fn playable(&self, id: Uuid, scope: &Scope) -> Result<Arc<VideoRow>, FileError> {
-        tracing::Span::current().record("video_id", tracing::field::display(id));
-        match self.video(id).await? {
-            Some(v) if v.status == FileStatus::Ok && scope.allows(&v.library) => Ok(v),
-            _ => Err(FileError::NotFound(id)),
-        }
     }
 
     async fn forget(&self, id: Uuid) {

@@ -51,7 +51,7 @@ pub struct VideoStream {
 }
 
 /// One audio stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudioStream {
     /// The stream's index in the file.
     pub index: i32,
@@ -64,7 +64,7 @@ pub struct AudioStream {
 }
 
 /// One embedded subtitle stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubtitleStream {
     /// The stream's index in the file.
     pub index: i32,

@@ -17,7 +17,6 @@ use crate::db::videos::FileStatus;
 use crate::db::{self, videos::KnownFile, videos::VideoRow};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use poem_openapi::Object;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::types::Json;
@@ -32,7 +31,7 @@ use uuid::Uuid;
 const FINGERPRINT_SPAN: u64 = 64 * 1024;
 
 /// Where a scan is, or how the last one ended.
-#[derive(Debug, Clone, Default, PartialEq, Object, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScanProgress {
     pub running: bool,
     pub started_at: Option<DateTime<Utc>>,

@@ -25,7 +25,7 @@ pub struct FoundFile {
 }
 
 /// A subtitle file next to a video (`Film.srt`, `Film.en.srt`, `Film.fra.forced.ass`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sidecar {
     /// The file name, in the video's folder.
     pub file: String,

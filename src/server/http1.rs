@@ -22,7 +22,7 @@
 
 use super::conns::Tracked;
 use super::Limits;
-use crate::error::{problem_from_poem_error, ApiError};
+use crate::api::error::{problem_from_poem_error, ApiError};
 use crate::streaming::file::{self, Segment};
 use crate::streaming::limits::StreamEnded;
 use crate::streaming::Body;

@@ -44,7 +44,7 @@ pub mod http1;
 pub mod linger;
 pub mod memory;
 
-use crate::error::problem_from_poem_error;
+use crate::api::error::problem_from_poem_error;
 use crate::streaming::limits::EndSignal;
 use conns::{now_ms, Registry, Tracked};
 use std::future::Future;

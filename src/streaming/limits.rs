@@ -17,6 +17,7 @@
 //! path can leave a slot behind.
 
 use crate::analytics::{PlayMode, Playback, Recorder};
+use crate::clock::Clock;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -251,19 +252,23 @@ pub struct StreamRegistry {
     max_total: u32,
     max_per_user: u32,
     idle: Duration,
+    /// The time graces and idle timeouts run by.
+    clock: Clock,
 }
 
 impl StreamRegistry {
     pub fn new(max_total: u32, max_per_user: u32, idle: Duration) -> Arc<Self> {
-        Self::recording(max_total, max_per_user, idle, None)
+        Self::recording(max_total, max_per_user, idle, None, Clock::system())
     }
 
-    /// [`Self::new`], recording each playback's start and stop with `recorder`.
+    /// [`Self::new`], recording each playback's start and stop with `recorder`, its
+    /// graces and idle timeouts running by `clock`.
     pub fn recording(
         max_total: u32,
         max_per_user: u32,
         idle: Duration,
         recorder: Option<Arc<Recorder>>,
+        clock: Clock,
     ) -> Arc<Self> {
         Arc::new(Self {
             inner: Mutex::new(Inner {
@@ -275,6 +280,7 @@ impl StreamRegistry {
             max_total,
             max_per_user,
             idle,
+            clock,
         })
     }
 
@@ -291,7 +297,7 @@ impl StreamRegistry {
         viewer: &Viewer,
         video_id: Uuid,
     ) -> Result<StreamLease, LimitReached> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut inner = self.lock();
         inner.sweep(now);
         let id = match inner.by_key.get(&(viewer.session_id, video_id)) {
@@ -347,7 +353,7 @@ impl StreamRegistry {
     /// Keeps a viewer's stream of a video open without a media request (players report
     /// progress while playing from their buffer). Returns whether one was open.
     pub fn touch(&self, session_id: Uuid, video_id: Uuid) -> bool {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut inner = self.lock();
         // Looked up before the sweep: a report arriving just past the grace keeps it.
         let Some(id) = inner.by_key.get(&(session_id, video_id)).copied() else {
@@ -364,7 +370,7 @@ impl StreamRegistry {
     }
 
     fn release(&self, id: Uuid, completed: bool) {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut inner = self.lock();
         if let Some(e) = inner.streams.get_mut(&id) {
             e.info.connections = e.info.connections.saturating_sub(1);
@@ -402,14 +408,14 @@ impl StreamRegistry {
     /// taking a new slot).
     pub fn is_open(&self, session_id: Uuid, video_id: Uuid) -> bool {
         let mut inner = self.lock();
-        inner.sweep(Instant::now());
+        inner.sweep(self.clock.instant());
         inner.by_key.contains_key(&(session_id, video_id))
     }
 
     /// Every open stream with when its published slot lapses unless renewed: when it
     /// closes if no request comes, at most [`SLOT_LEASE`] from now.
     pub fn open_slots(&self) -> Vec<Published> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let wall = Utc::now();
         let mut inner = self.lock();
         inner.sweep(now);
@@ -444,14 +450,14 @@ impl StreamRegistry {
     /// the streams that closed.
     pub fn take_activity(&self) -> HashMap<Uuid, SessionActivity> {
         let mut inner = self.lock();
-        inner.sweep(Instant::now());
+        inner.sweep(self.clock.instant());
         std::mem::take(&mut inner.activity)
     }
 
     /// The open streams, oldest first.
     pub fn list(&self) -> Vec<StreamInfo> {
         let mut inner = self.lock();
-        inner.sweep(Instant::now());
+        inner.sweep(self.clock.instant());
         let mut out: Vec<StreamInfo> = inner
             .streams
             .values()
@@ -482,7 +488,7 @@ impl StreamRegistry {
     /// The sessions with a stream open here.
     pub fn sessions(&self) -> Vec<Uuid> {
         let mut inner = self.lock();
-        inner.sweep(Instant::now());
+        inner.sweep(self.clock.instant());
         let mut ids: Vec<Uuid> = inner.streams.values().map(|e| e.session_id).collect();
         ids.sort_unstable();
         ids.dedup();

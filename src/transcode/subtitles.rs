@@ -13,7 +13,7 @@ const TEXT_CODECS: [&str; 6] = ["subrip", "ass", "ssa", "webvtt", "mov_text", "t
 const TEXT_FILES: [&str; 4] = ["srt", "vtt", "ass", "ssa"];
 
 /// One text subtitle track a player can pick.
-#[derive(Debug, Clone, PartialEq, Eq, poem_openapi::Object)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextTrack {
     /// The id in subtitle URLs: `e3` for stream 3 of the file, `s0` for its first
     /// subtitle file.
@@ -27,9 +27,7 @@ pub struct TextTrack {
     pub source: String,
     /// The WebVTT, as a path on this server (add a signed link's `?token=` for players).
     pub url: String,
-    #[oai(skip)]
     stream: Option<i32>,
-    #[oai(skip)]
     file: Option<String>,
 }
 

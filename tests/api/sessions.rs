@@ -136,8 +136,9 @@ async fn a_login_beyond_the_cap_ends_the_least_recently_used_session(store: Stor
     let first = app.login_token("ann").await;
     let second = app.login_token("ann").await;
     // The first is used after the second, so the second is the least recently used.
+    app.state.clock.advance(Duration::from_secs(1));
     assert_eq!(app.get("/api/users/me", &first).await.status(), 200);
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    app.state.clock.advance(Duration::from_secs(1));
     let third = app.login_token("ann").await;
     assert_problem(
         app.get("/api/users/me", &second).await,
@@ -177,13 +178,14 @@ async fn an_idle_session_expires_and_the_sweep_ends_it(store: Store) {
     // Requests keep one session alive past the timeout.
     // Every 500 ms against a 2 s timeout: a request four times late still keeps it.
     for _ in 0..6 {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.state.clock.advance(Duration::from_millis(500));
         assert_eq!(app.get("/api/users/me", &active).await.status(), 200);
     }
     assert_problem(app.get("/api/users/me", &idle).await, 401, "session_ended").await;
     // The sweep ends idle sessions without a request: the active one is the only one
     // listed, and after a pause it too is gone from the record.
     assert_eq!(sessions(&app, &active, "/api/sessions").await.len(), 1);
+    app.state.clock.advance(Duration::from_secs(3));
     // The sweep runs every second here; a loaded machine may delay a run, so wait for
     // the record up to a deadline rather than for a fixed pause.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -423,16 +425,16 @@ async fn activity_is_written_to_the_row_once_per_tenth_of_the_idle_timeout(store
     let (token, id) = login_as(&app, "ann", "curl/8", json!({})).await;
     let first = stored_activity(&app, &id).await;
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.state.clock.advance(Duration::from_millis(1200));
         assert_eq!(app.get("/api/users/me", &token).await.status(), 200);
     }
     assert_eq!(
         stored_activity(&app, &id).await,
         first,
-        "within 2 s: no write"
+        "within 3.6 s of the 4 s granularity: no write"
     );
     // Past the granularity (4 s here) a request stores its activity.
-    tokio::time::sleep(Duration::from_millis(3500)).await;
+    app.state.clock.advance(Duration::from_millis(600));
     assert_eq!(app.get("/api/users/me", &token).await.status(), 200);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while stored_activity(&app, &id).await == first {

@@ -4,6 +4,7 @@ use crate::helpers::{assert_problem, Backend};
 use crate::media::{for_each_backend, spawn_media_app, MediaApp};
 use homestream::accounts::Role;
 use homestream::auth::{LinkClaims, TokenKeys};
+use homestream::streaming::limits::{ABORT_GRACE, RELEASE_GRACE};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use std::time::Duration;
@@ -12,7 +13,7 @@ for_each_backend!(
     ranges_follow_rfc_9110_over_http,
     traversal_attempts_never_reach_a_file,
     the_ninth_stream_is_refused_and_parallel_ranges_count_once,
-    a_slot_comes_back_after_the_idle_timeout_and_after_an_abort,
+    a_slot_comes_back_after_each_grace_and_the_idle_timeout,
     an_admin_sees_and_ends_streams,
     signed_links_are_bound_to_a_video_and_to_streaming,
     a_signed_link_never_outlives_its_session,
@@ -336,10 +337,14 @@ async fn the_ninth_stream_is_refused_and_parallel_ranges_count_once(backend: Bac
     assert_eq!(head.status(), 200);
 }
 
-async fn a_slot_comes_back_after_the_idle_timeout_and_after_an_abort(backend: Backend) {
+/// One slot, and the clock moved over each time that holds it: a finished request's
+/// grace (15 s), an aborted one's (2 s) and a progress report's idle timeout (30 s
+/// here), each checked just before and just after it ends, so a grace swapped for
+/// another fails. The slot comes back the moment it is due, with no request in between.
+async fn a_slot_comes_back_after_each_grace_and_the_idle_timeout(backend: Backend) {
     let Some((app, _admin, id, _)) = ready(backend, |s| {
         s.streaming.max_concurrent_streams = homestream::config::PositiveInt(1);
-        s.streaming.idle_timeout = homestream::config::HumanDuration(Duration::from_millis(800));
+        s.streaming.idle_timeout = homestream::config::HumanDuration::secs(30);
     })
     .await
     else {
@@ -349,30 +354,36 @@ async fn a_slot_comes_back_after_the_idle_timeout_and_after_an_abort(backend: Ba
     app.create_user("bob", Role::User).await;
     let (ann, bob) = (app.login_token("ann").await, app.login_token("bob").await);
     let path = format!("/api/stream/{id}");
+    let clock = &app.state.clock;
+    let second = Duration::from_secs(1);
+    // Bob's try: the status, and the Retry-After of a refusal.
+    let bob_tries = || async {
+        let resp = fetch(&app, &path, &bob, &[("range", "bytes=0-9")]).await;
+        let after = resp
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        (resp.status().as_u16(), after)
+    };
 
+    // A finished request: the slot is held for RELEASE_GRACE.
+    let got = fetch(&app, &path, &ann, &[("range", "bytes=0-9")]).await;
+    assert_eq!(got.status(), 206);
+    let (status, after) = bob_tries().await;
+    assert_eq!(status, 429);
+    assert!(after.is_some_and(|s| (14..=15).contains(&s)), "{after:?}");
+    clock.advance(RELEASE_GRACE - second);
     assert_eq!(
-        fetch(&app, &path, &ann, &[("range", "bytes=0-9")])
-            .await
-            .status(),
-        206
+        bob_tries().await.0,
+        429,
+        "1 s before the release grace ends"
     );
-    assert_eq!(
-        fetch(&app, &path, &bob, &[("range", "bytes=0-9")])
-            .await
-            .status(),
-        429
-    );
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(
-        fetch(&app, &path, &bob, &[("range", "bytes=0-9")])
-            .await
-            .status(),
-        206,
-        "after the idle timeout"
-    );
+    clock.advance(2 * second);
+    assert_eq!(bob_tries().await.0, 206, "1 s after the release grace");
+    clock.advance(RELEASE_GRACE + second);
 
-    // Many aborted transfers of the large file leave no slot behind.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Aborted transfers: the slot is held for ABORT_GRACE after the last one, and many
+    // of them leave one stream behind.
     let big = app.video_id(&ann, "big.mkv").await;
     for _ in 0..50 {
         let mut resp = fetch(&app, &format!("/api/stream/{big}"), &ann, &[]).await;
@@ -380,16 +391,57 @@ async fn a_slot_comes_back_after_the_idle_timeout_and_after_an_abort(backend: Ba
         resp.chunk().await.unwrap();
         drop(resp);
     }
-    let streams = app.state.streamer.registry().list();
-    assert!(streams.len() <= 1, "{streams:?}");
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let registry = app.state.streamer.registry();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let streams = registry.list();
+        assert!(streams.len() <= 1, "{streams:?}");
+        if streams.iter().all(|s| s.connections == 0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the aborts were noticed: {streams:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, after) = bob_tries().await;
+    assert_eq!(status, 429);
+    assert!(after.is_some_and(|s| (1..=2).contains(&s)), "{after:?}");
+    clock.advance(ABORT_GRACE / 2);
+    assert_eq!(bob_tries().await.0, 429, "within the abort grace");
+    clock.advance(ABORT_GRACE / 2 + second);
     assert_eq!(
-        fetch(&app, &path, &bob, &[("range", "bytes=0-9")])
+        bob_tries().await.0,
+        206,
+        "after the abort grace, long before the release grace"
+    );
+    clock.advance(RELEASE_GRACE + second);
+
+    // A progress report keeps the stream open for the idle timeout, past the grace.
+    assert_eq!(
+        fetch(&app, &path, &ann, &[("range", "bytes=0-9")])
             .await
             .status(),
-        206,
-        "after the aborts"
+        206
     );
+    let report = app
+        .send_json(
+            reqwest::Method::PUT,
+            &format!("/api/videos/{id}/progress"),
+            &ann,
+            &serde_json::json!({ "position_seconds": 1.0, "state": "playing" }),
+        )
+        .await;
+    assert_eq!(report.status(), 200);
+    clock.advance(RELEASE_GRACE + second);
+    assert_eq!(
+        bob_tries().await.0,
+        429,
+        "past the grace, within the idle timeout"
+    );
+    clock.advance(Duration::from_secs(30) - RELEASE_GRACE);
+    assert_eq!(bob_tries().await.0, 206, "after the idle timeout");
 }
 
 async fn an_admin_sees_and_ends_streams(backend: Backend) {

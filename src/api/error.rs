@@ -3,8 +3,8 @@
 //! The statuses of the services' errors are chosen here: service modules return their
 //! own `thiserror` enums, which the `From` impls below map. The HTTP layer's own
 //! refusals (the body limits, the security schemes, CORS, ranges, a head that does not
-//! parse) choose theirs where they are made, through [`ApiError`]'s constructors. Errors poem raises before a handler runs
-//! (malformed JSON, a missing route, a bad bearer header) are turned into the same
+//! parse) choose theirs where they are made, through [`ApiError`]'s constructors.
+//! Errors poem raises before a handler runs (malformed JSON, a missing route, a bad bearer header) are turned into the same
 //! problem shape by [`problem_from_poem_error`], so a client only ever sees one format.
 //!
 //! Unknown errors are logged with their whole chain and answered with a bare message:
@@ -381,6 +381,7 @@ impl From<crate::library::FileError> for ApiError {
         use crate::library::FileError as E;
         match err {
             E::NotFound(id) => Self::not_found("video", id),
+            E::NotFoundAt(path) => Self::not_found("video", path),
             E::OutsideLibrary(id) => {
                 tracing::warn!(video = %id, "file resolves outside its library; refused");
                 Self::not_found("video", id)

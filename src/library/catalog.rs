@@ -1,0 +1,137 @@
+//! The catalog as one caller sees it: [`Catalog`], the only way from the API to the
+//! videos. Every lookup is limited to the libraries the caller's [`Scope`] names, so
+//! an endpoint cannot forget the rule "a video in a library the caller cannot see does
+//! not exist": there is no unscoped lookup to call.
+
+use super::{FileError, MediaLibrary, Scope};
+use crate::db::videos::{CatalogQuery, FileStatus, VideoRow};
+use crate::db::{self, DbError};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// What a lookup of a video id found, as the caller may know it.
+#[derive(Debug, Clone)]
+pub enum Seen {
+    /// In one of the caller's libraries, in any state (missing and failed too).
+    Visible(Arc<VideoRow>),
+    /// In a library the caller cannot see.
+    Hidden,
+    /// Not in the catalog (a deleted entry an old record still names).
+    Unknown,
+}
+
+/// The catalog limited to one caller's libraries ([`MediaLibrary::for_caller`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Catalog<'a> {
+    library: &'a MediaLibrary,
+    scope: &'a Scope,
+}
+
+/// A library the caller sees and how many playable videos it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryCount {
+    pub name: String,
+    pub videos: i64,
+}
+
+impl MediaLibrary {
+    /// The catalog as a caller whose libraries are `scope` sees it.
+    pub fn for_caller<'a>(&'a self, scope: &'a Scope) -> Catalog<'a> {
+        Catalog {
+            library: self,
+            scope,
+        }
+    }
+}
+
+impl Catalog<'_> {
+    /// A playable entry (not missing, not failed) in one of the caller's libraries.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] otherwise: a video outside the caller's libraries is not
+    /// there for them.
+    pub async fn playable(&self, id: Uuid) -> Result<Arc<VideoRow>, FileError> {
+        tracing::Span::current().record("video_id", tracing::field::display(id));
+        match self.visible_playable(id).await? {
+            Some(v) => Ok(v),
+            None => Err(FileError::NotFound(id)),
+        }
+    }
+
+    /// [`Self::playable`] as an option, for lists that leave such entries out.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn visible_playable(&self, id: Uuid) -> Result<Option<Arc<VideoRow>>, DbError> {
+        Ok(self
+            .visible(id)
+            .await?
+            .filter(|v| v.status == FileStatus::Ok))
+    }
+
+    /// An entry in any state, if it is in one of the caller's libraries: what a list
+    /// of the caller's own records (history, playlists) shows.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn visible(&self, id: Uuid) -> Result<Option<Arc<VideoRow>>, DbError> {
+        Ok(match self.seen(id).await? {
+            Seen::Visible(v) => Some(v),
+            Seen::Hidden | Seen::Unknown => None,
+        })
+    }
+
+    /// Whether an id is the caller's to see, someone else's, or nobody's.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn seen(&self, id: Uuid) -> Result<Seen, DbError> {
+        Ok(match self.library.video(id).await? {
+            Some(v) if self.scope.allows(&v.library) => Seen::Visible(v),
+            Some(_) => Seen::Hidden,
+            None => Seen::Unknown,
+        })
+    }
+
+    /// A playable entry by its path inside a library: the first, in library order, of
+    /// the caller's libraries that holds it.
+    ///
+    /// # Errors
+    /// [`FileError::NotFound`] when none of the caller's libraries holds it.
+    pub async fn playable_by_path(&self, file_path: &str) -> Result<Arc<VideoRow>, FileError> {
+        let found = db::videos::find_playable_by_path(&self.library.db, file_path).await?;
+        let id = found
+            .iter()
+            .find(|v| self.scope.allows(&v.library))
+            .map(|v| v.id)
+            .ok_or(FileError::NotFoundAt(file_path.to_owned()))?;
+        self.playable(id).await
+    }
+
+    /// A page of the playable entries in the caller's libraries that match `query`,
+    /// and how many match in all.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn page(&self, query: &CatalogQuery) -> Result<(Vec<VideoRow>, i64), DbError> {
+        db::videos::catalog(&self.library.db, query, self.scope.names()).await
+    }
+
+    /// The caller's libraries, in the configured order, with their playable videos.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn libraries(&self) -> Result<Vec<LibraryCount>, DbError> {
+        let counts = db::videos::count_by_library(&self.library.db).await?;
+        Ok(self
+            .library
+            .libraries()
+            .iter()
+            .filter(|l| self.scope.allows(&l.name))
+            .map(|l| LibraryCount {
+                name: l.name.clone(),
+                videos: counts.get(&l.name).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+}
