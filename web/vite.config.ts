@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 
 // The API, probes, metrics and Swagger UI live on the server; the dev server proxies
 // them so the app runs against a real homestream (HS_BACKEND, default :3000).
@@ -19,7 +20,9 @@ const CSP =
 
 export default defineConfig({
   base: '/',
-  plugins: [svelte()],
+  // svelteTesting: under Vitest only, Svelte's browser build (components mount) and a
+  // cleanup after each test.
+  plugins: [svelte(), svelteTesting()],
   resolve: {
     alias: {
       // Type-only (the generated OpenAPI types); never in the bundle.
@@ -52,6 +55,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    // Component tests (and those that need a document) say `// @vitest-environment jsdom`.
     environment: 'node',
     watch: false,
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { columnsOf, gridMove, nearestInDirection } from './spatial';
-import { cycle, defaultAudio, hlsAudioIndex, initialSubtitle, lowerRungs, qualityLevels } from './tracks';
+import { cycle, defaultAudio, hlsAudioIndex, initialSubtitle, lowerRungs, playingAudio, qualityLevels } from './tracks';
 import type { AudioStream } from './types';
 
 const eng: AudioStream = { index: 1, codec: 'ac3', default: true, language: 'eng', channels: 6 };
@@ -13,6 +13,14 @@ describe('audio', () => {
     expect(defaultAudio([eng, fra], null)?.index).toBe(1);
     expect(defaultAudio([{ ...fra }, { ...eng, default: false }], null)?.index).toBe(2);
     expect(defaultAudio([], 'eng')).toBeNull();
+  });
+
+  it('tells the stream a decision plays: the default of a file, the preferred in a rendition', () => {
+    expect(playingAudio([eng, fra], 'direct', 'fra')).toBe(1);
+    expect(playingAudio([eng, fra], 'remux', 'fra')).toBe(2);
+    expect(playingAudio([eng, fra], 'transcode', 'fra')).toBe(2);
+    expect(playingAudio([eng, fra], 'transcode', null)).toBe(1);
+    expect(playingAudio([], 'direct', null)).toBeNull();
   });
 
   it('finds a file stream among hls.js audio tracks', () => {

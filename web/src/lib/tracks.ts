@@ -1,6 +1,6 @@
 // Audio, subtitle and quality choices of the player, as pure functions.
 import { sameLanguage } from './format';
-import type { AudioStream } from './types';
+import type { AudioStream, PlaybackInfo } from './types';
 
 /**
  * The audio stream a server-made rendition carries, as the server picks it: the first
@@ -14,6 +14,18 @@ export function defaultAudio(streams: readonly AudioStream[], language: string |
     streams[0] ??
     null
   );
+}
+
+/**
+ * The file audio stream a playback decision plays: a file played as it is its default
+ * one, a rendition the server makes the one in the preferred language.
+ */
+export function playingAudio(
+  streams: readonly AudioStream[],
+  method: PlaybackInfo['method'],
+  language: string | null | undefined,
+): number | null {
+  return defaultAudio(streams, method === 'direct' ? null : (language ?? null))?.index ?? null;
 }
 
 export interface SubtitleChoice {
