@@ -6,7 +6,7 @@
 //! last active administrator cannot be demoted, deactivated or deleted.
 
 use crate::auth::password::{PasswordError, Passwords, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use crate::auth::throttle::{LoginThrottle, Throttled};
+use crate::auth::throttle::{LoginThrottle, Refused, Throttled};
 use crate::auth::{Claims, CurrentUser, LinkClaims, TokenError, TokenKeys};
 use crate::cache::{Cache, CacheKind};
 pub use crate::db::guest_passes::GuestPassRow;
@@ -391,11 +391,14 @@ impl Accounts {
         password: &str,
         addr: Option<IpAddr>,
     ) -> Result<UserRow, AccountError> {
-        let attempt = self
-            .throttle
-            .reserve(username, addr)
-            .await
-            .map_err(AccountError::Throttled)?;
+        let attempt =
+            self.throttle
+                .reserve(username, addr)
+                .await
+                .map_err(|refused| match refused {
+                    Refused::Throttled(t) => AccountError::Throttled(t),
+                    Refused::Unshared => AccountError::Busy,
+                })?;
         let row = match db::users::find_by_username(&self.db, username).await {
             Ok(row) => row,
             Err(e) => {

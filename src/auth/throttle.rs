@@ -29,8 +29,12 @@
 //! `auth:failures:user:{name}`, each expiring one window after its first failure),
 //! checked and incremented by one Lua script, so several instances enforce one budget.
 //! Addresses that signed in are remembered in `auth:known:{name}:{ip}` for one window;
-//! the turns are kept per instance. When Redis is away the local counts still hold.
+//! the turns are kept per instance. When Redis is away (its breaker open) the local
+//! counts still hold; while it is up, an attempt it does not count in time is refused
+//! unchecked ([`Refused::Unshared`]), so a burst that slows Redis cannot buy each
+//! instance a budget of its own.
 
+use crate::cache::redis::Unanswered;
 use crate::cache::RedisLink;
 use deadpool_redis::redis::{self, pipe};
 use std::collections::{HashMap, VecDeque};
@@ -117,6 +121,25 @@ pub struct Throttled {
     pub retry_after: Duration,
 }
 
+/// Why an attempt is not let through to its password check.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refused {
+    /// A budget is spent.
+    Throttled(Throttled),
+    /// Redis is up (its breaker closed) but did not answer this attempt's count: the
+    /// shared budget is unknown, so the password is not checked. Letting the attempt
+    /// through on this instance's count alone would give each instance a budget of
+    /// its own whenever a burst slows Redis down; only an outage (the breaker open)
+    /// falls back to the local counts.
+    Unshared,
+}
+
+impl From<Throttled> for Refused {
+    fn from(t: Throttled) -> Self {
+        Self::Throttled(t)
+    }
+}
+
 /// An attempt counted as a failure until it is settled.
 #[derive(Debug)]
 #[must_use = "settle the reservation with failed, succeeded or cancel"]
@@ -198,7 +221,7 @@ impl LoginThrottle {
         &self,
         username: &str,
         addr: Option<IpAddr>,
-    ) -> Result<Reservation, Throttled> {
+    ) -> Result<Reservation, Refused> {
         let user = username.to_lowercase();
         let waited_from = Instant::now();
         let (at, account_before) = loop {
@@ -211,7 +234,7 @@ impl LoginThrottle {
                 Err((_, true)) if waited_from.elapsed() < WAIT_FOR_IN_FLIGHT => {
                     let _ = tokio::time::timeout(Duration::from_millis(250), settled).await;
                 }
-                Err((refused, _)) => return Err(refused),
+                Err((refused, _)) => return Err(refused.into()),
             }
         };
         let mut reservation = self.reservation(user, addr, at);
@@ -231,15 +254,16 @@ impl LoginThrottle {
             if let Err(refused) = self.wait_for_turn(&reservation, over).await {
                 self.release_local(&reservation, true);
                 self.settle_shared(&reservation, false).await;
-                return Err(refused);
+                return Err(refused.into());
             }
         }
         Ok(reservation)
     }
 
     /// Counts the attempt in the shared counters: `Ok(Some(n))` with the account's
-    /// shared count before it, `Ok(None)` without Redis or while it is away.
-    async fn reserve_shared(&self, reservation: &Reservation) -> Result<Option<usize>, Throttled> {
+    /// shared count before it, `Ok(None)` without Redis or while it is away (its
+    /// breaker open); [`Refused::Unshared`] when Redis is up but gave no answer.
+    async fn reserve_shared(&self, reservation: &Reservation) -> Result<Option<usize>, Refused> {
         let Some(link) = self.redis.as_deref() else {
             return Ok(None);
         };
@@ -254,22 +278,23 @@ impl LoginThrottle {
             .arg(self.max_failures)
             .arg(self.max_failures * ADDRESS_FACTOR);
         let verdict = link
-            .run("throttle reserve", |mut c| async move {
+            .call("throttle reserve", |mut c| async move {
                 invocation.invoke_async::<(u8, i64)>(&mut c).await
             })
             .await;
         match verdict {
             // Redis away: the local count alone decides.
-            None => Ok(None),
-            Some((0, before)) => Ok(Some(usize::try_from(before).unwrap_or(0))),
-            Some((index, ttl_ms)) => Err(Throttled {
+            Err(Unanswered::Away) => Ok(None),
+            Err(Unanswered::Busy | Unanswered::Failed) => Err(Refused::Unshared),
+            Ok((0, before)) => Ok(Some(usize::try_from(before).unwrap_or(0))),
+            Ok((index, ttl_ms)) => Err(Refused::Throttled(Throttled {
                 limit: if index == 1 {
                     USER_LIMIT
                 } else {
                     ADDRESS_LIMIT
                 },
                 retry_after: Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(1000)),
-            }),
+            })),
         }
     }
 
@@ -625,7 +650,9 @@ mod tests {
         for _ in 0..5 {
             t.failed(t.reserve("admin", at(1)).await.unwrap());
         }
-        let refused = t.reserve("admin", at(1)).await.unwrap_err();
+        let Refused::Throttled(refused) = t.reserve("admin", at(1)).await.unwrap_err() else {
+            panic!("throttled");
+        };
         assert_eq!(refused.limit, USER_LIMIT, "the guessing address is refused");
         // The first attempt past the account's budget has its turn at once; the next
         // waits for the spacing.
@@ -664,7 +691,9 @@ mod tests {
                 .turns
                 .insert("admin".to_owned(), Instant::now() + MAX_WAIT * 2);
         }
-        let refused = t.reserve("admin", at(3)).await.unwrap_err();
+        let Refused::Throttled(refused) = t.reserve("admin", at(3)).await.unwrap_err() else {
+            panic!("throttled");
+        };
         assert_eq!(refused.limit, ACCOUNT_LIMIT);
         assert!(refused.retry_after > MAX_WAIT);
         assert!(t

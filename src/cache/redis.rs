@@ -8,7 +8,8 @@
 //! resynchronise what they changed in the meantime.
 
 use super::breaker::CircuitBreaker;
-use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
+use deadpool_redis::TimeoutType;
+use deadpool_redis::{Config, Connection, Pool, PoolConfig, PoolError, Runtime, Timeouts};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -20,6 +21,17 @@ pub use deadpool_redis::redis;
 pub const CALL_TIMEOUT: Duration = Duration::from_millis(300);
 /// How often a dead Redis is probed.
 pub const PROBE_EVERY: Duration = Duration::from_millis(500);
+
+/// Why a call got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unanswered {
+    /// The breaker is open: Redis is away, and was not asked.
+    Away,
+    /// Every pooled connection stayed in use for [`CALL_TIMEOUT`]: Redis was not asked.
+    Busy,
+    /// Redis was asked and failed or did not answer in time.
+    Failed,
+}
 
 /// A pooled, guarded connection to Redis.
 pub struct RedisLink {
@@ -88,28 +100,56 @@ impl RedisLink {
     }
 
     /// Runs one call with a connection from the pool; `None` when Redis is unavailable,
-    /// the call failed or it took longer than [`CALL_TIMEOUT`].
+    /// the call failed or it took longer than [`CALL_TIMEOUT`] ([`Self::call`] says
+    /// which).
     pub async fn run<T, F, Fut>(&self, what: &'static str, call: F) -> Option<T>
+    where
+        F: FnOnce(Connection) -> Fut,
+        Fut: Future<Output = redis::RedisResult<T>>,
+    {
+        self.call(what, call).await.ok()
+    }
+
+    /// [`Self::run`], saying why there is no answer. Only a failure of Redis itself (an
+    /// error, no connection, no answer within [`CALL_TIMEOUT`]) counts towards the
+    /// breaker: every connection of this instance's pool being in use for
+    /// [`CALL_TIMEOUT`] is this instance's own burst, not an outage.
+    ///
+    /// # Errors
+    /// [`Unanswered`]: the breaker is open, the pool stayed busy, or the call failed.
+    pub async fn call<T, F, Fut>(&self, what: &'static str, call: F) -> Result<T, Unanswered>
     where
         F: FnOnce(Connection) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         if !self.breaker.allows() {
             self.failures.fetch_add(1, Ordering::AcqRel);
-            return None;
+            return Err(Unanswered::Away);
         }
-        let attempt = async {
-            let conn = self.pool.get().await.map_err(|e| e.to_string())?;
-            call(conn).await.map_err(|e| e.to_string())
+        let started = tokio::time::Instant::now();
+        let conn = match self.pool.get().await {
+            Ok(conn) => Ok(conn),
+            Err(PoolError::Timeout(TimeoutType::Wait)) => {
+                self.failures.fetch_add(1, Ordering::AcqRel);
+                tracing::debug!(call = what, "every Redis connection busy; call skipped");
+                return Err(Unanswered::Busy);
+            }
+            Err(e) => Err(e.to_string()),
         };
-        let outcome = match tokio::time::timeout(CALL_TIMEOUT, attempt).await {
-            Ok(result) => result,
-            Err(_) => Err(format!("no answer within {CALL_TIMEOUT:?}")),
+        let outcome = match conn {
+            Ok(conn) => {
+                let left = CALL_TIMEOUT.saturating_sub(started.elapsed());
+                match tokio::time::timeout(left, call(conn)).await {
+                    Ok(result) => result.map_err(|e| e.to_string()),
+                    Err(_) => Err(format!("no answer within {CALL_TIMEOUT:?}")),
+                }
+            }
+            Err(e) => Err(e),
         };
         match outcome {
             Ok(value) => {
                 self.breaker.succeeded();
-                Some(value)
+                Ok(value)
             }
             Err(error) => {
                 self.failures.fetch_add(1, Ordering::AcqRel);
@@ -118,7 +158,7 @@ impl RedisLink {
                 } else {
                     tracing::debug!(%error, call = what, "Redis call failed");
                 }
-                None
+                Err(Unanswered::Failed)
             }
         }
     }

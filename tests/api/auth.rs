@@ -328,8 +328,10 @@ async fn a_stranger_s_wrong_passwords_do_not_lock_the_owner_out(store: crate::he
         statuses.get(&401).copied().unwrap_or(0) <= 5,
         "{statuses:?}"
     );
+    // 429: a budget spent; 503: a check that could not be counted (the password pool
+    // full, or Redis too slow to count it): refused unchecked either way.
     assert!(
-        statuses.keys().all(|s| matches!(s, 401 | 429)),
+        statuses.keys().all(|s| matches!(s, 401 | 429 | 503)),
         "{statuses:?}"
     );
     let started = std::time::Instant::now();
