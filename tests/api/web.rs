@@ -3,11 +3,9 @@
 //! then the whole app in Debian's Chromium (`web/e2e`, Playwright) against the real
 //! binary.
 
-use crate::helpers::{skip, spawn_app, Backend};
+use crate::helpers::{spawn_app, Backend};
 use homestream::api::web::{self, ASSETS};
 use reqwest::header;
-use std::path::Path;
-use std::time::Duration;
 
 /// The app's page, its routes and its files; never in place of the server's paths.
 #[tokio::test]
@@ -136,47 +134,107 @@ async fn hashed_assets_are_immutable_and_compressed_when_accepted() {
 }
 
 /// The Playwright suite (`web/e2e`) in Debian's Chromium against this test binary's
-/// `homestream`, which starts a server of its own on a fresh data folder with media
-/// made by ffmpeg: sign-in, library, direct play and resume, HLS with subtitles, audio
-/// languages, playlists, the stream limit, admin, one user's data kept from another, the
-/// page policy, screenshots.
-#[tokio::test]
-async fn the_web_client_in_chromium() {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let missing = if !Path::new(&chromium).exists() {
-        Some((
-            "chromium",
-            "Debian's chromium not found (apt-get install chromium)",
-        ))
-    } else if !web.join("node_modules/@playwright/test").exists() {
-        Some(("node", "web/ has no node_modules (cd web && npm ci)"))
-    } else if !crate::media::ffmpeg_available() {
-        Some(("ffmpeg", "ffmpeg not found"))
-    } else {
-        None
-    };
-    if let Some((service, why)) = missing {
-        skip(service, why);
-        return;
+/// `homestream`, one test per spec file (so the runner schedules, times and reports
+/// each alone): each starts a server of its own on a fresh data folder, with media made
+/// by ffmpeg once for them all (`e2e/global-setup.ts`).
+mod chromium {
+    use crate::helpers::skip;
+    use std::path::Path;
+    use std::time::Duration;
+
+    /// Each spec file of `web/e2e` and its test.
+    macro_rules! specs {
+        ($($name:ident),* $(,)?) => {
+            const SPECS: &[&str] = &[$(stringify!($name)),*];
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    playwright(stringify!($name)).await;
+                }
+            )*
+        };
     }
-    let run = tokio::process::Command::new("npx")
-        .current_dir(&web)
-        .args(["playwright", "test", "--reporter=line"])
-        .env("HS_BIN", env!("CARGO_BIN_EXE_homestream"))
-        .env("CHROMIUM", &chromium)
-        .env_remove("HS_WEB_URL")
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(900), run)
-        .await
-        .expect("the suite finished within 15 minutes")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "the Playwright suite failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+
+    specs!(
+        auth,
+        library,
+        playback,
+        playlists,
+        limits,
+        admin,
+        access,
+        analytics,
+        guest,
+        pages,
+        privacy,
+        a11y,
+        screenshots,
     );
+
+    /// A new spec file gets its test here, or this fails.
+    #[test]
+    fn every_spec_file_has_a_test() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/e2e");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".spec.ts").map(str::to_owned))
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = SPECS.iter().map(|s| (*s).to_owned()).collect();
+        listed.sort();
+        assert_eq!(files, listed);
+    }
+
+    /// Runs `web/e2e/<spec>.spec.ts` (sign-in, library, direct play and resume, HLS
+    /// with subtitles, audio languages, playlists, the stream limit, admin, one user's
+    /// data kept from another, the page policy, screenshots).
+    async fn playwright(spec: &str) {
+        let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let missing = if !Path::new(&chromium).exists() {
+            Some((
+                "chromium",
+                "Debian's chromium not found (apt-get install chromium)",
+            ))
+        } else if !web.join("node_modules/@playwright/test").exists() {
+            Some(("node", "web/ has no node_modules (cd web && npm ci)"))
+        } else if !crate::media::ffmpeg_available() {
+            Some(("ffmpeg", "ffmpeg not found"))
+        } else {
+            None
+        };
+        if let Some((service, why)) = missing {
+            skip(service, why);
+            return;
+        }
+        let run = tokio::process::Command::new("node_modules/.bin/playwright")
+            .current_dir(&web)
+            .args([
+                "test",
+                "--reporter=line",
+                &format!("--output=test-results/artifacts/{spec}"),
+                &format!("e2e/{spec}.spec.ts"),
+            ])
+            .env("HS_BIN", env!("CARGO_BIN_EXE_homestream"))
+            .env("CHROMIUM", &chromium)
+            .env(
+                "HS_E2E_MEDIA",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-media-v1"),
+            )
+            .env_remove("HS_WEB_URL")
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(600), run)
+            .await
+            .expect("the spec finished within 10 minutes")
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        println!("{stdout}");
+        assert!(
+            out.status.success(),
+            "web/e2e/{spec}.spec.ts failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

@@ -3,7 +3,8 @@
 // with scan_on_startup. Exposes HS_URL and HS_STATE (a JSON file) to the tests and
 // returns the teardown that stops the server.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -89,6 +90,36 @@ function makeSecondLibrary(dir: string): void {
   ]);
 }
 
+/**
+ * The two libraries' folders. Made under `root` for this run, or, when HS_E2E_MEDIA
+ * names a folder (`cargo test` runs each spec file as a run of its own), made once
+ * there for every run, keyed by this file's text so a change to the media remakes
+ * them. The suite only reads them.
+ */
+function mediaFolders(root: string): { media: string; shows: string } {
+  const base = process.env.HS_E2E_MEDIA;
+  let dir = root;
+  if (base) {
+    const source = readFileSync(fileURLToPath(import.meta.url));
+    dir = `${base}-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`;
+  }
+  const folders = { media: join(dir, 'media'), shows: join(dir, 'shows') };
+  if (base && existsSync(join(dir, 'made'))) return folders;
+  const into = base ? `${dir}.tmp-${process.pid}` : dir;
+  makeMedia(join(into, 'media'));
+  makeSecondLibrary(join(into, 'shows'));
+  if (base) {
+    writeFileSync(join(into, 'made'), '');
+    try {
+      renameSync(into, dir);
+    } catch {
+      // Another run made them first.
+      rmSync(into, { recursive: true, force: true });
+    }
+  }
+  return folders;
+}
+
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer();
@@ -119,12 +150,9 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = resolve(here, '..', process.env.HS_BIN ?? '../target/debug/homestream');
   const root = mkdtempSync(join(tmpdir(), 'homestream-e2e-'));
-  const media = join(root, 'media');
-  const shows = join(root, 'shows');
+  const { media, shows } = mediaFolders(root);
   const data = join(root, 'data');
   mkdirSync(data);
-  makeMedia(media);
-  makeSecondLibrary(shows);
 
   const port = process.env.HS_PORT ? Number(process.env.HS_PORT) : await freePort();
   const config = join(root, 'homestream.toml');
