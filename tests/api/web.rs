@@ -134,46 +134,37 @@ async fn hashed_assets_are_immutable_and_compressed_when_accepted() {
 }
 
 /// The Playwright suite (`web/e2e`) in Debian's Chromium against this test binary's
-/// `homestream`, one test per spec file (so the runner schedules, times and reports
-/// each alone): each starts a server of its own on a fresh data folder, with media made
-/// by ffmpeg once for them all (`e2e/global-setup.ts`).
+/// `homestream`, in three tests of a few spec files each (so the runner schedules,
+/// times and reports them apart, two at a time, without paying a server's start-up per
+/// file): each starts a server of its own on a fresh data folder, with media made by
+/// ffmpeg once for them all (`e2e/global-setup.ts`).
 mod chromium {
     use crate::helpers::skip;
     use std::path::Path;
     use std::time::Duration;
 
-    /// Each spec file of `web/e2e` and its test.
+    /// Each test and its spec files of `web/e2e`.
     macro_rules! specs {
-        ($($name:ident),* $(,)?) => {
-            const SPECS: &[&str] = &[$(stringify!($name)),*];
+        ($($name:ident: [$($spec:literal),* $(,)?]),* $(,)?) => {
+            const SPECS: &[&[&str]] = &[$(&[$($spec),*]),*];
             $(
                 #[tokio::test]
                 async fn $name() {
-                    playwright(stringify!($name)).await;
+                    playwright(&[$($spec),*]).await;
                 }
             )*
         };
     }
 
     specs!(
-        auth,
-        library,
-        playback,
-        playlists,
-        limits,
-        admin,
-        access,
-        analytics,
-        guest,
-        pages,
-        privacy,
-        a11y,
-        screenshots,
+        player: ["playback", "a11y", "screenshots"],
+        browsing: ["library", "playlists", "pages", "limits", "analytics"],
+        accounts: ["auth", "access", "admin", "guest", "privacy"],
     );
 
-    /// A new spec file gets its test here, or this fails.
+    /// Every spec file runs in exactly one test.
     #[test]
-    fn every_spec_file_has_a_test() {
+    fn every_spec_file_runs_once() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("web/e2e");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -181,15 +172,19 @@ mod chromium {
             .filter_map(|n| n.strip_suffix(".spec.ts").map(str::to_owned))
             .collect();
         files.sort();
-        let mut listed: Vec<String> = SPECS.iter().map(|s| (*s).to_owned()).collect();
+        let mut listed: Vec<String> = SPECS
+            .iter()
+            .flat_map(|g| g.iter())
+            .map(|s| (*s).to_owned())
+            .collect();
         listed.sort();
         assert_eq!(files, listed);
     }
 
-    /// Runs `web/e2e/<spec>.spec.ts` (sign-in, library, direct play and resume, HLS
-    /// with subtitles, audio languages, playlists, the stream limit, admin, one user's
-    /// data kept from another, the page policy, screenshots).
-    async fn playwright(spec: &str) {
+    /// Runs `web/e2e/<spec>.spec.ts` for each of `specs` (sign-in, library, direct play
+    /// and resume, HLS with subtitles, audio languages, playlists, the stream limit,
+    /// admin, one user's data kept from another, the page policy, screenshots).
+    async fn playwright(specs: &[&str]) {
         let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let missing = if !Path::new(&chromium).exists() {
@@ -210,12 +205,9 @@ mod chromium {
         }
         let run = tokio::process::Command::new("node_modules/.bin/playwright")
             .current_dir(&web)
-            .args([
-                "test",
-                "--reporter=line",
-                &format!("--output=test-results/artifacts/{spec}"),
-                &format!("e2e/{spec}.spec.ts"),
-            ])
+            .args(["test", "--reporter=line"])
+            .arg(format!("--output=test-results/artifacts/{}", specs[0]))
+            .args(specs.iter().map(|spec| format!("e2e/{spec}.spec.ts")))
             .env("HS_BIN", env!("CARGO_BIN_EXE_homestream"))
             .env("CHROMIUM", &chromium)
             .env(
@@ -233,7 +225,7 @@ mod chromium {
         println!("{stdout}");
         assert!(
             out.status.success(),
-            "web/e2e/{spec}.spec.ts failed:\n{stdout}\n{}",
+            "web/e2e {specs:?} failed:\n{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
     }

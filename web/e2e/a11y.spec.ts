@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, signIn, test, USERS, videoId } from './fixtures';
+import { expect, openPlayer, signIn, test, USERS, videoId } from './fixtures';
 
 // axe-core, the engine of Lighthouse's accessibility audit: no WCAG 2.1 A/AA or
 // best-practice violation on any page, at desktop and phone sizes.
@@ -47,8 +47,7 @@ for (const size of [
     await page.goto(`/videos/${videoId('hevc.mkv')}`);
     await expect(page.getByTestId('video-title')).toBeVisible();
     await check('video');
-    await page.goto(`/watch/${videoId('hevc.mkv')}?t=0`);
-    await expect(page.getByTestId('player')).toHaveAttribute('data-state', 'playing', { timeout: 45_000 });
+    await openPlayer(page, `/watch/${videoId('hevc.mkv')}?t=0`);
     await check('player');
     await page.goto('/playlists');
     await check('playlists');

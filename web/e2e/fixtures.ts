@@ -138,6 +138,21 @@ export async function media(page: Page) {
   }));
 }
 
+/**
+ * Opens the player by its address (as a bookmark or a typed URL does) and sees it
+ * start as a viewer would: Chromium lets a page play sound by itself only after a
+ * recent click on the site, so on a slow run the player shows its big play button
+ * instead (its answer to a refused autoplay), and that is clicked.
+ */
+export async function openPlayer(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  const playing = page.locator('[data-testid="player"][data-state="playing"]');
+  const bigPlay = page.getByTestId('big-play');
+  await expect(playing.or(bigPlay)).toBeVisible({ timeout: 45_000 });
+  if (await bigPlay.isVisible()) await bigPlay.click();
+  await expect(playing).toBeVisible({ timeout: 45_000 });
+}
+
 /** Waits until the video plays past `seconds` (its own time). */
 export async function playsPast(page: Page, seconds: number, timeout = 30_000): Promise<void> {
   await expect

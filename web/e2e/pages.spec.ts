@@ -1,4 +1,4 @@
-import { consoleErrors, expect, signIn, test, USERS, videoId } from './fixtures';
+import { consoleErrors, expect, openPlayer, signIn, test, USERS, videoId } from './fixtures';
 
 // Every page under the server's Content-Security-Policy (the fixture fails a test on any
 // violation), with a title, a main landmark and no console errors.
@@ -38,7 +38,7 @@ test.describe('every page', () => {
     }
 
     // The player, with its chunk of hls.js.
-    await page.goto(`/watch/${videoId('hevc.mkv')}`);
+    await openPlayer(page, `/watch/${videoId('hevc.mkv')}`);
     await expect(page.getByTestId('player')).toHaveAttribute('data-engine', 'hls.js');
     await expect
       .poll(() => page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 45_000 })

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, leavePlayer, playsPast, signIn, test, USERS, videoId } from './fixtures';
+import { expect, leavePlayer, openPlayer, playsPast, signIn, test, USERS, videoId } from './fixtures';
 
 const dir = join(import.meta.dirname, '..', 'test-results', 'screenshots');
 
@@ -25,7 +25,7 @@ for (const size of sizes) {
     await page.waitForLoadState('networkidle');
     await shot('library');
 
-    await page.goto(`/watch/${videoId('hevc.mkv')}?t=0`);
+    await openPlayer(page, `/watch/${videoId('hevc.mkv')}?t=0`);
     await playsPast(page, 1, 45_000);
     await page.getByTestId('player').hover();
     await shot('player');
