@@ -7,8 +7,11 @@
 //! - [`scan`]: incremental scans, moves, missing files, progress.
 //! - [`watch`]: filesystem notifications that trigger scans.
 //! - [`catalog`]: the catalog as one caller sees it, the API's only way to the videos.
+//! - [`naming`]: what a file is from its path: an episode (series, season, numbers) or a
+//!   film (title, year, part, version), as households name them.
 
 pub mod catalog;
+pub mod naming;
 pub mod open;
 pub mod probe;
 pub mod scan;
