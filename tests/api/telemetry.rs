@@ -100,7 +100,9 @@ async fn logs_and_traces_carry_the_request_user_session_and_video() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    // A clean stop flushes the spans still waiting for their batch.
+    // The answer read whole, so the request has ended (its span closed) before the
+    // stop; a clean stop flushes the spans still waiting for their batch.
+    resp.bytes().await.unwrap();
     server.terminate();
 
     let lines = std::fs::read_to_string(&log).unwrap();

@@ -1,6 +1,30 @@
 import { expect, media, playsPast, signIn, test, USERS, videoId } from './fixtures';
 
 test.describe('playback', () => {
+  test('a refused autoplay shows a big play button that a tap on a phone starts', async ({ page }) => {
+    // The browser refuses the first play() as it refuses autoplay with sound without a
+    // recent click on the site.
+    await page.addInitScript(() => {
+      const play = HTMLMediaElement.prototype.play;
+      let refused = false;
+      HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
+        if (refused) return play.call(this);
+        refused = true;
+        return Promise.reject(new DOMException('play() needs a user gesture', 'NotAllowedError'));
+      };
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const id = videoId('h264.mp4');
+    await signIn(page, USERS.nina, `/watch/${id}`);
+    const bigPlay = page.getByTestId('big-play');
+    await expect(bigPlay).toBeVisible();
+    await expect(page.getByTestId('player')).toHaveAttribute('data-state', 'paused');
+    // A tap where the button is drawn reaches it, not the control bar over the video.
+    await bigPlay.click();
+    await expect(bigPlay).toBeHidden();
+    await playsPast(page, 0.5);
+  });
+
   test('an H.264 MP4 plays directly, seeks, and resumes after a reload', async ({ page }) => {
     const id = videoId('h264.mp4');
     await signIn(page, USERS.bob, `/videos/${id}`);

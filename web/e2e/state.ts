@@ -34,6 +34,8 @@ export const USERS = {
   // Per-library access and analytics.
   lena: { username: 'lena', password: pw, role: 'user' },
   milo: { username: 'milo', password: pw, role: 'user' },
+  // A refused autoplay, on a phone.
+  nina: { username: 'nina', password: pw, role: 'user' },
   shots: { username: 'shots', password: pw, role: 'admin' },
   pages: { username: 'pages', password: pw, role: 'admin' },
 } satisfies Record<string, TestUser>;
