@@ -126,24 +126,22 @@ impl RedisLink {
             self.failures.fetch_add(1, Ordering::AcqRel);
             return Err(Unanswered::Away);
         }
-        let started = tokio::time::Instant::now();
-        let conn = match self.pool.get().await {
-            Ok(conn) => Ok(conn),
-            Err(PoolError::Timeout(TimeoutType::Wait)) => {
-                self.failures.fetch_add(1, Ordering::AcqRel);
-                tracing::debug!(call = what, "every Redis connection busy; call skipped");
-                return Err(Unanswered::Busy);
-            }
-            Err(e) => Err(e.to_string()),
+        // One deadline for the whole call, the pool's wait, connect and recycle included.
+        let deadline = tokio::time::Instant::now() + CALL_TIMEOUT;
+        let late = || format!("no answer within {CALL_TIMEOUT:?}");
+        let conn = match tokio::time::timeout_at(deadline, self.pool.get()).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(PoolError::Timeout(TimeoutType::Wait))) => return Err(self.busy(what)),
+            // Out of time with every connection made and in use: still a wait for one.
+            Err(_) if self.all_in_use() => return Err(self.busy(what)),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(late()),
         };
         let outcome = match conn {
-            Ok(conn) => {
-                let left = CALL_TIMEOUT.saturating_sub(started.elapsed());
-                match tokio::time::timeout(left, call(conn)).await {
-                    Ok(result) => result.map_err(|e| e.to_string()),
-                    Err(_) => Err(format!("no answer within {CALL_TIMEOUT:?}")),
-                }
-            }
+            Ok(conn) => match tokio::time::timeout_at(deadline, call(conn)).await {
+                Ok(result) => result.map_err(|e| e.to_string()),
+                Err(_) => Err(late()),
+            },
             Err(e) => Err(e),
         };
         match outcome {
@@ -161,6 +159,18 @@ impl RedisLink {
                 Err(Unanswered::Failed)
             }
         }
+    }
+
+    /// A call skipped because the pool stayed full: unanswered, but no failure of Redis.
+    fn busy(&self, what: &'static str) -> Unanswered {
+        self.failures.fetch_add(1, Ordering::AcqRel);
+        tracing::debug!(call = what, "every Redis connection busy; call skipped");
+        Unanswered::Busy
+    }
+
+    fn all_in_use(&self) -> bool {
+        let status = self.pool.status();
+        status.size >= status.max_size && status.available == 0
     }
 
     /// The link when calls are attempted, after deleting the keys starting with one of
@@ -284,5 +294,58 @@ async fn probe(link: Weak<RedisLink>) {
         if !link.breaker.allows() && link.ping().await && link.breaker.recovered() {
             tracing::info!("Redis is back; shared state resynchronises");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tests' Redis (`HS_TEST_REDIS_URL`, default the local one), or `None` outside
+    /// CI when it does not answer (under `CI=true` that fails).
+    async fn local() -> Option<Arc<RedisLink>> {
+        let url = std::env::var("HS_TEST_REDIS_URL")
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379/0".to_owned());
+        let link = RedisLink::connect(&url, "hs-unit-busy:").unwrap();
+        if link.ping().await {
+            return Some(link);
+        }
+        assert!(
+            std::env::var("CI").is_err(),
+            "Redis at {url} does not answer"
+        );
+        eprintln!("SKIPPED redis::tests: Redis at {url} does not answer");
+        None
+    }
+
+    #[tokio::test]
+    async fn a_full_pool_is_busy_within_the_call_timeout_and_never_opens_the_breaker() {
+        let Some(link) = local().await else {
+            return;
+        };
+        let mut held = Vec::new();
+        for _ in 0..link.pool.status().max_size {
+            held.push(link.pool.get().await.unwrap());
+        }
+        for _ in 0..super::super::breaker::FAILURES_TO_OPEN + 2 {
+            let started = std::time::Instant::now();
+            let answer = link
+                .call("test", |mut c| async move {
+                    redis::cmd("PING").query_async::<String>(&mut c).await
+                })
+                .await;
+            assert_eq!(answer, Err(Unanswered::Busy));
+            assert!(
+                started.elapsed() < CALL_TIMEOUT * 2,
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        assert!(
+            link.available(),
+            "this instance's own burst opened the breaker"
+        );
+        drop(held);
+        assert!(link.check().await);
     }
 }
