@@ -4,8 +4,9 @@
 //! own `thiserror` enums, which the `From` impls below map. The HTTP layer's own
 //! refusals (the body limits, the security schemes, CORS, ranges, a head that does not
 //! parse) choose theirs where they are made, through [`ApiError`]'s constructors.
-//! Errors poem raises before a handler runs (malformed JSON, a missing route, a bad bearer header) are turned into the same
-//! problem shape by [`problem_from_poem_error`], so a client only ever sees one format.
+//! Errors poem raises before a handler runs (malformed JSON, a missing route, a bad
+//! bearer header) are turned into the same problem shape by [`problem_from_poem_error`],
+//! so a client only ever sees one format.
 //!
 //! Unknown errors are logged with their whole chain and answered with a bare message:
 //! nothing internal reaches a response body.

@@ -5,6 +5,7 @@ use super::access::{self, AccessTable};
 use crate::accounts::Role;
 use crate::api::error::{ApiError, ApiResult};
 use crate::auth::{CurrentUser, LinkClaims};
+use crate::library::Catalog;
 use crate::state::AppState;
 use poem::{PathPattern, Request, RequestBody};
 use poem_openapi::auth::{ApiKey, Bearer};
@@ -100,6 +101,13 @@ impl<'a> ApiExtractor<'a> for StreamAuth {
             (true, true) if link_sent => link,
             (true, true) => bearer,
         })
+    }
+}
+
+impl BearerAuth {
+    /// The catalog as this caller may see it.
+    pub fn catalog<'a>(&'a self, state: &'a AppState) -> Catalog<'a> {
+        state.library.for_caller(&self.0.scope)
     }
 }
 

@@ -42,7 +42,7 @@ impl LibraryApi {
         state: Data<&AppState>,
         auth: BearerAuth,
     ) -> ApiResult<Json<Vec<LibraryInfo>>> {
-        let libraries = state.library.for_caller(&auth.0.scope).libraries().await?;
+        let libraries = auth.catalog(&state).libraries().await?;
         Ok(Json(
             libraries
                 .into_iter()

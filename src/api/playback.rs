@@ -142,11 +142,7 @@ impl PlaybackApi {
         id: Path<Uuid>,
         body: Json<PlaybackRequest>,
     ) -> ApiResult<Json<PlaybackInfo>> {
-        let video = state
-            .library
-            .for_caller(&auth.0.scope)
-            .playable(id.0)
-            .await?;
+        let video = auth.catalog(&state).playable(id.0).await?;
         let prefs = state.accounts.preferences(auth.0.id).await?;
         // The session's device type (sent at login, else guessed), else the user's.
         let device = state

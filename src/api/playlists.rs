@@ -149,7 +149,7 @@ async fn detail(
 ) -> ApiResult<PlaylistDetail> {
     let rows = state.playlists.entries(&auth.0, row.id).await?;
     let mut entries = Vec::with_capacity(rows.len());
-    let catalog = state.library.for_caller(&auth.0.scope);
+    let catalog = auth.catalog(state);
     for e in rows {
         // An entry from a library the caller does not see is left out, not an error.
         if let Some(v) = catalog.visible(e.video_id).await? {
@@ -339,7 +339,7 @@ impl PlaylistsApi {
         let ttl = state.settings.streaming.link_ttl.get();
         let base = origin(req, &state.settings.server.trusted_proxies);
         let mut lines = Vec::with_capacity(entries.len());
-        let catalog = state.library.for_caller(&auth.0.scope);
+        let catalog = auth.catalog(&state);
         for e in entries {
             let Some(v) = catalog.visible_playable(e.video_id).await? else {
                 continue;

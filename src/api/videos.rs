@@ -235,7 +235,7 @@ impl VideosApi {
             limit: i64::from(limit.0),
             offset: offset.0 as i64,
         };
-        let catalog = state.library.for_caller(&auth.0.scope);
+        let catalog = auth.catalog(&state);
         let (rows, total) = catalog.page(&query).await?;
         Ok(Json(VideoPage {
             items: rows.iter().map(Video::from).collect(),
@@ -253,11 +253,7 @@ impl VideosApi {
         auth: BearerAuth,
         id: Path<Uuid>,
     ) -> ApiResult<Json<Video>> {
-        let video = state
-            .library
-            .for_caller(&auth.0.scope)
-            .playable(id.0)
-            .await?;
+        let video = auth.catalog(&state).playable(id.0).await?;
         let mine = state.watching.user_video(auth.0.id, video.id).await?;
         Ok(Json(Video {
             user_data: mine.map(UserData::from),
@@ -278,11 +274,7 @@ impl VideosApi {
         id: Path<Uuid>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<ThumbnailResponse> {
-        let video = state
-            .library
-            .for_caller(&auth.0.scope)
-            .playable(id.0)
-            .await?;
+        let video = auth.catalog(&state).playable(id.0).await?;
         let path = state
             .library
             .thumbnail_file(&video)
@@ -325,11 +317,7 @@ impl VideosApi {
         req: &Request,
         id: Path<Uuid>,
     ) -> ApiResult<Json<StreamUrl>> {
-        let video = state
-            .library
-            .for_caller(&auth.0.scope)
-            .playable(id.0)
-            .await?;
+        let video = auth.catalog(&state).playable(id.0).await?;
         let ttl = state.settings.streaming.link_ttl.get();
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
         let path = format!("/api/stream/{}?token={token}", video.id);

@@ -321,7 +321,7 @@ impl WatchingApi {
         limit: Query<u32>,
     ) -> ApiResult<Json<Vec<PopularVideo>>> {
         let mut out = Vec::new();
-        let catalog = state.library.for_caller(&auth.0.scope);
+        let catalog = auth.catalog(&state);
         // The top 100, less what the caller's libraries hide, cut to the limit.
         for (id, viewers) in state.watching.popular(100).await? {
             if out.len() == limit.0 as usize {
