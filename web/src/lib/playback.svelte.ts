@@ -269,11 +269,14 @@ export class Playback implements TrackHost {
   private async relink() {
     const at = this.position;
     this.halt(null);
+    // A player destroyed or restarted while the session is checked asks for nothing.
+    const mine = this.attempt;
     try {
       await refreshMe();
     } catch {
       return;
     }
+    if (mine !== this.attempt) return;
     if (this.relinked) {
       this.problem = new Error('The server refused the stream link.');
       return;

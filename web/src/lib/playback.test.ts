@@ -215,6 +215,20 @@ describe('hls.js errors', () => {
     expect(String(p.problem)).toMatch(/refused the stream link/);
   });
 
+  it('asks for nothing when the player is gone before the session check answers', async () => {
+    const p = await playingHls();
+    let answerMe: () => void = () => {};
+    refreshMe.mockImplementation(() => new Promise<void>((resolve) => (answerMe = resolve)));
+    hlsError({ response: answered(401) });
+    await settle();
+    p.destroy();
+    answerMe();
+    await settle();
+    expect(post).toHaveBeenCalledTimes(1);
+    expect(FakeHls.instances).toHaveLength(1);
+    expect(p.problem).toBeNull();
+  });
+
   it('goes no further when the session ended (sign-in follows)', async () => {
     const p = await playingHls();
     refreshMe.mockRejectedValue(new Error('401'));

@@ -2,6 +2,7 @@
 // decision, an hls.js stand-in that tests drive by emitting its events, and a `<video>`
 // element whose media methods and lists are plain data.
 import type Hls from 'hls.js';
+import type { PlayerAction } from './player-keys';
 import type { AudioStream, PlaybackInfo, TextTrack as ApiTextTrack, Video } from './types';
 
 export const ENG: AudioStream = { index: 1, codec: 'ac3', default: true, language: 'eng', channels: 6 };
@@ -47,6 +48,18 @@ export function aDecision(over: Partial<PlaybackInfo> = {}): PlaybackInfo {
     ...over,
   };
 }
+
+/** The seek bar's own keys and what each does (player-keys.ts, and the control bar sending them). */
+export const SEEK_BAR_KEYS: readonly (readonly [string, PlayerAction])[] = [
+  ['ArrowLeft', { type: 'skip', seconds: -10 }],
+  ['ArrowDown', { type: 'skip', seconds: -10 }],
+  ['ArrowRight', { type: 'skip', seconds: 10 }],
+  ['ArrowUp', { type: 'skip', seconds: 10 }],
+  ['PageDown', { type: 'skip', seconds: -60 }],
+  ['PageUp', { type: 'skip', seconds: 60 }],
+  ['Home', { type: 'seek', to: 0 }],
+  ['End', { type: 'seek-end' }],
+];
 
 /** hls.js' event names the player listens to (their values as in hls.js). */
 export const HLS_EVENTS = {

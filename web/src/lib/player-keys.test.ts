@@ -1,5 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
+import { SEEK_BAR_KEYS } from './player-fixtures';
 import { keyTarget, playerKey, seekBarKey, type KeyTarget, type PlayerAction } from './player-keys';
 
 const page: KeyTarget = { ownsKeys: false, onRange: false, onControl: false, inControls: false };
@@ -97,16 +98,7 @@ describe('playerKey with a TV remote (the 10-foot layout)', () => {
 });
 
 describe('seekBarKey', () => {
-  it.each([
-    ['ArrowLeft', { type: 'skip', seconds: -10 }],
-    ['ArrowDown', { type: 'skip', seconds: -10 }],
-    ['ArrowRight', { type: 'skip', seconds: 10 }],
-    ['ArrowUp', { type: 'skip', seconds: 10 }],
-    ['PageDown', { type: 'skip', seconds: -60 }],
-    ['PageUp', { type: 'skip', seconds: 60 }],
-    ['Home', { type: 'seek', to: 0 }],
-    ['End', { type: 'seek-end' }],
-  ] as const)('%j does %j', (key, action) => {
+  it.each(SEEK_BAR_KEYS)('%j does %j', (key, action) => {
     expect(seekBarKey(key)).toEqual(action);
   });
 

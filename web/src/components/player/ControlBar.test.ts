@@ -2,6 +2,7 @@
 import { createRawSnippet, tick } from 'svelte';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
+import { SEEK_BAR_KEYS } from '../../lib/player-fixtures';
 import ControlBar from './ControlBar.svelte';
 
 function setup(over: Record<string, unknown> = {}) {
@@ -72,16 +73,7 @@ describe('the seek row', () => {
     expect(onaction).toHaveBeenCalledWith({ type: 'seek', to: 130 });
   });
 
-  it.each([
-    ['ArrowLeft', { type: 'skip', seconds: -10 }],
-    ['ArrowDown', { type: 'skip', seconds: -10 }],
-    ['ArrowRight', { type: 'skip', seconds: 10 }],
-    ['ArrowUp', { type: 'skip', seconds: 10 }],
-    ['PageDown', { type: 'skip', seconds: -60 }],
-    ['PageUp', { type: 'skip', seconds: 60 }],
-    ['Home', { type: 'seek', to: 0 }],
-    ['End', { type: 'seek-end' }],
-  ])('takes %s itself: %j', async (key, action) => {
+  it.each(SEEK_BAR_KEYS)('takes %s itself: %j', async (key, action) => {
     const { onaction, onkeyused } = setup();
     const event = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true });
     await fireEvent(seekBar(), event);
