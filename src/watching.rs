@@ -292,4 +292,37 @@ impl Watching {
         };
         Ok(all.into_iter().take(limit).collect())
     }
+
+    /// Marks videos watched or unwatched for the user (an episode, a season, a series).
+    ///
+    /// # Errors
+    /// When the store cannot be written.
+    pub async fn mark(
+        &self,
+        user_id: Uuid,
+        video_ids: &[Uuid],
+        watched: bool,
+    ) -> Result<(), DbError> {
+        progress::mark(&self.db, user_id, video_ids, watched, Utc::now()).await?;
+        self.cache
+            .invalidate(CacheKind::RecentlyWatched, &user_id.to_string())
+            .await;
+        Ok(())
+    }
+
+    /// The user's state of each of these videos that has one.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn user_videos(
+        &self,
+        user_id: Uuid,
+        video_ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, UserVideo>, DbError> {
+        Ok(progress::of_videos(&self.db, user_id, video_ids)
+            .await?
+            .iter()
+            .map(|r| (r.video_id, UserVideo::from(r)))
+            .collect())
+    }
 }

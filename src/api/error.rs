@@ -383,6 +383,15 @@ impl From<crate::library::FileError> for ApiError {
         match err {
             E::NotFound(id) => Self::not_found("video", id),
             E::NotFoundAt(path) => Self::not_found("video", path),
+            E::SeriesNotFound(id) => Self::not_found("series", id),
+            E::NoImage(why) => {
+                tracing::warn!(%why, "artwork cannot be served");
+                Self::new(
+                    StatusCode::NOT_FOUND,
+                    "no_image",
+                    format!("no image: {why}"),
+                )
+            }
             E::OutsideLibrary(id) => {
                 tracing::warn!(video = %id, "file resolves outside its library; refused");
                 Self::not_found("video", id)

@@ -18,6 +18,7 @@ mod library;
 pub mod middleware;
 mod playback;
 mod playlists;
+mod series;
 mod sessions;
 mod stream;
 pub mod system;
@@ -54,6 +55,7 @@ apis!(
     users::UsersApi,
     sessions::SessionsApi,
     videos::VideosApi,
+    series::SeriesApi,
     watching::WatchingApi,
     playlists::PlaylistsApi,
     stream::StreamApi,

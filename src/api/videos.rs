@@ -4,7 +4,7 @@ use super::middleware::origin;
 use super::tags::ApiTags;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::guard::BearerAuth;
-use crate::api::views::{each, AudioStream, Sidecar, SubtitleStream, TextTrack};
+use crate::api::views::{each, AudioStream, Sidecar, SubtitleStream, TextTrack, VideoKind};
 use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
 use crate::library::{probe, walk};
 use crate::state::AppState;
@@ -58,8 +58,42 @@ impl From<UserVideo> for UserData {
 #[derive(Debug, Clone, Object)]
 pub struct Video {
     pub id: Uuid,
-    /// The container's title tag, or one made from the file name.
+    /// An episode's or film's own title: from its `.nfo`, else its file name (cleaned of
+    /// numbers, years and release tags), else the container's title tag.
     pub title: String,
+    /// The title to show in a list of mixed entries: `Series - S01E02 - Title` for an
+    /// episode, `Title (Year)` for a film.
+    pub display_title: String,
+    pub kind: VideoKind,
+    /// The series of an episode.
+    pub series_id: Option<Uuid>,
+    pub series_title: Option<String>,
+    /// An episode's season: 0 for specials; absent when unknown.
+    pub season: Option<i32>,
+    /// An episode's number in its season (its absolute number when the season is
+    /// unknown).
+    pub episode: Option<i32>,
+    /// The last episode of a file covering several (`S01E23-E24`).
+    pub episode_end: Option<i32>,
+    /// A film's year.
+    pub year: Option<i32>,
+    pub original_title: Option<String>,
+    /// The plot, from the `.nfo`.
+    pub plot: Option<String>,
+    pub genres: Vec<String>,
+    /// The rating in the `.nfo`, 0 to 10.
+    pub community_rating: Option<f64>,
+    /// A film's release or an episode's air date, `YYYY-MM-DD`.
+    pub premiered: Option<String>,
+    /// Whether `GET /api/videos/{id}/image/poster` has a poster (a film's poster, an
+    /// episode's own thumb) rather than the grabbed frame.
+    pub has_poster: bool,
+    /// Whether `GET /api/videos/{id}/image/backdrop` has an image.
+    pub has_backdrop: bool,
+    /// Which part of a film split over files this is.
+    pub part: Option<i32>,
+    /// What tells this file from other versions of its film (`1080p`, `Director's Cut`).
+    pub version: Option<String>,
     pub filename: String,
     /// The library's name.
     pub library: String,
@@ -106,6 +140,23 @@ impl From<&VideoRow> for Video {
         Self {
             id: v.id,
             title: v.title.clone(),
+            display_title: display_title(v),
+            kind: v.kind.into(),
+            series_id: v.series_id,
+            series_title: v.series_title.clone(),
+            season: v.season,
+            episode: v.episode,
+            episode_end: v.episode_end,
+            year: v.year,
+            original_title: v.original_title.clone(),
+            plot: v.description.clone(),
+            genres: v.genres.0.clone(),
+            community_rating: v.rating,
+            premiered: v.premiered.clone(),
+            has_poster: v.poster.is_some(),
+            has_backdrop: v.backdrop.is_some(),
+            part: v.part,
+            version: v.version.clone(),
             filename: v.filename.clone(),
             library: v.library.clone(),
             path: v.file_path.clone(),
@@ -129,6 +180,36 @@ impl From<&VideoRow> for Video {
             updated_at: v.updated_at,
             user_data: None,
         }
+    }
+}
+
+/// How an entry is named in a mixed list: `Series - S01E02 - Title` (`S01E02-E03` for
+/// several, `Series - 12 - Title` when the season is unknown), `Title (Year)`.
+pub fn display_title(v: &VideoRow) -> String {
+    match (v.kind, &v.series_title) {
+        (crate::db::videos::VideoKind::Episode, Some(series)) => {
+            let number = match (v.season, v.episode) {
+                (Some(s), Some(e)) => format!("S{s:02}E{e:02}"),
+                (Some(s), None) => format!("S{s:02}"),
+                (None, Some(e)) => format!("{e:02}"),
+                (None, None) => String::new(),
+            };
+            let number = match (v.episode_end, number.is_empty()) {
+                (Some(end), false) if v.season.is_some() => format!("{number}-E{end:02}"),
+                (Some(end), false) => format!("{number}-{end:02}"),
+                _ => number,
+            };
+            [series.as_str(), number.as_str(), v.title.as_str()]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" - ")
+        }
+        (crate::db::videos::VideoKind::Film, _) => match v.year {
+            Some(year) => format!("{} ({year})", v.title),
+            None => v.title.clone(),
+        },
+        _ => v.title.clone(),
     }
 }
 
@@ -208,6 +289,14 @@ impl VideosApi {
         /// Only this video codec, as ffprobe names it (`h264`, `hevc`, `vp9`, `av1`).
         #[oai(validator(max_length = 32))]
         codec: Query<Option<String>>,
+        /// Only films, only episodes (or only entries not classified yet).
+        kind: Query<Option<VideoKind>>,
+        /// Only entries with this genre (from their `.nfo`), compared exactly.
+        #[oai(validator(max_length = 100))]
+        genre: Query<Option<String>>,
+        /// Only films of this year.
+        #[oai(validator(minimum(value = "1800"), maximum(value = "2200")))]
+        year: Query<Option<i32>>,
         #[oai(default = "default_sort")] sort: Query<Sort>,
         /// Defaults to `asc` for title and `desc` for added and duration.
         order: Query<Option<Order>>,
@@ -230,6 +319,9 @@ impl VideosApi {
             library: library.0,
             min_height: min_height.0,
             codec: codec.0,
+            kind: kind.0.map(Into::into),
+            genre: genre.0,
+            year: year.0,
             sort,
             descending,
             limit: i64::from(limit.0),

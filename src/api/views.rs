@@ -87,6 +87,19 @@ pub enum PlayerState {
 }
 mirror!(PlayerState <=> watching::PlayerState { Playing, Paused, Stopped });
 
+/// What a catalog entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum VideoKind {
+    /// Not classified yet (stored before this release, until the next scan).
+    Video,
+    /// An episode (or several, in one file) of a series.
+    Episode,
+    /// A film, or one part or version of it.
+    Film,
+}
+mirror!(VideoKind <=> crate::db::videos::VideoKind { Video, Episode, Film });
+
 /// How a user likes to watch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Object)]
 #[oai(deny_unknown_fields)]

@@ -201,6 +201,7 @@ fn deployment_layers() -> Vec<Labeled<Serialized<Value>>> {
         let library = Library {
             name: "Videos".to_owned(),
             path: PathBuf::from(v),
+            kind: super::LibraryKind::Mixed,
         };
         add(
             "VIDEOS_PATH",

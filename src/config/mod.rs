@@ -245,6 +245,23 @@ pub struct Library {
     pub name: String,
     /// Folder scanned recursively.
     pub path: PathBuf,
+    /// What the library holds: `shows`, `films` or `mixed` (each file decided by its
+    /// own name and folders).
+    #[serde(default)]
+    pub kind: LibraryKind,
+}
+
+/// What a library holds; it settles names that could be an episode or a film.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LibraryKind {
+    /// Series: numbered files in a folder are episodes.
+    Shows,
+    /// Films: nothing is an episode.
+    Films,
+    /// Both.
+    #[default]
+    Mixed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

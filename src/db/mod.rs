@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod guest_passes;
 pub mod playlists;
 pub mod progress;
+pub mod series;
 pub mod sessions;
 pub mod users;
 pub mod videos;

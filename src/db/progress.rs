@@ -214,3 +214,75 @@ pub async fn forget_guests_without_session(db: &Database, now: DateTime<Utc>) ->
                          AND s.revoked_at IS NULL AND s.expires_at > $1))";
     with_pool!(db, pool => sqlx::query(sql).bind(now).execute(pool).await.map(|r| r.rows_affected())).db()
 }
+
+/// Marks videos watched (to 100%, finished now, one more play) or unwatched (progress,
+/// position, plays and the finish cleared; the rating and watch time stay), in one
+/// transaction.
+pub async fn mark(
+    db: &Database,
+    user_id: Uuid,
+    video_ids: &[Uuid],
+    watched: bool,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let sql = if watched {
+        "INSERT INTO user_videos (id, user_id, video_id, watch_progress, position_seconds, \
+             last_watched, created_at, updated_at, play_count, completed_at) \
+         VALUES ($1, $2, $3, 100, 0, $4, $4, $4, 1, $4) \
+         ON CONFLICT (user_id, video_id) DO UPDATE SET watch_progress = 100, \
+             position_seconds = 0, last_watched = excluded.last_watched, \
+             updated_at = excluded.updated_at, completed_at = excluded.completed_at, \
+             play_count = user_videos.play_count + \
+                 CASE WHEN user_videos.watch_progress >= 90 THEN 0 ELSE 1 END"
+    } else {
+        "UPDATE user_videos SET watch_progress = 0, position_seconds = 0, play_count = 0, \
+             completed_at = NULL, updated_at = $4 \
+         WHERE $1 = $1 AND user_id = $2 AND video_id = $3"
+    };
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for id in video_ids {
+            sqlx::query(sql)
+                .bind(Uuid::new_v4())
+                .bind(user_id)
+                .bind(*id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    })
+    .db()
+}
+
+/// The user's records of these videos.
+pub async fn of_videos(
+    db: &Database,
+    user_id: Uuid,
+    video_ids: &[Uuid],
+) -> DbResult<Vec<ProgressRow>> {
+    if video_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows = Vec::with_capacity(video_ids.len());
+    // In chunks: both backends cap the parameters of one statement.
+    for chunk in video_ids.chunks(500) {
+        let list = (0..chunk.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM user_videos WHERE user_id = $1 AND video_id IN ({list})"
+        );
+        let found: Vec<ProgressRow> = with_pool!(db, pool => {
+            let mut query = sqlx::query_as(&sql).bind(user_id);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await
+        })
+        .db()?;
+        rows.extend(found);
+    }
+    Ok(rows)
+}

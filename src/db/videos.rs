@@ -6,71 +6,94 @@ use serde::Deserialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-/// Where a catalog entry's file stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileStatus {
-    /// Probed and playable.
-    Ok,
-    /// ffprobe could not read it (`probe_error` says why).
-    Failed,
-    /// Gone from disk since `missing_since`; kept a while in case it was moved.
-    Missing,
-}
+/// A fieldless enum stored as lowercase text on both backends.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
-impl FileStatus {
-    /// The stored text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Failed => "failed",
-            Self::Missing => "missing",
+        impl $name {
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            fn parse(text: &str) -> Option<Self> {
+                [$(Self::$variant),+].into_iter().find(|s| s.as_str() == text)
+            }
         }
-    }
 
-    fn parse(text: &str) -> Option<Self> {
-        [Self::Ok, Self::Failed, Self::Missing]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+                Self::parse(&text)
+                    .ok_or_else(|| format!("unknown {} {text:?}", stringify!($name)).into())
+            }
+        }
+
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                self.as_str().to_owned().encode_by_ref(buf)
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where a catalog entry's file stands.
+    FileStatus {
+        /// Probed and playable.
+        Ok => "ok",
+        /// ffprobe could not read it (`probe_error` says why).
+        Failed => "failed",
+        /// Gone from disk since `missing_since`; kept a while in case it was moved.
+        Missing => "missing",
     }
 }
 
-// Stored as text on both backends.
-impl<DB: sqlx::Database> sqlx::Type<DB> for FileStatus
-where
-    String: sqlx::Type<DB>,
-{
-    fn type_info() -> DB::TypeInfo {
-        <String as sqlx::Type<DB>>::type_info()
-    }
-
-    fn compatible(ty: &DB::TypeInfo) -> bool {
-        <String as sqlx::Type<DB>>::compatible(ty)
-    }
-}
-
-impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for FileStatus
-where
-    String: sqlx::Decode<'r, DB>,
-{
-    fn decode(
-        value: <DB as sqlx::Database>::ValueRef<'r>,
-    ) -> Result<Self, sqlx::error::BoxDynError> {
-        let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
-        Self::parse(&text).ok_or_else(|| format!("unknown file status {text:?}").into())
+text_enum! {
+    /// What a catalog entry is, read from its path (and its `.nfo`) by the scanner.
+    #[derive(Default)]
+    VideoKind {
+        /// Not classified yet: a row stored before the library knew series and films,
+        /// until the next scan.
+        #[default]
+        Video => "video",
+        /// An episode (or several, in one file) of a series.
+        Episode => "episode",
+        /// A film, or one part or version of it.
+        Film => "film",
     }
 }
 
-impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for FileStatus
-where
-    String: sqlx::Encode<'q, DB>,
-{
-    fn encode_by_ref(
-        &self,
-        buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
-    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-        self.as_str().to_owned().encode_by_ref(buf)
-    }
+fn listed_default() -> bool {
+    true
 }
 
 /// A catalog entry.
@@ -101,6 +124,52 @@ pub struct VideoRow {
     pub missing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    // What the file is (cached rows written before these existed read as defaults).
+    #[serde(default)]
+    pub kind: VideoKind,
+    #[serde(default)]
+    pub series_id: Option<Uuid>,
+    #[serde(default)]
+    pub series_title: Option<String>,
+    /// 0 for specials; `None` when unknown.
+    #[serde(default)]
+    pub season: Option<i32>,
+    /// The (first) episode; the absolute number when the season is unknown.
+    #[serde(default)]
+    pub episode: Option<i32>,
+    /// The last episode of a file covering several.
+    #[serde(default)]
+    pub episode_end: Option<i32>,
+    #[serde(default)]
+    pub year: Option<i32>,
+    #[serde(default)]
+    pub original_title: Option<String>,
+    #[serde(default)]
+    pub genres: Json<Vec<String>>,
+    /// The community rating from an `.nfo`, 0 to 10.
+    #[serde(default)]
+    pub rating: Option<f64>,
+    /// `YYYY-MM-DD`: a film's release or an episode's air date.
+    #[serde(default)]
+    pub premiered: Option<String>,
+    /// Library-relative paths of artwork found beside the file.
+    #[serde(default)]
+    pub poster: Option<String>,
+    #[serde(default)]
+    pub backdrop: Option<String>,
+    /// The folder's nfo-and-artwork stamp when they were last read.
+    #[serde(default)]
+    pub art_stamp: i64,
+    /// Shared by the parts and versions of one film.
+    #[serde(default)]
+    pub film_key: Option<String>,
+    #[serde(default)]
+    pub part: Option<i32>,
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Whether the entry is a card of the catalog (not a later part or another version).
+    #[serde(default = "listed_default")]
+    pub listed: bool,
 }
 
 impl VideoRow {
@@ -125,9 +194,11 @@ impl VideoRow {
     }
 }
 
-const COLUMNS: &str = "id, library, file_path, filename, title, description, file_size, mtime_ns, \
+pub(crate) const COLUMNS: &str = "id, library, file_path, filename, title, description, file_size, mtime_ns, \
     fingerprint, status, probe_error, duration, width, height, resolution, format, video_codec, \
-    video_profile, video_level, bit_rate, thumbnail_path, metadata, missing_since, created_at, updated_at";
+    video_profile, video_level, bit_rate, thumbnail_path, metadata, missing_since, created_at, updated_at, \
+    kind, series_id, series_title, season, episode, episode_end, year, original_title, genres, rating, premiered, \
+    poster, backdrop, art_stamp, film_key, part, version, listed";
 
 /// What the scanner knows of a stored file, to decide whether to probe it again.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -138,60 +209,247 @@ pub struct KnownFile {
     pub mtime_ns: i64,
     pub fingerprint: String,
     pub status: FileStatus,
+    pub kind: VideoKind,
+    pub art_stamp: i64,
 }
 
 /// Every file recorded for a library, missing ones included.
 pub async fn known_files(db: &Database, library: &str) -> DbResult<Vec<KnownFile>> {
-    let sql = "SELECT id, file_path, file_size, mtime_ns, fingerprint, status FROM videos WHERE library = $1";
+    let sql = "SELECT id, file_path, file_size, mtime_ns, fingerprint, status, kind, art_stamp \
+               FROM videos WHERE library = $1";
     with_pool!(db, pool => sqlx::query_as(sql).bind(library).fetch_all(pool).await).db()
+}
+
+/// The columns an upsert replaces: all but the id and when the row was first added.
+const REPLACED: [&str; 41] = [
+    "library",
+    "file_path",
+    "filename",
+    "title",
+    "description",
+    "file_size",
+    "mtime_ns",
+    "fingerprint",
+    "status",
+    "probe_error",
+    "duration",
+    "width",
+    "height",
+    "resolution",
+    "format",
+    "video_codec",
+    "video_profile",
+    "video_level",
+    "bit_rate",
+    "thumbnail_path",
+    "metadata",
+    "missing_since",
+    "updated_at",
+    "kind",
+    "series_id",
+    "series_title",
+    "season",
+    "episode",
+    "episode_end",
+    "year",
+    "original_title",
+    "genres",
+    "rating",
+    "premiered",
+    "poster",
+    "backdrop",
+    "art_stamp",
+    "film_key",
+    "part",
+    "version",
+    "listed",
+];
+
+/// Binds every column of `$v`, in [`COLUMNS`]' order, to the query `$q` (a macro: the
+/// query is of either backend).
+macro_rules! bind_row {
+    ($q:expr, $v:expr) => {{
+        let v: &VideoRow = $v;
+        $q.bind(v.id)
+            .bind(&v.library)
+            .bind(&v.file_path)
+            .bind(&v.filename)
+            .bind(&v.title)
+            .bind(&v.description)
+            .bind(v.file_size)
+            .bind(v.mtime_ns)
+            .bind(&v.fingerprint)
+            .bind(v.status)
+            .bind(&v.probe_error)
+            .bind(v.duration)
+            .bind(v.width)
+            .bind(v.height)
+            .bind(&v.resolution)
+            .bind(&v.format)
+            .bind(&v.video_codec)
+            .bind(&v.video_profile)
+            .bind(v.video_level)
+            .bind(v.bit_rate)
+            .bind(&v.thumbnail_path)
+            .bind(&v.metadata)
+            .bind(v.missing_since)
+            .bind(v.created_at)
+            .bind(v.updated_at)
+            .bind(v.kind)
+            .bind(v.series_id)
+            .bind(&v.series_title)
+            .bind(v.season)
+            .bind(v.episode)
+            .bind(v.episode_end)
+            .bind(v.year)
+            .bind(&v.original_title)
+            .bind(&v.genres)
+            .bind(v.rating)
+            .bind(&v.premiered)
+            .bind(&v.poster)
+            .bind(&v.backdrop)
+            .bind(v.art_stamp)
+            .bind(&v.film_key)
+            .bind(v.part)
+            .bind(&v.version)
+            .bind(v.listed)
+    }};
 }
 
 /// Inserts a row, or replaces the one with the same id. The id is kept, so progress
 /// and playlists stay attached to a re-probed or moved file.
 pub async fn upsert(db: &Database, v: &VideoRow) -> DbResult<()> {
-    let sql = format!(
-        "INSERT INTO videos ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
-         ON CONFLICT (id) DO UPDATE SET library = excluded.library, file_path = excluded.file_path, \
-         filename = excluded.filename, title = excluded.title, file_size = excluded.file_size, \
-         mtime_ns = excluded.mtime_ns, fingerprint = excluded.fingerprint, status = excluded.status, \
-         probe_error = excluded.probe_error, duration = excluded.duration, width = excluded.width, \
-         height = excluded.height, resolution = excluded.resolution, format = excluded.format, \
-         video_codec = excluded.video_codec, video_profile = excluded.video_profile, \
-         video_level = excluded.video_level, bit_rate = excluded.bit_rate, \
-         thumbnail_path = excluded.thumbnail_path, metadata = excluded.metadata, \
-         missing_since = excluded.missing_since, updated_at = excluded.updated_at"
-    );
-    with_pool!(db, pool => sqlx::query(&sql)
-        .bind(v.id)
-        .bind(&v.library)
-        .bind(&v.file_path)
-        .bind(&v.filename)
-        .bind(&v.title)
-        .bind(&v.description)
-        .bind(v.file_size)
-        .bind(v.mtime_ns)
-        .bind(&v.fingerprint)
-        .bind(v.status)
-        .bind(&v.probe_error)
-        .bind(v.duration)
-        .bind(v.width)
-        .bind(v.height)
-        .bind(&v.resolution)
-        .bind(&v.format)
-        .bind(&v.video_codec)
-        .bind(&v.video_profile)
-        .bind(v.video_level)
-        .bind(v.bit_rate)
-        .bind(&v.thumbnail_path)
-        .bind(&v.metadata)
-        .bind(v.missing_since)
-        .bind(v.created_at)
-        .bind(v.updated_at)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))
-    .db()?;
+    let sql = upsert_sql();
+    with_pool!(db, pool => bind_row!(sqlx::query(&sql), v).execute(pool).await.map(|r| r.rows_affected()))
+        .db()?;
+    Ok(())
+}
+
+/// [`upsert`] of many rows in one transaction: all or none.
+pub async fn upsert_many(db: &Database, rows: &[&VideoRow]) -> DbResult<()> {
+    let sql = upsert_sql();
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for v in rows {
+            bind_row!(sqlx::query(&sql), v).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
+    .db()
+}
+
+fn upsert_sql() -> String {
+    let placeholders: Vec<String> = (1..=43).map(|i| format!("${i}")).collect();
+    let set: Vec<String> = REPLACED
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO videos ({COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+        placeholders.join(", "),
+        set.join(", ")
+    )
+}
+
+/// What the scanner read of an entry from its path, `.nfo` and artwork: the columns
+/// an unchanged file's rescan may set without probing it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identification {
+    pub kind: VideoKind,
+    pub series_id: Option<Uuid>,
+    pub series_title: Option<String>,
+    /// `None` keeps the title the file gave.
+    pub title: Option<String>,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub season: Option<i32>,
+    pub episode: Option<i32>,
+    pub episode_end: Option<i32>,
+    pub plot: Option<String>,
+    pub genres: Vec<String>,
+    pub rating: Option<f64>,
+    pub premiered: Option<String>,
+    pub poster: Option<String>,
+    pub backdrop: Option<String>,
+    pub art_stamp: i64,
+    pub film_key: Option<String>,
+    pub part: Option<i32>,
+    pub version: Option<String>,
+}
+
+impl Identification {
+    /// Sets these columns of `row`.
+    pub fn apply_to(&self, row: &mut VideoRow) {
+        row.kind = self.kind;
+        row.series_id = self.series_id;
+        row.series_title.clone_from(&self.series_title);
+        if let Some(title) = &self.title {
+            row.title.clone_from(title);
+        }
+        row.original_title.clone_from(&self.original_title);
+        row.year = self.year;
+        row.season = self.season;
+        row.episode = self.episode;
+        row.episode_end = self.episode_end;
+        row.description.clone_from(&self.plot);
+        row.genres = Json(self.genres.clone());
+        row.rating = self.rating;
+        row.premiered.clone_from(&self.premiered);
+        row.poster.clone_from(&self.poster);
+        row.backdrop.clone_from(&self.backdrop);
+        row.art_stamp = self.art_stamp;
+        row.film_key.clone_from(&self.film_key);
+        row.part = self.part;
+        row.version.clone_from(&self.version);
+    }
+}
+
+/// Sets the identification of unchanged files, in one transaction.
+pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> DbResult<()> {
+    let sql = "UPDATE videos SET kind = $2, series_id = $3, title = COALESCE($4, title), \
+        original_title = $5, year = $6, season = $7, episode = $8, episode_end = $9, \
+        description = $10, genres = $11, rating = $12, premiered = $13, poster = $14, \
+        backdrop = $15, art_stamp = $16, film_key = $17, part = $18, version = $19, \
+        updated_at = $20, series_title = $21 WHERE id = $1";
+    let now = Utc::now();
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        for (id, i) in batch {
+            sqlx::query(sql)
+                .bind(id)
+                .bind(i.kind)
+                .bind(i.series_id)
+                .bind(&i.title)
+                .bind(&i.original_title)
+                .bind(i.year)
+                .bind(i.season)
+                .bind(i.episode)
+                .bind(i.episode_end)
+                .bind(&i.plot)
+                .bind(Json(&i.genres))
+                .bind(i.rating)
+                .bind(&i.premiered)
+                .bind(&i.poster)
+                .bind(&i.backdrop)
+                .bind(i.art_stamp)
+                .bind(&i.film_key)
+                .bind(i.part)
+                .bind(&i.version)
+                .bind(now)
+                .bind(&i.series_title)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    })
+    .db()
+}
+
+/// Records the thumbnail made for an entry.
+pub async fn set_thumbnail(db: &Database, id: Uuid, path: &str) -> DbResult<()> {
+    let sql = "UPDATE videos SET thumbnail_path = $2 WHERE id = $1";
+    with_pool!(db, pool => sqlx::query(sql).bind(id).bind(path).execute(pool).await.map(|r| r.rows_affected()))
+        .db()?;
     Ok(())
 }
 
@@ -234,6 +492,10 @@ pub struct CatalogQuery {
     pub library: Option<String>,
     pub min_height: Option<i32>,
     pub codec: Option<String>,
+    /// Only films, only episodes...
+    pub kind: Option<VideoKind>,
+    pub genre: Option<String>,
+    pub year: Option<i32>,
     pub sort: SortKey,
     pub descending: bool,
     pub limit: i64,
@@ -296,7 +558,7 @@ pub async fn catalog(
 
 /// The WHERE conditions of a catalog query, with `$n` placeholders, and their values.
 fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<String>, Vec<Arg>) {
-    let mut filters = vec!["status = 'ok'".to_owned()];
+    let mut filters = vec!["status = 'ok'".to_owned(), "listed = TRUE".to_owned()];
     let mut args = Vec::new();
     let mut arg = |a: Arg| {
         args.push(a);
@@ -332,6 +594,21 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
             "video_codec = {}",
             arg(Arg::Text(codec.to_lowercase()))
         ));
+    }
+    if let Some(kind) = q.kind {
+        filters.push(format!(
+            "kind = {}",
+            arg(Arg::Text(kind.as_str().to_owned()))
+        ));
+    }
+    if let Some(genre) = &q.genre {
+        filters.push(format!(
+            "CAST(genres AS TEXT) LIKE {} ESCAPE '\\'",
+            arg(Arg::Text(super::series::genre_pattern(genre)))
+        ));
+    }
+    if let Some(year) = q.year {
+        filters.push(format!("year = {}", arg(Arg::Int(i64::from(year)))));
     }
     (filters, args)
 }

@@ -4,6 +4,7 @@
 //! not exist": there is no unscoped lookup to call.
 
 use super::{FileError, MediaLibrary, Scope};
+use crate::db::series::{SeriesQuery, SeriesRow};
 use crate::db::videos::{CatalogQuery, FileStatus, VideoRow};
 use crate::db::{self, DbError};
 use std::sync::Arc;
@@ -134,4 +135,120 @@ impl Catalog<'_> {
             })
             .collect())
     }
+
+    /// A page of the series with playable episodes in the caller's libraries, and the
+    /// total.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn series_page(&self, query: &SeriesQuery) -> Result<(Vec<SeriesRow>, i64), DbError> {
+        db::series::list(&self.library.db, query, self.scope.names()).await
+    }
+
+    /// A series in one of the caller's libraries.
+    ///
+    /// # Errors
+    /// [`FileError::SeriesNotFound`] when there is none the caller may see.
+    pub async fn series(&self, id: Uuid) -> Result<SeriesRow, FileError> {
+        match db::series::find(&self.library.db, id).await? {
+            Some(s) if self.scope.allows(&s.library) && s.episode_count > 0 => Ok(s),
+            _ => Err(FileError::SeriesNotFound(id)),
+        }
+    }
+
+    /// The playable episodes of a series the caller may see, in viewing order.
+    ///
+    /// # Errors
+    /// As [`Self::series`].
+    pub async fn episodes(&self, series: &SeriesRow) -> Result<Vec<VideoRow>, FileError> {
+        if !self.scope.allows(&series.library) {
+            return Err(FileError::SeriesNotFound(series.id));
+        }
+        Ok(db::series::episodes(&self.library.db, series.id).await?)
+    }
+
+    /// What plays after `video`: the next episode of its series, or the next part of
+    /// its film.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn following(&self, video: &VideoRow) -> Result<Option<VideoRow>, DbError> {
+        if !self.scope.allows(&video.library) {
+            return Ok(None);
+        }
+        match db::series::next_episode(&self.library.db, video).await? {
+            Some(next) => Ok(Some(next)),
+            None => db::series::next_part(&self.library.db, video).await,
+        }
+    }
+
+    /// Every playable file of `video`'s film (its parts and versions), best first.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn film_files(&self, video: &VideoRow) -> Result<Vec<VideoRow>, DbError> {
+        if !self.scope.allows(&video.library) {
+            return Ok(Vec::new());
+        }
+        db::series::film_files(&self.library.db, video).await
+    }
+
+    /// The genres and years of the films and series the caller may see.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn facets(&self) -> Result<(Vec<String>, Vec<i32>), DbError> {
+        db::series::facets(&self.library.db, self.scope.names()).await
+    }
+
+    /// For each series the user is watching (most recent first, up to `limit`), the
+    /// first episode after the one they finished last that they have not finished.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn next_up(&self, user_id: Uuid, limit: i64) -> Result<Vec<VideoRow>, DbError> {
+        let db = &self.library.db;
+        let last = db::series::last_finished(db, user_id, self.scope.names(), limit * 2).await?;
+        let mut next = Vec::new();
+        for finished in last {
+            if let Some(v) = db::series::next_unwatched(db, user_id, &finished).await? {
+                next.push(v);
+                if next.len() as i64 >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// An image to show for something in `library`: the artwork file at the
+    /// library-relative `rel`, or (`Artwork::Thumbnail`) a video's grabbed frame,
+    /// resized to about `width` pixels.
+    ///
+    /// # Errors
+    /// [`FileError::NotFoundAt`] when the library is not the caller's or the file is
+    /// gone or leaves it; [`FileError::NoImage`] when it is not an image.
+    pub async fn image(
+        &self,
+        library: &str,
+        art: Artwork<'_>,
+        width: u32,
+    ) -> Result<super::images::Resized, FileError> {
+        if !self.scope.allows(library) {
+            return Err(FileError::NotFoundAt(library.to_owned()));
+        }
+        match art {
+            Artwork::File(rel) => self.library.image(Some(library), rel, width).await,
+            Artwork::Thumbnail(id) => self.library.image(None, &format!("{id}.jpg"), width).await,
+        }
+    }
+}
+
+/// Where an image comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Artwork<'a> {
+    /// A file of the library, by its library-relative path.
+    File(&'a str),
+    /// The frame the scanner grabbed from this video.
+    Thumbnail(Uuid),
 }

@@ -10,8 +10,13 @@
 //! - [`naming`]: what a file is from its path: an episode (series, season, numbers) or a
 //!   film (title, year, part, version), as households name them.
 
+pub mod artwork;
 pub mod catalog;
+pub mod container;
+pub mod identify;
+pub mod images;
 pub mod naming;
+pub mod nfo;
 pub mod open;
 pub mod probe;
 pub mod scan;
@@ -19,7 +24,7 @@ pub mod thumbs;
 pub mod walk;
 pub mod watch;
 
-pub use catalog::{Catalog, LibraryCount, Seen};
+pub use catalog::{Artwork, Catalog, LibraryCount, Seen};
 pub use scan::{ScanProgress, ScanSummary};
 
 /// The libraries a caller may see: every one (the default), or those named by an
@@ -75,6 +80,10 @@ pub enum FileError {
     NotFound(Uuid),
     #[error("video {0} does not exist")]
     NotFoundAt(String),
+    #[error("series {0} does not exist")]
+    SeriesNotFound(Uuid),
+    #[error("no image: {0}")]
+    NoImage(String),
     #[error("the file of video {0} is not inside its library")]
     OutsideLibrary(Uuid),
     #[error(transparent)]
@@ -92,6 +101,7 @@ pub struct MediaLibrary {
     ffprobe: PathBuf,
     ffmpeg: PathBuf,
     scanner: scan::ScanState,
+    images: images::Images,
     // This instance's copy of catalog entries by id; readers are streaming requests.
     cache: RwLock<HashMap<Uuid, Arc<VideoRow>>>,
     // The shared `video:metadata:{id}` entries, written through by the scanner.
@@ -111,6 +121,7 @@ impl MediaLibrary {
                 .map(|l| Library {
                     name: l.name.clone(),
                     path: resolve(&cwd, &l.path),
+                    kind: l.kind,
                 })
                 .collect(),
             extensions: settings
@@ -123,6 +134,7 @@ impl MediaLibrary {
             ffprobe: settings.transcode.ffprobe.clone(),
             ffmpeg: settings.transcode.ffmpeg.clone(),
             scanner: scan::ScanState::default(),
+            images: images::Images::new(data_dir.join("images"), settings.transcode.ffmpeg.clone()),
             cache: RwLock::new(HashMap::new()),
             shared,
         }
@@ -226,6 +238,51 @@ impl MediaLibrary {
             None => name.to_owned(),
         };
         self.open_in(video, rel).await
+    }
+
+    /// The image at `rel` in `library` (or, with `library` `None`, the thumbnail named
+    /// `rel` in the data folder), resized to about `width` pixels.
+    async fn image(
+        &self,
+        library: Option<&str>,
+        rel: &str,
+        width: u32,
+    ) -> Result<images::Resized, FileError> {
+        let source = match library {
+            Some(library) => self.open_artwork(library, rel).await?,
+            None => {
+                let (dir, name) = (self.thumbnails.clone(), rel.to_owned());
+                tokio::task::spawn_blocking(move || MediaFile::open_beneath(&dir, &name))
+                    .await
+                    .map_err(|_| FileError::NotFoundAt(rel.to_owned()))?
+                    .map_err(|_| FileError::NotFoundAt(rel.to_owned()))?
+            }
+        };
+        let place = format!("{}/{rel}", library.unwrap_or("/thumbnails"));
+        self.images
+            .resized(&place, &source, width)
+            .await
+            .map_err(|e| FileError::NoImage(e.to_string()))
+    }
+
+    /// An artwork file of a library, opened beneath its root like [`Self::open`].
+    async fn open_artwork(&self, library: &str, rel: &str) -> Result<MediaFile, FileError> {
+        let missing = || FileError::NotFoundAt(rel.to_owned());
+        let root = self
+            .libraries
+            .iter()
+            .find(|l| l.name == library)
+            .ok_or_else(missing)?
+            .path
+            .clone();
+        if !is_safe_relative(rel) {
+            return Err(missing());
+        }
+        let owned = rel.to_owned();
+        tokio::task::spawn_blocking(move || MediaFile::open_beneath(&root, &owned))
+            .await
+            .map_err(|_| missing())?
+            .map_err(|_| missing())
     }
 
     async fn open_in(&self, video: &VideoRow, rel: String) -> Result<MediaFile, FileError> {

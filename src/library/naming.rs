@@ -122,6 +122,24 @@ pub fn parse(path: &str, kind: LibraryKind) -> Parsed {
     Parsed::Film(film(&place))
 }
 
+/// The season a folder's name gives (`Season 01`, `S1`, `Specials` is 0), if it is a
+/// season folder.
+pub fn season_of_folder(name: &str) -> Option<u32> {
+    season_folder(name)
+}
+
+/// The folder that may name the series of an episode at `path`: the one above its
+/// deepest season folder, else the folder holding it; '/'-separated, library-relative.
+/// `None` for a file at the root (or directly in a season folder at the root).
+pub fn series_folder(path: &str) -> Option<String> {
+    let place = Place::new(path);
+    let depth = match place.season {
+        Some((at, _)) => at,
+        None => place.dirs.len(),
+    };
+    (depth > 0).then(|| place.dirs[..depth].join("/"))
+}
+
 /// Season and episode numbers above this are noise (ids, hashes), not numbers.
 const MAX_NUMBER: u32 = 10_000;
 

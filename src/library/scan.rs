@@ -6,14 +6,24 @@
 //! users' progress and playlists. A vanished file is marked missing and leaves the
 //! catalog; a library folder that cannot be read is skipped whole, so an unmounted disk
 //! never empties the catalog. An unreadable file is recorded as failed with the probe's
-//! error. ffprobe runs in parallel, as many at once as there are CPUs.
+//! error.
+//!
+//! Each new or changed file is identified ([`super::identify`]: episode or film, its
+//! `.nfo` and artwork) and probed: MP4 and Matroska in process ([`super::container`]),
+//! anything else with ffprobe, twice as many at once as there are CPUs. Rows are written
+//! in transactions of [`WRITE_BATCH`]. An unchanged file is identified again, without a
+//! probe, when the nfo and artwork files of its folders changed (their stamp) or when it
+//! was stored before the library knew series. Thumbnails come last, one at a time at low
+//! priority, once every file is in the catalog.
 
+use super::identify::{Identity, SeriesName, Shelf};
 use super::probe::{self, MediaInfo};
 use super::walk::{self, FoundFile};
-use super::{open, MediaFile};
+use super::{container, open, MediaFile};
 use super::{thumbs, MediaLibrary};
 use crate::config::Library;
-use crate::db::videos::FileStatus;
+use crate::db::series::SeriesRow;
+use crate::db::videos::{FileStatus, Identification, VideoKind};
 use crate::db::{self, videos::KnownFile, videos::VideoRow};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -21,8 +31,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::types::Json;
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Instant;
 use uuid::Uuid;
@@ -42,7 +53,7 @@ pub struct ScanProgress {
     pub current_library: Option<String>,
     /// Media files found.
     pub seen: u64,
-    /// Files probed with ffprobe (new or changed).
+    /// Files probed (new or changed).
     pub probed: u64,
     /// Unchanged files that needed no probe.
     pub skipped: u64,
@@ -54,6 +65,11 @@ pub struct ScanProgress {
     pub missing: u64,
     /// Libraries that could not be read.
     pub errors: Vec<String>,
+    /// Seconds from the start until every file found was in the catalog (thumbnails
+    /// are made after that, in the background of the scan).
+    pub catalogued_seconds: Option<f64>,
+    /// Thumbnails still to make.
+    pub thumbnails_pending: u64,
 }
 
 /// The result of a finished scan.
@@ -133,17 +149,26 @@ impl MediaLibrary {
                 Some(started),
             );
         }
+        let mut thumbnails = Vec::new();
         for library in self
             .libraries
             .iter()
             .filter(|l| only.is_none_or(|n| n == l.name))
         {
             self.update(|p| p.current_library = Some(library.name.clone()));
-            if let Err(e) = self.scan_library(library).await {
-                tracing::error!(library = %library.name, error = %e, "library scan failed");
-                self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
+            match self.scan_library(library).await {
+                Ok(ids) => thumbnails.extend(ids),
+                Err(e) => {
+                    tracing::error!(library = %library.name, error = %e, "library scan failed");
+                    self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
+                }
             }
         }
+        self.update(|p| {
+            p.current_library = None;
+            p.catalogued_seconds = Some(started.elapsed().as_secs_f64());
+        });
+        self.make_thumbnails(thumbnails).await;
         self.update(|p| {
             p.running = false;
             p.current_library = None;
@@ -164,54 +189,117 @@ impl MediaLibrary {
         summary
     }
 
-    async fn scan_library(&self, library: &Library) -> anyhow::Result<()> {
+    async fn scan_library(&self, library: &Library) -> anyhow::Result<Vec<Uuid>> {
         let root = library.path.clone();
         let extensions = self.extensions.clone();
-        let found = tokio::task::spawn_blocking(move || walk::walk(&root, &extensions))
+        let walked = tokio::task::spawn_blocking(move || walk::walk_tree(&root, &extensions))
             .await?
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", library.path.display()))?;
+        let shelf = Arc::new(Bookcase::new(library, walked));
+        let found = &shelf.walk.files;
         self.update(|p| p.seen += found.len() as u64);
         let known = db::videos::known_files(&self.db, &library.name).await?;
         let mut by_path: HashMap<&str, &KnownFile> =
             known.iter().map(|k| (k.file_path.as_str(), k)).collect();
 
-        let mut to_probe: Vec<(FoundFile, Option<Uuid>)> = Vec::new();
+        let mut to_probe: Vec<(usize, Option<Uuid>, Option<String>)> = Vec::new();
+        let mut to_identify: Vec<(usize, Uuid)> = Vec::new();
         let mut new_files = Vec::new();
-        for file in &found {
+        for (i, file) in found.iter().enumerate() {
             match by_path.remove(file.rel.as_str()) {
                 Some(k) if unchanged(k, file) && k.status != FileStatus::Missing => {
-                    self.count(Counter::Skipped)
+                    if k.kind == VideoKind::Video || k.art_stamp != shelf.stamp_of(&file.rel) {
+                        to_identify.push((i, k.id));
+                    }
+                    self.count(Counter::Skipped);
                 }
-                Some(k) => to_probe.push((file.clone(), Some(k.id))),
-                None => new_files.push(file),
+                Some(k) => to_probe.push((i, Some(k.id), None)),
+                None => new_files.push(i),
             }
         }
         // What is left in `by_path` vanished from disk; it may reappear as a move.
         let mut vanished: Vec<&KnownFile> = by_path.into_values().collect();
-        for file in new_files {
-            let fingerprint = fingerprint_of(&file.abs).await;
-            let matched = fingerprint.as_ref().ok().and_then(|fp| {
+        let mut moves = Vec::new();
+        for i in new_files {
+            let file = &found[i];
+            let fingerprint = if vanished.is_empty() {
+                // Nothing to match: the fingerprint is taken with the probe.
+                None
+            } else {
+                fingerprint_of(&file.abs).await.ok()
+            };
+            let matched = fingerprint.as_ref().and_then(|fp| {
                 vanished
                     .iter()
                     .position(|k| &k.fingerprint == fp && k.file_size == file.size as i64)
             });
             match matched {
-                Some(i) => {
-                    let k = vanished.swap_remove(i);
-                    self.record_move(k.id, library, file).await?;
-                }
-                None => to_probe.push((file.clone(), None)),
+                Some(at) => moves.push((i, vanished.swap_remove(at).id)),
+                None => to_probe.push((i, None, fingerprint)),
+            }
+        }
+        let wanted: Vec<usize> = to_probe
+            .iter()
+            .map(|(i, _, _)| *i)
+            .chain(to_identify.iter().map(|(i, _)| *i))
+            .chain(moves.iter().map(|(i, _)| *i))
+            .collect();
+        let identities = {
+            let shelf = shelf.clone();
+            tokio::task::spawn_blocking(move || shelf.identify_all(&wanted)).await?
+        };
+        let series = self.resolve_series(library, &shelf, &identities).await?;
+        let identified = |i: usize| -> (Identity, Option<(Uuid, String)>) {
+            let identity = identities.get(&i).cloned().unwrap_or_default();
+            let series = identity
+                .series
+                .as_ref()
+                .and_then(|s| series.get(&s.key).cloned());
+            (identity, series)
+        };
+        for (i, id) in moves {
+            let (identity, series) = identified(i);
+            self.record_move(id, library, &found[i], &identity, series)
+                .await?;
+        }
+        for chunk in to_identify.chunks(WRITE_BATCH) {
+            let batch: Vec<(Uuid, Identification)> = chunk
+                .iter()
+                .map(|&(i, id)| {
+                    let (identity, series) = identified(i);
+                    (id, identity.columns(series))
+                })
+                .collect();
+            db::videos::set_identities(&self.db, &batch).await?;
+            for (id, _) in &batch {
+                self.forget(*id).await;
             }
         }
         let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(to_probe)
-            .map(|(file, id)| self.probe_and_store(library, file, id))
-            .buffer_unordered(parallel)
-            .collect()
-            .await;
-        for r in results {
-            r?;
+        let mut rows = futures_util::stream::iter(to_probe)
+            .map(|(i, id, fingerprint)| {
+                let (identity, series) = identified(i);
+                self.probe(library, &found[i], id, fingerprint, identity, series)
+            })
+            .buffer_unordered(parallel * 2)
+            .ready_chunks(WRITE_BATCH);
+        let mut thumbnails = Vec::new();
+        while let Some(chunk) = rows.next().await {
+            let mut batch = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                if let Some((row, existed)) = row? {
+                    batch.push((row, existed));
+                }
+            }
+            thumbnails.extend(
+                batch
+                    .iter()
+                    .filter(|(r, _)| r.status == FileStatus::Ok && r.width.is_some())
+                    .map(|(r, _)| r.id),
+            );
+            self.store(batch).await?;
         }
+        drop(rows);
         let now = Utc::now();
         for k in vanished
             .into_iter()
@@ -221,7 +309,115 @@ impl MediaLibrary {
             self.forget(k.id).await;
             self.count(Counter::Missing);
         }
+        db::series::recount(&self.db, &library.name).await?;
+        Ok(thumbnails)
+    }
+
+    /// Writes probed rows in one transaction, and drops the caches' copies of rows
+    /// that existed. A new file another instance recorded first (both scanning an empty
+    /// database) keeps that instance's row.
+    async fn store(&self, batch: Vec<(VideoRow, bool)>) -> anyhow::Result<()> {
+        let rows: Vec<&VideoRow> = batch.iter().map(|(r, _)| r).collect();
+        match db::videos::upsert_many(&self.db, &rows).await {
+            Ok(()) => {}
+            Err(db::DbError::Duplicate(_)) => {
+                for (row, existed) in &batch {
+                    match db::videos::upsert(&self.db, row).await {
+                        Err(db::DbError::Duplicate(_)) if !existed => {
+                            tracing::debug!(file = %row.file_path, "recorded meanwhile by another instance");
+                        }
+                        other => other?,
+                    }
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        for (row, existed) in &batch {
+            if *existed {
+                self.forget(row.id).await;
+            }
+        }
         Ok(())
+    }
+
+    /// The series of the identified episodes: found by key, created when new, their
+    /// `tvshow.nfo` and artwork read again when their folder's stamp changed.
+    async fn resolve_series(
+        &self,
+        library: &Library,
+        shelf: &Arc<Bookcase>,
+        identities: &HashMap<usize, Identity>,
+    ) -> anyhow::Result<HashMap<String, (Uuid, String)>> {
+        let mut names: HashMap<String, SeriesName> = HashMap::new();
+        for name in identities.values().filter_map(|i| i.series.as_ref()) {
+            names
+                .entry(name.key.clone())
+                .or_insert_with(|| name.clone());
+        }
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let stored: HashMap<String, SeriesRow> = db::series::of_library(&self.db, &library.name)
+            .await?
+            .into_iter()
+            .map(|s| (s.key.clone(), s))
+            .collect();
+        let infos = {
+            let (shelf, names) = (shelf.clone(), names.clone());
+            tokio::task::spawn_blocking(move || {
+                names
+                    .into_iter()
+                    .map(|(key, name)| {
+                        let info = name
+                            .folder
+                            .as_deref()
+                            .map(|f| shelf.shelf().series_info(f))
+                            .unwrap_or_default();
+                        (key, info)
+                    })
+                    .collect::<HashMap<_, _>>()
+            })
+            .await?
+        };
+        let now = Utc::now();
+        let mut ids = HashMap::new();
+        for (key, name) in names {
+            let info = infos.get(&key).cloned().unwrap_or_default();
+            let existing = stored.get(&key);
+            let id = existing.map_or_else(Uuid::new_v4, |s| s.id);
+            if let Some(s) =
+                existing.filter(|s| s.art_stamp == info.stamp && s.folder == name.folder)
+            {
+                ids.insert(key, (id, s.title.clone()));
+                continue;
+            }
+            let title = info.title.clone().unwrap_or_else(|| name.title.clone());
+            ids.insert(key.clone(), (id, title.clone()));
+            let row = SeriesRow {
+                id,
+                library: library.name.clone(),
+                key,
+                title,
+                original_title: info.original_title.clone(),
+                year: name.year.or(info.year),
+                plot: info.plot.clone(),
+                genres: Json(info.genres.clone()),
+                rating: info.rating,
+                premiered: info.premiered.clone(),
+                folder: name.folder.clone(),
+                poster: info.poster.clone(),
+                backdrop: info.backdrop.clone(),
+                season_posters: Json(info.season_posters.clone()),
+                episode_count: existing.map_or(0, |s| s.episode_count),
+                season_count: existing.map_or(0, |s| s.season_count),
+                latest_added: existing.and_then(|s| s.latest_added),
+                art_stamp: info.stamp,
+                created_at: existing.map_or(now, |s| s.created_at),
+                updated_at: now,
+            };
+            db::series::upsert(&self.db, &row).await?;
+        }
+        Ok(ids)
     }
 
     async fn record_move(
@@ -229,6 +425,8 @@ impl MediaLibrary {
         id: Uuid,
         library: &Library,
         file: &FoundFile,
+        identity: &Identity,
+        series: Option<(Uuid, String)>,
     ) -> anyhow::Result<()> {
         let Some(mut row) = db::videos::find(&self.db, id).await? else {
             return Ok(());
@@ -248,56 +446,71 @@ impl MediaLibrary {
         }
         row.metadata.0["sidecars"] = serde_json::to_value(&file.sidecars)?;
         row.updated_at = Utc::now();
+        identity.columns(series).apply_to(&mut row);
         db::videos::upsert(&self.db, &row).await?;
         self.remember(id).await?;
         self.count(Counter::Moved);
         Ok(())
     }
 
-    async fn probe_and_store(
+    /// Probes a new or changed file (in process for MP4 and Matroska, else ffprobe)
+    /// and makes its row; `None` for a new file refused as not media. The bool says
+    /// whether the row existed.
+    async fn probe(
         &self,
         library: &Library,
-        file: FoundFile,
+        file: &FoundFile,
         existing: Option<Uuid>,
-    ) -> anyhow::Result<()> {
+        fingerprint: Option<String>,
+        identity: Identity,
+        series: Option<(Uuid, String)>,
+    ) -> anyhow::Result<Option<(VideoRow, bool)>> {
         let previous = match existing {
             Some(id) => db::videos::find(&self.db, id).await?,
             None => None,
         };
         let id = existing.unwrap_or_else(Uuid::new_v4);
-        let fingerprint = fingerprint_of(&file.abs).await.unwrap_or_default();
-        // Probed and thumbnailed through one descriptor opened beneath the library: a
-        // folder swapped for a symlink since the walk cannot lead ffprobe elsewhere.
-        let opened = {
+        // Probed through one descriptor opened beneath the library: a folder swapped
+        // for a symlink since the walk cannot lead the probe elsewhere.
+        let (opened, fingerprint, in_process) = {
             let (root, rel) = (library.path.clone(), file.rel.clone());
-            tokio::task::spawn_blocking(move || MediaFile::open_beneath(&root, &rel)).await?
+            tokio::task::spawn_blocking(move || {
+                let opened = MediaFile::open_beneath(&root, &rel);
+                let fingerprint = match (&fingerprint, &opened) {
+                    (Some(fp), _) => fp.clone(),
+                    (None, Ok(media)) => fingerprint_file(media.file()).unwrap_or_default(),
+                    (None, Err(_)) => String::new(),
+                };
+                let in_process = opened.as_ref().ok().and_then(|media| {
+                    let size = media.file().metadata().ok()?.len();
+                    container::probe(media.file(), size)
+                });
+                (opened, fingerprint, in_process)
+            })
+            .await?
         };
-        let probed = match &opened {
-            Ok(media) => probe::probe(&self.ffprobe, media).await,
-            Err(open::OpenError::Outside) => Err(probe::ProbeError::Refused(
+        let probed = match (&opened, in_process) {
+            (Ok(_), Some(info)) => Ok(info),
+            (Ok(media), None) => probe::probe(&self.ffprobe, media).await,
+            (Err(open::OpenError::Outside), _) => Err(probe::ProbeError::Refused(
                 "the file leaves its library (a symlink out of it) or is not a regular file"
                     .to_owned(),
             )),
-            Err(open::OpenError::Io(e)) => Err(probe::ProbeError::Unreadable(e.to_string())),
+            (Err(open::OpenError::Io(e)), _) => Err(probe::ProbeError::Unreadable(e.to_string())),
         };
-        let mut row = new_row(id, library, &file, previous.as_ref(), fingerprint);
+        let mut row = new_row(id, library, file, previous.as_ref(), fingerprint);
         match probed {
             Ok(info) => {
                 apply(&mut row, &info, &file.sidecars)?;
-                if let (Some(_), Ok(media)) = (&info.video, &opened) {
-                    let out = self.thumbnail_path(id);
-                    match thumbs::make(&self.ffmpeg, media, info.duration, &out).await {
-                        Ok(()) => row.thumbnail_path = Some(format!("thumbnails/{id}.jpg")),
-                        Err(e) => tracing::warn!(file = %file.rel, error = %e, "no thumbnail"),
-                    }
-                }
+                // An earlier thumbnail stays until the background pass replaces it.
+                row.thumbnail_path = previous.as_ref().and_then(|p| p.thumbnail_path.clone());
                 self.count(Counter::Probed);
             }
             Err(e @ probe::ProbeError::Refused(_)) if previous.is_none() => {
                 // Not catalogued: nothing of it is ever served or handed to ffmpeg again.
                 tracing::warn!(file = %file.rel, error = %e, "file refused: not media");
                 self.count(Counter::Failed);
-                return Ok(());
+                return Ok(None);
             }
             Err(e) => {
                 tracing::warn!(file = %file.rel, error = %e, "file could not be probed");
@@ -306,23 +519,90 @@ impl MediaLibrary {
                 self.count(Counter::Failed);
             }
         }
-        match db::videos::upsert(&self.db, &row).await {
-            // Another instance scanning the same library recorded this new file first
-            // (both started on an empty database): its row stands.
-            Err(db::DbError::Duplicate(_)) if previous.is_none() => {
-                tracing::debug!(file = %file.rel, "recorded meanwhile by another instance");
-                let _ = std::fs::remove_file(self.thumbnail_path(id));
-                return Ok(());
+        identity.columns(series).apply_to(&mut row);
+        Ok(Some((row, previous.is_some())))
+    }
+
+    /// Makes the thumbnails of `ids` one at a time at low priority, after the catalog
+    /// is written: a card shows a placeholder until its image exists.
+    async fn make_thumbnails(&self, ids: Vec<Uuid>) {
+        self.update(|p| p.thumbnails_pending = ids.len() as u64);
+        for id in ids {
+            if let Err(e) = self.make_thumbnail(id).await {
+                tracing::warn!(%id, error = %e, "no thumbnail");
             }
-            other => other?,
+            self.update(|p| p.thumbnails_pending = p.thumbnails_pending.saturating_sub(1));
         }
-        self.remember(id).await?;
+    }
+
+    async fn make_thumbnail(&self, id: Uuid) -> anyhow::Result<()> {
+        let Some(row) = db::videos::find(&self.db, id).await? else {
+            return Ok(());
+        };
+        let media = self.open(&row).await?;
+        let out = self.thumbnail_path(id);
+        thumbs::make(&self.ffmpeg, &media, row.duration, &out)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        db::videos::set_thumbnail(&self.db, id, &format!("thumbnails/{id}.jpg")).await?;
+        self.forget(id).await;
         Ok(())
     }
 }
 
-/// A row for `file` before probing: what the walk found, and what an earlier row of the
-/// same file keeps (its description and when it was first added).
+/// Rows written per transaction during a scan.
+const WRITE_BATCH: usize = 256;
+
+/// A library's walk, kept for identifying its files.
+struct Bookcase {
+    root: PathBuf,
+    kind: crate::config::LibraryKind,
+    walk: walk::Walk,
+    videos: HashMap<String, Vec<String>>,
+}
+
+impl Bookcase {
+    fn new(library: &Library, walk: walk::Walk) -> Self {
+        let mut videos: HashMap<String, Vec<String>> = HashMap::new();
+        for f in &walk.files {
+            let (dir, name) = f.rel.rsplit_once('/').unwrap_or(("", &f.rel));
+            videos
+                .entry(dir.to_owned())
+                .or_default()
+                .push(name.to_owned());
+        }
+        Self {
+            root: library.path.clone(),
+            kind: library.kind,
+            walk,
+            videos,
+        }
+    }
+
+    fn shelf(&self) -> Shelf<'_> {
+        Shelf {
+            root: &self.root,
+            kind: self.kind,
+            folders: &self.walk.folders,
+            videos: &self.videos,
+        }
+    }
+
+    fn stamp_of(&self, rel: &str) -> i64 {
+        self.shelf().stamp_of(rel)
+    }
+
+    fn identify_all(&self, files: &[usize]) -> HashMap<usize, Identity> {
+        let shelf = self.shelf();
+        files
+            .iter()
+            .map(|&i| (i, shelf.identify(&self.walk.files[i].rel)))
+            .collect()
+    }
+}
+
+/// A row for `file` before probing: what the walk found, and when an earlier row of
+/// the same file was first added.
 fn new_row(
     id: Uuid,
     library: &Library,
@@ -338,7 +618,7 @@ fn new_row(
         file_path: file.rel.clone(),
         title: walk::title_from_filename(&filename),
         filename,
-        description: previous.and_then(|p| p.description.clone()),
+        description: None,
         file_size: file.size as i64,
         mtime_ns: file.mtime_ns,
         fingerprint,
@@ -358,6 +638,24 @@ fn new_row(
         missing_since: None,
         created_at: previous.map_or(now, |p| p.created_at),
         updated_at: now,
+        kind: VideoKind::Video,
+        series_id: None,
+        series_title: None,
+        season: None,
+        episode: None,
+        episode_end: None,
+        year: None,
+        original_title: None,
+        genres: Json(Vec::new()),
+        rating: None,
+        premiered: None,
+        poster: None,
+        backdrop: None,
+        art_stamp: 0,
+        film_key: None,
+        part: None,
+        version: None,
+        listed: true,
     }
 }
 
@@ -401,20 +699,28 @@ async fn fingerprint_of(path: &Path) -> std::io::Result<String> {
         .map_err(std::io::Error::other)?
 }
 
-/// SHA-256 over the size and the first and last 64 KiB, as 32 hex digits.
 fn fingerprint(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
+    fingerprint_file(&std::fs::File::open(path)?)
+}
+
+/// SHA-256 over the size and the first and last 64 KiB, as 32 hex digits.
+fn fingerprint_file(file: &std::fs::File) -> std::io::Result<String> {
     let len = file.metadata()?.len();
     let mut hasher = Sha256::new();
     hasher.update(len.to_le_bytes());
     let mut buf = vec![0u8; FINGERPRINT_SPAN as usize];
-    let n = file.read(&mut buf)?;
+    let n = file.read_at(&mut buf, 0)?;
     hasher.update(&buf[..n]);
     if len > FINGERPRINT_SPAN {
-        file.seek(SeekFrom::Start(len.saturating_sub(FINGERPRINT_SPAN)))?;
-        let mut tail = Vec::with_capacity(FINGERPRINT_SPAN as usize);
-        file.take(FINGERPRINT_SPAN).read_to_end(&mut tail)?;
-        hasher.update(&tail);
+        let start = len.saturating_sub(FINGERPRINT_SPAN);
+        let mut filled = 0;
+        while filled < buf.len() {
+            match file.read_at(&mut buf[filled..], start + filled as u64)? {
+                0 => break,
+                n => filled += n,
+            }
+        }
+        hasher.update(&buf[..filled]);
     }
     let digest = hasher.finalize();
     Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())

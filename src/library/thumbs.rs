@@ -1,5 +1,6 @@
 //! Thumbnails: one JPEG per video, taken at about 10% of its duration (past most
-//! opening logos and black frames), 480 pixels wide at most.
+//! opening logos and black frames), 480 pixels wide at most, by an ffmpeg of low
+//! priority (nice 10) once the scan has written the catalog.
 
 use super::MediaFile;
 use std::path::Path;
@@ -77,5 +78,13 @@ fn command(ffmpeg: &Path, video: &MediaFile, at: f64, partial: &Path) -> Command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    // Background work: playback's ffmpeg and the server come first.
+    // SAFETY: setpriority is async-signal-safe and touches only the child.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+            Ok(())
+        });
+    }
     command
 }

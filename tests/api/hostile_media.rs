@@ -52,6 +52,7 @@ async fn playlists_and_lists_saved_as_media_are_refused_by_the_scanner(backend: 
         s.media.libraries.push(Library {
             name: "Private".into(),
             path: other.path().to_path_buf(),
+            kind: Default::default(),
         });
     })
     .await

@@ -19,6 +19,7 @@ async fn two_libraries(backend: Backend) -> Option<(MediaApp, tempfile::TempDir)
         s.media.libraries.push(Library {
             name: "Kids".into(),
             path: kids_path,
+            kind: Default::default(),
         });
     })
     .await?;

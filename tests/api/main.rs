@@ -25,6 +25,7 @@ mod operations;
 mod playlists;
 mod redis;
 mod roles;
+mod series;
 mod serving;
 mod sessions;
 mod streaming;

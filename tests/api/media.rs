@@ -155,6 +155,7 @@ pub async fn spawn_media_app(
     settings.media.libraries = vec![Library {
         name: "Videos".into(),
         path: library.clone(),
+        kind: Default::default(),
     }];
     settings.media.scan_on_startup = false;
     settings.media.watch = false;

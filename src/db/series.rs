@@ -1,0 +1,452 @@
+//! The `series` table, and the catalog's questions about series and films: a series'
+//! episodes in order, next up, the film versions of one film.
+
+use super::videos::{VideoRow, COLUMNS as VIDEO_COLUMNS};
+use super::{with_pool, Database, DbResult, SqlxResultExt};
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// A series, as the scanner found it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct SeriesRow {
+    pub id: Uuid,
+    pub library: String,
+    /// The cleaned name, lowercased, `|` and the year: the series' identity in its library.
+    pub key: String,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub plot: Option<String>,
+    pub genres: Json<Vec<String>>,
+    pub rating: Option<f64>,
+    pub premiered: Option<String>,
+    /// The series folder, library-relative; `None` when the episodes have none.
+    pub folder: Option<String>,
+    pub poster: Option<String>,
+    pub backdrop: Option<String>,
+    /// Season number (as text) to the library-relative path of its poster.
+    pub season_posters: Json<BTreeMap<String, String>>,
+    pub episode_count: i32,
+    pub season_count: i32,
+    pub latest_added: Option<DateTime<Utc>>,
+    pub art_stamp: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, library, key, title, original_title, year, plot, genres, rating, \
+    premiered, folder, poster, backdrop, season_posters, episode_count, season_count, \
+    latest_added, art_stamp, created_at, updated_at";
+
+/// The series of a library, by key (the scanner's view, empty ones included).
+pub async fn of_library(db: &Database, library: &str) -> DbResult<Vec<SeriesRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM series WHERE library = $1");
+    with_pool!(db, pool => sqlx::query_as(&sql).bind(library).fetch_all(pool).await).db()
+}
+
+/// One series.
+pub async fn find(db: &Database, id: Uuid) -> DbResult<Option<SeriesRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM series WHERE id = $1");
+    with_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await).db()
+}
+
+/// Inserts a series or replaces its metadata (the counts are the scanner's recount's).
+pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<()> {
+    let sql = format!(
+        "INSERT INTO series ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+         original_title = excluded.original_title, year = excluded.year, plot = excluded.plot, \
+         genres = excluded.genres, rating = excluded.rating, premiered = excluded.premiered, \
+         folder = excluded.folder, poster = excluded.poster, backdrop = excluded.backdrop, \
+         season_posters = excluded.season_posters, art_stamp = excluded.art_stamp, \
+         updated_at = excluded.updated_at"
+    );
+    with_pool!(db, pool => sqlx::query(&sql)
+        .bind(s.id)
+        .bind(&s.library)
+        .bind(&s.key)
+        .bind(&s.title)
+        .bind(&s.original_title)
+        .bind(s.year)
+        .bind(&s.plot)
+        .bind(&s.genres)
+        .bind(s.rating)
+        .bind(&s.premiered)
+        .bind(&s.folder)
+        .bind(&s.poster)
+        .bind(&s.backdrop)
+        .bind(&s.season_posters)
+        .bind(s.episode_count)
+        .bind(s.season_count)
+        .bind(s.latest_added)
+        .bind(s.art_stamp)
+        .bind(s.created_at)
+        .bind(s.updated_at)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))
+    .db()?;
+    Ok(())
+}
+
+/// Recounts the playable episodes and seasons of a library's series, and for a film
+/// kept in several files lists one: the first part of the best version (the tallest
+/// picture, then the largest file). Run at the end of each scan.
+pub async fn recount(db: &Database, library: &str) -> DbResult<()> {
+    let counts = "UPDATE series SET \
+        episode_count = (SELECT COUNT(*) FROM videos v WHERE v.series_id = series.id AND v.status = 'ok'), \
+        season_count = (SELECT COUNT(DISTINCT COALESCE(v.season, -1)) FROM videos v \
+                        WHERE v.series_id = series.id AND v.status = 'ok'), \
+        latest_added = (SELECT MAX(v.created_at) FROM videos v WHERE v.series_id = series.id AND v.status = 'ok') \
+        WHERE library = $1";
+    // Listed: a film file with no other ok file of its film ranked above it.
+    let listed = "UPDATE videos SET listed = NOT EXISTS ( \
+            SELECT 1 FROM videos o WHERE o.film_key = videos.film_key AND o.library = videos.library \
+              AND o.status = 'ok' AND o.id <> videos.id AND ( \
+                COALESCE(o.part, 1) < COALESCE(videos.part, 1) \
+                OR (COALESCE(o.part, 1) = COALESCE(videos.part, 1) AND ( \
+                    COALESCE(o.height, 0) > COALESCE(videos.height, 0) \
+                    OR (COALESCE(o.height, 0) = COALESCE(videos.height, 0) AND ( \
+                        o.file_size > videos.file_size \
+                        OR (o.file_size = videos.file_size AND o.file_path < videos.file_path))))))) \
+        WHERE library = $1 AND film_key IS NOT NULL";
+    with_pool!(db, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query(counts).bind(library).execute(&mut *tx).await?;
+        sqlx::query(listed).bind(library).execute(&mut *tx).await?;
+        tx.commit().await
+    })
+    .db()
+}
+
+/// How series are listed.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesQuery {
+    pub search: Option<String>,
+    pub genre: Option<String>,
+    pub year: Option<i32>,
+    /// Most recently added first, instead of by title.
+    pub recent: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A page of series with playable episodes in `libraries` (`None`: every one), and
+/// the total.
+pub async fn list(
+    db: &Database,
+    q: &SeriesQuery,
+    libraries: Option<&[String]>,
+) -> DbResult<(Vec<SeriesRow>, i64)> {
+    let mut filters = vec!["episode_count > 0".to_owned()];
+    let mut args: Vec<Arg> = Vec::new();
+    let mut arg = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    if let Some(search) = like_pattern(q.search.as_deref()) {
+        let p = arg(Arg::Text(search));
+        filters.push(format!(
+            "(lower(title) LIKE {p} ESCAPE '\\' OR lower(COALESCE(original_title, '')) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(genre) = &q.genre {
+        filters.push(format!(
+            "CAST(genres AS TEXT) LIKE {} ESCAPE '\\'",
+            arg(Arg::Text(genre_pattern(genre)))
+        ));
+    }
+    if let Some(year) = q.year {
+        filters.push(format!("year = {}", arg(Arg::Int(i64::from(year)))));
+    }
+    libraries_filter(&mut filters, &mut arg, libraries);
+    let filter = filters.join(" AND ");
+    let order = if q.recent {
+        "latest_added DESC, id"
+    } else {
+        "lower(title), year, id"
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM series WHERE {filter}");
+    let n = args.len();
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM series WHERE {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let total: i64 = with_pool!(db, pool => bind_all(sqlx::query_scalar(&count_sql), &args).fetch_one(pool).await).db()?;
+    args.push(Arg::Int(q.limit));
+    args.push(Arg::Int(q.offset));
+    let rows =
+        with_pool!(db, pool => bind_all(sqlx::query_as(&page_sql), &args).fetch_all(pool).await)
+            .db()?;
+    Ok((rows, total))
+}
+
+/// The playable episodes of a series, in order: season, episode, then file path
+/// (unknown seasons with the first, specials last).
+pub async fn episodes(db: &Database, series_id: Uuid) -> DbResult<Vec<VideoRow>> {
+    let sql = format!(
+        "SELECT {VIDEO_COLUMNS} FROM videos WHERE series_id = $1 AND status = 'ok' \
+         ORDER BY CASE WHEN season = 0 THEN 1 ELSE 0 END, {EPISODE_ORDER}"
+    );
+    with_pool!(db, pool => sqlx::query_as(&sql).bind(series_id).fetch_all(pool).await).db()
+}
+
+/// Episodes in viewing order.
+const EPISODE_ORDER: &str = "COALESCE(season, 1), COALESCE(episode, 1000000), file_path";
+
+/// A user's series in progress, most recent first: the series of the episodes they
+/// finished, with the latest finished episode of each.
+pub async fn last_finished(
+    db: &Database,
+    user_id: Uuid,
+    libraries: Option<&[String]>,
+    limit: i64,
+) -> DbResult<Vec<VideoRow>> {
+    let mut filters = vec![
+        "uv.user_id = $1".to_owned(),
+        "uv.watch_progress >= 90".to_owned(),
+        "v.series_id IS NOT NULL".to_owned(),
+        "v.status = 'ok'".to_owned(),
+        "COALESCE(v.season, 1) > 0".to_owned(),
+    ];
+    let mut args = vec![Arg::Uuid(user_id)];
+    let mut arg = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    libraries_filter_as(&mut filters, &mut arg, libraries, "v.library");
+    let columns = prefixed(VIDEO_COLUMNS, "v");
+    let sql = format!(
+        "SELECT {columns} FROM user_videos uv JOIN videos v ON v.id = uv.video_id \
+         WHERE {} ORDER BY COALESCE(uv.completed_at, uv.last_watched) DESC, v.id LIMIT 2000",
+        filters.join(" AND ")
+    );
+    let rows: Vec<VideoRow> =
+        with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(rows
+        .into_iter()
+        .filter(|r| seen.insert(r.series_id))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .collect())
+}
+
+/// The first episode after `after` in its series' order that the user has not finished,
+/// specials left out.
+pub async fn next_unwatched(
+    db: &Database,
+    user_id: Uuid,
+    after: &VideoRow,
+) -> DbResult<Option<VideoRow>> {
+    let columns = prefixed(VIDEO_COLUMNS, "v");
+    let sql = format!(
+        "SELECT {columns} FROM videos v \
+         LEFT JOIN user_videos uv ON uv.video_id = v.id AND uv.user_id = $2 \
+         WHERE v.series_id = $1 AND v.status = 'ok' AND COALESCE(v.season, 1) > 0 \
+           AND (COALESCE(v.season, 1), COALESCE(v.episode, 1000000), v.file_path) > ($3, $4, $5) \
+           AND COALESCE(uv.watch_progress, 0) < 90 \
+         ORDER BY COALESCE(v.season, 1), COALESCE(v.episode, 1000000), v.file_path LIMIT 1"
+    );
+    let season = after.season.unwrap_or(1);
+    let episode = after.episode_end.or(after.episode).unwrap_or(1_000_000);
+    with_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(after.series_id)
+        .bind(user_id)
+        .bind(season)
+        .bind(episode)
+        .bind(&after.file_path)
+        .fetch_optional(pool)
+        .await)
+    .db()
+}
+
+/// The episode after `video` in its series' order (for any user: what follows, not
+/// what is unwatched); `None` after the last or for a file of no series.
+pub async fn next_episode(db: &Database, video: &VideoRow) -> DbResult<Option<VideoRow>> {
+    let Some(series) = video.series_id else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT {VIDEO_COLUMNS} FROM videos WHERE series_id = $1 AND status = 'ok' \
+         AND (COALESCE(season, 1), COALESCE(episode, 1000000), file_path) > ($2, $3, $4) \
+         ORDER BY {EPISODE_ORDER} LIMIT 1"
+    );
+    let season = video.season.unwrap_or(1);
+    let episode = video.episode_end.or(video.episode).unwrap_or(1_000_000);
+    with_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(series)
+        .bind(season)
+        .bind(episode)
+        .bind(&video.file_path)
+        .fetch_optional(pool)
+        .await)
+    .db()
+}
+
+/// The next part of a film split over files, of the same version.
+pub async fn next_part(db: &Database, video: &VideoRow) -> DbResult<Option<VideoRow>> {
+    let (Some(key), Some(part)) = (&video.film_key, video.part) else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT {VIDEO_COLUMNS} FROM videos WHERE film_key = $1 AND library = $2 AND status = 'ok' \
+         AND part > $3 AND COALESCE(version, '') = $4 ORDER BY part LIMIT 1"
+    );
+    let version = video.version.clone().unwrap_or_default();
+    with_pool!(db, pool => sqlx::query_as(&sql)
+        .bind(key)
+        .bind(&video.library)
+        .bind(part)
+        .bind(&version)
+        .fetch_optional(pool)
+        .await)
+    .db()
+}
+
+/// The other files of a film (parts and versions), `video` included, best first.
+pub async fn film_files(db: &Database, video: &VideoRow) -> DbResult<Vec<VideoRow>> {
+    let Some(key) = &video.film_key else {
+        return Ok(Vec::new());
+    };
+    let sql = format!(
+        "SELECT {VIDEO_COLUMNS} FROM videos WHERE film_key = $1 AND library = $2 AND status = 'ok' \
+         ORDER BY COALESCE(part, 1), COALESCE(height, 0) DESC, file_size DESC, file_path"
+    );
+    with_pool!(db, pool => sqlx::query_as(&sql).bind(key).bind(&video.library).fetch_all(pool).await).db()
+}
+
+/// Genres and years of the films and series in `libraries`, for filters.
+pub async fn facets(
+    db: &Database,
+    libraries: Option<&[String]>,
+) -> DbResult<(Vec<String>, Vec<i32>)> {
+    let mut filters = Vec::new();
+    let mut args = Vec::new();
+    let mut arg = |a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    libraries_filter(&mut filters, &mut arg, libraries);
+    let within = filters
+        .iter()
+        .map(|f| format!(" AND {f}"))
+        .collect::<String>();
+    let films =
+        format!("FROM videos WHERE status = 'ok' AND listed = TRUE AND kind = 'film'{within}");
+    let series = format!("FROM series WHERE episode_count > 0{within}");
+    let genres_sql = format!(
+        "SELECT DISTINCT CAST(genres AS TEXT) {films} UNION SELECT DISTINCT CAST(genres AS TEXT) {series}"
+    );
+    let years_sql = format!(
+        "SELECT DISTINCT year {films} AND year IS NOT NULL \
+         UNION SELECT DISTINCT year {series} AND year IS NOT NULL"
+    );
+    let lists: Vec<String> = with_pool!(db, pool => bind_all(sqlx::query_scalar(&genres_sql), &args).fetch_all(pool).await).db()?;
+    let mut years: Vec<i32> = with_pool!(db, pool => bind_all(sqlx::query_scalar(&years_sql), &args).fetch_all(pool).await).db()?;
+    let mut genres: Vec<String> = lists
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Vec<String>>(l).ok())
+        .flatten()
+        .collect();
+    genres.sort_by_key(|g| g.to_lowercase());
+    genres.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    Ok((genres, years))
+}
+
+/// A query argument of one of the catalog's kinds.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Uuid(Uuid),
+}
+
+/// Binds `args` in order to a query of either backend.
+fn bind_all<'q, Q: BindArgs<'q>>(query: Q, args: &'q [Arg]) -> Q {
+    args.iter().fold(query, |q, a| q.bind_arg(a))
+}
+
+/// A query that takes [`Arg`]s: sqlx's query, scalar and query-as on both backends.
+pub(crate) trait BindArgs<'q> {
+    fn bind_arg(self, arg: &'q Arg) -> Self;
+}
+
+macro_rules! impl_bind_args {
+    ($($ty:ty),+) => {$(
+        impl<'q, DB: sqlx::Database, O> BindArgs<'q> for $ty
+        where
+            &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+            Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        {
+            fn bind_arg(self, arg: &'q Arg) -> Self {
+                match arg {
+                    Arg::Text(s) => self.bind(s.as_str()),
+                    Arg::Int(i) => self.bind(*i),
+                    Arg::Uuid(u) => self.bind(*u),
+                }
+            }
+        }
+    )+};
+}
+impl_bind_args!(
+    sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,
+    sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
+);
+
+/// `%text%` for a LIKE with `\` as the escape, lowercased; `None` for empty text.
+pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
+    let text = text.map(str::trim).filter(|s| !s.is_empty())?;
+    Some(format!("%{}%", escape_like(&text.to_lowercase())))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The LIKE pattern finding a genre in a stored JSON array: `%"Drama"%`.
+pub(crate) fn genre_pattern(genre: &str) -> String {
+    let quoted = serde_json::to_string(genre.trim()).unwrap_or_default();
+    format!("%{}%", escape_like(&quoted))
+}
+
+/// Adds `library IN (...)` for `libraries` (`None`: no filter; empty: nothing).
+pub(crate) fn libraries_filter(
+    filters: &mut Vec<String>,
+    arg: &mut impl FnMut(Arg) -> String,
+    libraries: Option<&[String]>,
+) {
+    libraries_filter_as(filters, arg, libraries, "library");
+}
+
+fn libraries_filter_as(
+    filters: &mut Vec<String>,
+    arg: &mut impl FnMut(Arg) -> String,
+    libraries: Option<&[String]>,
+    column: &str,
+) {
+    if let Some(names) = libraries {
+        if names.is_empty() {
+            filters.push("1 = 0".to_owned());
+        } else {
+            let list: Vec<String> = names.iter().map(|n| arg(Arg::Text(n.clone()))).collect();
+            filters.push(format!("{column} IN ({})", list.join(", ")));
+        }
+    }
+}
+
+/// A column list with each column taken from `table`.
+fn prefixed(columns: &str, table: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{table}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
