@@ -31,6 +31,7 @@ mod sessions;
 mod streaming;
 mod telemetry;
 mod transcode;
+mod upgrade;
 mod users;
 mod watching;
 mod web;
