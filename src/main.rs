@@ -207,9 +207,17 @@ async fn scan(settings: Settings, only: Option<String>) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
     let s = task.await?;
+    // The server makes them in the background; a one-shot scan makes them before it exits.
+    state.library.make_missing_thumbnails().await;
     println!(
         "scanned {} files in {:.1}s: {} probed, {} unchanged, {} failed, {} moved, {} missing",
-        s.seen, s.elapsed_seconds, s.probed, s.skipped, s.failed, s.moved, s.missing
+        s.seen,
+        s.elapsed_seconds,
+        s.probed,
+        s.skipped,
+        s.failed,
+        s.moved,
+        s.missing
     );
     for e in &s.errors {
         eprintln!("error: {e}");

@@ -1,8 +1,8 @@
 //! Background upkeep while the server runs, started by [`start`] and stopped with the
 //! returned handles: the maintenance tick (stream slots published to Redis, what
 //! sessions streamed recorded, transcodes swept, sessions swept, free memory given
-//! back), the session sync pass (see [`crate::sessions`]), and the stop of streams
-//! whose session ended.
+//! back), the session sync pass (see [`crate::sessions`]), the stop of streams
+//! whose session ended, and the thumbnails that follow each scan.
 
 use crate::state::AppState;
 
@@ -23,6 +23,7 @@ pub fn start(state: &AppState) -> Upkeep {
         tokio::spawn(maintain(state.clone())),
         tokio::spawn(sync_sessions(state.clone())),
         tokio::spawn(end_streams_of_ended_sessions(state.clone())),
+        tokio::spawn(state.library.clone().thumbnail_worker()),
     ])
 }
 

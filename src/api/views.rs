@@ -189,11 +189,11 @@ pub struct ScanProgress {
     pub current_library: Option<String>,
     /// Media files found.
     pub seen: u64,
-    /// Files probed with ffprobe (new or changed).
+    /// Files probed (new or changed): MP4 and Matroska in process, others with ffprobe.
     pub probed: u64,
     /// Unchanged files that needed no probe.
     pub skipped: u64,
-    /// Files ffprobe could not read.
+    /// Files that could not be read as media.
     pub failed: u64,
     /// Files recognised at a new path.
     pub moved: u64,
@@ -201,6 +201,11 @@ pub struct ScanProgress {
     pub missing: u64,
     /// Libraries that could not be read.
     pub errors: Vec<String>,
+    /// Seconds from the start until every file found was in the catalog; thumbnails
+    /// are made after that (the scan runs on until they are).
+    pub catalogued_seconds: Option<f64>,
+    /// Thumbnails still to make.
+    pub thumbnails_pending: u64,
 }
 
 impl From<library::ScanProgress> for ScanProgress {
@@ -218,6 +223,8 @@ impl From<library::ScanProgress> for ScanProgress {
             moved: p.moved,
             missing: p.missing,
             errors: p.errors,
+            catalogued_seconds: p.catalogued_seconds,
+            thumbnails_pending: p.thumbnails_pending,
         }
     }
 }

@@ -445,6 +445,13 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
     .db()
 }
 
+/// Playable entries with a picture and no thumbnail yet, oldest first.
+pub async fn without_thumbnail(db: &Database, limit: i64) -> DbResult<Vec<Uuid>> {
+    let sql = "SELECT id FROM videos WHERE status = 'ok' AND width IS NOT NULL \
+               AND thumbnail_path IS NULL ORDER BY created_at, id LIMIT $1";
+    with_pool!(db, pool => sqlx::query_scalar(sql).bind(limit).fetch_all(pool).await).db()
+}
+
 /// Records the thumbnail made for an entry.
 pub async fn set_thumbnail(db: &Database, id: Uuid, path: &str) -> DbResult<()> {
     let sql = "UPDATE videos SET thumbnail_path = $2 WHERE id = $1";

@@ -65,21 +65,24 @@ pub struct ScanProgress {
     pub missing: u64,
     /// Libraries that could not be read.
     pub errors: Vec<String>,
-    /// Seconds from the start until every file found was in the catalog (thumbnails
-    /// are made after that, in the background of the scan).
+    /// Seconds from the start until every file found was in the catalog (the scan's
+    /// end; thumbnails follow in the background).
     pub catalogued_seconds: Option<f64>,
-    /// Thumbnails still to make.
+    /// Thumbnails of the background pass still to make.
     pub thumbnails_pending: u64,
 }
 
 /// The result of a finished scan.
 pub type ScanSummary = ScanProgress;
 
-/// The scanner's lock and progress.
+/// The scanner's lock and progress, and the thumbnail pass that follows it.
 #[derive(Debug, Default)]
 pub struct ScanState {
     lock: tokio::sync::Mutex<()>,
     progress: Mutex<(ScanProgress, Option<Instant>)>,
+    thumbnails: tokio::sync::Mutex<()>,
+    thumbnails_wanted: tokio::sync::Notify,
+    failed_thumbnails: Mutex<std::collections::HashSet<Uuid>>,
 }
 
 enum Counter {
@@ -149,26 +152,20 @@ impl MediaLibrary {
                 Some(started),
             );
         }
-        let mut thumbnails = Vec::new();
         for library in self
             .libraries
             .iter()
             .filter(|l| only.is_none_or(|n| n == l.name))
         {
             self.update(|p| p.current_library = Some(library.name.clone()));
-            match self.scan_library(library).await {
-                Ok(ids) => thumbnails.extend(ids),
-                Err(e) => {
-                    tracing::error!(library = %library.name, error = %e, "library scan failed");
-                    self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
-                }
+            if let Err(e) = self.scan_library(library).await {
+                tracing::error!(library = %library.name, error = %e, "library scan failed");
+                self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
             }
         }
-        self.update(|p| {
-            p.current_library = None;
-            p.catalogued_seconds = Some(started.elapsed().as_secs_f64());
-        });
-        self.make_thumbnails(thumbnails).await;
+        self.update(|p| p.catalogued_seconds = Some(started.elapsed().as_secs_f64()));
+        // The thumbnails follow the catalog in the background ([`Self::thumbnail_worker`]).
+        self.scanner.thumbnails_wanted.notify_one();
         self.update(|p| {
             p.running = false;
             p.current_library = None;
@@ -189,7 +186,7 @@ impl MediaLibrary {
         summary
     }
 
-    async fn scan_library(&self, library: &Library) -> anyhow::Result<Vec<Uuid>> {
+    async fn scan_library(&self, library: &Library) -> anyhow::Result<()> {
         let root = library.path.clone();
         let extensions = self.extensions.clone();
         let walked = tokio::task::spawn_blocking(move || walk::walk_tree(&root, &extensions))
@@ -283,7 +280,6 @@ impl MediaLibrary {
             })
             .buffer_unordered(parallel * 2)
             .ready_chunks(WRITE_BATCH);
-        let mut thumbnails = Vec::new();
         while let Some(chunk) = rows.next().await {
             let mut batch = Vec::with_capacity(chunk.len());
             for row in chunk {
@@ -291,12 +287,6 @@ impl MediaLibrary {
                     batch.push((row, existed));
                 }
             }
-            thumbnails.extend(
-                batch
-                    .iter()
-                    .filter(|(r, _)| r.status == FileStatus::Ok && r.width.is_some())
-                    .map(|(r, _)| r.id),
-            );
             self.store(batch).await?;
         }
         drop(rows);
@@ -310,7 +300,7 @@ impl MediaLibrary {
             self.count(Counter::Missing);
         }
         db::series::recount(&self.db, &library.name).await?;
-        Ok(thumbnails)
+        Ok(())
     }
 
     /// Writes probed rows in one transaction, and drops the caches' copies of rows
@@ -523,15 +513,49 @@ impl MediaLibrary {
         Ok(Some((row, previous.is_some())))
     }
 
-    /// Makes the thumbnails of `ids` one at a time at low priority, after the catalog
-    /// is written: a card shows a placeholder until its image exists.
-    async fn make_thumbnails(&self, ids: Vec<Uuid>) {
-        self.update(|p| p.thumbnails_pending = ids.len() as u64);
-        for id in ids {
-            if let Err(e) = self.make_thumbnail(id).await {
-                tracing::warn!(%id, error = %e, "no thumbnail");
+    /// Makes the thumbnails the catalog lacks after each scan, for as long as the
+    /// server runs (started with the server's upkeep).
+    pub async fn thumbnail_worker(self: Arc<Self>) {
+        loop {
+            self.scanner.thumbnails_wanted.notified().await;
+            self.make_missing_thumbnails().await;
+        }
+    }
+
+    /// Makes the thumbnail of every playable video that has none, one at a time at low
+    /// priority (a card shows a placeholder meanwhile). A file ffmpeg could not make
+    /// one of is not tried again until the server restarts or the file changes. Returns
+    /// when none is missing; a caller arriving meanwhile waits for the one running.
+    pub async fn make_missing_thumbnails(&self) {
+        let _running = self.scanner.thumbnails.lock().await;
+        loop {
+            let ids = match db::videos::without_thumbnail(&self.db, THUMBNAIL_BATCH).await {
+                Ok(ids) => ids,
+                Err(e) => {
+                    tracing::warn!(error = %e, "thumbnails wait for the database");
+                    return;
+                }
+            };
+            let todo: Vec<Uuid> = {
+                let failed = self.scanner.failed_thumbnails.lock().unwrap_or_else(|p| p.into_inner());
+                ids.into_iter().filter(|id| !failed.contains(id)).collect()
+            };
+            if todo.is_empty() {
+                self.update(|p| p.thumbnails_pending = 0);
+                return;
             }
-            self.update(|p| p.thumbnails_pending = p.thumbnails_pending.saturating_sub(1));
+            self.update(|p| p.thumbnails_pending = todo.len() as u64);
+            for id in todo {
+                if let Err(e) = self.make_thumbnail(id).await {
+                    tracing::warn!(%id, error = %e, "no thumbnail");
+                    self.scanner
+                        .failed_thumbnails
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id);
+                }
+                self.update(|p| p.thumbnails_pending = p.thumbnails_pending.saturating_sub(1));
+            }
         }
     }
 
@@ -552,6 +576,9 @@ impl MediaLibrary {
 
 /// Rows written per transaction during a scan.
 const WRITE_BATCH: usize = 256;
+
+/// Videos without a thumbnail looked up at once.
+const THUMBNAIL_BATCH: i64 = 200;
 
 /// A library's walk, kept for identifying its files.
 struct Bookcase {

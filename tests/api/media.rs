@@ -169,9 +169,12 @@ pub async fn spawn_media_app(
 }
 
 impl MediaApp {
-    /// Scans and returns the summary.
+    /// Scans, makes the thumbnails the server would make in the background after it,
+    /// and returns the scan's summary.
     pub async fn scan(&self) -> homestream::library::ScanSummary {
-        self.state.library.scan(None).await
+        let summary = self.state.library.scan(None).await;
+        self.state.library.make_missing_thumbnails().await;
+        summary
     }
 
     /// The id of the catalog entry with this file name, through the API.
