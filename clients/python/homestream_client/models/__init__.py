@@ -14,10 +14,14 @@ from .create_user import CreateUser
 from .database_status import DatabaseStatus
 from .device_type import DeviceType
 from .entry import Entry
+from .episode import Episode
+from .episode_list import EpisodeList
+from .facets import Facets
 from .guest_login import GuestLogin
 from .guest_pass import GuestPass
 from .health import Health
 from .history_page import HistoryPage
+from .image_kind import ImageKind
 from .issued_guest_pass import IssuedGuestPass
 from .library_info import LibraryInfo
 from .login_request import LoginRequest
@@ -26,6 +30,7 @@ from .move_video import MoveVideo
 from .my_stats import MyStats
 from .new_guest_pass import NewGuestPass
 from .new_playlist import NewPlaylist
+from .next_video import NextVideo
 from .order import Order
 from .period import Period
 from .period_figures import PeriodFigures
@@ -49,6 +54,11 @@ from .redis_status import RedisStatus
 from .reset_password import ResetPassword
 from .role import Role
 from .scan_progress import ScanProgress
+from .season import Season
+from .series import Series
+from .series_detail import SeriesDetail
+from .series_page import SeriesPage
+from .series_sort import SeriesSort
 from .session import Session
 from .sidecar import Sidecar
 from .sort import Sort
@@ -61,6 +71,7 @@ from .user_data import UserData
 from .user_totals import UserTotals
 from .video import Video
 from .video_codec_support import VideoCodecSupport
+from .video_kind import VideoKind
 from .video_page import VideoPage
 from .watched_video import WatchedVideo
 
@@ -79,10 +90,14 @@ __all__ = (
     "DatabaseStatus",
     "DeviceType",
     "Entry",
+    "Episode",
+    "EpisodeList",
+    "Facets",
     "GuestLogin",
     "GuestPass",
     "Health",
     "HistoryPage",
+    "ImageKind",
     "IssuedGuestPass",
     "LibraryInfo",
     "LoginRequest",
@@ -91,6 +106,7 @@ __all__ = (
     "MyStats",
     "NewGuestPass",
     "NewPlaylist",
+    "NextVideo",
     "Order",
     "Period",
     "PeriodFigures",
@@ -114,6 +130,11 @@ __all__ = (
     "ResetPassword",
     "Role",
     "ScanProgress",
+    "Season",
+    "Series",
+    "SeriesDetail",
+    "SeriesPage",
+    "SeriesSort",
     "Session",
     "Sidecar",
     "Sort",
@@ -126,6 +147,7 @@ __all__ = (
     "UserTotals",
     "Video",
     "VideoCodecSupport",
+    "VideoKind",
     "VideoPage",
     "WatchedVideo",
 )

@@ -19,13 +19,17 @@ class ScanProgress:
     Attributes:
         elapsed_seconds (float): Seconds since the scan started (to its end once finished).
         errors (list[str]): Libraries that could not be read.
-        failed (int): Files ffprobe could not read.
+        failed (int): Files that could not be read as media.
         missing (int): Files gone from disk, now out of the catalog.
         moved (int): Files recognised at a new path.
-        probed (int): Files probed with ffprobe (new or changed).
+        probed (int): Files probed (new or changed): MP4 and Matroska in process, others with ffprobe.
         running (bool):
         seen (int): Media files found.
         skipped (int): Unchanged files that needed no probe.
+        thumbnails_pending (int): Thumbnails still to make.
+        catalogued_seconds (float | None | Unset): Seconds from the start until every file found was in the catalog;
+            thumbnails
+            are made after that (the scan runs on until they are).
         current_library (None | str | Unset): The library being scanned now.
         finished_at (datetime.datetime | None | Unset):
         started_at (datetime.datetime | None | Unset):
@@ -40,6 +44,8 @@ class ScanProgress:
     running: bool
     seen: int
     skipped: int
+    thumbnails_pending: int
+    catalogued_seconds: float | None | Unset = UNSET
     current_library: None | str | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
@@ -63,6 +69,14 @@ class ScanProgress:
         seen = self.seen
 
         skipped = self.skipped
+
+        thumbnails_pending = self.thumbnails_pending
+
+        catalogued_seconds: float | None | Unset
+        if isinstance(self.catalogued_seconds, Unset):
+            catalogued_seconds = UNSET
+        else:
+            catalogued_seconds = self.catalogued_seconds
 
         current_library: None | str | Unset
         if isinstance(self.current_library, Unset):
@@ -99,8 +113,11 @@ class ScanProgress:
                 "running": running,
                 "seen": seen,
                 "skipped": skipped,
+                "thumbnails_pending": thumbnails_pending,
             }
         )
+        if catalogued_seconds is not UNSET:
+            field_dict["catalogued_seconds"] = catalogued_seconds
         if current_library is not UNSET:
             field_dict["current_library"] = current_library
         if finished_at is not UNSET:
@@ -130,6 +147,19 @@ class ScanProgress:
         seen = d.pop("seen")
 
         skipped = d.pop("skipped")
+
+        thumbnails_pending = d.pop("thumbnails_pending")
+
+        def _parse_catalogued_seconds(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        catalogued_seconds = _parse_catalogued_seconds(
+            d.pop("catalogued_seconds", UNSET)
+        )
 
         def _parse_current_library(data: object) -> None | str | Unset:
             if data is None:
@@ -184,6 +214,8 @@ class ScanProgress:
             running=running,
             seen=seen,
             skipped=skipped,
+            thumbnails_pending=thumbnails_pending,
+            catalogued_seconds=catalogued_seconds,
             current_library=current_library,
             finished_at=finished_at,
             started_at=started_at,

@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.order import Order
 from ...models.problem import Problem
 from ...models.sort import Sort
+from ...models.video_kind import VideoKind
 from ...models.video_page import VideoPage
 from ...types import UNSET, Response, Unset
 
@@ -18,6 +19,9 @@ def _get_kwargs(
     library: str | Unset = UNSET,
     min_height: int | Unset = UNSET,
     codec: str | Unset = UNSET,
+    kind: VideoKind | Unset = UNSET,
+    genre: str | Unset = UNSET,
+    year: int | Unset = UNSET,
     sort: Sort | Unset = UNSET,
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
@@ -33,6 +37,16 @@ def _get_kwargs(
     params["min_height"] = min_height
 
     params["codec"] = codec
+
+    json_kind: str | Unset = UNSET
+    if not isinstance(kind, Unset):
+        json_kind = kind.value
+
+    params["kind"] = json_kind
+
+    params["genre"] = genre
+
+    params["year"] = year
 
     json_sort: str | Unset = UNSET
     if not isinstance(sort, Unset):
@@ -153,6 +167,9 @@ def sync_detailed(
     library: str | Unset = UNSET,
     min_height: int | Unset = UNSET,
     codec: str | Unset = UNSET,
+    kind: VideoKind | Unset = UNSET,
+    genre: str | Unset = UNSET,
+    year: int | Unset = UNSET,
     sort: Sort | Unset = UNSET,
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
@@ -167,6 +184,9 @@ def sync_detailed(
         library (str | Unset):
         min_height (int | Unset):
         codec (str | Unset):
+        kind (VideoKind | Unset): What a catalog entry is.
+        genre (str | Unset):
+        year (int | Unset):
         sort (Sort | Unset): Catalog orders.
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
@@ -185,6 +205,9 @@ def sync_detailed(
         library=library,
         min_height=min_height,
         codec=codec,
+        kind=kind,
+        genre=genre,
+        year=year,
         sort=sort,
         order=order,
         limit=limit,
@@ -205,6 +228,9 @@ def sync(
     library: str | Unset = UNSET,
     min_height: int | Unset = UNSET,
     codec: str | Unset = UNSET,
+    kind: VideoKind | Unset = UNSET,
+    genre: str | Unset = UNSET,
+    year: int | Unset = UNSET,
     sort: Sort | Unset = UNSET,
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
@@ -219,6 +245,9 @@ def sync(
         library (str | Unset):
         min_height (int | Unset):
         codec (str | Unset):
+        kind (VideoKind | Unset): What a catalog entry is.
+        genre (str | Unset):
+        year (int | Unset):
         sort (Sort | Unset): Catalog orders.
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
@@ -238,6 +267,9 @@ def sync(
         library=library,
         min_height=min_height,
         codec=codec,
+        kind=kind,
+        genre=genre,
+        year=year,
         sort=sort,
         order=order,
         limit=limit,
@@ -252,6 +284,9 @@ async def asyncio_detailed(
     library: str | Unset = UNSET,
     min_height: int | Unset = UNSET,
     codec: str | Unset = UNSET,
+    kind: VideoKind | Unset = UNSET,
+    genre: str | Unset = UNSET,
+    year: int | Unset = UNSET,
     sort: Sort | Unset = UNSET,
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
@@ -266,6 +301,9 @@ async def asyncio_detailed(
         library (str | Unset):
         min_height (int | Unset):
         codec (str | Unset):
+        kind (VideoKind | Unset): What a catalog entry is.
+        genre (str | Unset):
+        year (int | Unset):
         sort (Sort | Unset): Catalog orders.
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
@@ -284,6 +322,9 @@ async def asyncio_detailed(
         library=library,
         min_height=min_height,
         codec=codec,
+        kind=kind,
+        genre=genre,
+        year=year,
         sort=sort,
         order=order,
         limit=limit,
@@ -302,6 +343,9 @@ async def asyncio(
     library: str | Unset = UNSET,
     min_height: int | Unset = UNSET,
     codec: str | Unset = UNSET,
+    kind: VideoKind | Unset = UNSET,
+    genre: str | Unset = UNSET,
+    year: int | Unset = UNSET,
     sort: Sort | Unset = UNSET,
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
@@ -316,6 +360,9 @@ async def asyncio(
         library (str | Unset):
         min_height (int | Unset):
         codec (str | Unset):
+        kind (VideoKind | Unset): What a catalog entry is.
+        genre (str | Unset):
+        year (int | Unset):
         sort (Sort | Unset): Catalog orders.
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
@@ -336,6 +383,9 @@ async def asyncio(
             library=library,
             min_height=min_height,
             codec=codec,
+            kind=kind,
+            genre=genre,
+            year=year,
             sort=sort,
             order=order,
             limit=limit,
