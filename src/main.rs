@@ -211,13 +211,7 @@ async fn scan(settings: Settings, only: Option<String>) -> anyhow::Result<()> {
     state.library.make_missing_thumbnails().await;
     println!(
         "scanned {} files in {:.1}s: {} probed, {} unchanged, {} failed, {} moved, {} missing",
-        s.seen,
-        s.elapsed_seconds,
-        s.probed,
-        s.skipped,
-        s.failed,
-        s.moved,
-        s.missing
+        s.seen, s.elapsed_seconds, s.probed, s.skipped, s.failed, s.moved, s.missing
     );
     for e in &s.errors {
         eprintln!("error: {e}");

@@ -79,6 +79,11 @@ enum PlaybackMethod {
 /// The decision and a URL a player can open as it is.
 #[derive(Debug, Object)]
 struct PlaybackInfo {
+    /// The file that plays: the video asked for or, for a film kept in several versions
+    /// (`1080p`, `4K`), the version that plays with the least work on this client
+    /// (directly, then remuxed, then transcoded; then the tallest within its limits).
+    /// Progress is reported against this id.
+    video_id: Uuid,
     method: PlaybackMethod,
     /// Why the file cannot play directly (`video codec hevc not supported`, `height
     /// 2160 above 1080`); empty for `direct`.
@@ -125,10 +130,11 @@ impl From<PlaybackRequest> for ClientAsk {
 
 #[OpenApi(tag = "ApiTags::Playback")]
 impl PlaybackApi {
-    /// Decides how the caller's client plays a video: its capabilities (a preset and/or
-    /// lists) merged with the user's preferences (quality, maximum bandwidth). Answers
-    /// one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
-    /// for `remux`, the HLS master playlist for `transcode`.
+    /// Decides how the caller's client plays a video (and, for a film kept in several
+    /// versions, which one): its capabilities (a preset and/or lists) merged with the
+    /// user's preferences (quality, maximum bandwidth). Answers the file, one method,
+    /// the reasons, and a signed URL: the file for `direct`, fragmented MP4 for
+    /// `remux`, the HLS master playlist for `transcode`.
     #[oai(
         path = "/api/videos/:id/playback",
         method = "post",
@@ -142,7 +148,8 @@ impl PlaybackApi {
         id: Path<Uuid>,
         body: Json<PlaybackRequest>,
     ) -> ApiResult<Json<PlaybackInfo>> {
-        let video = auth.catalog(&state).playable(id.0).await?;
+        let catalog = auth.catalog(&state);
+        let asked = catalog.playable(id.0).await?;
         let prefs = state.accounts.preferences(auth.0.id).await?;
         // The session's device type (sent at login, else guessed), else the user's.
         let device = state
@@ -152,11 +159,27 @@ impl PlaybackApi {
             .await?
             .unwrap_or(prefs.device_type);
         let ua = super::middleware::user_agent(req).unwrap_or_default();
-        let d = decision::decide_for(&video, body.0.into(), &prefs, device, ua);
+        // A film kept in several versions plays the one that suits this client best.
+        let files = catalog.film_files(&asked).await?;
+        let mut versions: Vec<&VideoRow> = vec![asked.as_ref()];
+        versions.extend(
+            files
+                .iter()
+                .filter(|f| f.id != asked.id && f.part == asked.part),
+        );
+        let ask = body.0.into();
+        let (video, d) = decision::best_version(&versions, &ask, &prefs, device, ua)
+            .unwrap_or_else(|| {
+                (
+                    asked.as_ref(),
+                    decision::decide_for(&asked, ask, &prefs, device, ua),
+                )
+            });
         let ttl = state.settings.streaming.link_ttl.get();
         let (token, expires_at) = state.accounts.issue_link(&auth.0, video.id, ttl).await?;
-        let (method, path, content_type) = location(&d, &video, &token);
+        let (method, path, content_type) = location(&d, video, &token);
         Ok(Json(PlaybackInfo {
+            video_id: video.id,
             method,
             reasons: d.reasons,
             url: format!(
@@ -168,7 +191,7 @@ impl PlaybackApi {
             expires_at,
             max_height: d.max_height,
             max_bitrate_kbps: d.max_bitrate_kbps,
-            subtitles: each(subtitles::text_tracks(&video)),
+            subtitles: each(subtitles::text_tracks(video)),
         }))
     }
 }

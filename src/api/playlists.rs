@@ -346,7 +346,11 @@ impl PlaylistsApi {
             };
             let (token, _) = state.accounts.issue_link(&auth.0, v.id, ttl).await?;
             let url = format!("{base}/api/stream/{}?token={token}", v.id);
-            lines.push((v.duration.unwrap_or(0.0), v.title.clone(), url));
+            lines.push((
+                v.duration.unwrap_or(0.0),
+                super::videos::display_title(&v),
+                url,
+            ));
         }
         let safe: String = row
             .name

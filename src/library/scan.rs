@@ -537,7 +537,11 @@ impl MediaLibrary {
                 }
             };
             let todo: Vec<Uuid> = {
-                let failed = self.scanner.failed_thumbnails.lock().unwrap_or_else(|p| p.into_inner());
+                let failed = self
+                    .scanner
+                    .failed_thumbnails
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
                 ids.into_iter().filter(|id| !failed.contains(id)).collect()
             };
             if todo.is_empty() {

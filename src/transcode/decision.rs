@@ -285,6 +285,36 @@ pub fn decide_for(
     decide(&source, &caps)
 }
 
+/// Of the versions of one film (the same part in several files), the one to play and
+/// its decision: the one that plays with the least work (direct, then remux, then
+/// transcode), then the tallest picture within the limits, then the first given.
+///
+/// # Panics
+/// Never: an empty list is answered with `None`.
+pub fn best_version<'v>(
+    versions: &[&'v VideoRow],
+    ask: &ClientAsk,
+    prefs: &Preferences,
+    device: DeviceType,
+    user_agent: &str,
+) -> Option<(&'v VideoRow, Decision)> {
+    let work = |m: Method| match m {
+        Method::Direct => 0,
+        Method::Remux => 1,
+        Method::Transcode => 2,
+    };
+    versions
+        .iter()
+        .map(|v| (*v, decide_for(v, ask.clone(), prefs, device, user_agent)))
+        .enumerate()
+        .min_by_key(|(i, (v, d))| {
+            let height = v.height_px().unwrap_or(0);
+            let fits = d.max_height.is_none_or(|m| height <= m);
+            (work(d.method), !fits, std::cmp::Reverse(height), *i)
+        })
+        .map(|(_, chosen)| chosen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -282,6 +282,71 @@ async fn a_household_tree_becomes_series_seasons_episodes_and_films(backend: Bac
     assert_eq!(alien["has_backdrop"], true);
     assert_eq!(alien["display_title"], "Alien (1979)");
 
+    // Playback picks the version that suits the client: the browser cannot decode
+    // HEVC, so the 1080p H.264 file plays directly; a TV plays the taller 4K one.
+    let alien_id = alien["id"].as_str().unwrap();
+    let path = format!("/api/videos/{alien_id}/playback");
+    for (preset, file, method) in [
+        ("browser", "Alien (1979) - 1080p.mp4", "direct"),
+        ("tv", "Alien (1979) - 4K.mkv", "direct"),
+    ] {
+        let resp = app
+            .send_json(
+                reqwest::Method::POST,
+                &path,
+                &token,
+                &json!({ "preset": preset }),
+            )
+            .await;
+        assert_eq!(resp.status(), 200);
+        let info: Value = resp.json().await.unwrap();
+        assert_eq!(info["method"], method, "{preset}: {info}");
+        let chosen = json_of(
+            &app,
+            &format!("/api/videos/{}", info["video_id"].as_str().unwrap()),
+            &token,
+        )
+        .await;
+        assert_eq!(chosen["filename"], file, "{preset}: {info}");
+        assert!(info["path"]
+            .as_str()
+            .unwrap()
+            .contains(info["video_id"].as_str().unwrap()));
+    }
+
+    // An M3U of episodes names them as a list does.
+    let playlist: Value = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/playlists",
+            &token,
+            &json!({ "name": "office" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let playlist = playlist["id"].as_str().unwrap();
+    let resp = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/playlists/{playlist}/videos"),
+            &token,
+            &json!({ "video_id": second["id"] }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let m3u = app
+        .get(&format!("/api/playlists/{playlist}/m3u"), &token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m3u.contains(",The Office - S01E02 - Diversity Day (from the nfo)\n"),
+        "{m3u}"
+    );
+
     // The next part of a film plays after the first; the next episode after one, across
     // seasons.
     let kill_bill = films["items"][2]["id"].as_str().unwrap();
