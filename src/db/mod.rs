@@ -6,6 +6,7 @@
 //! timestamps are made in Rust, so rows look the same on both sides.
 
 pub mod analytics;
+mod filter;
 pub mod guest_passes;
 pub mod playlists;
 pub mod progress;

@@ -1,5 +1,6 @@
 //! The `videos` table: what the scanner found and the catalog serves.
 
+use super::filter::{bind_all, genre_pattern, libraries_filter, like_pattern, Arg};
 use super::{with_pool, Database, DbResult, SqlxResultExt};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -509,11 +510,6 @@ pub struct CatalogQuery {
     pub offset: i64,
 }
 
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
 /// A page of playable entries in `libraries` (`None`: every one) and the total that
 /// match.
 pub async fn catalog(
@@ -538,28 +534,12 @@ pub async fn catalog(
     let offset = arg(Arg::Int(q.offset));
     let page_sql = format!("SELECT {COLUMNS} FROM videos WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
     let filter_args = &args[..args.len() - 2];
-    let total: i64 = with_pool!(db, pool => {
-        let mut query = sqlx::query_scalar(&count_sql);
-        for a in filter_args {
-            query = match a {
-                Arg::Text(s) => query.bind(s.as_str()),
-                Arg::Int(i) => query.bind(*i),
-            };
-        }
-        query.fetch_one(pool).await
-    })
-    .db()?;
-    let rows: Vec<VideoRow> = with_pool!(db, pool => {
-        let mut query = sqlx::query_as(&page_sql);
-        for a in &args {
-            query = match a {
-                Arg::Text(s) => query.bind(s.as_str()),
-                Arg::Int(i) => query.bind(*i),
-            };
-        }
-        query.fetch_all(pool).await
-    })
-    .db()?;
+    let total: i64 =
+        with_pool!(db, pool => bind_all(sqlx::query_scalar(&count_sql), filter_args).fetch_one(pool).await)
+            .db()?;
+    let rows: Vec<VideoRow> =
+        with_pool!(db, pool => bind_all(sqlx::query_as(&page_sql), &args).fetch_all(pool).await)
+            .db()?;
     Ok((rows, total))
 }
 
@@ -571,13 +551,8 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
         args.push(a);
         format!("${}", args.len())
     };
-    if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let p = arg(Arg::Text(format!("%{escaped}%")));
+    if let Some(pattern) = like_pattern(q.search.as_deref()) {
+        let p = arg(Arg::Text(pattern));
         filters.push(format!(
             "(lower(title) LIKE {p} ESCAPE '\\' OR lower(filename) LIKE {p} ESCAPE '\\')"
         ));
@@ -585,14 +560,7 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
     if let Some(library) = &q.library {
         filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
     }
-    if let Some(names) = libraries {
-        if names.is_empty() {
-            filters.push("1 = 0".to_owned());
-        } else {
-            let list: Vec<String> = names.iter().map(|n| arg(Arg::Text(n.clone()))).collect();
-            filters.push(format!("library IN ({})", list.join(", ")));
-        }
-    }
+    libraries_filter(&mut filters, &mut arg, libraries);
     if let Some(h) = q.min_height {
         filters.push(format!("height >= {}", arg(Arg::Int(i64::from(h)))));
     }
@@ -611,7 +579,7 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
     if let Some(genre) = &q.genre {
         filters.push(format!(
             "CAST(genres AS TEXT) LIKE {} ESCAPE '\\'",
-            arg(Arg::Text(super::series::genre_pattern(genre)))
+            arg(Arg::Text(genre_pattern(genre)))
         ));
     }
     if let Some(year) = q.year {
