@@ -185,11 +185,13 @@ impl Shelf<'_> {
             .unwrap_or_default();
         let year = f.year.map(i32::from);
         // Files of one film share a key: its title and year, or, without a year, its
-        // folder too (two `video.mp4` in two folders are not one film).
-        let key = if year.is_some() {
-            format!("{}|{}", f.title.to_lowercase(), year.unwrap_or_default())
-        } else {
-            format!("{dir}|{}", f.title.to_lowercase())
+        // folder too (two `video.mp4` in two folders are not one film). A file with
+        // neither a year, a part nor a version label stands alone: `a.mp4` and `a.m4v`
+        // side by side may be anything.
+        let key = match (year, f.part.is_some() || f.version.is_some()) {
+            (Some(year), _) => Some(format!("{}|{year}", f.title.to_lowercase())),
+            (None, true) => Some(format!("{dir}|{}", f.title.to_lowercase())),
+            (None, false) => None,
         };
         Identity {
             kind: Some(VideoKind::Film),
@@ -197,7 +199,7 @@ impl Shelf<'_> {
             year,
             poster: art.poster.map(|n| join(dir, &n)),
             backdrop: art.backdrop.map(|n| join(dir, &n)),
-            film_key: Some(key),
+            film_key: key,
             part: f.part.and_then(|p| i32::try_from(p).ok()),
             version: f.version.clone(),
             ..Identity::default()

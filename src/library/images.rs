@@ -179,7 +179,8 @@ fn demuxer_of(file: &std::fs::File) -> Option<&'static str> {
     image_type(&head[..n])
 }
 
-fn image_type(head: &[u8]) -> Option<&'static str> {
+/// The single-image demuxer of a picture, by its first bytes: JPEG, PNG or WebP.
+pub fn image_type(head: &[u8]) -> Option<&'static str> {
     if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some("jpeg_pipe")
     } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {

@@ -569,12 +569,59 @@ impl MediaLibrary {
         };
         let media = self.open(&row).await?;
         let out = self.thumbnail_path(id);
-        thumbs::make(&self.ffmpeg, &media, row.duration, &out)
+        // A film's own cover picture, when its container holds one; an episode's cover
+        // is usually its series' poster, so episodes get a frame.
+        let cover = match row.kind {
+            VideoKind::Episode => None,
+            VideoKind::Film | VideoKind::Video => self.extract_cover(&media, id).await,
+        };
+        let from_cover = match &cover {
+            Some((picture, demuxer)) => {
+                let source = thumbs::Source::Cover(picture, demuxer);
+                thumbs::make(&self.ffmpeg, source, &out).await.is_ok()
+            }
+            None => false,
+        };
+        if cover.is_some() {
+            let _ = tokio::fs::remove_file(out.with_extension("cover")).await;
+        }
+        if !from_cover {
+            thumbs::make(
+                &self.ffmpeg,
+                thumbs::Source::Frame(&media, row.duration),
+                &out,
+            )
             .await
             .map_err(|e| anyhow::anyhow!(e))?;
+        }
         db::videos::set_thumbnail(&self.db, id, &format!("thumbnails/{id}.jpg")).await?;
         self.forget(id).await;
         Ok(())
+    }
+}
+
+impl MediaLibrary {
+    /// The cover picture embedded in `media`'s container, saved beside the thumbnails
+    /// (`{id}.cover`) and opened for ffmpeg with its demuxer.
+    async fn extract_cover(
+        &self,
+        media: &MediaFile,
+        id: Uuid,
+    ) -> Option<(MediaFile, &'static str)> {
+        let (file, dir) = (media.file().clone(), self.thumbnails.clone());
+        tokio::task::spawn_blocking(move || {
+            let size = file.metadata().ok()?.len();
+            let (bytes, _) = container::cover_art(&file, size)?;
+            let demuxer = super::images::image_type(&bytes)?;
+            std::fs::create_dir_all(&dir).ok()?;
+            let name = format!("{id}.cover");
+            std::fs::write(dir.join(&name), &bytes).ok()?;
+            let picture = MediaFile::open_beneath(&dir, &name).ok()?;
+            Some((picture, demuxer))
+        })
+        .await
+        .ok()
+        .flatten()
     }
 }
 

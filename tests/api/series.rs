@@ -124,6 +124,20 @@ async fn household_with(
     );
     make_image(&lib.join("Films/Alien (1979)/poster.jpg"), 400, 600);
     make_image(&lib.join("Films/Alien (1979)/fanart.jpg"), 1280, 720);
+    // A film whose cover picture is attached to its Matroska file.
+    let cover = app.library.parent().unwrap().join("cover.jpg");
+    make_image(&cover, 300, 450);
+    std::fs::create_dir_all(lib.join("Films/Up (2009)")).unwrap();
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-i"])
+        .arg(crate::media::clips().join("hevc_ac3.mkv"))
+        .arg("-attach")
+        .arg(&cover)
+        .args(["-metadata:s:t", "mimetype=image/jpeg", "-c", "copy"])
+        .arg(lib.join("Films/Up (2009)/Up (2009).mkv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
     let summary = app.scan().await;
     assert_eq!(summary.failed, 0, "{summary:?}");
     Some(app)
@@ -270,6 +284,7 @@ async fn a_household_tree_becomes_series_seasons_episodes_and_films(backend: Bac
                 json!(2003),
                 json!("Kill Bill (2003)-cd1.mp4")
             ),
+            (json!("Up"), json!(2009), json!("Up (2009).mkv")),
         ],
         "the best version (the taller picture) and the first part are listed"
     );
@@ -380,7 +395,7 @@ async fn a_household_tree_becomes_series_seasons_episodes_and_films(backend: Bac
         facets["genres"],
         json!(["Comedy", "Horror", "Science Fiction"])
     );
-    assert_eq!(facets["years"], json!([2005, 2003, 1995, 1979]));
+    assert_eq!(facets["years"], json!([2009, 2005, 2003, 1995, 1979]));
 
     // Artwork: resized, with an ETag, 304 when current; the frame when there is none.
     let poster = app
@@ -423,6 +438,21 @@ async fn a_household_tree_becomes_series_seasons_episodes_and_films(backend: Bac
         )
         .await;
     assert_eq!(backdrop.status(), 200);
+    // The cover attached to a film's file is its picture, not a frame of it.
+    let up = films["items"][3]["id"].as_str().unwrap();
+    let cover = app
+        .get(&format!("/api/videos/{up}/image/poster?width=1280"), &token)
+        .await;
+    assert_eq!(cover.status(), 200);
+    let cover = ffprobe_bytes(&cover.bytes().await.unwrap()).await;
+    assert_eq!(
+        (
+            &cover["streams"][0]["width"],
+            &cover["streams"][0]["height"]
+        ),
+        (&json!(300), &json!(450)),
+        "{cover}"
+    );
     let heat = films["items"][1]["id"].as_str().unwrap();
     assert_problem(
         app.get(&format!("/api/videos/{heat}/image/backdrop"), &token)
@@ -567,7 +597,7 @@ async fn an_edited_nfo_or_new_poster_is_picked_up_without_a_probe(backend: Backe
     let unchanged = app.scan().await;
     assert_eq!(
         (unchanged.probed, unchanged.skipped),
-        (0, 10),
+        (0, 11),
         "{unchanged:?}"
     );
 
