@@ -1086,10 +1086,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decides how the caller's client plays a video: its capabilities (a preset and/or
-         *     lists) merged with the user's preferences (quality, maximum bandwidth). Answers
-         *     one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
-         *     for `remux`, the HLS master playlist for `transcode`.
+         * Decides how the caller's client plays a video (and, for a film kept in several
+         *     versions, which one): its capabilities (a preset and/or lists) merged with the
+         *     user's preferences (quality, maximum bandwidth). Answers the file, one method,
+         *     the reasons, and a signed URL: the file for `direct`, fragmented MP4 for
+         *     `remux`, the HLS master playlist for `transcode`.
          * @description **Who may call:** any signed-in role: admin, user and guest.
          */
         post: operations["decidePlayback"];
@@ -1781,6 +1782,14 @@ export interface components {
             subtitles: components["schemas"]["TextTrack"][];
             /** @description The absolute URL with a signed link. */
             url: string;
+            /**
+             * Format: uuid
+             * @description The file that plays: the video asked for or, for a film kept in several versions
+             *     (`1080p`, `4K`), the version that plays with the least work on this client
+             *     (directly, then remuxed, then transcoded; then the tallest within its limits).
+             *     Progress is reported against this id.
+             */
+            video_id: string;
         };
         /**
          * @description How to play: `direct` (the file with ranges), `remux` (fragmented MP4, video

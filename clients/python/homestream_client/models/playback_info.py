@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from uuid import UUID
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -31,6 +32,10 @@ class PlaybackInfo:
             2160 above 1080`); empty for `direct`.
         subtitles (list[TextTrack]): Text subtitles, as WebVTT (add the link's `?token=` for players).
         url (str): The absolute URL with a signed link.
+        video_id (UUID): The file that plays: the video asked for or, for a film kept in several versions
+            (`1080p`, `4K`), the version that plays with the least work on this client
+            (directly, then remuxed, then transcoded; then the tallest within its limits).
+            Progress is reported against this id.
         max_bitrate_kbps (int | None | Unset):
         max_height (int | None | Unset): The limits applied: the client's and the user's preferences, the tighter.
     """
@@ -42,6 +47,7 @@ class PlaybackInfo:
     reasons: list[str]
     subtitles: list[TextTrack]
     url: str
+    video_id: UUID
     max_bitrate_kbps: int | None | Unset = UNSET
     max_height: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -63,6 +69,8 @@ class PlaybackInfo:
             subtitles.append(subtitles_item)
 
         url = self.url
+
+        video_id = str(self.video_id)
 
         max_bitrate_kbps: int | None | Unset
         if isinstance(self.max_bitrate_kbps, Unset):
@@ -87,6 +95,7 @@ class PlaybackInfo:
                 "reasons": reasons,
                 "subtitles": subtitles,
                 "url": url,
+                "video_id": video_id,
             }
         )
         if max_bitrate_kbps is not UNSET:
@@ -120,6 +129,8 @@ class PlaybackInfo:
 
         url = d.pop("url")
 
+        video_id = UUID(d.pop("video_id"))
+
         def _parse_max_bitrate_kbps(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -146,6 +157,7 @@ class PlaybackInfo:
             reasons=reasons,
             subtitles=subtitles,
             url=url,
+            video_id=video_id,
             max_bitrate_kbps=max_bitrate_kbps,
             max_height=max_height,
         )

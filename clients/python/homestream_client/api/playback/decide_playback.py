@@ -131,10 +131,11 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: PlaybackRequest,
 ) -> Response[PlaybackInfo | Problem]:
-    """Decides how the caller's client plays a video: its capabilities (a preset and/or
-    lists) merged with the user's preferences (quality, maximum bandwidth). Answers
-    one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
-    for `remux`, the HLS master playlist for `transcode`.
+    """Decides how the caller's client plays a video (and, for a film kept in several
+    versions, which one): its capabilities (a preset and/or lists) merged with the
+    user's preferences (quality, maximum bandwidth). Answers the file, one method,
+    the reasons, and a signed URL: the file for `direct`, fragmented MP4 for
+    `remux`, the HLS master playlist for `transcode`.
 
      **Who may call:** any signed-in role: admin, user and guest.
 
@@ -170,10 +171,11 @@ def sync(
     client: AuthenticatedClient,
     body: PlaybackRequest,
 ) -> PlaybackInfo | Problem | None:
-    """Decides how the caller's client plays a video: its capabilities (a preset and/or
-    lists) merged with the user's preferences (quality, maximum bandwidth). Answers
-    one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
-    for `remux`, the HLS master playlist for `transcode`.
+    """Decides how the caller's client plays a video (and, for a film kept in several
+    versions, which one): its capabilities (a preset and/or lists) merged with the
+    user's preferences (quality, maximum bandwidth). Answers the file, one method,
+    the reasons, and a signed URL: the file for `direct`, fragmented MP4 for
+    `remux`, the HLS master playlist for `transcode`.
 
      **Who may call:** any signed-in role: admin, user and guest.
 
@@ -204,10 +206,11 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: PlaybackRequest,
 ) -> Response[PlaybackInfo | Problem]:
-    """Decides how the caller's client plays a video: its capabilities (a preset and/or
-    lists) merged with the user's preferences (quality, maximum bandwidth). Answers
-    one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
-    for `remux`, the HLS master playlist for `transcode`.
+    """Decides how the caller's client plays a video (and, for a film kept in several
+    versions, which one): its capabilities (a preset and/or lists) merged with the
+    user's preferences (quality, maximum bandwidth). Answers the file, one method,
+    the reasons, and a signed URL: the file for `direct`, fragmented MP4 for
+    `remux`, the HLS master playlist for `transcode`.
 
      **Who may call:** any signed-in role: admin, user and guest.
 
@@ -241,10 +244,11 @@ async def asyncio(
     client: AuthenticatedClient,
     body: PlaybackRequest,
 ) -> PlaybackInfo | Problem | None:
-    """Decides how the caller's client plays a video: its capabilities (a preset and/or
-    lists) merged with the user's preferences (quality, maximum bandwidth). Answers
-    one method, the reasons, and a signed URL: the file for `direct`, fragmented MP4
-    for `remux`, the HLS master playlist for `transcode`.
+    """Decides how the caller's client plays a video (and, for a film kept in several
+    versions, which one): its capabilities (a preset and/or lists) merged with the
+    user's preferences (quality, maximum bandwidth). Answers the file, one method,
+    the reasons, and a signed URL: the file for `direct`, fragmented MP4 for
+    `remux`, the HLS master playlist for `transcode`.
 
      **Who may call:** any signed-in role: admin, user and guest.
 
