@@ -41,14 +41,20 @@
 //! - [`preferences`]: a user's streaming preferences and device types.
 //! - [`analytics`]: viewing analytics: playback events recorded off the stream path,
 //!   written in batches, summed per period.
-//! - [`watching`]: watch progress, history, continue watching, ratings, popular videos.
+//! - [`watching`]: watch progress, history, continue watching, watched marks, ratings,
+//!   popular videos.
 //! - [`playlists`]: playlists, their ordering and their M3U form.
 //! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
-//! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string.
-//! - [`library`]: the libraries, the scanner (ffprobe, thumbnails, moves), watching,
+//! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string (series and
+//!   next up in `db::series`).
+//! - [`library`]: the libraries, the scanner (incremental, moves, MP4 and Matroska
+//!   probed in process by [`library::container`], ffprobe for the rest), what each file
+//!   is ([`library::naming`] reads paths, [`library::identify`] adds `.nfo` files
+//!   ([`library::nfo`]) and artwork ([`library::artwork`])), thumbnails made in the
+//!   background, artwork served resized ([`library::images`]), watching,
 //!   [`library::Scope`], the libraries a caller may see, [`library::Catalog`], the
-//!   catalog as one caller sees it (the API's only way to videos), and
-//!   [`library::MediaFile`], a library file opened once beneath its root
+//!   catalog as one caller sees it (videos, series, next up, versions: the API's only way
+//!   to them), and [`library::MediaFile`], a library file opened once beneath its root
 //!   ([`library::open`]), the descriptor that is served and handed to ffmpeg; library
 //!   input is read as media only ([`library::probe::input_guard`]).
 //! - [`streaming`]: direct play: range planning, file bodies and the sendfile hand-off
