@@ -97,6 +97,8 @@ struct SeriesDetail {
     /// The episode "play" starts: the first one after the last the caller finished that
     /// they have not finished, else the first.
     next_episode_id: Option<Uuid>,
+    /// That episode, with the caller's state of it (its resume point).
+    next_episode: Option<Episode>,
 }
 
 /// An episode (or film part) with the caller's state of it.
@@ -119,6 +121,8 @@ struct NextVideo {
     /// The next episode of its series or the next part of its film; absent after the
     /// last.
     video: Option<Video>,
+    /// The caller's state of it, once they played or marked it (where to resume).
+    user_data: Option<UserData>,
 }
 
 /// What to filter the catalog by.
@@ -252,12 +256,15 @@ impl SeriesApi {
             .rev()
             .take_while(|e| !mine.get(&e.id).is_some_and(|u| u.watched))
             .last()
-            .or_else(|| episodes.iter().find(|e| e.season != Some(0)))
-            .map(|e| e.id);
+            .or_else(|| episodes.iter().find(|e| e.season != Some(0)));
         Ok(Json(SeriesDetail {
             series: Series::from(&series),
             seasons,
-            next_episode_id: next,
+            next_episode_id: next.map(|e| e.id),
+            next_episode: next.map(|e| Episode {
+                video: Video::from(e),
+                user_data: mine.get(&e.id).cloned(),
+            }),
         }))
     }
 
@@ -383,8 +390,13 @@ impl SeriesApi {
         let catalog = auth.catalog(&state);
         let video = catalog.playable(id.0).await?;
         let next = catalog.following(&video).await?;
+        let user_data = match &next {
+            Some(v) => state.watching.user_video(auth.0.id, v.id).await?,
+            None => None,
+        };
         Ok(Json(NextVideo {
             video: next.as_ref().map(Video::from),
+            user_data: user_data.map(UserData::from),
         }))
     }
 

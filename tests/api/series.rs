@@ -552,6 +552,10 @@ async fn next_up_follows_what_each_user_finished_and_marks(backend: Backend) {
     let detail = json_of(&app, &format!("/api/series/{id}"), &ann).await;
     assert_eq!(detail["seasons"][0]["watched_count"], 2);
     assert_eq!(detail["next_episode_id"], list[2]["video"]["id"]);
+    assert_eq!(
+        detail["next_episode"]["video"]["id"],
+        list[2]["video"]["id"]
+    );
     let marked = episodes(&app, &ann, &office).await;
     assert_eq!(marked[1]["user_data"]["watched"], true);
 

@@ -44,6 +44,15 @@ for (const size of [
     await page.goto('/library');
     await expect(page.getByTestId('video-card').first()).toBeVisible();
     await check('library');
+    await page.goto('/shows');
+    await expect(page.getByTestId('series-card').first()).toBeVisible();
+    await check('shows');
+    await page.getByTestId('series-card').first().click();
+    await expect(page.getByTestId('episode').first()).toBeVisible();
+    await check('series');
+    await page.goto('/films');
+    await expect(page.getByTestId('video-card').first()).toBeVisible();
+    await check('films');
     await page.goto(`/videos/${videoId('hevc.mkv')}`);
     await expect(page.getByTestId('video-title')).toBeVisible();
     await check('video');

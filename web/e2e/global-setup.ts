@@ -78,6 +78,44 @@ function makeMedia(dir: string): void {
       ...h264, '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-shortest', join(dir, `${name}.mp4`),
     ]);
   }
+  makeSeries(dir);
+}
+
+/**
+ * A small series, named as households name them (`Show (Year)/Season 01/Show - S01E02 -
+ * Title.mp4`), with a `tvshow.nfo` (its plot carries markup, which the app must show as
+ * text) and a poster: two 3 s episodes, for next up and the next episode's countdown.
+ */
+function makeSeries(dir: string): void {
+  const show = join(dir, 'Shows', 'Test Show (2020)');
+  const season = join(show, 'Season 01');
+  mkdirSync(season, { recursive: true });
+  for (const [file, color, f] of [
+    ['Test Show - S01E01 - One.mp4', 'teal', 587],
+    ['Test Show - S01E02 - Two.mp4', 'olive', 698],
+  ] as const) {
+    ffmpeg([
+      '-f', 'lavfi', '-i', `color=c=${color}:size=320x240:rate=25:duration=3`,
+      '-f', 'lavfi', '-i', `sine=frequency=${f}:duration=3:sample_rate=48000`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25',
+      '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-shortest', join(season, file),
+    ]);
+  }
+  ffmpeg(['-f', 'lavfi', '-i', 'color=c=maroon:size=200x300', '-frames:v', '1', join(show, 'poster.jpg')]);
+  writeFileSync(
+    join(show, 'tvshow.nfo'),
+    [
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+      '<tvshow>',
+      '  <title>Test Show</title>',
+      '  <year>2020</year>',
+      '  <plot>Two friends test things. &lt;b&gt;bold&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt;</plot>',
+      '  <genre>Comedy</genre>',
+      '  <rating>7.5</rating>',
+      '</tvshow>',
+      '',
+    ].join('\n'),
+  );
 }
 
 /** A second library with one clip of its own, for per-library access. */
@@ -209,7 +247,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   if (!login.ok) throw new Error(`admin login: ${login.status} ${await login.text()}`);
   const { access_token: token } = (await login.json()) as { access_token: string };
-  const expected = 8;
+  const expected = 10;
   const videos = await until('the scan', 120_000, async () => {
     const r = await fetch(`${url}/api/videos?limit=200&sort=title`, { headers: { Authorization: `Bearer ${token}` } });
     const page = (await r.json()) as { total: number; items: { id: string; filename: string; title: string }[] };

@@ -1,4 +1,4 @@
-import { expect, signIn, suite, test, USERS } from './fixtures';
+import { apiCall, apiLogin, expect, signIn, suite, test, USERS } from './fixtures';
 
 test.describe('library', () => {
   test('shows every video, and search narrows it (kept in the URL)', async ({ page }) => {
@@ -104,6 +104,51 @@ test.describe('library', () => {
     await page.getByTestId('add-to-playlist-submit').click();
     await expect(page.getByTestId('toasts')).toContainText('Alice picks');
   });
+});
+
+test('a long library keeps only the cards near the view, and the keys still reach both ends', async ({ page }) => {
+  // A library of 2,400 videos: the server's pages are made up from one real video.
+  const total = 2400;
+  const token = await apiLogin(USERS.alice);
+  const real = await apiCall<{ items: Record<string, unknown>[] }>(token, 'GET', '/api/videos?limit=1');
+  const idOf = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  await page.route(/\/api\/videos\?/, (route) => {
+    const url = new URL(route.request().url());
+    const offset = Number(url.searchParams.get('offset') ?? 0);
+    const limit = Number(url.searchParams.get('limit') ?? 60);
+    const items = [];
+    for (let i = offset; i < Math.min(total, offset + limit); i++) {
+      items.push({ ...real.items[0], id: idOf(i), title: `Clip ${i}`, display_title: `Clip ${i}`, has_thumbnail: false });
+    }
+    return route.fulfill({ json: { items, total, limit, offset } });
+  });
+  await signIn(page, USERS.alice, '/library');
+  await expect(page.getByTestId('result-count')).toHaveText(`${total} videos`);
+  const grid = page.getByTestId('library-grid');
+  const last = grid.locator(':scope > li').last();
+  await expect
+    .poll(
+      async () => {
+        await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+        return last.getAttribute('data-index');
+      },
+      { timeout: 45_000, message: 'the last card, scrolled to' },
+    )
+    .toBe(String(total - 1));
+  await expect(grid.locator(`[data-video-id="${idOf(total - 1)}"]`)).toBeInViewport();
+  expect(await grid.locator(':scope > li').count()).toBeLessThan(150);
+  await expect(last).toHaveAttribute('aria-setsize', String(total));
+
+  // Home and End move the focus to cards far out of the document, bringing them in.
+  await grid.locator('[data-grid-item]').last().focus();
+  await page.keyboard.press('Home');
+  await expect(page.locator(':focus')).toHaveAttribute('data-video-id', idOf(0));
+  await expect(page.locator(':focus')).toBeInViewport();
+  expect(await grid.locator(':scope > li').count()).toBeLessThan(150);
+  await page.keyboard.press('End');
+  await expect(page.locator(':focus')).toHaveAttribute('data-video-id', idOf(total - 1));
+  await page.keyboard.press('ArrowUp');
+  await expect(page.locator(':focus')).toBeInViewport();
 });
 
 test.describe('TV layout', () => {

@@ -1,4 +1,4 @@
-import { consoleErrors, expect, openPlayer, signIn, test, USERS, videoId } from './fixtures';
+import { apiCall, apiLogin, consoleErrors, expect, openPlayer, signIn, test, USERS, videoId } from './fixtures';
 
 // Every page under the server's Content-Security-Policy (the fixture fails a test on any
 // violation), with a title, a main landmark and no console errors.
@@ -13,10 +13,15 @@ test.describe('every page', () => {
     await page.getByTestId('create-playlist-submit').click();
     await expect(page.getByTestId('playlist-name')).toHaveText('Page check');
     const playlistPath = new URL(page.url()).pathname;
+    const token = await apiLogin(USERS.pages);
+    const shows = await apiCall<{ items: { id: string }[] }>(token, 'GET', '/api/series?q=Test%20Show');
 
     const pages: [string, string][] = [
       ['/', 'Home'],
       ['/library', 'Library'],
+      ['/shows', 'Shows'],
+      ['/films', 'Films'],
+      [`/series/${shows.items[0]?.id}`, 'Test Show'],
       [`/videos/${videoId('hevc.mkv')}`, 'homestream'],
       ['/playlists', 'Playlists'],
       [playlistPath, 'Page check'],

@@ -25,6 +25,15 @@ for (const size of sizes) {
     await page.waitForLoadState('networkidle');
     await shot('library');
 
+    await page.getByTestId('library-view-shows').click();
+    await expect(page.getByTestId('series-card').locator('img[src^="blob:"]').first()).toBeVisible();
+    await shot('shows');
+
+    await page.getByTestId('series-card').first().click();
+    await expect(page.getByTestId('episode').first()).toBeVisible();
+    await page.waitForLoadState('networkidle');
+    await shot('series');
+
     await openPlayer(page, `/watch/${videoId('hevc.mkv')}?t=0`);
     await playsPast(page, 1, 45_000);
     await page.getByTestId('player').hover();

@@ -36,6 +36,8 @@ export const USERS = {
   milo: { username: 'milo', password: pw, role: 'user' },
   // A refused autoplay, on a phone.
   nina: { username: 'nina', password: pw, role: 'user' },
+  // Series: next up, the next episode, watched marks.
+  olga: { username: 'olga', password: pw, role: 'user' },
   shots: { username: 'shots', password: pw, role: 'admin' },
   pages: { username: 'pages', password: pw, role: 'admin' },
 } satisfies Record<string, TestUser>;

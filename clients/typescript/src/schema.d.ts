@@ -1692,6 +1692,8 @@ export interface components {
          * @description What plays after a video.
          */
         NextVideo: {
+            /** @description The caller's state of it, once they played or marked it (where to resume). */
+            user_data?: components["schemas"]["UserData"] | null;
             /**
              * @description The next episode of its series or the next part of its film; absent after the
              *     last.
@@ -2133,6 +2135,8 @@ export interface components {
          * @description A series with its seasons.
          */
         SeriesDetail: {
+            /** @description That episode, with the caller's state of it (its resume point). */
+            next_episode?: components["schemas"]["Episode"] | null;
             /**
              * Format: uuid
              * @description The episode "play" starts: the first one after the last the caller finished that

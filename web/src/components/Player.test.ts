@@ -25,8 +25,9 @@ const answer = (data: PlaybackInfo) => Promise.resolve({ data, response: new Res
 const settle = () => act(() => new Promise((r) => setTimeout(r, 0)));
 
 function setup(props: Record<string, unknown> = {}) {
-  render(Player, { props: { video: aVideo(), start: 0, preferences: null, ...props } });
+  const { rerender } = render(Player, { props: { video: aVideo(), start: 0, preferences: null, ...props } });
   return {
+    rerender,
     player: screen.getByTestId('player'),
     video: screen.getByTestId('video') as HTMLVideoElement,
   };
@@ -257,7 +258,7 @@ describe('progress', () => {
 });
 
 describe('the end', () => {
-  const upNext = { title: 'Episode 2', position: 2, count: 3 };
+  const upNext = { title: 'Episode 2', context: '2 of 3' };
 
   async function ended(onnext = vi.fn()) {
     const parts = setup({ upNext, onnext });
@@ -277,6 +278,24 @@ describe('the end', () => {
     await act(() => vi.advanceTimersByTime(5000));
     expect(onnext).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId('up-next')).toBeNull();
+  });
+
+  it('counts down to a next video known only after the end (the next episode)', async () => {
+    const onended = vi.fn();
+    const onnext = vi.fn();
+    const parts = setup({ onnext, onended });
+    await settle();
+    await media(parts.video, 'playing');
+    vi.useFakeTimers();
+    parts.video.pause();
+    await media(parts.video, 'ended');
+    expect(onended).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('up-next')).toBeNull();
+    await parts.rerender({ upNext: { title: 'S01E02 · Two', context: 'Test Show' } });
+    expect(screen.getByTestId('up-next').textContent).toContain('Up next (Test Show)');
+    expect(screen.getByTestId('up-next-title').textContent).toBe('S01E02 · Two');
+    await act(() => vi.advanceTimersByTime(5000));
+    expect(onnext).toHaveBeenCalledTimes(1);
   });
 
   it('cancels the countdown', async () => {

@@ -112,9 +112,18 @@ export class Playback implements TrackHost {
     return this.context.element();
   }
 
-  private get video(): Video {
-    return this.context.video();
+  /**
+   * The file that plays: the page's video or, for a film kept in several versions, the
+   * one the server's decision chose (`video_id`) for this browser. Progress is reported
+   * against it.
+   */
+  get video(): Video {
+    const asked = this.context.video();
+    return this.version && this.version.for === asked.id ? this.version.video : asked;
   }
+
+  /** The version the decision chose for the page's video, when it is another file. */
+  private version = $state<{ for: string; video: Video } | null>(null);
 
   // ---------------------------------------------------------------- engines
 
@@ -166,6 +175,10 @@ export class Playback implements TrackHost {
           body: opts.maxHeight ? { ...request, max_height: opts.maxHeight } : request,
         }),
       );
+      if (decided.video_id !== this.video.id) {
+        const chosen = await call(api.GET('/api/videos/{id}', { params: { path: { id: decided.video_id } } }));
+        this.version = { for: this.context.video().id, video: chosen };
+      }
       const { el } = this;
       if (mine !== this.attempt || !el) return;
       this.info = decided;

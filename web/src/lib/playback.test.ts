@@ -6,13 +6,14 @@ import type { EngineSupport } from './capabilities';
 import type { PlaybackInfo, Video } from './types';
 
 const post = vi.hoisted(() => vi.fn());
+const get = vi.hoisted(() => vi.fn());
 const linkGet = vi.hoisted(() => vi.fn());
 const refreshMe = vi.hoisted(() => vi.fn());
 const toast = vi.hoisted(() => vi.fn());
 
 vi.mock('./api', async (original) => ({
   ...(await original<typeof import('./api')>()),
-  api: { POST: post },
+  api: { POST: post, GET: get },
   linkClient: () => ({ GET: linkGet }),
 }));
 vi.mock('./hls-loader', () => ({ loadHls: () => Promise.resolve({ Hls: FakeHls, workerPath: '/hls.worker.js' }) }));
@@ -71,6 +72,30 @@ beforeEach(() => {
 });
 
 afterEach(() => vi.useRealTimers());
+
+describe('a film kept in several versions', () => {
+  it('plays the version the decision chose, and reports against it', async () => {
+    const fourK = aVideo({ id: 'v2', filename: 'Alien (1979) - 4K.mkv' });
+    post.mockImplementation(() => answer(aDecision({ video_id: 'v2', url: '/api/stream/v2?token=tok' })));
+    get.mockReset().mockImplementation(() =>
+      Promise.resolve({ data: fourK, response: new Response(null, { status: 200 }) }),
+    );
+    const p = setup();
+    expect(p.video.id).toBe('v1');
+    await p.begin(0);
+    expect(get).toHaveBeenCalledWith('/api/videos/{id}', { params: { path: { id: 'v2' } } });
+    expect(p.video.id).toBe('v2');
+    expect(el.src).toContain('/api/stream/v2');
+  });
+
+  it('keeps the page video when the decision chose it', async () => {
+    get.mockReset();
+    const p = setup();
+    await p.begin(0);
+    expect(get).not.toHaveBeenCalled();
+    expect(p.video.id).toBe('v1');
+  });
+});
 
 describe('starting', () => {
   it('plays a file directly, at the start position once its metadata is in', async () => {

@@ -12,6 +12,11 @@ export function aVideo(over: Partial<Video> = {}): Video {
   return {
     id: 'v1',
     title: 'Big Buck',
+    display_title: 'Big Buck',
+    kind: 'film',
+    genres: [],
+    has_poster: false,
+    has_backdrop: false,
     filename: 'big.mkv',
     path: '/media/big.mkv',
     library: 'Movies',
@@ -39,6 +44,7 @@ export function aSubtitle(id: string, language: string, forced = false): ApiText
 export function aDecision(over: Partial<PlaybackInfo> = {}): PlaybackInfo {
   return {
     method: 'direct',
+    video_id: 'v1',
     url: '/api/stream/v1?token=tok',
     content_type: 'video/mp4',
     path: '/api/stream/v1',

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { defaultOrder, libraryQueryString, listParams, parseLibraryQuery } from './library-query';
+import {
+  defaultOrder,
+  isFiltered,
+  libraryQueryString,
+  listParams,
+  parseLibraryQuery,
+  parseShowsQuery,
+  seriesParams,
+  showsQueryString,
+} from './library-query';
 import { isPublic, isServerPath, matchRoute, safeNext } from './routes';
 
 describe('matchRoute', () => {
@@ -14,6 +23,9 @@ describe('matchRoute', () => {
     expect(matchRoute('/me')).toEqual({ name: 'me', params: {} });
     expect(matchRoute('/admin')).toEqual({ name: 'admin', params: {} });
     expect(matchRoute('/guest')).toEqual({ name: 'guest', params: {} });
+    expect(matchRoute('/shows')).toEqual({ name: 'shows', params: {} });
+    expect(matchRoute('/films')).toEqual({ name: 'films', params: {} });
+    expect(matchRoute('/series/s%201')).toEqual({ name: 'series', params: { id: 's 1' } });
   });
 
   it('lets only sign-in and guest links through signed out', () => {
@@ -58,7 +70,7 @@ describe('safeNext', () => {
 describe('library query', () => {
   it('round-trips through the URL, leaving defaults out', () => {
     const q = parseLibraryQuery(new URLSearchParams('q=cat&codec=hevc&min_height=720&sort=title&order=desc'));
-    expect(q).toEqual({ q: 'cat', library: '', codec: 'hevc', minHeight: 720, sort: 'title', order: 'desc' });
+    expect(q).toEqual({ q: 'cat', library: '', genre: '', year: 0, codec: 'hevc', minHeight: 720, sort: 'title', order: 'desc' });
     expect(libraryQueryString(q)).toBe('?q=cat&codec=hevc&min_height=720&sort=title&order=desc');
     expect(libraryQueryString({ ...q, q: '', codec: '', minHeight: 0, sort: 'added', order: 'desc' })).toBe('');
   });
@@ -81,5 +93,49 @@ describe('library query', () => {
       offset: 120,
     });
     expect(defaultOrder('title')).toBe('asc');
+  });
+
+  it('filters by genre and year, and asks for one kind', () => {
+    const q = parseLibraryQuery(new URLSearchParams('genre=Science%20Fiction&year=1979'));
+    expect(q.genre).toBe('Science Fiction');
+    expect(q.year).toBe(1979);
+    expect(isFiltered(q)).toBe(true);
+    expect(libraryQueryString(q)).toBe('?genre=Science+Fiction&year=1979');
+    expect(listParams(q, 0, 60, 'film')).toEqual({
+      genre: 'Science Fiction',
+      year: 1979,
+      kind: 'film',
+      sort: 'added',
+      order: 'desc',
+      limit: 60,
+      offset: 0,
+    });
+    expect(isFiltered(parseLibraryQuery(new URLSearchParams('sort=title')))).toBe(false);
+  });
+
+  it('takes only years the server takes', () => {
+    for (const year of ['12', '1799', '2201', '1979.5', 'abc', '']) {
+      expect(parseLibraryQuery(new URLSearchParams(`year=${year}`)).year).toBe(0);
+    }
+    expect(parseLibraryQuery(new URLSearchParams('year=2200')).year).toBe(2200);
+  });
+});
+
+describe('shows query', () => {
+  it('round-trips through the URL, leaving defaults out', () => {
+    const q = parseShowsQuery(new URLSearchParams('q=office&genre=Comedy&year=2005&sort=added'));
+    expect(q).toEqual({ q: 'office', genre: 'Comedy', year: 2005, sort: 'added' });
+    expect(showsQueryString(q)).toBe('?q=office&genre=Comedy&year=2005&sort=added');
+    expect(showsQueryString({ q: ' ', genre: '', year: 0, sort: 'title' })).toBe('');
+    expect(parseShowsQuery(new URLSearchParams('sort=duration')).sort).toBe('title');
+  });
+
+  it('makes the listSeries query of a page', () => {
+    expect(seriesParams(parseShowsQuery(new URLSearchParams('q=%20the%20office%20')), 60)).toEqual({
+      q: 'the office',
+      sort: 'title',
+      limit: 60,
+      offset: 60,
+    });
   });
 });

@@ -5,6 +5,9 @@ export type RouteName =
   | 'login'
   | 'guest'
   | 'library'
+  | 'shows'
+  | 'films'
+  | 'series'
   | 'video'
   | 'watch'
   | 'playlists'
@@ -23,6 +26,9 @@ const TABLE: [string, RouteName][] = [
   ['/login', 'login'],
   ['/guest', 'guest'],
   ['/library', 'library'],
+  ['/shows', 'shows'],
+  ['/films', 'films'],
+  ['/series/:id', 'series'],
   ['/videos/:id', 'video'],
   ['/watch/:id', 'watch'],
   ['/playlists', 'playlists'],

@@ -10,6 +10,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.episode import Episode
     from ..models.season import Season
     from ..models.series import Series
 
@@ -24,6 +25,7 @@ class SeriesDetail:
     Attributes:
         seasons (list[Season]):
         series (Series): A series: a folder (or a name) of episodes, with what its `tvshow.nfo` says.
+        next_episode (Episode | None | Unset): That episode, with the caller's state of it (its resume point).
         next_episode_id (None | Unset | UUID): The episode "play" starts: the first one after the last the caller
             finished that
             they have not finished, else the first.
@@ -31,16 +33,27 @@ class SeriesDetail:
 
     seasons: list[Season]
     series: Series
+    next_episode: Episode | None | Unset = UNSET
     next_episode_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.episode import Episode
+
         seasons = []
         for seasons_item_data in self.seasons:
             seasons_item = seasons_item_data.to_dict()
             seasons.append(seasons_item)
 
         series = self.series.to_dict()
+
+        next_episode: dict[str, Any] | None | Unset
+        if isinstance(self.next_episode, Unset):
+            next_episode = UNSET
+        elif isinstance(self.next_episode, Episode):
+            next_episode = self.next_episode.to_dict()
+        else:
+            next_episode = self.next_episode
 
         next_episode_id: None | str | Unset
         if isinstance(self.next_episode_id, Unset):
@@ -58,6 +71,8 @@ class SeriesDetail:
                 "series": series,
             }
         )
+        if next_episode is not UNSET:
+            field_dict["next_episode"] = next_episode
         if next_episode_id is not UNSET:
             field_dict["next_episode_id"] = next_episode_id
 
@@ -65,6 +80,7 @@ class SeriesDetail:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.episode import Episode
         from ..models.season import Season
         from ..models.series import Series
 
@@ -77,6 +93,23 @@ class SeriesDetail:
             seasons.append(seasons_item)
 
         series = Series.from_dict(d.pop("series"))
+
+        def _parse_next_episode(data: object) -> Episode | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                next_episode_type_1 = Episode.from_dict(data)
+
+                return next_episode_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Episode | None | Unset, data)
+
+        next_episode = _parse_next_episode(d.pop("next_episode", UNSET))
 
         def _parse_next_episode_id(data: object) -> None | Unset | UUID:
             if data is None:
@@ -98,6 +131,7 @@ class SeriesDetail:
         series_detail = cls(
             seasons=seasons,
             series=series,
+            next_episode=next_episode,
             next_episode_id=next_episode_id,
         )
 

@@ -6,7 +6,7 @@ import UpNext from './UpNext.svelte';
 function setup() {
   const onplay = vi.fn();
   const oncancel = vi.fn();
-  const result = render(UpNext, { props: { title: 'Episode 2', position: 2, count: 3, onplay, oncancel } });
+  const result = render(UpNext, { props: { title: 'Episode 2', context: '2 of 3', onplay, oncancel } });
   return { ...result, onplay, oncancel };
 }
 
@@ -23,6 +23,11 @@ describe('UpNext', () => {
     expect(card.textContent).toContain('Up next (2 of 3)');
     expect(card.textContent).toContain('Episode 2');
     expect(countdown()).toContain('Starting in 5 s');
+  });
+
+  it('says what the next one is without a place when it has none', () => {
+    render(UpNext, { props: { title: 'S01E02 · Two', onplay: vi.fn(), oncancel: vi.fn() } });
+    expect(countdown()).toMatch(/^\s*Up next\s*S01E02 · Two/);
   });
 
   it('counts down each second, then plays the next entry once', async () => {
