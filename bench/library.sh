@@ -39,9 +39,10 @@ command -v minidlnad >/dev/null || { echo "minidlna is missing: apt-get install 
 cargo build --release --quiet
 echo "commit $(git rev-parse --short HEAD), $(nproc) CPUs, work in $work"
 
-# Two one-second 320x180 H.264/AAC clips, one MP4 and one Matroska.
+# Two one-second 320x180 H.264/AAC (stereo) clips, one MP4 and one Matroska. (Mono AAC-LC
+# is left to ffprobe: whether it plays as stereo is known only by decoding it.)
 ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=320x180:rate=25:duration=1 \
-  -f lavfi -i sine=frequency=440:duration=1 -c:v libx264 -preset ultrafast -c:a aac \
+  -f lavfi -i sine=frequency=440:duration=1 -c:v libx264 -preset ultrafast -c:a aac -ac 2 \
   -shortest "$work/clip.mp4"
 ffmpeg -nostdin -v error -i "$work/clip.mp4" -c copy "$work/clip.mkv"
 

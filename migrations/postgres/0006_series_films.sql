@@ -38,6 +38,9 @@ CREATE TABLE series (
 CREATE UNIQUE INDEX series_library_key ON series (library, key);
 CREATE INDEX series_title_idx ON series (episode_count, lower(title));
 
+-- Titles now come from .nfo files too, longer than a file name.
+ALTER TABLE videos ALTER COLUMN title TYPE TEXT;
+
 -- video (not yet classified), episode or film.
 ALTER TABLE videos ADD COLUMN kind TEXT NOT NULL DEFAULT 'video' CHECK (kind IN ('video', 'episode', 'film'));
 ALTER TABLE videos ADD COLUMN series_id UUID REFERENCES series (id) ON DELETE SET NULL;

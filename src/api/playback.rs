@@ -160,7 +160,12 @@ impl PlaybackApi {
             .unwrap_or(prefs.device_type);
         let ua = super::middleware::user_agent(req).unwrap_or_default();
         // A film kept in several versions plays the one that suits this client best.
-        let files = catalog.film_files(&asked).await?;
+        // Only for the film's card (its listed file): a version asked for by its own id
+        // (a Director's Cut picked on purpose) is what plays.
+        let files = match asked.listed {
+            true => catalog.film_files(&asked).await?,
+            false => Vec::new(),
+        };
         let mut versions: Vec<&VideoRow> = vec![asked.as_ref()];
         versions.extend(
             files

@@ -56,9 +56,10 @@ pub(crate) fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// The LIKE pattern finding a genre in a stored JSON array: `%"Drama"%`.
+/// The LIKE pattern finding a genre in a stored JSON array, lowercased (compared with
+/// the lowercased array: both backends alike): `%"drama"%`.
 pub(crate) fn genre_pattern(genre: &str) -> String {
-    let quoted = serde_json::to_string(genre.trim()).unwrap_or_default();
+    let quoted = serde_json::to_string(&genre.trim().to_lowercase()).unwrap_or_default();
     format!("%{}%", escape_like(&quoted))
 }
 

@@ -217,7 +217,8 @@ pub async fn forget_guests_without_session(db: &Database, now: DateTime<Utc>) ->
 
 /// Marks videos watched (to 100%, finished now, one more play) or unwatched (progress,
 /// position, plays and the finish cleared; the rating and watch time stay), in one
-/// transaction.
+/// transaction. A mark is not a viewing: when the video was last watched (history,
+/// popular) is left as it was.
 pub async fn mark(
     db: &Database,
     user_id: Uuid,
@@ -227,10 +228,10 @@ pub async fn mark(
 ) -> DbResult<()> {
     let sql = if watched {
         "INSERT INTO user_videos (id, user_id, video_id, watch_progress, position_seconds, \
-             last_watched, created_at, updated_at, play_count, completed_at) \
-         VALUES ($1, $2, $3, 100, 0, $4, $4, $4, 1, $4) \
+             created_at, updated_at, play_count, completed_at) \
+         VALUES ($1, $2, $3, 100, 0, $4, $4, 1, $4) \
          ON CONFLICT (user_id, video_id) DO UPDATE SET watch_progress = 100, \
-             position_seconds = 0, last_watched = excluded.last_watched, \
+             position_seconds = 0, \
              updated_at = excluded.updated_at, completed_at = excluded.completed_at, \
              play_count = user_videos.play_count + \
                  CASE WHEN user_videos.watch_progress >= 90 THEN 0 ELSE 1 END"

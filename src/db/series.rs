@@ -55,19 +55,20 @@ pub async fn find(db: &Database, id: Uuid) -> DbResult<Option<SeriesRow>> {
     with_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await).db()
 }
 
-/// Inserts a series or replaces its metadata (the counts are the scanner's recount's).
-pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<()> {
+/// Inserts a series or replaces the metadata of the one with its library and key (the
+/// counts are the scanner's recount's); returns the stored series' id.
+pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<Uuid> {
     let sql = format!(
         "INSERT INTO series ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
          $12, $13, $14, $15, $16, $17, $18, $19, $20) \
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+         ON CONFLICT (library, key) DO UPDATE SET title = excluded.title, \
          original_title = excluded.original_title, year = excluded.year, plot = excluded.plot, \
          genres = excluded.genres, rating = excluded.rating, premiered = excluded.premiered, \
          folder = excluded.folder, poster = excluded.poster, backdrop = excluded.backdrop, \
          season_posters = excluded.season_posters, art_stamp = excluded.art_stamp, \
-         updated_at = excluded.updated_at"
+         updated_at = excluded.updated_at RETURNING id"
     );
-    with_pool!(db, pool => sqlx::query(&sql)
+    with_pool!(db, pool => sqlx::query_scalar(&sql)
         .bind(s.id)
         .bind(&s.library)
         .bind(&s.key)
@@ -88,11 +89,9 @@ pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<()> {
         .bind(s.art_stamp)
         .bind(s.created_at)
         .bind(s.updated_at)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))
-    .db()?;
-    Ok(())
+        .fetch_one(pool)
+        .await)
+    .db()
 }
 
 /// Recounts the playable episodes and seasons of a library's series, and for a film
@@ -106,7 +105,7 @@ pub async fn recount(db: &Database, library: &str) -> DbResult<()> {
         latest_added = (SELECT MAX(v.created_at) FROM videos v WHERE v.series_id = series.id AND v.status = 'ok') \
         WHERE library = $1";
     // Listed: a film file with no other ok file of its film ranked above it.
-    let listed = "UPDATE videos SET listed = NOT EXISTS ( \
+    let listed = "UPDATE videos SET listed = film_key IS NULL OR NOT EXISTS ( \
             SELECT 1 FROM videos o WHERE o.film_key = videos.film_key AND o.library = videos.library \
               AND o.status = 'ok' AND o.id <> videos.id AND ( \
                 COALESCE(o.part, 1) < COALESCE(videos.part, 1) \
@@ -115,7 +114,7 @@ pub async fn recount(db: &Database, library: &str) -> DbResult<()> {
                     OR (COALESCE(o.height, 0) = COALESCE(videos.height, 0) AND ( \
                         o.file_size > videos.file_size \
                         OR (o.file_size = videos.file_size AND o.file_path < videos.file_path))))))) \
-        WHERE library = $1 AND film_key IS NOT NULL";
+        WHERE library = $1";
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query(counts).bind(library).execute(&mut *tx).await?;
@@ -158,7 +157,7 @@ pub async fn list(
     }
     if let Some(genre) = &q.genre {
         filters.push(format!(
-            "CAST(genres AS TEXT) LIKE {} ESCAPE '\\'",
+            "lower(CAST(genres AS TEXT)) LIKE {} ESCAPE '\\'",
             arg(Arg::Text(genre_pattern(genre)))
         ));
     }
@@ -201,13 +200,15 @@ pub async fn episodes(db: &Database, series_id: Uuid) -> DbResult<Vec<VideoRow>>
 /// Episodes in viewing order.
 const EPISODE_ORDER: &str = "COALESCE(season, 1), COALESCE(episode, 1000000), file_path";
 
-/// A user's series in progress, most recent first: the series of the episodes they
-/// finished, with the latest finished episode of each.
+/// A user's series in progress, most recently finished episode first: for each, the
+/// latest episode they finished (specials left out). Pages through the series with
+/// `limit` and `offset`.
 pub async fn last_finished(
     db: &Database,
     user_id: Uuid,
     libraries: Option<&[String]>,
     limit: i64,
+    offset: i64,
 ) -> DbResult<Vec<VideoRow>> {
     let mut filters = vec![
         "uv.user_id = $1".to_owned(),
@@ -222,11 +223,19 @@ pub async fn last_finished(
         format!("${}", args.len())
     };
     libraries_filter_as(&mut filters, &mut arg, libraries, "v.library");
-    let columns = prefixed(VIDEO_COLUMNS, "v");
-    let sql = format!(
-        "SELECT {columns} FROM user_videos uv JOIN videos v ON v.id = uv.video_id \
-         WHERE {} ORDER BY COALESCE(uv.completed_at, uv.last_watched) DESC, v.id LIMIT 2000",
+    let (limit, offset) = (arg(Arg::Int(limit)), arg(Arg::Int(offset)));
+    let from = format!(
+        "FROM user_videos uv JOIN videos v ON v.id = uv.video_id WHERE {}",
         filters.join(" AND ")
+    );
+    let finished = "COALESCE(uv.completed_at, uv.last_watched)";
+    // The latest finish per series, then the episode finished then.
+    let sql = format!(
+        "WITH latest AS (SELECT v.series_id AS series_id, MAX({finished}) AS at {from} \
+             GROUP BY v.series_id ORDER BY at DESC, v.series_id LIMIT {limit} OFFSET {offset}) \
+         SELECT {columns} {from} AND {finished} = (SELECT at FROM latest WHERE latest.series_id = v.series_id) \
+         ORDER BY {finished} DESC, v.series_id, {EPISODE_ORDER_V} DESC",
+        columns = prefixed(VIDEO_COLUMNS, "v"),
     );
     let rows: Vec<VideoRow> =
         with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()?;
@@ -234,7 +243,6 @@ pub async fn last_finished(
     Ok(rows
         .into_iter()
         .filter(|r| seen.insert(r.series_id))
-        .take(usize::try_from(limit).unwrap_or(0))
         .collect())
 }
 
@@ -250,41 +258,63 @@ pub async fn next_unwatched(
         "SELECT {columns} FROM videos v \
          LEFT JOIN user_videos uv ON uv.video_id = v.id AND uv.user_id = $2 \
          WHERE v.series_id = $1 AND v.status = 'ok' AND COALESCE(v.season, 1) > 0 \
-           AND (COALESCE(v.season, 1), COALESCE(v.episode, 1000000), v.file_path) > ($3, $4, $5) \
-           AND COALESCE(uv.watch_progress, 0) < 90 \
-         ORDER BY COALESCE(v.season, 1), COALESCE(v.episode, 1000000), v.file_path LIMIT 1"
+           AND {AFTER} AND COALESCE(uv.watch_progress, 0) < 90 \
+         ORDER BY {EPISODE_ORDER_V} LIMIT 1"
     );
-    let season = after.season.unwrap_or(1);
-    let episode = after.episode_end.or(after.episode).unwrap_or(1_000_000);
+    let (season, episode, path) = place(after);
     with_pool!(db, pool => sqlx::query_as(&sql)
         .bind(after.series_id)
         .bind(user_id)
         .bind(season)
         .bind(episode)
-        .bind(&after.file_path)
+        .bind(path)
         .fetch_optional(pool)
         .await)
     .db()
 }
 
+/// An episode's place in its series' order, as [`AFTER`] compares it: its season, its
+/// (last) episode, and its path only when its number is unknown (two files of one
+/// episode, two versions, are one place).
+fn place(v: &VideoRow) -> (i32, i32, &str) {
+    let episode = v.episode_end.or(v.episode);
+    (
+        v.season.unwrap_or(1),
+        episode.unwrap_or(UNKNOWN_EPISODE),
+        if episode.is_some() { "" } else { &v.file_path },
+    )
+}
+
+/// Where episodes of unknown number go in their season: last.
+const UNKNOWN_EPISODE: i32 = 1_000_000;
+
+/// Rows of `v` after the place bound to `$3`, `$4`, `$5` ([`place`]).
+const AFTER: &str = "(COALESCE(v.season, 1), COALESCE(v.episode, 1000000), \
+    CASE WHEN v.episode IS NULL THEN v.file_path ELSE '' END) > ($3, $4, $5)";
+
+/// [`EPISODE_ORDER`] on the table named `v`.
+const EPISODE_ORDER_V: &str = "COALESCE(v.season, 1), COALESCE(v.episode, 1000000), v.file_path";
+
 /// The episode after `video` in its series' order (for any user: what follows, not
-/// what is unwatched); `None` after the last or for a file of no series.
+/// what is unwatched): a special is followed by the next special, any other episode by
+/// the next that is not one. `None` after the last, or for a file of no series.
 pub async fn next_episode(db: &Database, video: &VideoRow) -> DbResult<Option<VideoRow>> {
     let Some(series) = video.series_id else {
         return Ok(None);
     };
     let sql = format!(
-        "SELECT {VIDEO_COLUMNS} FROM videos WHERE series_id = $1 AND status = 'ok' \
-         AND (COALESCE(season, 1), COALESCE(episode, 1000000), file_path) > ($2, $3, $4) \
-         ORDER BY {EPISODE_ORDER} LIMIT 1"
+        "SELECT {columns} FROM videos v WHERE v.series_id = $1 AND v.status = 'ok' \
+         AND (CASE WHEN v.season = 0 THEN 1 ELSE 0 END) = $2 AND {AFTER} \
+         ORDER BY {EPISODE_ORDER_V} LIMIT 1",
+        columns = prefixed(VIDEO_COLUMNS, "v")
     );
-    let season = video.season.unwrap_or(1);
-    let episode = video.episode_end.or(video.episode).unwrap_or(1_000_000);
+    let (season, episode, path) = place(video);
     with_pool!(db, pool => sqlx::query_as(&sql)
         .bind(series)
+        .bind(i32::from(video.season == Some(0)))
         .bind(season)
         .bind(episode)
-        .bind(&video.file_path)
+        .bind(path)
         .fetch_optional(pool)
         .await)
     .db()

@@ -446,11 +446,18 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
     .db()
 }
 
-/// Playable entries with a picture and no thumbnail yet, oldest first.
-pub async fn without_thumbnail(db: &Database, limit: i64) -> DbResult<Vec<Uuid>> {
-    let sql = "SELECT id FROM videos WHERE status = 'ok' AND width IS NOT NULL \
-               AND thumbnail_path IS NULL ORDER BY created_at, id LIMIT $1";
-    with_pool!(db, pool => sqlx::query_scalar(sql).bind(limit).fetch_all(pool).await).db()
+/// Playable entries with a picture and no thumbnail yet, oldest first, after `after`
+/// (when they were added, their id).
+pub async fn without_thumbnail(
+    db: &Database,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> DbResult<Vec<(DateTime<Utc>, Uuid)>> {
+    let (from, id) = after.unwrap_or((DateTime::<Utc>::UNIX_EPOCH, Uuid::nil()));
+    let sql = "SELECT created_at, id FROM videos WHERE status = 'ok' AND width IS NOT NULL \
+               AND thumbnail_path IS NULL AND (created_at > $1 OR (created_at = $1 AND id > $2)) \
+               ORDER BY created_at, id LIMIT $3";
+    with_pool!(db, pool => sqlx::query_as(sql).bind(from).bind(id).bind(limit).fetch_all(pool).await).db()
 }
 
 /// Records the thumbnail made for an entry.
@@ -578,7 +585,7 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
     }
     if let Some(genre) = &q.genre {
         filters.push(format!(
-            "CAST(genres AS TEXT) LIKE {} ESCAPE '\\'",
+            "lower(CAST(genres AS TEXT)) LIKE {} ESCAPE '\\'",
             arg(Arg::Text(genre_pattern(genre)))
         ));
     }

@@ -207,18 +207,28 @@ impl Catalog<'_> {
     /// # Errors
     /// When the database cannot be read.
     pub async fn next_up(&self, user_id: Uuid, limit: i64) -> Result<Vec<VideoRow>, DbError> {
+        /// Series looked at per round: most have a next episode.
+        const PAGE: i64 = 50;
         let db = &self.library.db;
-        let last = db::series::last_finished(db, user_id, self.scope.names(), limit * 2).await?;
         let mut next = Vec::new();
-        for finished in last {
-            if let Some(v) = db::series::next_unwatched(db, user_id, &finished).await? {
-                next.push(v);
-                if next.len() as i64 >= limit {
-                    break;
+        let mut offset = 0;
+        loop {
+            let last =
+                db::series::last_finished(db, user_id, self.scope.names(), PAGE, offset).await?;
+            let done = (last.len() as i64) < PAGE;
+            for finished in last {
+                if let Some(v) = db::series::next_unwatched(db, user_id, &finished).await? {
+                    next.push(v);
+                    if next.len() as i64 >= limit {
+                        return Ok(next);
+                    }
                 }
             }
+            if done {
+                return Ok(next);
+            }
+            offset += PAGE;
         }
-        Ok(next)
     }
 
     /// An image to show for something in `library`: the artwork file at the

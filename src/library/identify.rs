@@ -11,7 +11,7 @@
 //! [`nfo::MAX_SIZE`] of it.
 
 use super::naming::{self, Parsed};
-use super::walk::Folder;
+use super::walk::{fnv1a, Folder};
 use super::{artwork, nfo, MediaFile};
 use crate::config::LibraryKind;
 use crate::db::videos::{Identification, VideoKind};
@@ -19,6 +19,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 use uuid::Uuid;
+
+/// The version of the rules files are identified by: raised when they change, so the
+/// next scan identifies every file again (without probing it).
+const RULES: u32 = 1;
 
 /// What one file is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,9 +87,10 @@ pub struct Shelf<'a> {
 }
 
 impl Shelf<'_> {
-    /// The stamp of the nfo and artwork files that can describe the file at `rel`: its
-    /// own folder's, and its series folder's for an episode. A rescan identifies an
-    /// unchanged file again only when this changed.
+    /// The stamp of what decides what the file at `rel` is, besides its own name: the
+    /// nfo and artwork files of its folder and of its series folder, the other videos
+    /// of its folder (whether it has the folder to itself), the library's kind and
+    /// [`RULES`]. A rescan identifies an unchanged file again only when this changed.
     pub fn stamp_of(&self, rel: &str) -> i64 {
         let (dir, _) = split(rel);
         let own = self.folders.get(dir).map_or(0, |f| f.stamp);
@@ -93,7 +98,14 @@ impl Shelf<'_> {
             .filter(|s| s != dir)
             .and_then(|s| self.folders.get(&s))
             .map_or(0, |f| f.stamp);
-        own.wrapping_mul(31).wrapping_add(above)
+        let mut hash = 0xcbf2_9ce4_8422_2325;
+        for n in [i64::from(RULES), own, above, self.kind as i64] {
+            hash = fnv1a(hash, &n.to_le_bytes());
+        }
+        for name in self.videos.get(dir).into_iter().flatten() {
+            hash = fnv1a(fnv1a(hash, name.as_bytes()), &[0]);
+        }
+        i64::from_le_bytes(hash.to_le_bytes())
     }
 
     /// What the file at `rel` is.
@@ -297,6 +309,10 @@ fn apply_nfo(identity: &mut Identity, nfo: nfo::Nfo) {
         identity.year = nfo.year.or(identity.year);
     } else {
         identity.season = nfo.season.or(identity.season);
+        if nfo.episode.is_some() && nfo.episode != identity.episode {
+            // The nfo numbers the episode otherwise: the name's range no longer holds.
+            identity.episode_end = None;
+        }
         identity.episode = nfo.episode.or(identity.episode);
     }
     identity.plot = nfo.plot;

@@ -338,10 +338,17 @@ impl MediaLibrary {
         shelf: &Arc<Bookcase>,
         identities: &HashMap<usize, Identity>,
     ) -> anyhow::Result<HashMap<String, (Uuid, String)>> {
+        // One name per series; its folder is any episode's (a loose release-named file
+        // has none), else the one stored: a folder is never forgotten for lack of one.
         let mut names: HashMap<String, SeriesName> = HashMap::new();
         for name in identities.values().filter_map(|i| i.series.as_ref()) {
             names
                 .entry(name.key.clone())
+                .and_modify(|n| {
+                    if n.folder.is_none() {
+                        n.folder.clone_from(&name.folder);
+                    }
+                })
                 .or_insert_with(|| name.clone());
         }
         if names.is_empty() {
@@ -352,6 +359,11 @@ impl MediaLibrary {
             .into_iter()
             .map(|s| (s.key.clone(), s))
             .collect();
+        for (key, name) in &mut names {
+            if name.folder.is_none() {
+                name.folder = stored.get(key).and_then(|s| s.folder.clone());
+            }
+        }
         let infos = {
             let (shelf, names) = (shelf.clone(), names.clone());
             tokio::task::spawn_blocking(move || {
@@ -382,7 +394,6 @@ impl MediaLibrary {
                 continue;
             }
             let title = info.title.clone().unwrap_or_else(|| name.title.clone());
-            ids.insert(key.clone(), (id, title.clone()));
             let row = SeriesRow {
                 id,
                 library: library.name.clone(),
@@ -405,7 +416,9 @@ impl MediaLibrary {
                 created_at: existing.map_or(now, |s| s.created_at),
                 updated_at: now,
             };
-            db::series::upsert(&self.db, &row).await?;
+            // Another instance may have made this series meanwhile: its id stands.
+            let id = db::series::upsert(&self.db, &row).await?;
+            ids.insert(row.key, (id, row.title));
         }
         Ok(ids)
     }
@@ -492,8 +505,7 @@ impl MediaLibrary {
         match probed {
             Ok(info) => {
                 apply(&mut row, &info, &file.sidecars)?;
-                // An earlier thumbnail stays until the background pass replaces it.
-                row.thumbnail_path = previous.as_ref().and_then(|p| p.thumbnail_path.clone());
+                // No thumbnail (the file is new or changed): the background pass makes it.
                 self.count(Counter::Probed);
             }
             Err(e @ probe::ProbeError::Refused(_)) if previous.is_none() => {
@@ -528,26 +540,33 @@ impl MediaLibrary {
     /// when none is missing; a caller arriving meanwhile waits for the one running.
     pub async fn make_missing_thumbnails(&self) {
         let _running = self.scanner.thumbnails.lock().await;
+        // Walks the catalog's missing thumbnails in (added, id) order, so files that
+        // failed before are stepped over, not fetched again and again.
+        let mut after: Option<(chrono::DateTime<Utc>, Uuid)> = None;
         loop {
-            let ids = match db::videos::without_thumbnail(&self.db, THUMBNAIL_BATCH).await {
-                Ok(ids) => ids,
+            let page = match db::videos::without_thumbnail(&self.db, after, THUMBNAIL_BATCH).await {
+                Ok(page) => page,
                 Err(e) => {
                     tracing::warn!(error = %e, "thumbnails wait for the database");
                     return;
                 }
             };
+            let Some(last) = page.last().copied() else {
+                self.update(|p| p.thumbnails_pending = 0);
+                return;
+            };
+            after = Some(last);
             let todo: Vec<Uuid> = {
                 let failed = self
                     .scanner
                     .failed_thumbnails
                     .lock()
                     .unwrap_or_else(|p| p.into_inner());
-                ids.into_iter().filter(|id| !failed.contains(id)).collect()
+                page.into_iter()
+                    .map(|(_, id)| id)
+                    .filter(|id| !failed.contains(id))
+                    .collect()
             };
-            if todo.is_empty() {
-                self.update(|p| p.thumbnails_pending = 0);
-                return;
-            }
             self.update(|p| p.thumbnails_pending = todo.len() as u64);
             for id in todo {
                 if let Err(e) = self.make_thumbnail(id).await {

@@ -249,7 +249,9 @@ fn stamp(mut files: Vec<(String, i64, u64)>) -> i64 {
     i64::from_le_bytes(hash.to_le_bytes())
 }
 
-fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
+/// One FNV-1a step over `bytes` (start from `0xcbf2_9ce4_8422_2325`): a hash that is the
+/// same in every build, for stamps that are stored.
+pub fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(hash, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -380,10 +380,22 @@ async fn a_household_tree_becomes_series_seasons_episodes_and_films(backend: Bac
         Value::Null,
         "nothing after the last episode: {next}"
     );
+    let special = list[3]["video"]["id"].as_str().unwrap();
+    let next = json_of(&app, &format!("/api/videos/{special}/next"), &token).await;
+    assert_eq!(
+        next["video"],
+        Value::Null,
+        "a special is followed by specials only"
+    );
 
     // Filters by genre and year; search finds series and films by title.
     let horror = json_of(&app, "/api/videos?genre=Horror", &token).await;
     assert_eq!(horror["total"], 1);
+    let horror = json_of(&app, "/api/videos?genre=horror", &token).await;
+    assert_eq!(
+        horror["total"], 1,
+        "genres compare without case on both backends"
+    );
     let comedies = json_of(&app, "/api/series?genre=Comedy", &token).await;
     assert_eq!(comedies["total"], 1);
     let of_1995 = json_of(&app, "/api/videos?year=1995", &token).await;
@@ -619,6 +631,14 @@ async fn an_edited_nfo_or_new_poster_is_picked_up_without_a_probe(backend: Backe
         200,
         300,
     );
+    // A title longer than any file name (PostgreSQL's old VARCHAR(255) refused it).
+    let long = "Diversity Day, ".repeat(25);
+    std::fs::write(
+        app.library
+            .join("TV/The Office (US)/Season 01/The Office - S01E02 - Diversity Day.nfo"),
+        EPISODE_NFO.replace("Diversity Day (from the nfo)", long.trim()),
+    )
+    .unwrap();
     let rescan = app.scan().await;
     assert_eq!(rescan.probed, 0, "no file was probed again: {rescan:?}");
 
@@ -630,6 +650,7 @@ async fn an_edited_nfo_or_new_poster_is_picked_up_without_a_probe(backend: Backe
     );
     let films = json_of(&app, "/api/videos?kind=film&q=kill", &token).await;
     assert_eq!(films["items"][0]["has_poster"], true, "{films}");
+    assert_eq!(list[1]["video"]["title"], long.trim());
 }
 
 async fn a_renamed_episode_keeps_its_id_and_progress(backend: Backend) {
