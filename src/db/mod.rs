@@ -79,6 +79,13 @@ impl DbError {
                     sqlx::error::ErrorKind::UniqueViolation => Self::Duplicate(name),
                     sqlx::error::ErrorKind::ForeignKeyViolation => Self::MissingReference(name),
                     _ if unreachable_code(&code) => Self::Unreachable(db.message().to_owned()),
+                    // SQLite's SQLITE_BUSY and SQLITE_LOCKED after `busy_timeout`: another
+                    // writer held the database (a long scan statement); retrying works.
+                    _ if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                        && matches!(code.as_str(), "5" | "6" | "261" | "517") =>
+                    {
+                        Self::Busy
+                    }
                     // 22021: a byte sequence the encoding cannot hold (NUL in text).
                     _ if code == "22021" || code == "22P05" => {
                         Self::InvalidText(db.message().to_owned())

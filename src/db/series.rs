@@ -98,14 +98,21 @@ pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<Uuid> {
 /// kept in several files lists one: the first part of the best version (the tallest
 /// picture, then the largest file). Run at the end of each scan.
 pub async fn recount(db: &Database, library: &str) -> DbResult<()> {
-    let counts = "UPDATE series SET \
-        episode_count = (SELECT COUNT(*) FROM videos v WHERE v.series_id = series.id AND v.status = 'ok'), \
-        season_count = (SELECT COUNT(DISTINCT COALESCE(v.season, -1)) FROM videos v \
-                        WHERE v.series_id = series.id AND v.status = 'ok'), \
-        latest_added = (SELECT MAX(v.created_at) FROM videos v WHERE v.series_id = series.id AND v.status = 'ok') \
-        WHERE library = $1";
-    // Listed: a film file with no other ok file of its film ranked above it.
-    let listed = "UPDATE videos SET listed = film_key IS NULL OR NOT EXISTS ( \
+    // One pass over the library's episodes (a correlated count per series walked the
+    // whole table for each: 2.6 s for 100 series of 10,000 episodes).
+    let counts = "UPDATE series SET episode_count = c.n, season_count = c.seasons, \
+            latest_added = c.latest \
+        FROM (SELECT series_id, COUNT(*) AS n, COUNT(DISTINCT COALESCE(season, -1)) AS seasons, \
+                MAX(created_at) AS latest FROM videos \
+              WHERE library = $1 AND status = 'ok' AND series_id IS NOT NULL GROUP BY series_id) AS c \
+        WHERE series.id = c.series_id";
+    let emptied = "UPDATE series SET episode_count = 0, season_count = 0 \
+        WHERE library = $1 AND episode_count > 0 AND id NOT IN ( \
+            SELECT series_id FROM videos WHERE library = $1 AND status = 'ok' AND series_id IS NOT NULL)";
+    // A file of no film is listed; of a film, when no other ok file of it ranks above.
+    let unfilmed = "UPDATE videos SET listed = TRUE \
+        WHERE library = $1 AND film_key IS NULL AND listed = FALSE";
+    let listed = "UPDATE videos SET listed = NOT EXISTS ( \
             SELECT 1 FROM videos o WHERE o.film_key = videos.film_key AND o.library = videos.library \
               AND o.status = 'ok' AND o.id <> videos.id AND ( \
                 COALESCE(o.part, 1) < COALESCE(videos.part, 1) \
@@ -114,11 +121,12 @@ pub async fn recount(db: &Database, library: &str) -> DbResult<()> {
                     OR (COALESCE(o.height, 0) = COALESCE(videos.height, 0) AND ( \
                         o.file_size > videos.file_size \
                         OR (o.file_size = videos.file_size AND o.file_path < videos.file_path))))))) \
-        WHERE library = $1";
+        WHERE library = $1 AND film_key IS NOT NULL";
     with_pool!(db, pool => {
         let mut tx = pool.begin().await?;
-        sqlx::query(counts).bind(library).execute(&mut *tx).await?;
-        sqlx::query(listed).bind(library).execute(&mut *tx).await?;
+        for sql in [counts, emptied, unfilmed, listed] {
+            sqlx::query(sql).bind(library).execute(&mut *tx).await?;
+        }
         tx.commit().await
     })
     .db()

@@ -570,6 +570,11 @@ impl MediaLibrary {
             self.update(|p| p.thumbnails_pending = todo.len() as u64);
             for id in todo {
                 if let Err(e) = self.make_thumbnail(id).await {
+                    if e.downcast_ref::<db::DbError>().is_some() {
+                        // The database, not the file: the next scan's pass tries again.
+                        tracing::warn!(error = %e, "thumbnails wait for the database");
+                        return;
+                    }
                     tracing::warn!(%id, error = %e, "no thumbnail");
                     self.scanner
                         .failed_thumbnails
