@@ -65,6 +65,8 @@ ALTER TABLE videos ADD COLUMN part INTEGER;
 ALTER TABLE videos ADD COLUMN version TEXT;
 ALTER TABLE videos ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
 
-CREATE INDEX videos_series_order_idx ON videos (series_id, season, episode);
+-- The episodes of a series in order (status too: without statistics SQLite would
+-- otherwise walk the status index, every row of the catalog).
+CREATE INDEX videos_series_order_idx ON videos (series_id, status, season, episode);
 CREATE INDEX videos_film_key_idx ON videos (film_key);
 CREATE INDEX videos_listed_title_idx ON videos (status, listed, kind, lower(title));

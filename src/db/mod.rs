@@ -248,6 +248,15 @@ impl Database {
         with_pool!(self, pool => (pool.size(), u32::try_from(pool.num_idle()).unwrap_or(u32::MAX)))
     }
 
+    /// Refreshes the planner's statistics of the catalog, after a scan changed it (an
+    /// empty library grown to 50,000 rows would otherwise be planned as empty).
+    pub async fn analyze(&self) -> DbResult<()> {
+        for sql in ["ANALYZE videos", "ANALYZE series"] {
+            with_pool!(self, pool => sqlx::query(sql).execute(pool).await.map(|_| ())).db()?;
+        }
+        Ok(())
+    }
+
     /// Closes every connection; waits for those in use to be returned.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)

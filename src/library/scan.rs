@@ -163,6 +163,15 @@ impl MediaLibrary {
                 self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
             }
         }
+        let changed = {
+            let p = self.scan_progress();
+            p.probed + p.moved + p.missing > 0
+        };
+        if changed {
+            if let Err(e) = self.db.analyze().await {
+                tracing::warn!(error = %e, "the catalog's statistics were not refreshed");
+            }
+        }
         self.update(|p| p.catalogued_seconds = Some(started.elapsed().as_secs_f64()));
         // The thumbnails follow the catalog in the background ([`Self::thumbnail_worker`]).
         self.scanner.thumbnails_wanted.notify_one();
