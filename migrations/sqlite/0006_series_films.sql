@@ -69,4 +69,8 @@ ALTER TABLE videos ADD COLUMN listed INTEGER NOT NULL DEFAULT 1;
 -- otherwise walk the status index, every row of the catalog).
 CREATE INDEX videos_series_order_idx ON videos (series_id, status, season, episode);
 CREATE INDEX videos_film_key_idx ON videos (film_key);
-CREATE INDEX videos_listed_title_idx ON videos (status, listed, kind, lower(title));
+-- The catalog's cards in title and added order, with the id: a page is found in the
+-- index alone (however deep), then its rows are read.
+CREATE INDEX videos_listed_title_idx ON videos (status, listed, kind, lower(title), id);
+CREATE INDEX videos_listed_any_title_idx ON videos (status, listed, lower(title), id);
+CREATE INDEX videos_listed_added_idx ON videos (status, listed, created_at, id);

@@ -232,26 +232,21 @@ pub async fn last_finished(
     };
     libraries_filter_as(&mut filters, &mut arg, libraries, "v.library");
     let (limit, offset) = (arg(Arg::Int(limit)), arg(Arg::Int(offset)));
-    let from = format!(
-        "FROM user_videos uv JOIN videos v ON v.id = uv.video_id WHERE {}",
-        filters.join(" AND ")
-    );
-    let finished = "COALESCE(uv.completed_at, uv.last_watched)";
-    // The latest finish per series, then the episode finished then.
+    // Each finished episode ranked within its series (the latest finish first, then the
+    // furthest in order: a season marked at once finishes together), the first of each.
     let sql = format!(
-        "WITH latest AS (SELECT v.series_id AS series_id, MAX({finished}) AS at {from} \
-             GROUP BY v.series_id ORDER BY at DESC, v.series_id LIMIT {limit} OFFSET {offset}) \
-         SELECT {columns} {from} AND {finished} = (SELECT at FROM latest WHERE latest.series_id = v.series_id) \
-         ORDER BY {finished} DESC, v.series_id, {EPISODE_ORDER_V} DESC",
+        "WITH ranked AS (SELECT v.id AS id, v.series_id AS series_id, \
+             COALESCE(uv.completed_at, uv.last_watched) AS at, \
+             ROW_NUMBER() OVER (PARTITION BY v.series_id ORDER BY \
+                 COALESCE(uv.completed_at, uv.last_watched) DESC, COALESCE(v.season, 1) DESC, \
+                 COALESCE(v.episode, 1000000) DESC, v.file_path DESC) AS n \
+             FROM user_videos uv JOIN videos v ON v.id = uv.video_id WHERE {}) \
+         SELECT {columns} FROM ranked r JOIN videos v ON v.id = r.id WHERE r.n = 1 \
+         ORDER BY r.at DESC, r.series_id LIMIT {limit} OFFSET {offset}",
+        filters.join(" AND "),
         columns = prefixed(VIDEO_COLUMNS, "v"),
     );
-    let rows: Vec<VideoRow> =
-        with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()?;
-    let mut seen = std::collections::HashSet::new();
-    Ok(rows
-        .into_iter()
-        .filter(|r| seen.insert(r.series_id))
-        .collect())
+    with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()
 }
 
 /// The first episode after `after` in its series' order that the user has not finished,

@@ -539,7 +539,12 @@ pub async fn catalog(
     let count_sql = format!("SELECT COUNT(*) FROM videos WHERE {filter}");
     let limit = arg(Arg::Int(q.limit));
     let offset = arg(Arg::Int(q.offset));
-    let page_sql = format!("SELECT {COLUMNS} FROM videos WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    // The page's ids first (from an index alone when one covers the order), then their
+    // rows: a deep page does not read the rows it skips.
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM videos WHERE id IN (SELECT id FROM videos WHERE {filter} \
+         ORDER BY {order} LIMIT {limit} OFFSET {offset}) ORDER BY {order}"
+    );
     let filter_args = &args[..args.len() - 2];
     let total: i64 =
         with_pool!(db, pool => bind_all(sqlx::query_scalar(&count_sql), filter_args).fetch_one(pool).await)
