@@ -240,7 +240,7 @@ pub async fn mark(
              completed_at = NULL, updated_at = $4 \
          WHERE $1 = $1 AND user_id = $2 AND video_id = $3"
     };
-    with_pool!(db, pool => {
+    with_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         for id in video_ids {
             sqlx::query(sql)
@@ -252,7 +252,8 @@ pub async fn mark(
                 .await?;
         }
         tx.commit().await
-    })
+    }
+    .await)
     .db()
 }
 

@@ -122,13 +122,14 @@ pub async fn recount(db: &Database, library: &str) -> DbResult<()> {
                         o.file_size > videos.file_size \
                         OR (o.file_size = videos.file_size AND o.file_path < videos.file_path))))))) \
         WHERE library = $1 AND film_key IS NOT NULL";
-    with_pool!(db, pool => {
+    with_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         for sql in [counts, emptied, unfilmed, listed] {
             sqlx::query(sql).bind(library).execute(&mut *tx).await?;
         }
         tx.commit().await
-    })
+    }
+    .await)
     .db()
 }
 

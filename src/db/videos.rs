@@ -329,13 +329,14 @@ pub async fn upsert(db: &Database, v: &VideoRow) -> DbResult<()> {
 /// [`upsert`] of many rows in one transaction: all or none.
 pub async fn upsert_many(db: &Database, rows: &[&VideoRow]) -> DbResult<()> {
     let sql = upsert_sql();
-    with_pool!(db, pool => {
+    with_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         for v in rows {
             bind_row!(sqlx::query(&sql), v).execute(&mut *tx).await?;
         }
         tx.commit().await
-    })
+    }
+    .await)
     .db()
 }
 
@@ -413,7 +414,7 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
         backdrop = $15, art_stamp = $16, film_key = $17, part = $18, version = $19, \
         updated_at = $20, series_title = $21 WHERE id = $1";
     let now = Utc::now();
-    with_pool!(db, pool => {
+    with_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         for (id, i) in batch {
             sqlx::query(sql)
@@ -442,7 +443,8 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
                 .await?;
         }
         tx.commit().await
-    })
+    }
+    .await)
     .db()
 }
 

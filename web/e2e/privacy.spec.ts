@@ -12,6 +12,8 @@ test.describe('privacy between users', () => {
     await signIn(page, USERS.hank);
     await expect(page.getByTestId('continue-watching').getByTestId('video-card')).toHaveCount(1);
     await page.getByTestId('sign-out').click();
+    // Signed out (the sign-in page), before the next user signs in.
+    await expect(page).toHaveURL(/\/login/);
 
     // Ivy sees none of it.
     await signIn(page, USERS.ivy);
