@@ -187,7 +187,8 @@ impl SeriesApi {
         #[oai(validator(minimum(value = "1800"), maximum(value = "2200")))] year: Query<
             Option<i32>,
         >,
-        /// `title` (the default) or `added` (newest episode first).
+        /// `title` (the default: ignoring case and a leading "The", "A" or "An") or
+        /// `added` (newest episode first).
         #[oai(default = "default_sort")]
         sort: Query<SeriesSort>,
         #[oai(
@@ -544,6 +545,7 @@ impl SeriesApi {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
 enum SeriesSort {
+    /// By title, ignoring case and a leading "The", "A" or "An".
     Title,
     /// Newest episode first.
     Added,

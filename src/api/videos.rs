@@ -227,9 +227,12 @@ struct VideoPage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 enum Sort {
+    /// By title, ignoring case and a leading "The", "A" or "An"; an episode by its
+    /// series' title, then in viewing order.
     Title,
     /// When the scanner found the file.
     Added,
+    /// Unknown durations count as the longest.
     Duration,
 }
 
@@ -278,7 +281,8 @@ impl VideosApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// Words in the title or file name (case-insensitive).
+        /// Text in the title or original title, an episode's series title or its
+        /// `s01e02`, or the file name of an entry not classified yet (case-insensitive).
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
         /// Only this library.
@@ -297,7 +301,11 @@ impl VideosApi {
         /// Only films of this year.
         #[oai(validator(minimum(value = "1800"), maximum(value = "2200")))]
         year: Query<Option<i32>>,
-        #[oai(default = "default_sort")] sort: Query<Sort>,
+        /// `title`: ignoring case and a leading "The", "A" or "An", an episode under
+        /// its series' title in viewing order (specials first); `added`: when the
+        /// scanner found the file; `duration`: unknown durations count as the longest.
+        #[oai(default = "default_sort")]
+        sort: Query<Sort>,
         /// Defaults to `asc` for title and `desc` for added and duration.
         order: Query<Option<Order>>,
         /// Videos per page, 1 to 200.

@@ -44,6 +44,22 @@ impl_bind_args!(
     sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
 );
 
+/// Characters of a title its sort key keeps.
+pub(crate) const SORT_KEY_CHARS: usize = 100;
+
+/// The order key of a title: lowercased, a leading article dropped ("The Wire" sorts
+/// under w, as Jellyfin and Plex sort it), at most [`SORT_KEY_CHARS`] characters.
+pub(crate) fn sort_title(title: &str) -> String {
+    let lower = title.trim().to_lowercase();
+    let rest = ["the ", "a ", "an "]
+        .iter()
+        .find_map(|article| lower.strip_prefix(article))
+        .map(str::trim_start)
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&lower);
+    rest.chars().take(SORT_KEY_CHARS).collect()
+}
+
 /// `%text%` for a LIKE with `\` as the escape, lowercased; `None` for empty text.
 pub(crate) fn like_pattern(text: Option<&str>) -> Option<String> {
     let text = text.map(str::trim).filter(|s| !s.is_empty())?;

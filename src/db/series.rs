@@ -2,9 +2,9 @@
 //! episodes in order, next up, the film versions of one film.
 
 use super::filter::{
-    bind_all, genre_pattern, libraries_filter, libraries_filter_as, like_pattern, Arg,
+    bind_all, genre_pattern, libraries_filter, libraries_filter_as, like_pattern, sort_title, Arg,
 };
-use super::videos::{VideoRow, COLUMNS as VIDEO_COLUMNS};
+use super::videos::{VideoRow, COLUMNS as VIDEO_COLUMNS, UNKNOWN_EPISODE};
 use super::{with_pool, Database, DbResult, SqlxResultExt};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -59,14 +59,14 @@ pub async fn find(db: &Database, id: Uuid) -> DbResult<Option<SeriesRow>> {
 /// counts are the scanner's recount's); returns the stored series' id.
 pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<Uuid> {
     let sql = format!(
-        "INSERT INTO series ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+        "INSERT INTO series ({COLUMNS}, sort_title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
          ON CONFLICT (library, key) DO UPDATE SET title = excluded.title, \
          original_title = excluded.original_title, year = excluded.year, plot = excluded.plot, \
          genres = excluded.genres, rating = excluded.rating, premiered = excluded.premiered, \
          folder = excluded.folder, poster = excluded.poster, backdrop = excluded.backdrop, \
          season_posters = excluded.season_posters, art_stamp = excluded.art_stamp, \
-         updated_at = excluded.updated_at RETURNING id"
+         updated_at = excluded.updated_at, sort_title = excluded.sort_title RETURNING id"
     );
     with_pool!(db, pool => sqlx::query_scalar(&sql)
         .bind(s.id)
@@ -89,6 +89,7 @@ pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<Uuid> {
         .bind(s.art_stamp)
         .bind(s.created_at)
         .bind(s.updated_at)
+        .bind(sort_title(&s.title))
         .fetch_one(pool)
         .await)
     .db()
@@ -178,7 +179,7 @@ pub async fn list(
     let order = if q.recent {
         "latest_added DESC, id"
     } else {
-        "lower(title), year, id"
+        "sort_title, year, id"
     };
     let count_sql = format!("SELECT COUNT(*) FROM series WHERE {filter}");
     let n = args.len();
@@ -288,9 +289,6 @@ fn place(v: &VideoRow) -> (i32, i32, &str) {
         if episode.is_some() { "" } else { &v.file_path },
     )
 }
-
-/// Where episodes of unknown number go in their season: last.
-const UNKNOWN_EPISODE: i32 = 1_000_000;
 
 /// Rows of `v` after the place bound to `$3`, `$4`, `$5` ([`place`]).
 const AFTER: &str = "(COALESCE(v.season, 1), COALESCE(v.episode, 1000000), \

@@ -1,6 +1,8 @@
 //! The `videos` table: what the scanner found and the catalog serves.
 
-use super::filter::{bind_all, genre_pattern, libraries_filter, like_pattern, Arg};
+use super::filter::{
+    bind_all, genre_pattern, libraries_filter, like_pattern, sort_title, Arg, SORT_KEY_CHARS,
+};
 use super::{with_pool, Database, DbResult, SqlxResultExt};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -195,6 +197,80 @@ impl VideoRow {
     }
 }
 
+/// Characters of the text a search looks in.
+const SEARCH_TEXT_CHARS: usize = 300;
+
+/// Where an episode of unknown number sorts in its season: last (the SQL's
+/// `COALESCE(episode, 1000000)`).
+pub(crate) const UNKNOWN_EPISODE: i32 = 1_000_000;
+
+/// What a row's stored sort and search keys are made of.
+struct Names<'a> {
+    kind: VideoKind,
+    series_title: Option<&'a str>,
+    season: Option<i32>,
+    episode: Option<i32>,
+    title: &'a str,
+    original_title: Option<&'a str>,
+    filename: &'a str,
+}
+
+impl<'a> Names<'a> {
+    fn of(v: &'a VideoRow) -> Self {
+        Self {
+            kind: v.kind,
+            series_title: v.series_title.as_deref(),
+            season: v.season,
+            episode: v.episode,
+            title: &v.title,
+            original_title: v.original_title.as_deref(),
+            filename: &v.filename,
+        }
+    }
+
+    /// `sort_title`: the title's order key; an episode's is its series' and then its
+    /// season and number, so that title order lists a show's episodes together, in
+    /// viewing order (specials first, unknown numbers last).
+    fn sort_key(&self) -> String {
+        match (self.kind, self.series_title) {
+            (VideoKind::Episode, Some(series)) => {
+                let series: String = sort_title(series)
+                    .chars()
+                    .take(SORT_KEY_CHARS - 20)
+                    .collect();
+                format!(
+                    "{series} s{:04}e{:07}",
+                    self.season.unwrap_or(1).clamp(0, 9999),
+                    self.episode.unwrap_or(UNKNOWN_EPISODE).clamp(0, 9_999_999)
+                )
+            }
+            _ => sort_title(self.title),
+        }
+    }
+
+    /// `search_text`: the lowercased names a search matches: the title, the original
+    /// title, an episode's series and `s01e02`, and an unclassified file's name.
+    fn search_text(&self) -> String {
+        let mut parts = vec![self.title];
+        parts.extend(self.original_title);
+        parts.extend(self.series_title);
+        let code;
+        if let (Some(season), Some(episode)) = (self.season, self.episode) {
+            code = format!("s{season:02}e{episode:02}");
+            parts.push(&code);
+        }
+        if self.kind == VideoKind::Video {
+            parts.push(self.filename);
+        }
+        parts
+            .join(" ")
+            .to_lowercase()
+            .chars()
+            .take(SEARCH_TEXT_CHARS)
+            .collect()
+    }
+}
+
 pub(crate) const COLUMNS: &str = "id, library, file_path, filename, title, description, file_size, mtime_ns, \
     fingerprint, status, probe_error, duration, width, height, resolution, format, video_codec, \
     video_profile, video_level, bit_rate, thumbnail_path, metadata, missing_since, created_at, updated_at, \
@@ -222,7 +298,7 @@ pub async fn known_files(db: &Database, library: &str) -> DbResult<Vec<KnownFile
 }
 
 /// The columns an upsert replaces: all but the id and when the row was first added.
-const REPLACED: [&str; 41] = [
+const REPLACED: [&str; 43] = [
     "library",
     "file_path",
     "filename",
@@ -264,10 +340,12 @@ const REPLACED: [&str; 41] = [
     "part",
     "version",
     "listed",
+    "sort_title",
+    "search_text",
 ];
 
-/// Binds every column of `$v`, in [`COLUMNS`]' order, to the query `$q` (a macro: the
-/// query is of either backend).
+/// Binds every column of `$v`, in [`COLUMNS`]' order, and then its sort and search keys,
+/// to the query `$q` (a macro: the query is of either backend).
 macro_rules! bind_row {
     ($q:expr, $v:expr) => {{
         let v: &VideoRow = $v;
@@ -314,6 +392,8 @@ macro_rules! bind_row {
             .bind(v.part)
             .bind(&v.version)
             .bind(v.listed)
+            .bind(Names::of(v).sort_key())
+            .bind(Names::of(v).search_text())
     }};
 }
 
@@ -341,13 +421,13 @@ pub async fn upsert_many(db: &Database, rows: &[&VideoRow]) -> DbResult<()> {
 }
 
 fn upsert_sql() -> String {
-    let placeholders: Vec<String> = (1..=43).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (1..=REPLACED.len() + 2).map(|i| format!("${i}")).collect();
     let set: Vec<String> = REPLACED
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     format!(
-        "INSERT INTO videos ({COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+        "INSERT INTO videos ({COLUMNS}, sort_title, search_text) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
         placeholders.join(", "),
         set.join(", ")
     )
@@ -412,12 +492,13 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
         original_title = $5, year = $6, season = $7, episode = $8, episode_end = $9, \
         description = $10, genres = $11, rating = $12, premiered = $13, poster = $14, \
         backdrop = $15, art_stamp = $16, film_key = $17, part = $18, version = $19, \
-        updated_at = $20, series_title = $21 WHERE id = $1";
+        updated_at = $20, series_title = $21 WHERE id = $1 RETURNING title, filename";
+    let keys = "UPDATE videos SET sort_title = $2, search_text = $3 WHERE id = $1";
     let now = Utc::now();
     with_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         for (id, i) in batch {
-            sqlx::query(sql)
+            let names: Option<(String, String)> = sqlx::query_as(sql)
                 .bind(id)
                 .bind(i.kind)
                 .bind(i.series_id)
@@ -439,6 +520,22 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
                 .bind(&i.version)
                 .bind(now)
                 .bind(&i.series_title)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((title, filename)) = names else { continue };
+            let names = Names {
+                kind: i.kind,
+                series_title: i.series_title.as_deref(),
+                season: i.season,
+                episode: i.episode,
+                title: &title,
+                original_title: i.original_title.as_deref(),
+                filename: &filename,
+            };
+            sqlx::query(keys)
+                .bind(id)
+                .bind(names.sort_key())
+                .bind(names.search_text())
                 .execute(&mut *tx)
                 .await?;
         }
@@ -533,9 +630,10 @@ pub async fn catalog(
     };
     let dir = if q.descending { "DESC" } else { "ASC" };
     let order = match q.sort {
-        SortKey::Title => format!("lower(title) {dir}, id"),
-        SortKey::Added => format!("created_at {dir}, id"),
-        SortKey::Duration => format!("duration IS NULL, duration {dir}, id"),
+        SortKey::Title => format!("sort_title {dir}, id {dir}"),
+        SortKey::Added => format!("created_at {dir}, id {dir}"),
+        // Unknown durations count as the longest: last when shortest first.
+        SortKey::Duration => format!("duration IS NULL {dir}, duration {dir}, id {dir}"),
     };
     let filter = filters.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM videos WHERE {filter}");
@@ -567,9 +665,7 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
     };
     if let Some(pattern) = like_pattern(q.search.as_deref()) {
         let p = arg(Arg::Text(pattern));
-        filters.push(format!(
-            "(lower(title) LIKE {p} ESCAPE '\\' OR lower(filename) LIKE {p} ESCAPE '\\')"
-        ));
+        filters.push(format!("search_text LIKE {p} ESCAPE '\\'"));
     }
     if let Some(library) = &q.library {
         filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
@@ -608,4 +704,86 @@ pub async fn count_by_library(db: &Database) -> DbResult<std::collections::HashM
     let rows: Vec<(String, i64)> =
         with_pool!(db, pool => sqlx::query_as(sql).fetch_all(pool).await).db()?;
     Ok(rows.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names<'a>(kind: VideoKind, series: Option<&'a str>, title: &'a str) -> Names<'a> {
+        Names {
+            kind,
+            series_title: series,
+            season: None,
+            episode: None,
+            title,
+            original_title: None,
+            filename: "The.Wire.S01E02.mkv",
+        }
+    }
+
+    #[test]
+    fn a_title_sorts_without_its_article_and_case() {
+        let key = |t| names(VideoKind::Film, None, t).sort_key();
+        assert_eq!(key("The Wire"), "wire");
+        assert_eq!(key("  An Education"), "education");
+        assert_eq!(key("A"), "a", "an article alone is the title");
+        assert_eq!(key("Theory"), "theory");
+        assert_eq!(key("ÉCOLE"), "école");
+        assert_eq!(key(&"x".repeat(500)).chars().count(), SORT_KEY_CHARS);
+    }
+
+    #[test]
+    fn an_episode_sorts_under_its_series_in_viewing_order() {
+        let key = |season, episode| {
+            let mut n = names(VideoKind::Episode, Some("The Office"), "Pilot");
+            n.season = season;
+            n.episode = episode;
+            n.sort_key()
+        };
+        let mut keys = [
+            key(Some(2), Some(1)),
+            key(Some(1), None),
+            key(Some(1), Some(10)),
+            key(Some(0), Some(1)),
+            key(Some(1), Some(2)),
+        ];
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                key(Some(0), Some(1)),
+                key(Some(1), Some(2)),
+                key(Some(1), Some(10)),
+                key(Some(1), None),
+                key(Some(2), Some(1)),
+            ]
+        );
+        assert!(key(Some(1), Some(1)).starts_with("office "));
+        let long = "y".repeat(500);
+        let n = names(VideoKind::Episode, Some(&long), "Pilot");
+        assert!(n.sort_key().chars().count() <= SORT_KEY_CHARS);
+    }
+
+    #[test]
+    fn search_text_holds_the_names_a_viewer_types() {
+        let mut n = names(VideoKind::Episode, Some("The Wire"), "The Target");
+        n.season = Some(1);
+        n.episode = Some(2);
+        n.original_title = Some("Le Fil");
+        let text = n.search_text();
+        for part in ["the target", "le fil", "the wire", "s01e02"] {
+            assert!(text.contains(part), "{text:?} lacks {part:?}");
+        }
+        assert!(
+            !text.contains(".mkv"),
+            "a classified file's name is not searched"
+        );
+        let unclassified = names(VideoKind::Video, None, "Holiday");
+        assert!(unclassified.search_text().contains("the.wire.s01e02.mkv"));
+        let long = "Ü".repeat(1000);
+        let big = names(VideoKind::Film, None, &long).search_text();
+        assert_eq!(big.chars().count(), SEARCH_TEXT_CHARS);
+        assert!(big.starts_with('ü'));
+    }
 }

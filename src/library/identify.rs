@@ -21,8 +21,9 @@ use std::path::Path;
 use uuid::Uuid;
 
 /// The version of the rules files are identified by: raised when they change, so the
-/// next scan identifies every file again (without probing it).
-const RULES: u32 = 1;
+/// next scan identifies every file again (without probing it). 2: the stored sort and
+/// search keys (migration 0007) are written by the application.
+const RULES: u32 = 2;
 
 /// What one file is.
 #[derive(Debug, Clone, Default, PartialEq)]

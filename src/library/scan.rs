@@ -152,20 +152,24 @@ impl MediaLibrary {
                 Some(started),
             );
         }
+        let mut identified = 0;
         for library in self
             .libraries
             .iter()
             .filter(|l| only.is_none_or(|n| n == l.name))
         {
             self.update(|p| p.current_library = Some(library.name.clone()));
-            if let Err(e) = self.scan_library(library).await {
-                tracing::error!(library = %library.name, error = %e, "library scan failed");
-                self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
+            match self.scan_library(library).await {
+                Ok(n) => identified += n,
+                Err(e) => {
+                    tracing::error!(library = %library.name, error = %e, "library scan failed");
+                    self.update(|p| p.errors.push(format!("{}: {e}", library.name)));
+                }
             }
         }
         let changed = {
             let p = self.scan_progress();
-            p.probed + p.moved + p.missing > 0
+            p.probed + p.moved + p.missing > 0 || identified > 0
         };
         if changed {
             if let Err(e) = self.db.analyze().await {
@@ -195,7 +199,8 @@ impl MediaLibrary {
         summary
     }
 
-    async fn scan_library(&self, library: &Library) -> anyhow::Result<()> {
+    /// Scans one library; returns how many unchanged files were identified again.
+    async fn scan_library(&self, library: &Library) -> anyhow::Result<usize> {
         let root = library.path.clone();
         let extensions = self.extensions.clone();
         let walked = tokio::task::spawn_blocking(move || walk::walk_tree(&root, &extensions))
@@ -309,7 +314,7 @@ impl MediaLibrary {
             self.count(Counter::Missing);
         }
         db::series::recount(&self.db, &library.name).await?;
-        Ok(())
+        Ok(to_identify.len())
     }
 
     /// Writes probed rows in one transaction, and drops the caches' copies of rows

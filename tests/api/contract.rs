@@ -118,7 +118,7 @@ async fn the_generated_rust_client_logs_in_lists_streams_and_fills_a_playlist() 
     assert_eq!(titles, ["first", "second"]);
     let found = client
         .list_videos()
-        .q("second.webm")
+        .q("second")
         .send()
         .await
         .expect("search")

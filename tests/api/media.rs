@@ -195,7 +195,7 @@ impl MediaApp {
     /// The catalog entry with this file name, through the API.
     pub async fn video(&self, token: &str, filename: &str) -> serde_json::Value {
         let page: serde_json::Value = self
-            .get(&format!("/api/videos?q={filename}&limit=200"), token)
+            .get("/api/videos?limit=200", token)
             .await
             .json()
             .await

@@ -288,6 +288,40 @@ async fn a_household_tree_becomes_series_seasons_episodes_and_films(backend: Bac
         ],
         "the best version (the taller picture) and the first part are listed"
     );
+    // Title order lists a show's episodes together, in viewing order (specials first),
+    // under the series' title without its article; a search finds a series' episodes
+    // by its name and an episode by its number.
+    let in_title_order = json_of(&app, "/api/videos?kind=episode&sort=title", &token).await;
+    let shown: Vec<&str> = in_title_order["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["display_title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "The Office - S00E01 - Bloopers",
+            "The Office - S01E01 - Pilot",
+            "The Office - S01E02 - Diversity Day (from the nfo)",
+            "The Office - S02E01-E02 - The Dundies",
+            "The Series Name - S01E04 - Episode 4",
+        ]
+    );
+    let reversed = json_of(
+        &app,
+        "/api/videos?kind=episode&sort=title&order=desc&limit=2",
+        &token,
+    )
+    .await;
+    assert_eq!(reversed["items"][0]["series_title"], "The Series Name");
+    assert_eq!(reversed["items"][1]["season"], 2);
+    let office = json_of(&app, "/api/videos?q=office&sort=title", &token).await;
+    assert_eq!(office["total"], 4, "{office}");
+    let by_number = json_of(&app, "/api/videos?q=S01E02", &token).await;
+    assert_eq!(by_number["items"][0]["episode"], 2, "{by_number}");
+    assert_eq!(by_number["total"], 1, "{by_number}");
+
     let alien = &films["items"][0];
     assert_eq!(alien["version"], "4K");
     assert_eq!(alien["plot"], "In space no one can hear you scream.");

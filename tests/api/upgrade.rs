@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use uuid::Uuid;
 
 /// The last migration of the previous release.
-const PREVIOUS_RELEASE: i64 = 5;
+const PREVIOUS_RELEASE: i64 = 6;
 
 for_each_backend!(a_database_of_the_previous_release_upgrades_and_keeps_everything);
 
@@ -189,6 +189,15 @@ async fn a_database_of_the_previous_release_upgrades_and_keeps_everything(backen
     assert_eq!(video["user_data"]["rating"], 4);
     assert_eq!(video["user_data"]["position_seconds"], 0.4);
     assert_eq!(video["video_codec"], "h264", "probed facts kept");
+    // Its sort and search keys are this release's (the migration's stand-ins sorted it
+    // after the new file).
+    let in_order = json_of(&app, "/api/videos?sort=title", &token).await;
+    assert_eq!(
+        in_order["items"][0]["id"],
+        before.video.to_string(),
+        "{in_order}"
+    );
+    assert_eq!(in_order["items"][1]["episode"], 3, "{in_order}");
     let series = json_of(&app, "/api/series", &token).await;
     assert_eq!(series["items"][0]["title"], "Show");
     assert_eq!(series["items"][0]["year"], 2020);

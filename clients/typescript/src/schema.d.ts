@@ -6580,7 +6580,10 @@ export interface operations {
                 q?: string;
                 genre?: string;
                 year?: number;
-                /** @description `title` (the default) or `added` (newest episode first). Defaults to `title`. */
+                /**
+                 * @description `title` (the default: ignoring case and a leading "The", "A" or "An") or
+                 *     `added` (newest episode first). Defaults to `title`.
+                 */
                 sort?: components["schemas"]["SeriesSort"];
                 limit?: number;
                 offset?: number;
@@ -10543,7 +10546,10 @@ export interface operations {
     listVideos: {
         parameters: {
             query?: {
-                /** @description Words in the title or file name (case-insensitive). */
+                /**
+                 * @description Text in the title or original title, an episode's series title or its
+                 *     `s01e02`, or the file name of an entry not classified yet (case-insensitive).
+                 */
                 q?: string;
                 /** @description Only this library. */
                 library?: string;
@@ -10557,7 +10563,11 @@ export interface operations {
                 genre?: string;
                 /** @description Only films of this year. */
                 year?: number;
-                /** @description Defaults to `added`. */
+                /**
+                 * @description `title`: ignoring case and a leading "The", "A" or "An", an episode under
+                 *     its series' title in viewing order (specials first); `added`: when the
+                 *     scanner found the file; `duration`: unknown durations count as the longest. Defaults to `added`.
+                 */
                 sort?: components["schemas"]["Sort"];
                 /** @description Defaults to `asc` for title and `desc` for added and duration. */
                 order?: components["schemas"]["Order"];
