@@ -21,6 +21,9 @@ CREATE INDEX videos_page_added_idx ON videos
     (status, listed, created_at, id, kind, library, height, video_codec, year, search_text);
 CREATE INDEX videos_page_duration_idx ON videos
     (status, listed, (duration IS NULL), duration, id, kind, library, height, video_codec, year, search_text);
+-- And a narrow one to count with (a count of 50,000 rows read the wide ones in 17 ms
+-- on PostgreSQL, this one in 5).
+CREATE INDEX videos_count_idx ON videos (status, listed, kind, library, height, video_codec, year);
 
 ALTER TABLE series ADD COLUMN sort_title TEXT NOT NULL DEFAULT '';
 UPDATE series SET sort_title = substr(lower(title), 1, 100);

@@ -217,8 +217,11 @@ pub fn display_title(v: &VideoRow) -> String {
 #[derive(Debug, Object)]
 struct VideoPage {
     items: Vec<Video>,
-    /// Videos matching the query in all pages.
-    total: i64,
+    /// Videos matching the query in all pages; `null` when `count=false` asked not to
+    /// count them.
+    total: Option<i64>,
+    /// Whether videos follow this page.
+    has_more: bool,
     limit: u32,
     offset: u64,
 }
@@ -315,6 +318,12 @@ impl VideosApi {
         )]
         limit: Query<u32>,
         #[oai(default, validator(maximum(value = "1000000000")))] offset: Query<u64>,
+        /// `false`: do not count every match (`total` is `null`; `has_more` says
+        /// whether to ask for the next page). An infinite list's later pages, which
+        /// know the total from the first, are cheaper without it (as Jellyfin's
+        /// `enableTotalRecordCount=false`).
+        #[oai(default = "yes")]
+        count: Query<bool>,
     ) -> ApiResult<Json<VideoPage>> {
         let sort = match sort.0 {
             Sort::Title => SortKey::Title,
@@ -334,12 +343,14 @@ impl VideosApi {
             descending,
             limit: i64::from(limit.0),
             offset: offset.0 as i64,
+            count: count.0,
         };
         let catalog = auth.catalog(&state);
-        let (rows, total) = catalog.page(&query).await?;
+        let page = catalog.page(&query).await?;
         Ok(Json(VideoPage {
-            items: rows.iter().map(Video::from).collect(),
-            total,
+            items: page.rows.iter().map(Video::from).collect(),
+            total: page.total,
+            has_more: page.more,
             limit: limit.0,
             offset: offset.0,
         }))
@@ -435,6 +446,10 @@ impl VideosApi {
 
 fn default_limit() -> u32 {
     50
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_sort() -> Sort {

@@ -584,6 +584,20 @@ pub async fn find(db: &Database, id: Uuid) -> DbResult<Option<VideoRow>> {
 }
 
 /// The playable entries at this path inside any library, first library name first.
+/// The entries with these ids (those that exist), in no particular order.
+pub async fn find_many(db: &Database, ids: &[Uuid]) -> DbResult<Vec<VideoRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM videos WHERE id IN ({})",
+        list.join(", ")
+    );
+    let args: Vec<Arg> = ids.iter().map(|id| Arg::Uuid(*id)).collect();
+    with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()
+}
+
 pub async fn find_playable_by_path(db: &Database, file_path: &str) -> DbResult<Vec<VideoRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM videos WHERE file_path = $1 AND status = 'ok' ORDER BY library"
@@ -614,15 +628,27 @@ pub struct CatalogQuery {
     pub descending: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Whether to count every match (an infinite list's later pages need not).
+    pub count: bool,
 }
 
-/// A page of playable entries in `libraries` (`None`: every one) and the total that
-/// match.
+/// A page of a catalog query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogPage {
+    pub rows: Vec<VideoRow>,
+    /// Every match, when counted.
+    pub total: Option<i64>,
+    /// Whether matches follow this page.
+    pub more: bool,
+}
+
+/// A page of playable entries in `libraries` (`None`: every one) and, when asked, the
+/// total that match.
 pub async fn catalog(
     db: &Database,
     q: &CatalogQuery,
     libraries: Option<&[String]>,
-) -> DbResult<(Vec<VideoRow>, i64)> {
+) -> DbResult<CatalogPage> {
     let (filters, mut args) = catalog_filters(q, libraries);
     let mut arg = |a: Arg| {
         args.push(a);
@@ -637,7 +663,8 @@ pub async fn catalog(
     };
     let filter = filters.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM videos WHERE {filter}");
-    let limit = arg(Arg::Int(q.limit));
+    // One more than the page: whether more follow.
+    let limit = arg(Arg::Int(q.limit + 1));
     let offset = arg(Arg::Int(q.offset));
     // The page's ids first (from an index alone when one covers the order), then their
     // rows: a deep page does not read the rows it skips.
@@ -646,13 +673,20 @@ pub async fn catalog(
          ORDER BY {order} LIMIT {limit} OFFSET {offset}) ORDER BY {order}"
     );
     let filter_args = &args[..args.len() - 2];
-    let total: i64 =
-        with_pool!(db, pool => bind_all(sqlx::query_scalar(&count_sql), filter_args).fetch_one(pool).await)
-            .db()?;
-    let rows: Vec<VideoRow> =
+    let total: Option<i64> = if q.count {
+        Some(
+            with_pool!(db, pool => bind_all(sqlx::query_scalar(&count_sql), filter_args).fetch_one(pool).await)
+                .db()?,
+        )
+    } else {
+        None
+    };
+    let mut rows: Vec<VideoRow> =
         with_pool!(db, pool => bind_all(sqlx::query_as(&page_sql), &args).fetch_all(pool).await)
             .db()?;
-    Ok((rows, total))
+    let more = rows.len() as i64 > q.limit;
+    rows.truncate(usize::try_from(q.limit).unwrap_or(0));
+    Ok(CatalogPage { rows, total, more })
 }
 
 /// The WHERE conditions of a catalog query, with `$n` placeholders, and their values.

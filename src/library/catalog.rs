@@ -114,7 +114,7 @@ impl Catalog<'_> {
     ///
     /// # Errors
     /// When the database cannot be read.
-    pub async fn page(&self, query: &CatalogQuery) -> Result<(Vec<VideoRow>, i64), DbError> {
+    pub async fn page(&self, query: &CatalogQuery) -> Result<db::videos::CatalogPage, DbError> {
         db::videos::catalog(&self.library.db, query, self.scope.names()).await
     }
 
@@ -213,18 +213,14 @@ impl Catalog<'_> {
         let mut next = Vec::new();
         let mut offset = 0;
         loop {
-            let last =
-                db::series::last_finished(db, user_id, self.scope.names(), PAGE, offset).await?;
-            let done = (last.len() as i64) < PAGE;
-            for finished in last {
-                if let Some(v) = db::series::next_unwatched(db, user_id, &finished).await? {
-                    next.push(v);
-                    if next.len() as i64 >= limit {
-                        return Ok(next);
-                    }
-                }
+            let (page, series) =
+                db::series::next_up(db, user_id, self.scope.names(), PAGE, offset).await?;
+            next.extend(page);
+            if next.len() as i64 >= limit {
+                next.truncate(usize::try_from(limit).unwrap_or(0));
+                return Ok(next);
             }
-            if done {
+            if series < PAGE {
                 return Ok(next);
             }
             offset += PAGE;

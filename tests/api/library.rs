@@ -296,6 +296,13 @@ async fn the_catalog_searches_filters_sorts_and_pages(backend: Backend) {
     let page = get("sort=title&limit=2&offset=2").await;
     assert_eq!(names(&page), ["Delta.avi", "Charlie.webm"]);
     assert_eq!(page["total"], 4);
+    assert_eq!(page["has_more"], false);
+    assert_eq!(get("sort=title&limit=3").await["has_more"], true);
+    // A later page need not count: no total, and whether more follow.
+    let uncounted = get("sort=title&limit=1&offset=2&count=false").await;
+    assert_eq!(names(&uncounted), ["Delta.avi"]);
+    assert_eq!(uncounted["total"], Value::Null);
+    assert_eq!(uncounted["has_more"], true);
     assert_eq!(names(&get("q=CHAR").await), ["Charlie.webm"]);
     assert_eq!(
         names(&get("q=%25").await).len(),

@@ -2520,6 +2520,8 @@ export interface components {
          * @description One page of the catalog.
          */
         VideoPage: {
+            /** @description Whether videos follow this page. */
+            has_more: boolean;
             items: components["schemas"]["Video"][];
             /** Format: uint32 */
             limit: number;
@@ -2527,9 +2529,10 @@ export interface components {
             offset: number;
             /**
              * Format: int64
-             * @description Videos matching the query in all pages.
+             * @description Videos matching the query in all pages; `null` when `count=false` asked not to
+             *     count them.
              */
-            total: number;
+            total?: number | null;
         };
         /**
          * WatchedVideo
@@ -10574,6 +10577,13 @@ export interface operations {
                 /** @description Videos per page, 1 to 200. */
                 limit?: number;
                 offset?: number;
+                /**
+                 * @description `false`: do not count every match (`total` is `null`; `has_more` says
+                 *     whether to ask for the next page). An infinite list's later pages, which
+                 *     know the total from the first, are cheaper without it (as Jellyfin's
+                 *     `enableTotalRecordCount=false`).
+                 */
+                count?: boolean;
             };
             header?: never;
             path?: never;

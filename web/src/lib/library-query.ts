@@ -107,6 +107,9 @@ export function listParams(query: LibraryQuery, offset: number, limit: number = 
     order: query.order ?? defaultOrder(query.sort),
     limit,
     offset,
+    // Later pages keep the first page's total: counting every match again is the
+    // costliest part of a deep page.
+    ...(offset > 0 ? { count: false } : {}),
   };
 }
 

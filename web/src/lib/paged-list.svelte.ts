@@ -5,7 +5,10 @@ import { appendPage } from './pages';
 
 export interface Page<T> {
   items: T[];
-  total: number;
+  /** Absent or `null` when the server was asked not to count (a later page). */
+  total?: number | null;
+  /** Whether items follow the page, when the server says. */
+  has_more?: boolean;
 }
 
 export class PagedList<T> {
@@ -17,6 +20,8 @@ export class PagedList<T> {
   /** Counts the pages that came (a scroll sentinel looks again after each). */
   loaded = $state(0);
   private serial = 0;
+  /** What the last page said of what follows it (`null`: ask the total). */
+  private follows: boolean | null = null;
 
   constructor(
     private readonly fetchPage: (offset: number) => Promise<Page<T>>,
@@ -24,7 +29,8 @@ export class PagedList<T> {
   ) {}
 
   get more(): boolean {
-    return this.total !== null && this.items.length < this.total;
+    if (this.total === null) return false;
+    return this.follows ?? this.items.length < this.total;
   }
 
   /** The first page again (`reset`: a new query), or the next one when there is more. */
@@ -38,7 +44,8 @@ export class PagedList<T> {
       const page = await this.fetchPage(offset);
       if (mine !== this.serial) return;
       this.items = reset ? page.items : appendPage(this.items, page.items, this.key);
-      this.total = page.total;
+      if (page.total != null) this.total = page.total;
+      this.follows = page.has_more ?? null;
     } catch (e) {
       if (mine === this.serial) this.error = e;
     } finally {
@@ -54,6 +61,7 @@ export class PagedList<T> {
     this.serial += 1;
     this.items = items;
     this.total = total;
+    this.follows = null;
     this.loading = false;
     this.error = null;
   }

@@ -20,6 +20,27 @@ function server() {
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('PagedList', () => {
+  it('keeps the first page total when later pages are not counted, and stops when none follow', async () => {
+    const { list, pending } = server();
+    const first = list.load(true);
+    pending[0]?.answer({ items: items('a', 'b'), total: 3, has_more: true });
+    await first;
+    const second = list.load(false);
+    pending[1]?.answer({ items: items('c'), total: null, has_more: false });
+    await second;
+    expect(list.total).toBe(3);
+    expect(list.items.map((i) => i.id)).toEqual(['a', 'b', 'c']);
+    expect(list.more).toBe(false);
+  });
+
+  it('follows has_more over the total (new files shift the pages)', async () => {
+    const { list, pending } = server();
+    const first = list.load(true);
+    pending[0]?.answer({ items: items('a', 'b'), total: 2, has_more: true });
+    await first;
+    expect(list.more).toBe(true);
+  });
+
   it('loads the first page, then the next from where it is, until the total', async () => {
     const { list, pending } = server();
     const first = list.load(true);

@@ -91,6 +91,7 @@ describe('library query', () => {
       order: 'desc',
       limit: 60,
       offset: 120,
+      count: false,
     });
     expect(defaultOrder('title')).toBe('asc');
   });

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.video import Video
@@ -18,19 +20,24 @@ class VideoPage:
     """One page of the catalog.
 
     Attributes:
+        has_more (bool): Whether videos follow this page.
         items (list[Video]):
         limit (int):
         offset (int):
-        total (int): Videos matching the query in all pages.
+        total (int | None | Unset): Videos matching the query in all pages; `null` when `count=false` asked not to
+            count them.
     """
 
+    has_more: bool
     items: list[Video]
     limit: int
     offset: int
-    total: int
+    total: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        has_more = self.has_more
+
         items = []
         for items_item_data in self.items:
             items_item = items_item_data.to_dict()
@@ -40,18 +47,24 @@ class VideoPage:
 
         offset = self.offset
 
-        total = self.total
+        total: int | None | Unset
+        if isinstance(self.total, Unset):
+            total = UNSET
+        else:
+            total = self.total
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "has_more": has_more,
                 "items": items,
                 "limit": limit,
                 "offset": offset,
-                "total": total,
             }
         )
+        if total is not UNSET:
+            field_dict["total"] = total
 
         return field_dict
 
@@ -60,6 +73,8 @@ class VideoPage:
         from ..models.video import Video
 
         d = dict(src_dict)
+        has_more = d.pop("has_more")
+
         items = []
         _items = d.pop("items")
         for items_item_data in _items:
@@ -71,9 +86,17 @@ class VideoPage:
 
         offset = d.pop("offset")
 
-        total = d.pop("total")
+        def _parse_total(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        total = _parse_total(d.pop("total", UNSET))
 
         video_page = cls(
+            has_more=has_more,
             items=items,
             limit=limit,
             offset=offset,

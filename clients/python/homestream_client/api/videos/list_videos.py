@@ -26,6 +26,7 @@ def _get_kwargs(
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
     offset: int | Unset = 0,
+    count: bool | Unset = True,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -63,6 +64,8 @@ def _get_kwargs(
     params["limit"] = limit
 
     params["offset"] = offset
+
+    params["count"] = count
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -174,6 +177,7 @@ def sync_detailed(
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
     offset: int | Unset = 0,
+    count: bool | Unset = True,
 ) -> Response[Problem | VideoPage]:
     """Lists playable videos: search, filters, sorting and pagination.
 
@@ -191,6 +195,7 @@ def sync_detailed(
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
+        count (bool | Unset):  Default: True.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,6 +217,7 @@ def sync_detailed(
         order=order,
         limit=limit,
         offset=offset,
+        count=count,
     )
 
     response = client.get_httpx_client().request(
@@ -235,6 +241,7 @@ def sync(
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
     offset: int | Unset = 0,
+    count: bool | Unset = True,
 ) -> Problem | VideoPage | None:
     """Lists playable videos: search, filters, sorting and pagination.
 
@@ -252,6 +259,7 @@ def sync(
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
+        count (bool | Unset):  Default: True.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -274,6 +282,7 @@ def sync(
         order=order,
         limit=limit,
         offset=offset,
+        count=count,
     ).parsed
 
 
@@ -291,6 +300,7 @@ async def asyncio_detailed(
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
     offset: int | Unset = 0,
+    count: bool | Unset = True,
 ) -> Response[Problem | VideoPage]:
     """Lists playable videos: search, filters, sorting and pagination.
 
@@ -308,6 +318,7 @@ async def asyncio_detailed(
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
+        count (bool | Unset):  Default: True.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -329,6 +340,7 @@ async def asyncio_detailed(
         order=order,
         limit=limit,
         offset=offset,
+        count=count,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -350,6 +362,7 @@ async def asyncio(
     order: Order | Unset = UNSET,
     limit: int | Unset = 50,
     offset: int | Unset = 0,
+    count: bool | Unset = True,
 ) -> Problem | VideoPage | None:
     """Lists playable videos: search, filters, sorting and pagination.
 
@@ -367,6 +380,7 @@ async def asyncio(
         order (Order | Unset):
         limit (int | Unset):  Default: 50.
         offset (int | Unset):  Default: 0.
+        count (bool | Unset):  Default: True.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -390,5 +404,6 @@ async def asyncio(
             order=order,
             limit=limit,
             offset=offset,
+            count=count,
         )
     ).parsed
