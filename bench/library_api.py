@@ -42,6 +42,7 @@ queries = {
     "next up (20 series)": ["/api/next-up"],
     "search as you type: series": [f"/api/series?q={urllib.parse.quote(q)}&limit=20" for q in typed],
     "search as you type: episodes": [f"/api/videos?q={urllib.parse.quote(q)}&limit=20" for q in typed],
+    "  the same, not counted": [f"/api/videos?q={urllib.parse.quote(q)}&limit=20&count=false" for q in typed],
     # As the web app's infinite list asks for a later page: without counting again.
     "library page, title order, deep": ["/api/videos?kind=episode&sort=title&limit=50&offset=25000&count=false"],
     "  the same, counted": ["/api/videos?kind=episode&sort=title&limit=50&offset=25000"],

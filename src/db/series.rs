@@ -240,6 +240,7 @@ pub async fn next_up(
     // order: a season marked at once finishes together); the page of series by their
     // latest finish, with the place of that episode ([`place`]); each series' later
     // episodes the user has not finished, ranked in viewing order; the first of each.
+    // CROSS JOIN keeps SQLite on the page's series first (it walked every video: 116 ms).
     let sql = format!(
         "WITH finished AS (SELECT v.series_id AS series_id, \
              COALESCE(uv.completed_at, uv.last_watched) AS at, \
@@ -254,9 +255,9 @@ pub async fn next_up(
              ORDER BY at DESC, series_id LIMIT {limit} OFFSET {offset}), \
          later AS (SELECT v.id AS id, p.at AS at, p.series_id AS series_id, \
              ROW_NUMBER() OVER (PARTITION BY p.series_id ORDER BY {EPISODE_ORDER_V}) AS k \
-             FROM page p JOIN videos v ON v.series_id = p.series_id \
+             FROM page p CROSS JOIN videos v \
              LEFT JOIN user_videos uv ON uv.video_id = v.id AND uv.user_id = $1 \
-             WHERE v.status = 'ok' AND COALESCE(v.season, 1) > 0 \
+             WHERE v.series_id = p.series_id AND v.status = 'ok' AND COALESCE(v.season, 1) > 0 \
                AND {AFTER} > (p.season, p.episode, p.path) \
                AND COALESCE(uv.watch_progress, 0) < 90) \
          SELECT p.series_id, l.id FROM page p \
