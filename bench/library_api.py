@@ -43,6 +43,11 @@ queries = {
     "search as you type: series": [f"/api/series?q={urllib.parse.quote(q)}&limit=20" for q in typed],
     "search as you type: episodes": [f"/api/videos?q={urllib.parse.quote(q)}&limit=20" for q in typed],
     "  the same, not counted": [f"/api/videos?q={urllib.parse.quote(q)}&limit=20&count=false" for q in typed],
+    # Words matching nothing, a few hundred episodes spread over every show, and two
+    # common words whose pair is uncommon (5%): the costlier searches.
+    "search: rare, absent and paired words": [
+        f"/api/videos?q={urllib.parse.quote(q)}&limit=20" for q in ["zzz", "s03e07", "title 17", "qq", "episode 9"]
+    ],
     # As the web app's infinite list asks for a later page: without counting again.
     "library page, title order, deep": ["/api/videos?kind=episode&sort=title&limit=50&offset=25000&count=false"],
     "  the same, counted": ["/api/videos?kind=episode&sort=title&limit=50&offset=25000"],

@@ -180,7 +180,8 @@ impl SeriesApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// Words in the title (case-insensitive).
+        /// Words, each the start of a word (letters and digits, any case, any order)
+        /// of the title or original title: `wir` finds "The Wire". The first 8 count.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
         #[oai(validator(max_length = 100))] genre: Query<Option<String>>,

@@ -218,8 +218,12 @@ pub fn display_title(v: &VideoRow) -> String {
 struct VideoPage {
     items: Vec<Video>,
     /// Videos matching the query in all pages; `null` when `count=false` asked not to
-    /// count them.
+    /// count them. A search (`q`) counts up to 1,000: see `total_capped`.
     total: Option<i64>,
+    /// `true` when a search stopped counting at 1,000 matches (`total` is 1000 and more
+    /// match: "1,000+"). A common word matches most of a large catalog, and counting
+    /// every match would read all of them for each keystroke.
+    total_capped: bool,
     /// Whether videos follow this page.
     has_more: bool,
     limit: u32,
@@ -284,8 +288,10 @@ impl VideosApi {
         &self,
         state: Data<&AppState>,
         auth: BearerAuth,
-        /// Text in the title or original title, an episode's series title or its
-        /// `s01e02`, or the file name of an entry not classified yet (case-insensitive).
+        /// Words, each the start of a word (letters and digits, any case, any order)
+        /// of the title or original title, an episode's series title or its `s01e02`,
+        /// or the file name of an entry not classified yet: `ali 19` finds
+        /// "Alien (1979)". The first 8 words count.
         #[oai(validator(max_length = 200))]
         q: Query<Option<String>>,
         /// Only this library.
@@ -350,6 +356,7 @@ impl VideosApi {
         Ok(Json(VideoPage {
             items: page.rows.iter().map(Video::from).collect(),
             total: page.total,
+            total_capped: page.capped,
             has_more: page.more,
             limit: limit.0,
             offset: offset.0,

@@ -2,9 +2,10 @@
 //! episodes in order, next up, the film versions of one film.
 
 use super::filter::{
-    bind_all, genre_pattern, libraries_filter, libraries_filter_as, like_pattern, sort_title, Arg,
+    bind_all, genre_pattern, libraries_filter, libraries_filter_as, search_text, sort_title, Arg,
+    Search,
 };
-use super::videos::{VideoRow, COLUMNS as VIDEO_COLUMNS, UNKNOWN_EPISODE};
+use super::videos::{VideoRow, COLUMNS as VIDEO_COLUMNS, SEARCH_TEXT_CHARS, UNKNOWN_EPISODE};
 use super::{with_pool, Database, DbResult, SqlxResultExt};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -59,14 +60,15 @@ pub async fn find(db: &Database, id: Uuid) -> DbResult<Option<SeriesRow>> {
 /// counts are the scanner's recount's); returns the stored series' id.
 pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<Uuid> {
     let sql = format!(
-        "INSERT INTO series ({COLUMNS}, sort_title) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+        "INSERT INTO series ({COLUMNS}, sort_title, search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
          ON CONFLICT (library, key) DO UPDATE SET title = excluded.title, \
          original_title = excluded.original_title, year = excluded.year, plot = excluded.plot, \
          genres = excluded.genres, rating = excluded.rating, premiered = excluded.premiered, \
          folder = excluded.folder, poster = excluded.poster, backdrop = excluded.backdrop, \
          season_posters = excluded.season_posters, art_stamp = excluded.art_stamp, \
-         updated_at = excluded.updated_at, sort_title = excluded.sort_title RETURNING id"
+         updated_at = excluded.updated_at, sort_title = excluded.sort_title, \
+         search_text = excluded.search_text RETURNING id"
     );
     with_pool!(db, pool => sqlx::query_scalar(&sql)
         .bind(s.id)
@@ -90,9 +92,52 @@ pub async fn upsert(db: &Database, s: &SeriesRow) -> DbResult<Uuid> {
         .bind(s.created_at)
         .bind(s.updated_at)
         .bind(sort_title(&s.title))
+        .bind(series_search_text(&s.title, s.original_title.as_deref()))
         .fetch_one(pool)
         .await)
     .db()
+}
+
+/// A series' search text: the words of its title and original title.
+fn series_search_text(title: &str, original_title: Option<&str>) -> String {
+    search_text(
+        std::iter::once(title).chain(original_title),
+        SEARCH_TEXT_CHARS,
+    )
+}
+
+/// Rewrites the sort and search keys of a library's series where they are not this
+/// release's (a migration's SQL stand-ins): the scanner rewrites a series only when its
+/// metadata or artwork changed. Returns how many it rewrote.
+pub async fn refresh_keys(db: &Database, library: &str) -> DbResult<usize> {
+    let sql = "SELECT id, title, original_title, sort_title, search_text FROM series \
+               WHERE library = $1";
+    let rows: Vec<(Uuid, String, Option<String>, String, String)> =
+        with_pool!(db, pool => sqlx::query_as(sql).bind(library).fetch_all(pool).await).db()?;
+    let stale: Vec<(Uuid, String, String)> = rows
+        .into_iter()
+        .filter_map(|(id, title, original, sort, search)| {
+            let keys = (
+                sort_title(&title),
+                series_search_text(&title, original.as_deref()),
+            );
+            (keys != (sort, search)).then_some((id, keys.0, keys.1))
+        })
+        .collect();
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let update = "UPDATE series SET sort_title = $2, search_text = $3 WHERE id = $1";
+    with_pool!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        for (id, sort, search) in &stale {
+            sqlx::query(update).bind(id).bind(sort).bind(search).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+    .await)
+    .db()?;
+    Ok(stale.len())
 }
 
 /// Recounts the playable episodes and seasons of a library's series, and for a film
@@ -159,11 +204,10 @@ pub async fn list(
         args.push(a);
         format!("${}", args.len())
     };
-    if let Some(search) = like_pattern(q.search.as_deref()) {
-        let p = arg(Arg::Text(search));
-        filters.push(format!(
-            "(lower(title) LIKE {p} ESCAPE '\\' OR lower(COALESCE(original_title, '')) LIKE {p} ESCAPE '\\')"
-        ));
+    // Each typed word begins a word of the title or original title, as videos are
+    // searched (a few thousand series at most: their search text is read).
+    if let Some(search) = Search::parse(q.search.as_deref()) {
+        filters.extend(search.filters("search_text", None, &mut arg));
     }
     if let Some(genre) = &q.genre {
         filters.push(format!(

@@ -1,7 +1,7 @@
 //! The `videos` table: what the scanner found and the catalog serves.
 
 use super::filter::{
-    bind_all, genre_pattern, libraries_filter, like_pattern, sort_title, Arg, SORT_KEY_CHARS,
+    bind_all, genre_pattern, libraries_filter, search_text, sort_title, Arg, Search, SORT_KEY_CHARS,
 };
 use super::{with_pool, Database, DbResult, SqlxResultExt};
 use chrono::{DateTime, Utc};
@@ -198,7 +198,7 @@ impl VideoRow {
 }
 
 /// Characters of the text a search looks in.
-const SEARCH_TEXT_CHARS: usize = 300;
+pub(crate) const SEARCH_TEXT_CHARS: usize = 300;
 
 /// Where an episode of unknown number sorts in its season: last (the SQL's
 /// `COALESCE(episode, 1000000)`).
@@ -248,26 +248,22 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// `search_text`: the lowercased names a search matches: the title, the original
-    /// title, an episode's series and `s01e02`, and an unclassified file's name.
+    /// `search_text`: the words a search matches, lowercased, joined by spaces: of an
+    /// episode's series and `s01e02`, the title, the original title, and an unclassified
+    /// file's name (the short ones first: a long title does not crowd them out).
     fn search_text(&self) -> String {
-        let mut parts = vec![self.title];
-        parts.extend(self.original_title);
-        parts.extend(self.series_title);
+        let mut parts: Vec<&str> = self.series_title.into_iter().collect();
         let code;
         if let (Some(season), Some(episode)) = (self.season, self.episode) {
             code = format!("s{season:02}e{episode:02}");
             parts.push(&code);
         }
+        parts.push(self.title);
+        parts.extend(self.original_title);
         if self.kind == VideoKind::Video {
             parts.push(self.filename);
         }
-        parts
-            .join(" ")
-            .to_lowercase()
-            .chars()
-            .take(SEARCH_TEXT_CHARS)
-            .collect()
+        search_text(parts, SEARCH_TEXT_CHARS)
     }
 }
 
@@ -347,7 +343,7 @@ const REPLACED: [&str; 43] = [
 /// Binds every column of `$v`, in [`COLUMNS`]' order, and then its sort and search keys,
 /// to the query `$q` (a macro: the query is of either backend).
 macro_rules! bind_row {
-    ($q:expr, $v:expr) => {{
+    ($q:expr, $v:expr, $search_text:expr) => {{
         let v: &VideoRow = $v;
         $q.bind(v.id)
             .bind(&v.library)
@@ -393,17 +389,56 @@ macro_rules! bind_row {
             .bind(&v.version)
             .bind(v.listed)
             .bind(Names::of(v).sort_key())
-            .bind(Names::of(v).search_text())
+            .bind($search_text)
     }};
+}
+
+/// Replaces the words an entry is found by (`search_terms`) with those of its search
+/// text, in the transaction `$tx`.
+macro_rules! write_terms {
+    ($tx:expr, $id:expr, $search_text:expr) => {{
+        let id: Uuid = $id;
+        // Planned each time, not once: a plan made while the table was nearly empty (a
+        // first scan) read all of it for each entry, 415 s for 50,000 on PostgreSQL.
+        sqlx::query("DELETE FROM search_terms WHERE video_id = $1")
+            .persistent(false)
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?;
+        let terms = terms_of($search_text);
+        if !terms.is_empty() {
+            let sql = terms_sql(terms.len());
+            terms
+                .iter()
+                .fold(sqlx::query(&sql).bind(id), |q, t| q.bind(*t))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// The distinct words of a stored search text.
+fn terms_of(search_text: &str) -> Vec<&str> {
+    let mut terms: Vec<&str> = search_text.split(' ').filter(|w| !w.is_empty()).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    terms
+}
+
+/// One statement inserting `n` words of the entry `$1`; a word another instance's scan
+/// wrote meanwhile is kept (the same file, scanned by both at once).
+fn terms_sql(n: usize) -> String {
+    let rows: Vec<String> = (2..n + 2).map(|i| format!("(${i}, $1)")).collect();
+    format!(
+        "INSERT INTO search_terms (term, video_id) VALUES {} ON CONFLICT DO NOTHING",
+        rows.join(", ")
+    )
 }
 
 /// Inserts a row, or replaces the one with the same id. The id is kept, so progress
 /// and playlists stay attached to a re-probed or moved file.
 pub async fn upsert(db: &Database, v: &VideoRow) -> DbResult<()> {
-    let sql = upsert_sql();
-    with_pool!(db, pool => bind_row!(sqlx::query(&sql), v).execute(pool).await.map(|r| r.rows_affected()))
-        .db()?;
-    Ok(())
+    upsert_many(db, &[v]).await
 }
 
 /// [`upsert`] of many rows in one transaction: all or none.
@@ -412,7 +447,9 @@ pub async fn upsert_many(db: &Database, rows: &[&VideoRow]) -> DbResult<()> {
     with_pool!(db, pool => async {
         let mut tx = pool.begin().await?;
         for v in rows {
-            bind_row!(sqlx::query(&sql), v).execute(&mut *tx).await?;
+            let text = Names::of(v).search_text();
+            bind_row!(sqlx::query(&sql), v, &text).execute(&mut *tx).await?;
+            write_terms!(tx, v.id, &text);
         }
         tx.commit().await
     }
@@ -532,12 +569,14 @@ pub async fn set_identities(db: &Database, batch: &[(Uuid, Identification)]) -> 
                 original_title: i.original_title.as_deref(),
                 filename: &filename,
             };
+            let text = names.search_text();
             sqlx::query(keys)
                 .bind(id)
                 .bind(names.sort_key())
-                .bind(names.search_text())
+                .bind(&text)
                 .execute(&mut *tx)
                 .await?;
+            write_terms!(tx, *id, &text);
         }
         tx.commit().await
     }
@@ -583,7 +622,6 @@ pub async fn find(db: &Database, id: Uuid) -> DbResult<Option<VideoRow>> {
     with_pool!(db, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await).db()
 }
 
-/// The playable entries at this path inside any library, first library name first.
 /// The entries with these ids (those that exist), in no particular order.
 pub async fn find_many(db: &Database, ids: &[Uuid]) -> DbResult<Vec<VideoRow>> {
     if ids.is_empty() {
@@ -598,6 +636,19 @@ pub async fn find_many(db: &Database, ids: &[Uuid]) -> DbResult<Vec<VideoRow>> {
     with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()
 }
 
+/// The playable entries of `library` whose path begins with `prefix` (a folder's path
+/// with its trailing slash, or empty for the whole library): id and path, by path.
+pub async fn under(db: &Database, library: &str, prefix: &str) -> DbResult<Vec<(Uuid, String)>> {
+    // Compared by characters, not as a range: PostgreSQL's collation may not order a
+    // prefix's strings together.
+    let sql = "SELECT id, file_path FROM videos WHERE library = $1 AND status = 'ok' \
+               AND substr(file_path, 1, $3) = $2 ORDER BY file_path";
+    let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    with_pool!(db, pool => sqlx::query_as(sql).bind(library).bind(prefix).bind(chars).fetch_all(pool).await)
+        .db()
+}
+
+/// The playable entries at this path inside any library, first library name first.
 pub async fn find_playable_by_path(db: &Database, file_path: &str) -> DbResult<Vec<VideoRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM videos WHERE file_path = $1 AND status = 'ok' ORDER BY library"
@@ -636,24 +687,60 @@ pub struct CatalogQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CatalogPage {
     pub rows: Vec<VideoRow>,
-    /// Every match, when counted.
+    /// Every match, when counted; a search's at most [`SEARCH_COUNT_CAP`].
     pub total: Option<i64>,
+    /// Whether more matches than `total` were left uncounted (a search at the cap).
+    pub capped: bool,
     /// Whether matches follow this page.
     pub more: bool,
 }
 
+/// Matches of a search counted at most: more, and the total says "1,000 or more".
+pub const SEARCH_COUNT_CAP: i64 = 1000;
+
+/// A word of a search is rare when at most this many stored words begin with it: the
+/// search then starts from its entries (from the index of words) instead of walking the
+/// catalog's order.
+const RARE_WORD: i64 = 1000;
+
 /// A page of playable entries in `libraries` (`None`: every one) and, when asked, the
-/// total that match.
+/// total that match (a search's up to [`SEARCH_COUNT_CAP`]).
 pub async fn catalog(
     db: &Database,
     q: &CatalogQuery,
     libraries: Option<&[String]>,
 ) -> DbResult<CatalogPage> {
-    let (filters, mut args) = catalog_filters(q, libraries);
+    let search = Search::parse(q.search.as_deref());
+    let rare = match &search {
+        Some(search) => rarest_word(db, search).await?,
+        None => None,
+    };
+    let mut args = Vec::new();
     let mut arg = |a: Arg| {
         args.push(a);
         format!("${}", args.len())
     };
+    // A rare word: its entries first (SQLite keeps a CROSS JOIN's order), each looked
+    // up by id; otherwise the catalog's order is walked and every word checked.
+    let source = match rare {
+        Some(word) => {
+            let (from, to) = Search::range(word);
+            format!(
+                "(SELECT DISTINCT video_id FROM search_terms WHERE term >= {} AND term < {}) \
+                 AS hits CROSS JOIN videos",
+                arg(Arg::Text(from)),
+                arg(Arg::Text(to))
+            )
+        }
+        None => "videos".to_owned(),
+    };
+    let mut filters = catalog_filters(q, libraries, &mut arg);
+    if let Some(search) = &search {
+        if rare.is_some() {
+            filters.push("videos.id = hits.video_id".to_owned());
+        }
+        filters.extend(search.filters("search_text", rare, &mut arg));
+    }
     let dir = if q.descending { "DESC" } else { "ASC" };
     let order = match q.sort {
         SortKey::Title => format!("sort_title {dir}, id {dir}"),
@@ -662,14 +749,23 @@ pub async fn catalog(
         SortKey::Duration => format!("duration IS NULL {dir}, duration {dir}, id {dir}"),
     };
     let filter = filters.join(" AND ");
-    let count_sql = format!("SELECT COUNT(*) FROM videos WHERE {filter}");
+    // A search counts its matches up to the cap (a common word matches most of the
+    // catalog, and an exact count of 50,000 matches read them all).
+    let count_sql = if search.is_some() {
+        format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {source} WHERE {filter} LIMIT {}) AS m",
+            SEARCH_COUNT_CAP + 1
+        )
+    } else {
+        format!("SELECT COUNT(*) FROM {source} WHERE {filter}")
+    };
     // One more than the page: whether more follow.
     let limit = arg(Arg::Int(q.limit + 1));
     let offset = arg(Arg::Int(q.offset));
     // The page's ids first (from an index alone when one covers the order), then their
     // rows: a deep page does not read the rows it skips.
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM videos WHERE id IN (SELECT id FROM videos WHERE {filter} \
+        "SELECT {COLUMNS} FROM videos WHERE id IN (SELECT id FROM {source} WHERE {filter} \
          ORDER BY {order} LIMIT {limit} OFFSET {offset}) ORDER BY {order}"
     );
     let filter_args = &args[..args.len() - 2];
@@ -686,25 +782,68 @@ pub async fn catalog(
             .db()?;
     let more = rows.len() as i64 > q.limit;
     rows.truncate(usize::try_from(q.limit).unwrap_or(0));
-    Ok(CatalogPage { rows, total, more })
+    let capped = search.is_some() && total.is_some_and(|n| n > SEARCH_COUNT_CAP);
+    Ok(CatalogPage {
+        rows,
+        total: if capped {
+            Some(SEARCH_COUNT_CAP)
+        } else {
+            total
+        },
+        capped,
+        more,
+    })
 }
 
-/// The WHERE conditions of a catalog query, with `$n` placeholders, and their values.
-fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<String>, Vec<Arg>) {
-    let mut filters = vec!["status = 'ok'".to_owned(), "listed = TRUE".to_owned()];
+/// The search's rarest word when it is rare ([`RARE_WORD`]): the stored words that
+/// begin with each are counted up to that many, in one statement, in the index's order
+/// (so that it stops there: a bitmap scan of PostgreSQL's read all 195,000 words
+/// beginning with "s" for 33 ms).
+async fn rarest_word<'s>(db: &Database, search: &'s Search) -> DbResult<Option<&'s str>> {
     let mut args = Vec::new();
-    let mut arg = |a: Arg| {
-        args.push(a);
-        format!("${}", args.len())
-    };
-    if let Some(pattern) = like_pattern(q.search.as_deref()) {
-        let p = arg(Arg::Text(pattern));
-        filters.push(format!("search_text LIKE {p} ESCAPE '\\'"));
+    let counts: Vec<String> = search
+        .words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let (from, to) = Search::range(word);
+            args.push(Arg::Text(from));
+            args.push(Arg::Text(to));
+            format!(
+                "SELECT CAST({i} AS BIGINT) AS word, COUNT(*) AS n FROM (SELECT 1 FROM search_terms \
+                 WHERE term >= ${} AND term < ${} ORDER BY term LIMIT {}) AS w{i}",
+                args.len() - 1,
+                args.len(),
+                RARE_WORD + 1
+            )
+        })
+        .collect();
+    if counts.is_empty() {
+        return Ok(None);
     }
+    let sql = counts.join(" UNION ALL ");
+    let counts: Vec<(i64, i64)> =
+        with_pool!(db, pool => bind_all(sqlx::query_as(&sql), &args).fetch_all(pool).await).db()?;
+    Ok(counts
+        .into_iter()
+        .filter(|&(_, n)| n <= RARE_WORD)
+        .min_by_key(|&(_, n)| n)
+        .and_then(|(i, _)| search.words.get(usize::try_from(i).ok()?))
+        .map(String::as_str))
+}
+
+/// The WHERE conditions of a catalog query but its search, with placeholders made by
+/// `arg`.
+fn catalog_filters(
+    q: &CatalogQuery,
+    libraries: Option<&[String]>,
+    arg: &mut impl FnMut(Arg) -> String,
+) -> Vec<String> {
+    let mut filters = vec!["status = 'ok'".to_owned(), "listed = TRUE".to_owned()];
     if let Some(library) = &q.library {
         filters.push(format!("library = {}", arg(Arg::Text(library.clone()))));
     }
-    libraries_filter(&mut filters, &mut arg, libraries);
+    libraries_filter(&mut filters, &mut *arg, libraries);
     if let Some(h) = q.min_height {
         filters.push(format!("height >= {}", arg(Arg::Int(i64::from(h)))));
     }
@@ -729,7 +868,7 @@ fn catalog_filters(q: &CatalogQuery, libraries: Option<&[String]>) -> (Vec<Strin
     if let Some(year) = q.year {
         filters.push(format!("year = {}", arg(Arg::Int(i64::from(year)))));
     }
-    (filters, args)
+    filters
 }
 
 /// Playable entries per library name.
@@ -805,19 +944,34 @@ mod tests {
         n.season = Some(1);
         n.episode = Some(2);
         n.original_title = Some("Le Fil");
-        let text = n.search_text();
-        for part in ["the target", "le fil", "the wire", "s01e02"] {
-            assert!(text.contains(part), "{text:?} lacks {part:?}");
-        }
+        assert_eq!(n.search_text(), "the wire s01e02 the target le fil");
+        n.title = "Day ".repeat(100).leak();
         assert!(
-            !text.contains(".mkv"),
-            "a classified file's name is not searched"
+            n.search_text().starts_with("the wire s01e02 day day"),
+            "a long title does not crowd out the series"
         );
         let unclassified = names(VideoKind::Video, None, "Holiday");
-        assert!(unclassified.search_text().contains("the.wire.s01e02.mkv"));
+        assert_eq!(
+            unclassified.search_text(),
+            "holiday the wire s01e02 mkv",
+            "an unclassified file's name is searched, a classified one's not"
+        );
         let long = "Ü".repeat(1000);
         let big = names(VideoKind::Film, None, &long).search_text();
-        assert_eq!(big.chars().count(), SEARCH_TEXT_CHARS);
-        assert!(big.starts_with('ü'));
+        assert_eq!(big, "", "a word longer than the text is left out whole");
+        let many = "Über ".repeat(100);
+        let big = names(VideoKind::Film, None, &many).search_text();
+        assert_eq!(big.chars().count(), 299, "whole words up to the limit");
+        assert!(big.starts_with("über über"));
+    }
+
+    #[test]
+    fn an_entry_is_found_by_each_distinct_word_once() {
+        assert_eq!(terms_of("the wire the s01e02"), ["s01e02", "the", "wire"]);
+        assert_eq!(terms_of(""), Vec::<&str>::new());
+        assert_eq!(
+            terms_sql(2),
+            "INSERT INTO search_terms (term, video_id) VALUES ($2, $1), ($3, $1) ON CONFLICT DO NOTHING"
+        );
     }
 }

@@ -145,6 +145,22 @@ impl Catalog<'_> {
         db::series::list(&self.library.db, query, self.scope.names()).await
     }
 
+    /// A page of the series of one library the caller sees (none of one it does not),
+    /// and the total.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn series_in(
+        &self,
+        library: &str,
+        query: &SeriesQuery,
+    ) -> Result<(Vec<SeriesRow>, i64), DbError> {
+        if !self.scope.allows(library) {
+            return Ok((Vec::new(), 0));
+        }
+        db::series::list(&self.library.db, query, Some(&[library.to_owned()])).await
+    }
+
     /// A series in one of the caller's libraries.
     ///
     /// # Errors
@@ -191,6 +207,37 @@ impl Catalog<'_> {
             return Ok(Vec::new());
         }
         db::series::film_files(&self.library.db, video).await
+    }
+
+    /// The playable entries of a library the caller sees whose path starts with
+    /// `prefix` (a folder's path and a slash; empty for the whole library), as (id,
+    /// library-relative path).
+    ///
+    /// # Errors
+    /// [`FileError::NotFoundAt`] when the library is not the caller's.
+    pub async fn under(
+        &self,
+        library: &str,
+        prefix: &str,
+    ) -> Result<Vec<(Uuid, String)>, FileError> {
+        if !self.scope.allows(library) || !self.library.libraries.iter().any(|l| l.name == library)
+        {
+            return Err(FileError::NotFoundAt(library.to_owned()));
+        }
+        Ok(db::videos::under(&self.library.db, library, prefix).await?)
+    }
+
+    /// The playable entries with these ids that the caller sees, in the order asked.
+    ///
+    /// # Errors
+    /// When the database cannot be read.
+    pub async fn playable_many(&self, ids: &[Uuid]) -> Result<Vec<VideoRow>, DbError> {
+        let mut rows = db::videos::find_many(&self.library.db, ids).await?;
+        rows.retain(|v| v.status == FileStatus::Ok && self.scope.allows(&v.library));
+        let order: std::collections::HashMap<Uuid, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|v| order.get(&v.id).copied().unwrap_or(usize::MAX));
+        Ok(rows)
     }
 
     /// The genres and years of the films and series the caller may see.

@@ -22,8 +22,9 @@ use uuid::Uuid;
 
 /// The version of the rules files are identified by: raised when they change, so the
 /// next scan identifies every file again (without probing it). 2: the stored sort and
-/// search keys (migration 0007) are written by the application.
-const RULES: u32 = 2;
+/// search keys (migration 0007) are written by the application; 3: search text and
+/// words of letters and digits (migration 0008).
+const RULES: u32 = 3;
 
 /// What one file is.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -20,6 +20,7 @@ for_each_backend!(
     a_moved_file_keeps_its_id_and_a_removed_one_leaves_the_catalog,
     the_thumbnail_is_a_jpeg_with_an_etag,
     the_catalog_searches_filters_sorts_and_pages,
+    a_search_finds_the_starts_of_words_and_counts_to_a_thousand,
     scans_start_from_the_api_for_admins_only,
 );
 
@@ -304,11 +305,14 @@ async fn the_catalog_searches_filters_sorts_and_pages(backend: Backend) {
     assert_eq!(uncounted["total"], Value::Null);
     assert_eq!(uncounted["has_more"], true);
     assert_eq!(names(&get("q=CHAR").await), ["Charlie.webm"]);
+    assert_eq!(names(&get("q=harl").await).len(), 0, "a word's middle");
     assert_eq!(
         names(&get("q=%25").await).len(),
         0,
-        "LIKE wildcards are literal"
+        "LIKE wildcards are no words"
     );
+    assert_eq!(names(&get("q=%25a").await), ["Alpha.mp4"]);
+    assert_eq!(names(&get("q=a_").await), ["Alpha.mp4"], "nor wildcards");
     assert_eq!(names(&get("min_height=300").await), ["Bravo.mkv"]);
     assert_eq!(names(&get("codec=VP9").await), ["Charlie.webm"]);
     assert_eq!(get("library=Other").await["total"], 0);
@@ -321,6 +325,84 @@ async fn the_catalog_searches_filters_sorts_and_pages(backend: Backend) {
         .get(&format!("/api/videos/{}", uuid::Uuid::new_v4()), &token)
         .await;
     assert_problem(missing, 404, "not_found").await;
+}
+
+/// 1,001 episodes of one show beside one film: a common word matches more than the
+/// count's cap, a rare one a few entries, found from the index of words.
+async fn a_search_finds_the_starts_of_words_and_counts_to_a_thousand(backend: Backend) {
+    let film = [("hevc_ac3.mkv", "Films/Rare Bird (2001).mkv")];
+    let Some(app) = spawn_media_app(backend, &film, |_| {}).await else {
+        return;
+    };
+    let season = app.library.join("TV/Common Show/Season 01");
+    std::fs::create_dir_all(&season).unwrap();
+    for e in 1..=1001 {
+        let name = format!("Common Show - S01E{e:02} - Part {e}.mkv");
+        std::fs::hard_link(app.library.join(film[0].1), season.join(name)).unwrap();
+    }
+    let summary = app.state.library.scan(None).await;
+    assert_eq!((summary.seen, summary.failed), (1002, 0), "{summary:?}");
+    let token = app.token_for("ann", Role::User).await;
+    let get = |query: &str| {
+        let path = format!("/api/videos?{query}");
+        let (app, token) = (&app, &token);
+        async move {
+            let resp = app.get(&path, token).await;
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let titles = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let counted = |page: &Value| (page["total"].clone(), page["total_capped"].clone());
+
+    // A common word: the first page at once, the count stopped at the cap.
+    let common = get("q=common&sort=title&limit=3").await;
+    assert_eq!(titles(&common), ["Part 1", "Part 2", "Part 3"]);
+    assert_eq!(counted(&common), (Value::from(1000), Value::from(true)));
+    assert_eq!(common["has_more"], true);
+    let two = get("q=SHO%20comm&sort=title&limit=1").await;
+    assert_eq!(counted(&two), (Value::from(1000), Value::from(true)));
+    // The end of a capped search's pages is still found.
+    let last = get("q=common&sort=title&limit=20&offset=995").await;
+    assert_eq!(titles(&last).len(), 6);
+    assert_eq!(titles(&last)[5], "Part 1001");
+    assert_eq!(last["has_more"], false);
+    // Without a search, every entry is counted.
+    let all = get("limit=1").await;
+    assert_eq!(counted(&all), (Value::from(1002), Value::from(false)));
+    let uncounted = get("q=common&count=false&limit=1").await;
+    assert_eq!(counted(&uncounted), (Value::Null, Value::from(false)));
+
+    // Rare words: exact counts.
+    let rare = get("q=rare").await;
+    assert_eq!(titles(&rare), ["Rare Bird"]);
+    assert_eq!(counted(&rare), (Value::from(1), Value::from(false)));
+    let code = get("q=s01e100&sort=title").await;
+    assert_eq!(titles(&code), ["Part 100", "Part 1000", "Part 1001"]);
+    assert_eq!(counted(&code), (Value::from(3), Value::from(false)));
+    // A rare word and a common one: both must match.
+    assert_eq!(titles(&get("q=part%201000").await), ["Part 1000"]);
+    assert_eq!(titles(&get("q=bird%201000").await), Vec::<String>::new());
+    // A word's middle is no start; punctuation alone finds nothing.
+    assert_eq!(get("q=ommon").await["total"], 0);
+    assert_eq!(get("q=bird%20common").await["total"], 0);
+    assert_eq!(get("q=-%20.").await["total"], 0);
+    // Series are searched the same way.
+    let series = |q: &str| {
+        let path = format!("/api/series?q={q}");
+        let (app, token) = (&app, &token);
+        async move { app.get(&path, token).await.json::<Value>().await.unwrap()["total"].clone() }
+    };
+    assert_eq!(series("comm").await, 1);
+    assert_eq!(series("show%20COMMON").await, 1);
+    assert_eq!(series("ommon").await, 0);
 }
 
 async fn scans_start_from_the_api_for_admins_only(backend: Backend) {

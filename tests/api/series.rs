@@ -650,6 +650,12 @@ async fn an_edited_nfo_or_new_poster_is_picked_up_without_a_probe(backend: Backe
         (0, 11),
         "{unchanged:?}"
     );
+    let found = |q: &'static str| {
+        let (app, token) = (&app, &token);
+        async move { json_of(app, &format!("/api/videos?q={q}"), token).await["total"].clone() }
+    };
+    assert_eq!(found("nfo").await, 1, "the episode's title from its nfo");
+    assert_eq!(found("edited").await, 0);
 
     let nfo = app.library.join("TV/The Office (US)/tvshow.nfo");
     std::fs::write(
@@ -685,6 +691,9 @@ async fn an_edited_nfo_or_new_poster_is_picked_up_without_a_probe(backend: Backe
     let films = json_of(&app, "/api/videos?kind=film&q=kill", &token).await;
     assert_eq!(films["items"][0]["has_poster"], true, "{films}");
     assert_eq!(list[1]["video"]["title"], long.trim());
+    // Searched by its new words, no longer by its old ones.
+    assert_eq!(found("nfo").await, 0, "an old word of a rewritten title");
+    assert_eq!(found("edited%20office").await, list.len());
 }
 
 async fn a_renamed_episode_keeps_its_id_and_progress(backend: Backend) {

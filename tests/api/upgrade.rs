@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use uuid::Uuid;
 
 /// The last migration of the previous release.
-const PREVIOUS_RELEASE: i64 = 6;
+const PREVIOUS_RELEASE: i64 = 7;
 
 for_each_backend!(a_database_of_the_previous_release_upgrades_and_keeps_everything);
 
@@ -78,9 +78,11 @@ async fn previous_release(db: &Database, library: &std::path::Path, file: &str) 
             sqlx::query(
                 "INSERT INTO videos (id, library, file_path, filename, title, file_size, mtime_ns, \
                  fingerprint, status, duration, width, height, resolution, format, video_codec, \
-                 video_profile, video_level, bit_rate, metadata, created_at, updated_at) \
+                 video_profile, video_level, bit_rate, metadata, created_at, updated_at, \
+                 sort_title, search_text) \
                  VALUES ($1, 'Videos', $2, $3, 'Show S01E02 Two', $4, $5, 'previous', 'ok', 1.0, \
-                 320, 240, '320x240', 'mp4', 'h264', 'High', 13, 100000, $6, $7, $7)",
+                 320, 240, '320x240', 'mp4', 'h264', 'High', 13, 100000, $6, $7, $7, \
+                 'show s01e02 two', $8)",
             )
             .bind(before.video)
             .bind(file)
@@ -89,6 +91,7 @@ async fn previous_release(db: &Database, library: &std::path::Path, file: &str) 
             .bind(mtime_ns)
             .bind(Json(&metadata))
             .bind(now)
+            .bind(format!("show s01e02 two {}", name.to_lowercase()))
             .execute(pool)
             .await
             .unwrap();
@@ -176,6 +179,10 @@ async fn a_database_of_the_previous_release_upgrades_and_keeps_everything(backen
     let token = app.login_token("ann").await;
     let old = json_of(&app, &format!("/api/videos/{}", before.video), &token).await;
     assert_eq!(old["kind"], "video", "not classified before a scan: {old}");
+    // Searched by the words the migration read from the stored text, before any scan.
+    let found = json_of(&app, "/api/videos?q=TWO%20s01e", &token).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(json_of(&app, "/api/videos?q=wo", &token).await["total"], 0);
 
     let summary = app.state.library.scan(None).await;
     assert_eq!(
@@ -198,10 +205,31 @@ async fn a_database_of_the_previous_release_upgrades_and_keeps_everything(backen
         "{in_order}"
     );
     assert_eq!(in_order["items"][1]["episode"], 3, "{in_order}");
+    let found = json_of(&app, "/api/videos?q=show%20two", &token).await;
+    assert_eq!(found["items"][0]["id"], before.video.to_string(), "{found}");
+    assert_eq!(json_of(&app, "/api/series?q=sho", &token).await["total"], 1);
     let series = json_of(&app, "/api/series", &token).await;
     assert_eq!(series["items"][0]["title"], "Show");
     assert_eq!(series["items"][0]["year"], 2020);
     assert_eq!(series["items"][0]["episode_count"], 2);
+    // A series the scanner does not rewrite (unchanged metadata) still gets this
+    // release's keys when its stored ones are another's (a migration's stand-ins).
+    let stand_in = "UPDATE series SET sort_title = 'zzz', search_text = 'x'";
+    match &app.state.db {
+        Database::Sqlite(pool) => sqlx::query(stand_in).execute(pool).await.map(|_| ()),
+        Database::Postgres(pool) => sqlx::query(stand_in).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+    assert_eq!(
+        json_of(&app, "/api/series?q=show", &token).await["total"],
+        0
+    );
+    let rescan = app.state.library.scan(None).await;
+    assert_eq!(rescan.probed, 0, "{rescan:?}");
+    assert_eq!(
+        json_of(&app, "/api/series?q=show", &token).await["total"],
+        1
+    );
     let playlist = json_of(&app, &format!("/api/playlists/{}", before.playlist), &token).await;
     assert_eq!(
         playlist["entries"][0]["video"]["id"],

@@ -1,12 +1,14 @@
 // A list the server sends in pages (infinite scroll): the items so far and the total,
 // one page on its way at a time, the newest query winning over answers still on their
 // way, and a page that repeats items (new files shift the pages) never listing one twice.
-import { appendPage } from './pages';
+import { keySet, unseen } from './pages';
 
 export interface Page<T> {
   items: T[];
   /** Absent or `null` when the server was asked not to count (a later page). */
   total?: number | null;
+  /** The server stopped counting at `total` (a search): more match. */
+  total_capped?: boolean;
   /** Whether items follow the page, when the server says. */
   has_more?: boolean;
 }
@@ -15,6 +17,8 @@ export class PagedList<T> {
   items = $state.raw<T[]>([]);
   /** `null` until the first page came. */
   total = $state<number | null>(null);
+  /** `total` is where the server stopped counting ("1,000+"). */
+  capped = $state(false);
   loading = $state(false);
   error = $state<unknown>(null);
   /** Counts the pages that came (a scroll sentinel looks again after each). */
@@ -22,6 +26,8 @@ export class PagedList<T> {
   private serial = 0;
   /** What the last page said of what follows it (`null`: ask the total). */
   private follows: boolean | null = null;
+  /** The keys of `items`. */
+  private seen = keySet();
 
   constructor(
     private readonly fetchPage: (offset: number) => Promise<Page<T>>,
@@ -43,8 +49,13 @@ export class PagedList<T> {
     try {
       const page = await this.fetchPage(offset);
       if (mine !== this.serial) return;
-      this.items = reset ? page.items : appendPage(this.items, page.items, this.key);
-      if (page.total != null) this.total = page.total;
+      if (reset) this.seen = keySet();
+      const fresh = unseen(page.items, this.key, this.seen);
+      this.items = reset ? fresh : [...this.items, ...fresh];
+      if (page.total != null) {
+        this.total = page.total;
+        this.capped = page.total_capped ?? false;
+      }
       this.follows = page.has_more ?? null;
     } catch (e) {
       if (mine === this.serial) this.error = e;
@@ -57,10 +68,12 @@ export class PagedList<T> {
   }
 
   /** Shows a list kept from before (Back to it) without asking; answers on their way are dropped. */
-  restore(items: T[], total: number): void {
+  restore(items: T[], total: number, capped = false): void {
     this.serial += 1;
     this.items = items;
+    this.seen = keySet(items, this.key);
     this.total = total;
+    this.capped = capped;
     this.follows = null;
     this.loading = false;
     this.error = null;

@@ -94,6 +94,36 @@ describe('PagedList', () => {
     expect(list.items.map((i) => i.id)).toEqual(['a', 'b', 'c']);
   });
 
+  it('forgets the items of an older query, and knows those of a kept list', async () => {
+    const { list, pending } = server();
+    const first = list.load(true);
+    pending[0]?.answer({ items: items('a', 'b'), total: 4, has_more: true });
+    await first;
+    const again = list.load(true);
+    pending[1]?.answer({ items: items('b', 'a'), total: 2, has_more: false });
+    await again;
+    expect(list.items.map((i) => i.id)).toEqual(['b', 'a']);
+    list.restore(items('x', 'y'), 3);
+    const next = list.load(false);
+    pending[2]?.answer({ items: items('y', 'z'), total: null, has_more: false });
+    await next;
+    expect(list.items.map((i) => i.id)).toEqual(['x', 'y', 'z']);
+  });
+
+  it('says when the server stopped counting a search', async () => {
+    const { list, pending } = server();
+    const first = list.load(true);
+    pending[0]?.answer({ items: items('a'), total: 1000, total_capped: true, has_more: true });
+    await first;
+    expect([list.total, list.capped, list.more]).toEqual([1000, true, true]);
+    const again = list.load(true);
+    pending[1]?.answer({ items: items('a'), total: 1, total_capped: false, has_more: false });
+    await again;
+    expect([list.total, list.capped]).toEqual([1, false]);
+    list.restore(items('k'), 1000, true);
+    expect(list.capped).toBe(true);
+  });
+
   it('keeps the error of a failed page, and clears it with a new query', async () => {
     const { list, pending } = server();
     const first = list.load(true);

@@ -6,6 +6,7 @@ export type Account = S['Account'];
 export type ActiveStream = S['ActiveStream'];
 export type AudioStream = S['AudioStream'];
 export type DeviceType = S['DeviceType'];
+export type DlnaDevice = S['DlnaDevice'];
 export type Entry = S['Entry'];
 export type Episode = S['Episode'];
 export type Facets = S['Facets'];

@@ -24,14 +24,18 @@ class VideoPage:
         items (list[Video]):
         limit (int):
         offset (int):
+        total_capped (bool): `true` when a search stopped counting at 1,000 matches (`total` is 1000 and more
+            match: "1,000+"). A common word matches most of a large catalog, and counting
+            every match would read all of them for each keystroke.
         total (int | None | Unset): Videos matching the query in all pages; `null` when `count=false` asked not to
-            count them.
+            count them. A search (`q`) counts up to 1,000: see `total_capped`.
     """
 
     has_more: bool
     items: list[Video]
     limit: int
     offset: int
+    total_capped: bool
     total: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -47,6 +51,8 @@ class VideoPage:
 
         offset = self.offset
 
+        total_capped = self.total_capped
+
         total: int | None | Unset
         if isinstance(self.total, Unset):
             total = UNSET
@@ -61,6 +67,7 @@ class VideoPage:
                 "items": items,
                 "limit": limit,
                 "offset": offset,
+                "total_capped": total_capped,
             }
         )
         if total is not UNSET:
@@ -86,6 +93,8 @@ class VideoPage:
 
         offset = d.pop("offset")
 
+        total_capped = d.pop("total_capped")
+
         def _parse_total(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -100,6 +109,7 @@ class VideoPage:
             items=items,
             limit=limit,
             offset=offset,
+            total_capped=total_capped,
             total=total,
         )
 
