@@ -72,6 +72,7 @@ struct CreateArgs {
 }
 
 fn main() -> ExitCode {
+    homestream::server::memory::limit_arenas();
     let cli = Cli::parse();
     if let Some(Command::Openapi { output }) = &cli.command {
         return report(write_openapi(output.as_ref()));

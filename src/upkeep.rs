@@ -94,7 +94,7 @@ async fn maintain(state: AppState) {
         }
         if last_trim.elapsed() >= TRIM_EVERY {
             last_trim = std::time::Instant::now();
-            give_back_free_memory();
+            crate::server::memory::give_back();
         }
         // Half a tick early rather than a whole tick late: the ticks do not line up with
         // `sweep_every`, and waiting for the next one would make the period nearly double.
@@ -117,17 +117,6 @@ const ANALYTICS_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_sec
 
 /// How often freed heap memory is handed back to the kernel.
 const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Hands the allocator's free pages back to the kernel. glibc keeps what a burst
-/// freed (500 concurrent requests leave ~20 MB in its arenas for good); trimming every
-/// few seconds returns a burst's memory within seconds of its end.
-fn give_back_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only walks the allocator's own free lists.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
 
 /// Keeps this instance's view of the shared sessions honest (see
 /// [`crate::sessions`]): one pass every [`crate::sessions::SYNC_EVERY`], when Redis is

@@ -93,6 +93,23 @@ struct Counters {
     misses: [AtomicU64; 4],
 }
 
+/// Stores `text` in Redis as the entry `id` of `kind`, for the kind's TTL; `None` when
+/// Redis did not take it.
+async fn set(link: &RedisLink, kind: CacheKind, id: &str, text: String) -> Option<()> {
+    let k = link.key(&kind.key(id));
+    let ttl = kind.ttl().as_secs();
+    link.run("cache put", |mut c| async move {
+        cmd("SET")
+            .arg(k)
+            .arg(text)
+            .arg("EX")
+            .arg(ttl)
+            .query_async::<()>(&mut c)
+            .await
+    })
+    .await
+}
+
 /// The cache every service uses.
 #[derive(Debug)]
 pub struct Cache {
@@ -149,27 +166,24 @@ impl Cache {
         let Ok(text) = serde_json::to_string(value) else {
             return;
         };
-        let key = kind.key(id);
         if let Some(link) = self.shared().await {
-            let k = link.key(&key);
-            let ttl = kind.ttl().as_secs();
-            let body = text.clone();
-            let stored = link
-                .run("cache put", |mut c| async move {
-                    cmd("SET")
-                        .arg(k)
-                        .arg(body)
-                        .arg("EX")
-                        .arg(ttl)
-                        .query_async::<()>(&mut c)
-                        .await
-                })
-                .await;
-            if stored.is_some() {
+            if set(link, kind, id, text.clone()).await.is_some() {
                 return;
             }
         }
-        self.memory_put(key, kind.ttl(), text.into());
+        self.memory_put(kind.key(id), kind.ttl(), text.into());
+    }
+
+    /// Stores an entry in Redis only, for its kind's TTL: for entries the caller keeps
+    /// its own copy of (a copy in this cache's memory would be a second one); nothing
+    /// without Redis or while it is away.
+    pub async fn share<T: Serialize>(&self, kind: CacheKind, id: &str, value: &T) {
+        let Some(link) = self.shared().await else {
+            return;
+        };
+        if let Ok(text) = serde_json::to_string(value) {
+            set(link, kind, id, text).await;
+        }
     }
 
     /// Drops an entry from both backends.

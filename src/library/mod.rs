@@ -102,9 +102,12 @@ pub struct MediaLibrary {
     ffmpeg: PathBuf,
     scanner: scan::ScanState,
     images: images::Images,
-    // This instance's copy of catalog entries by id; readers are streaming requests.
+    // This instance's copy of the catalog entries asked for, by id; readers are
+    // streaming requests. A scan updates the entries held, and adds none: a first scan
+    // of thousands of files would otherwise hold a copy of each that nobody asked for.
     cache: RwLock<HashMap<Uuid, Arc<VideoRow>>>,
-    // The shared `video:metadata:{id}` entries, written through by the scanner.
+    // The shared `video:metadata:{id}` entries in Redis, written through by the
+    // scanner ([`Cache::share`]: without Redis, the copy above is the only one).
     shared: Arc<Cache>,
 }
 
@@ -170,7 +173,9 @@ impl MediaLibrary {
                 let Some(row) = db::videos::find(&self.db, id).await? else {
                     return Ok(None);
                 };
-                self.shared.put(CacheKind::VideoMetadata, &key, &row).await;
+                self.shared
+                    .share(CacheKind::VideoMetadata, &key, &row)
+                    .await;
                 row
             }
         };
@@ -187,15 +192,19 @@ impl MediaLibrary {
         row
     }
 
-    /// Writes an entry just stored through to both caches, as the database now holds
-    /// it (an upsert keeps some columns of the old row).
+    /// Writes an entry just stored through to Redis, and to this instance's copy when
+    /// it holds the entry, as the database now holds it (an upsert keeps some columns
+    /// of the old row).
     async fn remember(&self, id: Uuid) -> Result<(), DbError> {
         match db::videos::find(&self.db, id).await? {
             Some(row) => {
                 self.shared
-                    .put(CacheKind::VideoMetadata, &id.to_string(), &row)
+                    .share(CacheKind::VideoMetadata, &id.to_string(), &row)
                     .await;
-                self.keep(row);
+                let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+                if let Some(held) = cache.get_mut(&id) {
+                    *held = Arc::new(row);
+                }
             }
             None => self.forget(id).await,
         }
