@@ -10,7 +10,9 @@ use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
-use crate::transcode::{hls, subtitles, Playback, TranscodeError};
+use crate::streaming::Counted;
+use crate::transcode::encode::Container;
+use crate::transcode::{hls, subtitles, ts, Playback, TranscodeError};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response};
@@ -279,13 +281,17 @@ impl HlsApi {
             .transcoder
             .segment(&video, source, &variant.0, index, playback)
             .await?;
-        let file = tokio::fs::File::open(&path)
+        let mut file = tokio::fs::File::open(&path)
             .await
             .map_err(|_| TranscodeError::TimedOut)?;
-        let len = file.metadata().await.map_err(TranscodeError::Io)?.len();
+        // Led by a discontinuity on each of its streams, so that it joins any run's
+        // segment before it (transcode::ts).
+        let prefix = ts::prefix_of(&mut file).await.map_err(TranscodeError::Io)?;
+        let len = file.metadata().await.map_err(TranscodeError::Io)?.len() + prefix.len() as u64;
         lease.sent(len);
         lease.complete();
-        Ok(answer(Body::from_async_read(file), Some(len)))
+        let body = tokio::io::AsyncReadExt::chain(std::io::Cursor::new(prefix), file);
+        Ok(answer(Body::from_async_read(body), Some(len)))
     }
 
     /// The playlist of one subtitle track, for the master playlist's subtitles group.
@@ -392,40 +398,22 @@ impl HlsApi {
         )?;
         let lease = lease(&state, &viewer, video.id).await?;
         let source = state.library.open(&video).await?;
-        let slot = state.transcoder.progressive_slot(video.id).await?;
-        let stream = state.transcoder.progressive(&source, plan, start, slot)?;
+        let stream = state
+            .transcoder
+            .progressive(
+                video.id,
+                &source,
+                plan,
+                start,
+                viewer.session_id,
+                Container::FragmentedMp4,
+            )
+            .await?;
         let ended = lease.end_signal();
-        let body = Body::from_async_read(Counted {
-            inner: stream,
-            lease,
-        });
+        let body = Body::from_async_read(Counted::new(stream, lease));
         let mut media = answer::<FragmentedMp4>(body, None);
         // The connection watches the stream's end (its session's end) and resets.
         media.0.extensions_mut().insert(ended);
         Ok(media)
-    }
-}
-
-/// A body that counts what it hands out against its stream lease.
-struct Counted<R> {
-    inner: R,
-    lease: StreamLease,
-}
-
-impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counted<R> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
-        let n = buf.filled().len() - before;
-        if n > 0 {
-            self.lease.sent(n as u64);
-        } else if matches!(polled, std::task::Poll::Ready(Ok(()))) {
-            self.lease.complete();
-        }
-        polled
     }
 }

@@ -10,9 +10,8 @@ use crate::library::is_safe_relative;
 use crate::preferences::DeviceType;
 use crate::state::AppState;
 use crate::streaming::limits::Viewer;
-use crate::streaming::range::{self, Conditions, Plan};
-use crate::streaming::{file, Transfer};
-use poem::http::{header, Method, StatusCode};
+use crate::streaming::range::Conditions;
+use poem::http::{header, Method};
 use poem::web::Data;
 use poem::{Request, Response};
 use poem_openapi::param::Path;
@@ -217,7 +216,7 @@ async fn serve(
         .streamer
         .prepare(video, &conditions, head, &viewer)
         .await?;
-    Ok(MediaResponse(response(transfer)))
+    Ok(MediaResponse(transfer.into_response()))
 }
 
 /// The caller as a viewer of `video_id`, refusing a signed link made for another video.
@@ -251,38 +250,4 @@ pub(super) fn viewer_of(
         mode: PlayMode::Direct,
         variant: None,
     })
-}
-
-fn response(t: Transfer) -> Response {
-    let rep = &t.representation;
-    let mut builder = Response::builder()
-        .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::ETAG, rep.etag.as_str())
-        .header(header::LAST_MODIFIED, range::format_http_date(rep.modified))
-        .header(header::CACHE_CONTROL, "private");
-    builder = match &t.plan {
-        Plan::NotModified => return builder.status(StatusCode::NOT_MODIFIED).finish(),
-        Plan::Unsatisfiable => {
-            return builder
-                .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                .header(header::CONTENT_RANGE, format!("bytes */{}", rep.len))
-                .finish()
-        }
-        Plan::Full => builder.status(StatusCode::OK).content_type(t.content_type),
-        Plan::Partial(r) => builder
-            .status(StatusCode::PARTIAL_CONTENT)
-            .content_type(t.content_type)
-            .header(header::CONTENT_RANGE, range::content_range(r, rep.len)),
-        Plan::Multipart(_) => builder
-            .status(StatusCode::PARTIAL_CONTENT)
-            .content_type(format!(
-                "multipart/byteranges; boundary={}",
-                t.boundary.as_deref().unwrap_or_default()
-            )),
-    };
-    builder = builder.header(header::CONTENT_LENGTH, t.content_length);
-    match t.body {
-        Some(b) => file::Deferred::respond(builder, b),
-        None => builder.finish(),
-    }
 }

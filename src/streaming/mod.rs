@@ -17,6 +17,7 @@ use bytes::Bytes;
 use file::Segment;
 use limits::SlotKey;
 use limits::{LimitReached, StreamLease, StreamRegistry, Viewer};
+use poem::http::{header, StatusCode};
 use range::{Conditions, Plan, Representation};
 use shared::SharedSlots;
 use std::collections::HashMap;
@@ -254,10 +255,10 @@ impl Streamer {
     /// instance, and frees their slots; a stream requested again since the end was asked
     /// for is a new playback, and stays.
     pub async fn end_requested(&self, slots: Vec<(SlotKey, f64)>) {
-        for (slot, asked_ms) in slots {
+        for (slot, asked_us) in slots {
             let ended =
                 self.registry
-                    .stop_unless_active_since(slot.session_id, slot.video_id, asked_ms);
+                    .stop_unless_active_since(slot.session_id, slot.video_id, asked_us);
             if let (true, Some(shared)) = (ended, &self.shared) {
                 shared.release(&slot).await;
             }
@@ -430,4 +431,76 @@ fn multipart(
         "\r\n--{boundary}--\r\n"
     ))));
     segments
+}
+
+impl Transfer {
+    /// The HTTP answer: validators, the status the plan calls for, and the body (handed
+    /// to sendfile where it can be).
+    pub fn into_response(self) -> poem::Response {
+        let t = self;
+        let rep = &t.representation;
+        let mut builder = poem::Response::builder()
+            .header(header::ACCEPT_RANGES, "bytes")
+            .header(header::ETAG, rep.etag.as_str())
+            .header(header::LAST_MODIFIED, range::format_http_date(rep.modified))
+            .header(header::CACHE_CONTROL, "private");
+        builder = match &t.plan {
+            Plan::NotModified => return builder.status(StatusCode::NOT_MODIFIED).finish(),
+            Plan::Unsatisfiable => {
+                return builder
+                    .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                    .header(header::CONTENT_RANGE, format!("bytes */{}", rep.len))
+                    .finish()
+            }
+            Plan::Full => builder.status(StatusCode::OK).content_type(t.content_type),
+            Plan::Partial(r) => builder
+                .status(StatusCode::PARTIAL_CONTENT)
+                .content_type(t.content_type)
+                .header(header::CONTENT_RANGE, range::content_range(r, rep.len)),
+            Plan::Multipart(_) => {
+                builder
+                    .status(StatusCode::PARTIAL_CONTENT)
+                    .content_type(format!(
+                        "multipart/byteranges; boundary={}",
+                        t.boundary.as_deref().unwrap_or_default()
+                    ))
+            }
+        };
+        builder = builder.header(header::CONTENT_LENGTH, t.content_length);
+        match t.body {
+            Some(b) => file::Deferred::respond(builder, b),
+            None => builder.finish(),
+        }
+    }
+}
+
+/// A body (a transcode's output) that counts what it hands out against its stream
+/// lease, and completes it at its end.
+pub struct Counted<R> {
+    inner: R,
+    lease: StreamLease,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counted<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        if n > 0 {
+            self.lease.sent(n as u64);
+        } else if matches!(polled, std::task::Poll::Ready(Ok(()))) {
+            self.lease.complete();
+        }
+        polled
+    }
+}
+
+impl<R> Counted<R> {
+    pub fn new(inner: R, lease: StreamLease) -> Self {
+        Self { inner, lease }
+    }
 }

@@ -13,8 +13,9 @@
 //! Beside the slots, each instance publishes what the admin view shows of its streams
 //! (`streaming:info`, a hash by member), and reads `streaming:ending` at each refresh:
 //! a sorted set of the members whose end was asked for through another instance (an
-//! administrator's end, a player's `stopped` report), with when. The instance serving
-//! such a stream ends it only if no request came after that moment (a player that
+//! administrator's end, a player's `stopped` report), with when, to the microsecond.
+//! The instance serving such a stream ends it only if no request came after that
+//! moment, or at it (a player that
 //! reported `stopped` and opened the video again is a new playback, not cut), and only
 //! the instance that holds a slot frees it, so a slot is never free on Redis while an
 //! instance still serves its stream: the limits hold at every moment.
@@ -47,7 +48,7 @@ for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if m ~= ARGV[1] and string.sub(m, 1, #session) == session then
     redis.call('ZREM', KEYS[1], m)
     redis.call('ZREM', KEYS[2], m)
-    redis.call('ZADD', KEYS[3], now, m)
+    redis.call('ZADD', KEYS[3], ARGV[8], m)
     redis.call('PEXPIRE', KEYS[3], ARGV[6])
   end
 end
@@ -120,7 +121,8 @@ impl SharedSlots {
             .arg(self.max_total)
             .arg(self.max_per_user)
             .arg(idle_ms.max(lease_ms) * 2)
-            .arg(format!("{}:", slot.session_id));
+            .arg(format!("{}:", slot.session_id))
+            .arg(Utc::now().timestamp_micros());
         let (verdict, wait_ms): (i64, i64) = self
             .link
             .run("stream admit", |mut c| async move {
@@ -206,7 +208,7 @@ impl SharedSlots {
             p.cmd("HDEL").arg(&info).arg(slot.member()).ignore();
         }
         // Ends asked longer ago than any slot lives are moot: the set stays small.
-        let moot = Utc::now().timestamp_millis() - ending_ms();
+        let moot = Utc::now().timestamp_micros() - ending_ms() * 1000;
         p.cmd("ZREMRANGEBYSCORE")
             .arg(&ending)
             .arg("-inf")
@@ -231,7 +233,7 @@ impl SharedSlots {
         let mut superseded = Vec::new();
         for (s, at) in open.iter().zip(asked) {
             match at {
-                Some(at) if s.info.last_activity_at.timestamp_millis() as f64 <= at => {
+                Some(at) if (s.info.last_activity_at.timestamp_micros() as f64) < at => {
                     ended.push((s.slot.clone(), at));
                 }
                 // A request came after the end was asked for: a new playback.
@@ -289,7 +291,9 @@ impl SharedSlots {
     pub async fn request_end(&self, slot: &SlotKey) {
         let member = slot.member();
         let ending = self.link.key("streaming:ending");
-        let now = Utc::now().timestamp_millis();
+        // To the microsecond: a player's report and its next request can fall in one
+        // millisecond, and the request must win.
+        let now = Utc::now().timestamp_micros();
         self.link
             .run("stream end", |mut c| async move {
                 redis::pipe()

@@ -188,13 +188,24 @@ pub enum Progressive {
     Transcode(VideoTarget),
 }
 
-/// ffmpeg writing fragmented MP4 to its standard output from `start` seconds.
+/// What a progressive stream is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// Fragmented MP4, for browsers.
+    FragmentedMp4,
+    /// MPEG transport stream, for DLNA TVs (H.264 and AAC in TS is what every one
+    /// plays).
+    MpegTs,
+}
+
+/// ffmpeg writing a progressive stream to its standard output from `start` seconds.
 pub fn progressive(
     settings: &TranscodeSettings,
     source: &Path,
     mode: Progressive,
     start: f64,
     audio: Option<i32>,
+    container: Container,
 ) -> Vec<OsString> {
     let mut args = Vec::new();
     input(&mut args, settings, source, start);
@@ -202,7 +213,7 @@ pub fn progressive(
     match mode {
         Progressive::Remux { copy_audio, hevc } => {
             push(&mut args, &["-c:v", "copy"]);
-            if hevc {
+            if hevc && container == Container::FragmentedMp4 {
                 push(&mut args, &["-tag:v", "hvc1"]);
             }
             if copy_audio {
@@ -216,18 +227,24 @@ pub fn progressive(
             aac(&mut args);
         }
     }
-    push(
-        &mut args,
-        &[
-            "-sn",
-            "-dn",
-            "-movflags",
-            "frag_keyframe+empty_moov+default_base_moof",
-            "-f",
-            "mp4",
-            "pipe:1",
-        ],
-    );
+    push(&mut args, &["-sn", "-dn"]);
+    match container {
+        Container::FragmentedMp4 => push(
+            &mut args,
+            &[
+                "-movflags",
+                "frag_keyframe+empty_moov+default_base_moof",
+                "-f",
+                "mp4",
+                "pipe:1",
+            ],
+        ),
+        // Tables repeated, so a TV that joins mid-stream (a time seek) finds them.
+        Container::MpegTs => push(
+            &mut args,
+            &["-mpegts_flags", "+resend_headers", "-f", "mpegts", "pipe:1"],
+        ),
+    }
     args
 }
 
@@ -336,6 +353,7 @@ mod tests {
             Progressive::Transcode(t),
             0.0,
             None,
+            Container::FragmentedMp4,
         ));
         assert!(vaapi.contains("-vaapi_device /dev/dri/renderD128 -protocol_whitelist file"));
         assert!(vaapi.contains("scale_vaapi=w=-2:h=480 -c:v h264_vaapi -b:v 1200k"));
@@ -346,6 +364,7 @@ mod tests {
             Progressive::Transcode(t),
             0.0,
             None,
+            Container::FragmentedMp4,
         ))
         .contains("-c:v h264_nvenc -preset p2"));
         s.hardware = HardwareEncoder::Qsv;
@@ -355,6 +374,7 @@ mod tests {
             Progressive::Transcode(t),
             5.0,
             None,
+            Container::FragmentedMp4,
         ));
         assert!(qsv
             .contains("-init_hw_device qsv=hw:/dev/dri/renderD128 -filter_hw_device hw -ss 5.000"));
@@ -368,7 +388,14 @@ mod tests {
             copy_audio: false,
             hevc: true,
         };
-        let args = text(&progressive(&s, Path::new("in.mkv"), mode, 0.0, Some(1)));
+        let args = text(&progressive(
+            &s,
+            Path::new("in.mkv"),
+            mode,
+            0.0,
+            Some(1),
+            Container::FragmentedMp4,
+        ));
         assert!(
             args.contains("-map 0:v:0 -map 0:1 -c:v copy -tag:v hvc1 -c:a aac"),
             "{args}"
@@ -376,5 +403,18 @@ mod tests {
         assert!(
             args.ends_with("-movflags frag_keyframe+empty_moov+default_base_moof -f mp4 pipe:1")
         );
+        let ts = text(&progressive(
+            &s,
+            Path::new("in.mkv"),
+            mode,
+            12.0,
+            Some(1),
+            Container::MpegTs,
+        ));
+        assert!(
+            !ts.contains("hvc1"),
+            "an MP4 tag in a transport stream: {ts}"
+        );
+        assert!(ts.ends_with("-f mpegts pipe:1"), "{ts}");
     }
 }

@@ -14,9 +14,10 @@
 //! never waits in the queue behind its own abandoned ffmpeg.
 
 use super::encode;
+use super::error::TranscodeError;
 use super::hls::Variant;
 use super::pool::Slot;
-use super::{TranscodeError, Transcoder};
+use super::Transcoder;
 use crate::library::MediaFile;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -341,13 +342,7 @@ impl HlsJob {
             Some(old) => stop_run(old),
             None => {
                 t.breakers.check(self.video_id)?;
-                match t.pool.try_slot() {
-                    Some(slot) => slot,
-                    None => match t.slot_left_by(session, self) {
-                        Some(slot) => slot,
-                        None => t.pool.slot().await?,
-                    },
-                }
+                t.slot_for(session, Some(self)).await?
             }
         };
         tokio::fs::create_dir_all(&self.dir).await?;
@@ -439,14 +434,14 @@ pub fn spawn(
     cmd.spawn()
 }
 
-fn signal(pid: i32, sig: rustix::process::Signal) {
+pub(super) fn signal(pid: i32, sig: rustix::process::Signal) {
     if let Some(pid) = rustix::process::Pid::from_raw(pid) {
         let _ = rustix::process::kill_process(pid, sig);
     }
 }
 
 /// Reads the last 2 KiB ffmpeg wrote to its standard error.
-async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String {
+pub(super) async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String {
     let Some(mut stderr) = stderr else {
         return String::new();
     };

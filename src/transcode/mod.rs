@@ -1,7 +1,8 @@
 //! On-demand transcoding: the playback decision ([`decision`]), HLS playlists
 //! ([`hls`]), ffmpeg command lines ([`encode`]), the worker pool and breakers
 //! ([`pool`]), HLS jobs with throttling and idle kill ([`jobs`]), the cache's size cap
-//! ([`cache`]), progressive fragmented MP4 and WebVTT subtitles (here).
+//! ([`cache`]), progressive fragmented MP4 and MPEG-TS ([`progressive`]) and WebVTT
+//! subtitles (here).
 //!
 //! Everything ffmpeg writes goes under one cache directory, which is emptied at start-up
 //! (after killing any ffmpeg a killed server left behind, found by the pid files).
@@ -9,74 +10,30 @@
 pub mod cache;
 pub mod decision;
 pub mod encode;
+pub mod error;
 pub mod hls;
 pub mod jobs;
 pub mod pool;
+pub mod progressive;
 pub mod subtitles;
 pub mod tracks;
+pub mod ts;
 
 use crate::config::{resolve, Settings, TranscodeSettings};
 use crate::db::videos::VideoRow;
 use crate::library::MediaFile;
 use cache::OutputCache;
+pub use error::TranscodeError;
 use hls::Variant;
 use jobs::HlsJob;
 use pool::{Breakers, Pool, Slot};
+use progressive::{ProgressiveStream, Runs};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
-use tokio::process::{Child, ChildStdout};
 use uuid::Uuid;
-
-/// Why a transcode cannot be served.
-#[derive(Debug, thiserror::Error)]
-pub enum TranscodeError {
-    #[error("{0}")]
-    NotFound(String),
-    /// The request cannot be served for this video (a transcode of a file with no
-    /// picture).
-    #[error("{0}")]
-    Invalid(String),
-    /// Every slot is busy: `reason` says whether the queue was full or the wait ran out.
-    #[error("{reason}")]
-    Busy {
-        retry_after: Duration,
-        reason: String,
-    },
-    #[error("transcoding this video failed repeatedly; it is not tried again for a while")]
-    BreakerOpen { retry_after: Duration },
-    #[error("ffmpeg could not transcode this video: {0}")]
-    Failed(String),
-    #[error("the segment was not ready in time")]
-    TimedOut,
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-}
-
-impl TranscodeError {
-    /// The same answer for another request that waited on the same attempt.
-    pub fn shared(&self) -> Self {
-        match self {
-            Self::NotFound(s) => Self::NotFound(s.clone()),
-            Self::Invalid(s) => Self::Invalid(s.clone()),
-            Self::Busy {
-                retry_after,
-                reason,
-            } => Self::Busy {
-                retry_after: *retry_after,
-                reason: reason.clone(),
-            },
-            Self::BreakerOpen { retry_after } => Self::BreakerOpen {
-                retry_after: *retry_after,
-            },
-            Self::Failed(s) => Self::Failed(s.clone()),
-            Self::TimedOut => Self::TimedOut,
-            Self::Io(e) => Self::Failed(e.to_string()),
-        }
-    }
-}
 
 /// Figures for the metrics: jobs started and failed, time to the first segment and
 /// encode speed (seconds of video per second of ffmpeg's running time).
@@ -157,6 +114,8 @@ pub struct Transcoder {
     pub cache: OutputCache,
     pub stats: TranscodeStats,
     jobs: Mutex<HashMap<(Uuid, String), Arc<HlsJob>>>,
+    /// The progressive streams running.
+    progressive: Runs,
     /// One subtitle conversion at a time (they read whole files).
     subtitles: tokio::sync::Mutex<()>,
 }
@@ -186,6 +145,7 @@ impl Transcoder {
             cache: OutputCache::new(t.cache_size.get()),
             stats: TranscodeStats::default(),
             jobs: Mutex::default(),
+            progressive: Runs::default(),
             subtitles: tokio::sync::Mutex::new(()),
             root,
         }))
@@ -242,17 +202,39 @@ impl Transcoder {
         job.segment(self, index, playback.session).await
     }
 
-    /// The slot of a running job that `session` alone was watching, other than
-    /// `except`: the player moved to another variant or video and needs it now.
-    fn slot_left_by(&self, session: Uuid, except: &HlsJob) -> Option<Slot> {
+    /// The slot of a running ffmpeg that `session` alone was watching, other than the
+    /// HLS job `except`: an HLS job, or a progressive stream (stopped, its response
+    /// ended). The player moved to another variant, mode or video and needs it now.
+    fn slot_left_by(&self, session: Uuid, except: Option<&HlsJob>) -> Option<Slot> {
         let recent = self.settings.idle_timeout.get();
         let jobs: Vec<Arc<HlsJob>> = self
             .jobs()
             .values()
-            .filter(|j| !std::ptr::eq(j.as_ref(), except))
+            .filter(|j| except.is_none_or(|e| !std::ptr::eq(j.as_ref(), e)))
             .cloned()
             .collect();
-        jobs.iter().find_map(|j| j.yield_to(session, recent))
+        jobs.iter()
+            .find_map(|j| j.yield_to(session, recent))
+            .or_else(|| self.progressive.yield_to(session))
+    }
+
+    /// A slot for a new ffmpeg of `session`: a free one, else the one of an ffmpeg only
+    /// `session` was watching (other than `except`), else a place in the queue.
+    ///
+    /// # Errors
+    /// As [`Pool::slot`].
+    async fn slot_for(
+        &self,
+        session: Uuid,
+        except: Option<&HlsJob>,
+    ) -> Result<Slot, TranscodeError> {
+        match self.pool.try_slot() {
+            Some(slot) => Ok(slot),
+            None => match self.slot_left_by(session, except) {
+                Some(slot) => Ok(slot),
+                None => self.pool.slot().await,
+            },
+        }
     }
 
     /// The variant named `name` of `video` and the video's segment count.
@@ -376,39 +358,48 @@ impl Transcoder {
         })
     }
 
-    /// A slot for a progressive stream.
+    /// Starts ffmpeg writing fragmented MP4 or MPEG-TS to a pipe for `session`, in a
+    /// slot as [`Self::slot_for`] finds one, and waits for its first bytes.
     ///
     /// # Errors
-    /// As [`Pool::slot`] and [`Breakers::check`].
-    pub async fn progressive_slot(&self, video: Uuid) -> Result<Slot, TranscodeError> {
-        self.breakers.check(video)?;
-        self.pool.slot().await
-    }
-
-    /// Starts ffmpeg writing fragmented MP4 to a pipe.
-    ///
-    /// # Errors
-    /// When ffmpeg cannot be started.
-    pub fn progressive(
+    /// As [`Breakers::check`] and [`Pool::slot`]; [`TranscodeError::Failed`] when
+    /// ffmpeg cannot be started or ends without writing anything.
+    pub async fn progressive(
         &self,
+        video: Uuid,
         source: &MediaFile,
         plan: ProgressivePlan,
         start: f64,
-        slot: Slot,
+        session: Uuid,
+        container: encode::Container,
     ) -> Result<ProgressiveStream, TranscodeError> {
+        self.breakers.check(video)?;
+        let slot = self.slot_for(session, None).await?;
         let input = Path::new(MediaFile::INPUT);
-        let args = encode::progressive(&self.settings, input, plan.mode, start, plan.audio);
-        let mut child = jobs::spawn(&self.settings.ffmpeg, &args, false, Some(source))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| TranscodeError::Failed("ffmpeg has no output".to_owned()))?;
+        let args = encode::progressive(
+            &self.settings,
+            input,
+            plan.mode,
+            start,
+            plan.audio,
+            container,
+        );
+        let child = jobs::spawn(&self.settings.ffmpeg, &args, true, Some(source))?;
         self.stats.started();
-        Ok(ProgressiveStream {
-            stdout,
-            _child: child,
-            _slot: slot,
-        })
+        match ProgressiveStream::start(child, &self.progressive, session, slot).await {
+            Ok(stream) => {
+                self.breakers.succeeded(video);
+                Ok(stream)
+            }
+            Err(e) => {
+                if matches!(e, TranscodeError::Failed(_)) {
+                    tracing::warn!(video_id = %video, error = %e, "progressive ffmpeg failed");
+                    self.stats.failed();
+                    self.breakers.failed(video);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// A subtitle track as WebVTT, converted once and cached. `stream` is an embedded
@@ -454,23 +445,6 @@ impl Transcoder {
 pub struct ProgressivePlan {
     pub mode: encode::Progressive,
     pub audio: Option<i32>,
-}
-
-/// ffmpeg's fragmented MP4 output; dropping it kills ffmpeg and frees its slot.
-pub struct ProgressiveStream {
-    stdout: ChildStdout,
-    _child: Child,
-    _slot: Slot,
-}
-
-impl tokio::io::AsyncRead for ProgressiveStream {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stdout).poll_read(cx, buf)
-    }
 }
 
 /// Kills ffmpeg processes a previous run left (named in `ffmpeg.pid` files, and only

@@ -3,7 +3,7 @@
 //! back later (503 with `Retry-After`); plus the per-video circuit breaker that stops
 //! starting doomed jobs after repeated failures.
 
-use super::TranscodeError;
+use super::error::TranscodeError;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

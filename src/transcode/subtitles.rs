@@ -1,8 +1,8 @@
 //! The text subtitle tracks of a video: its text subtitle streams (`e{index}`) and the
 //! subtitle files beside it (`s{n}`), as the scanner recorded them.
 
+use super::error::TranscodeError;
 use super::hls::SubtitleRendition;
-use super::TranscodeError;
 use crate::db::videos::VideoRow;
 use crate::library::probe::SubtitleStream;
 use crate::library::walk::Sidecar;
@@ -128,9 +128,68 @@ pub fn with_timestamp_map(vtt: &[u8]) -> Vec<u8> {
     format!("{}\n{map}\n{rest}", first.trim_end_matches('\r')).into_bytes()
 }
 
+/// WebVTT (as ffmpeg writes it) as SubRip, which DLNA TVs read: numbered cues, times
+/// as `00:01:02,500`, no header, no cue settings.
+pub fn srt_from_webvtt(vtt: &str) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for block in vtt.replace("\r\n", "\n").split("\n\n") {
+        let lines: Vec<&str> = block.lines().collect();
+        let Some(at) = lines.iter().position(|l| l.contains("-->")) else {
+            continue;
+        };
+        let mut times = lines[at].split("-->");
+        let (Some(from), Some(to)) = (times.next(), times.next()) else {
+            continue;
+        };
+        let to = to.split_whitespace().next().unwrap_or_default();
+        let (Some(from), Some(to)) = (srt_time(from.trim()), srt_time(to)) else {
+            continue;
+        };
+        n += 1;
+        out.push_str(&format!("{n}\n{from} --> {to}\n"));
+        for text in &lines[at + 1..] {
+            out.push_str(text);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `01:02.500` or `00:01:02.500` as `00:01:02,500`.
+fn srt_time(t: &str) -> Option<String> {
+    let (clock, ms) = t.split_once('.')?;
+    let parts: Vec<&str> = clock.split(':').collect();
+    let (h, m, s) = match parts.as_slice() {
+        [m, s] => ("0", *m, *s),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    let (h, m, s, ms): (u32, u32, u32, u32) = (
+        h.parse().ok()?,
+        m.parse().ok()?,
+        s.parse().ok()?,
+        ms.parse().ok()?,
+    );
+    Some(format!("{h:02}:{m:02}:{s:02},{ms:03}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webvtt_becomes_subrip() {
+        let vtt = "WEBVTT\n\n00:00.500 --> 00:02.000 align:start\nHello\n<i>there</i>\n\n\
+                   01:00:01.250 --> 01:00:03.000\nBye\n";
+        assert_eq!(
+            srt_from_webvtt(vtt),
+            "1\n00:00:00,500 --> 00:00:02,000\nHello\n<i>there</i>\n\n\
+             2\n01:00:01,250 --> 01:00:03,000\nBye\n\n"
+        );
+        assert_eq!(srt_from_webvtt("WEBVTT\n\nnot a cue\n"), "");
+    }
 
     #[test]
     fn hls_webvtt_maps_cue_time_zero_to_the_segments_first_timestamp() {

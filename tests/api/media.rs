@@ -247,21 +247,32 @@ pub async fn spawn_media_store(
 /// Fails the test unless `bytes` (an MPEG-TS) decode with not one message from
 /// `ffmpeg -v error`.
 pub async fn assert_decodes_silently(bytes: &[u8]) {
+    let (decoded, messages) = decode(bytes, "error").await;
+    assert!(decoded && messages.trim().is_empty(), "{messages}");
+}
+
+/// What `ffmpeg -v warning` says while decoding `bytes` (MPEG-TS) to nothing.
+pub async fn decode_warnings(bytes: &[u8]) -> String {
+    decode(bytes, "warning").await.1
+}
+
+/// Decodes `bytes` (MPEG-TS) to nothing: whether ffmpeg succeeded, and what it said at
+/// `level`.
+async fn decode(bytes: &[u8], level: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("joined.ts");
     std::fs::write(&path, bytes).unwrap();
     let out = tokio::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
+        .args(["-v", level, "-i"])
         .arg(&path)
         .args(["-f", "null", "-"])
         .output()
         .await
         .unwrap();
-    let messages = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && messages.trim().is_empty(),
-        "{messages}"
-    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// ffprobe's JSON (format and streams) for a file or a URL; fails the test when

@@ -735,29 +735,55 @@ async fn the_session_s_device_type_picks_the_preset() {
     assert_eq!(as_browser["method"], "transcode", "{as_browser}");
 }
 
+/// A server with one transcode slot, a queue timeout of 3 s and two films; Ann and Bob.
+struct OneSlot {
+    app: MediaApp,
+    ann: String,
+    bob: String,
+    a: String,
+    b: String,
+}
+
+async fn one_slot() -> Option<OneSlot> {
+    let app = spawn_media_app(Backend::Sqlite, &[(LONG, "a.mkv"), (LONG, "b.mkv")], |s| {
+        s.transcode.max_concurrent_jobs = 1;
+        s.transcode.max_queued_jobs = 4;
+        s.transcode.queue_timeout = homestream::config::HumanDuration::secs(3);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(120);
+        // Paused one segment ahead, so an HLS ffmpeg cannot finish and free the slot.
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    })
+    .await?;
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let bob = app.token_for("bob", Role::User).await;
+    let a = app.video_id(&ann, "a.mkv").await;
+    let b = app.video_id(&ann, "b.mkv").await;
+    Some(OneSlot {
+        app,
+        ann,
+        bob,
+        a,
+        b,
+    })
+}
+
 /// With one slot, a player moving to another variant takes over the slot of the
 /// ffmpeg it is leaving at once instead of queueing behind it; another user's ffmpeg
 /// is never taken, and requests that waited on one failed start share its answer (one
 /// `queue_timeout`, not one each).
 #[tokio::test]
 async fn a_player_switching_variant_takes_over_its_own_slot() {
-    let Some(app) = spawn_media_app(Backend::Sqlite, &[(LONG, "a.mkv"), (LONG, "b.mkv")], |s| {
-        s.transcode.max_concurrent_jobs = 1;
-        s.transcode.max_queued_jobs = 4;
-        s.transcode.queue_timeout = homestream::config::HumanDuration::secs(3);
-        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(120);
-        // Paused one segment ahead, so the 480p ffmpeg cannot finish and free the slot.
-        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
-    })
-    .await
+    let Some(OneSlot {
+        app,
+        ann,
+        bob,
+        a,
+        b,
+    }) = one_slot().await
     else {
         return;
     };
-    app.scan().await;
-    let ann = app.token_for("ann", Role::User).await;
-    let bob = app.token_for("bob", Role::User).await;
-    let a = app.video_id(&ann, "a.mkv").await;
-    let b = app.video_id(&ann, "b.mkv").await;
     let t = &app.state.transcoder;
 
     let first = app.get(&format!("/api/hls/{a}/480p/0.ts"), &ann).await;
@@ -792,6 +818,139 @@ async fn a_player_switching_variant_takes_over_its_own_slot() {
     );
     let running: Vec<String> = t.running_jobs().into_iter().map(|(_, v, _)| v).collect();
     assert_eq!(running, ["audio"], "Ann's ffmpeg still runs");
+}
+
+/// With one slot, a player moving between HLS and progressive playback (remux or
+/// transcode, of the same video or another, or a seek that opens a new progressive
+/// response) gets the slot of the ffmpeg only it was using at once, in every
+/// direction; the response it left ends; another user's progressive request never
+/// takes the slot.
+#[tokio::test]
+async fn a_player_moving_between_modes_takes_over_its_own_slot() {
+    let Some(OneSlot {
+        app,
+        ann,
+        bob,
+        a,
+        b,
+    }) = one_slot().await
+    else {
+        return;
+    };
+    let t = &app.state.transcoder;
+    // Answered without a place in the queue: the slot was handed over, not waited for
+    // (timing it would count the first segment's encoding too).
+    let at_once = async |path: String, token: &str, what: &str| {
+        let request = app.get(&path, token);
+        tokio::pin!(request);
+        let mut queued = 0;
+        let resp = loop {
+            tokio::select! {
+                resp = &mut request => break resp,
+                () = tokio::time::sleep(Duration::from_millis(5)) => {
+                    queued = queued.max(t.pool.queued());
+                }
+            }
+        };
+        assert_eq!(resp.status(), 200, "{what}");
+        assert_eq!(queued, 0, "{what} waited in the queue for the slot");
+        resp
+    };
+    let transcode = |id: &str, start: u32| {
+        format!("/api/transcode/{id}/stream.mp4?mode=transcode&start={start}&max_height=480")
+    };
+
+    // HLS to remux of another video.
+    assert_eq!(
+        app.get(&format!("/api/hls/{a}/480p/0.ts"), &ann)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(t.running_jobs().len(), 1, "480p holds the one slot");
+    let remux = at_once(
+        format!("/api/transcode/{b}/stream.mp4?mode=remux"),
+        &ann,
+        "HLS to remux",
+    )
+    .await;
+    assert!(t.running_jobs().is_empty(), "the HLS ffmpeg was stopped");
+    assert!(!remux.bytes().await.unwrap().is_empty());
+
+    // A progressive transcode held open (its client reads nothing yet); a seek opens a
+    // new progressive response, and the old one's ffmpeg gives way.
+    let held = at_once(transcode(&a, 0), &ann, "a progressive transcode").await;
+    let sought = at_once(transcode(&a, 10), &ann, "a seek in a progressive transcode").await;
+    let started = Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(20), held.bytes()).await;
+    assert!(ended.is_ok(), "the response the player left ends");
+    println!("the left response ended after {:?}", started.elapsed());
+    // Progressive back to HLS, of another video.
+    at_once(
+        format!("/api/hls/{b}/480p/0.ts"),
+        &ann,
+        "progressive to HLS",
+    )
+    .await;
+    let running: Vec<String> = t.running_jobs().into_iter().map(|(_, v, _)| v).collect();
+    assert_eq!(running, ["480p"], "the HLS ffmpeg has the slot");
+    // Ann's ffmpeg (paused a segment ahead, it holds the slot) is not Bob's to take by
+    // a progressive request: he waits out the queue.
+    let refused = app.get(&transcode(&a, 0), &bob).await;
+    assert_problem(refused, 503, "transcode_busy").await;
+    let running: Vec<String> = t.running_jobs().into_iter().map(|(_, v, _)| v).collect();
+    assert_eq!(running, ["480p"], "Ann's ffmpeg still runs");
+    let started = Instant::now();
+    let ended = tokio::time::timeout(Duration::from_secs(20), sought.bytes()).await;
+    assert!(
+        ended.is_ok(),
+        "the progressive response the player left ends"
+    );
+    println!(
+        "the left progressive response ended after {:?}",
+        started.elapsed()
+    );
+}
+
+/// A progressive stream whose ffmpeg fails at once (the file was replaced by something
+/// it cannot read after the scan) is the named 503 of a failed transcode with ffmpeg's
+/// words, not a 200 with an empty body; repeated failures open the video's breaker.
+#[tokio::test]
+async fn a_progressive_stream_that_ffmpeg_cannot_make_is_a_named_503() {
+    let Some(app) = spawn_media_app(Backend::Sqlite, &[(LONG, "a.mkv")], |s| {
+        s.transcode.failures_to_open = homestream::config::PositiveInt(2);
+    })
+    .await
+    else {
+        return;
+    };
+    app.scan().await;
+    let ann = app.token_for("ann", Role::User).await;
+    let a = app.video_id(&ann, "a.mkv").await;
+    // Replaced by a file of the same name and size that is no longer a video (the
+    // clip is a hard link to the suite's copy: unlinked first, never written through).
+    let path = app.library.join("a.mkv");
+    let len = std::fs::metadata(&path).unwrap().len();
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, vec![0u8; usize::try_from(len).unwrap()]).unwrap();
+    for mode in ["remux", "transcode"] {
+        let resp = app
+            .get(&format!("/api/transcode/{a}/stream.mp4?mode={mode}"), &ann)
+            .await;
+        assert!(resp.headers().contains_key("retry-after"), "{mode}");
+        let body = assert_problem(resp, 503, "transcode_failed").await;
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("ffmpeg could not transcode"),
+            "{mode}: {body}"
+        );
+    }
+    let resp = app
+        .get(&format!("/api/transcode/{a}/stream.mp4?mode=remux"), &ann)
+        .await;
+    assert_problem(resp, 503, "transcode_failing").await;
 }
 
 /// The pitch of the first audio stream in some media bytes, from its zero crossings.
@@ -913,50 +1072,84 @@ async fn the_preferred_audio_language_is_the_one_played() {
     }
 }
 
-/// Segment n is the same frames whichever run made it: segments from a run started at
-/// 0 on one instance and from a run restarted at segment 3 on another, joined
-/// alternately, decode without a single message from `ffmpeg -v error`.
+/// Segment n is the same frames whichever run made it, and joins any run's segment
+/// before and after it. For every variant: the segments of a run from 0 on one
+/// instance, and on another instance each segment k from a run started at k (a seek
+/// to each segment, latest first); joined so that every segment of the later runs sits
+/// between two of the first, they decode without a message from `ffmpeg -v error` and
+/// without a corrupt packet at `-v warning` (what mpv prints as `Packet corrupt`).
 #[tokio::test]
 async fn segments_from_different_runs_and_instances_join_cleanly() {
-    let mut fetched = Vec::new();
-    for first in [0, 3] {
-        let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
-            return;
-        };
-        let id = video["id"].as_str().unwrap();
-        let mut segments = std::collections::HashMap::new();
-        // The first request starts ffmpeg at that segment; the rest follow it.
-        for n in first..8 {
-            let resp = as_a_player(&app, &format!("/api/hls/{id}/480p/{n}.ts"), &token).await;
-            assert_eq!(resp.status(), 200, "segment {n} of the run from {first}");
-            segments.insert(n, resp.bytes().await.unwrap().to_vec());
-        }
-        assert_eq!(
-            app.state.transcoder.stats.totals().0,
-            1,
-            "one run from {first}"
-        );
-        fetched.push(segments);
-    }
-    let (from_zero, from_three) = (&fetched[0], &fetched[1]);
-    let mut joined = Vec::new();
-    for n in 0..8 {
-        let run = if n >= 3 && n % 2 == 1 {
-            from_three
-        } else {
-            from_zero
-        };
-        joined.extend_from_slice(&run[&n]);
-    }
-    crate::media::assert_decodes_silently(&joined).await;
-    // The join plays the whole video: 8 segments of 3 s (the last shorter).
-    let probed = probe(&joined, "joined.ts").await;
-    let duration: f64 = probed["format"]["duration"]
-        .as_str()
-        .unwrap()
-        .parse()
+    let quick = |s: &mut Settings| {
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+    };
+    let Some((first, token, video)) = app_with_film(Backend::Sqlite, quick).await else {
+        return;
+    };
+    let Some((seeker, seeker_token, seeker_video)) = app_with_film(Backend::Sqlite, quick).await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap();
+    let seeker_id = seeker_video["id"].as_str().unwrap();
+    let master = first
+        .get(&format!("/api/hls/{id}/master.m3u8"), &token)
+        .await
+        .text()
+        .await
         .unwrap();
-    assert!((duration - 24.0).abs() < 0.5, "{duration}");
+    let variants: Vec<String> = uris(&master)
+        .iter()
+        .filter_map(|u| Some(u.split_once("/index.m3u8")?.0.to_owned()))
+        .collect();
+    assert!(variants.len() >= 2, "{master}");
+    let count = 8;
+    for variant in &variants {
+        let mut from_zero = Vec::new();
+        for n in 0..count {
+            let resp =
+                as_a_player(&first, &format!("/api/hls/{id}/{variant}/{n}.ts"), &token).await;
+            assert_eq!(
+                resp.status(),
+                200,
+                "{variant} segment {n} of the run from 0"
+            );
+            from_zero.push(resp.bytes().await.unwrap().to_vec());
+        }
+        let mut from_itself = vec![Vec::new(); count];
+        for n in (1..count).rev() {
+            let path = format!("/api/hls/{seeker_id}/{variant}/{n}.ts");
+            let resp = as_a_player(&seeker, &path, &seeker_token).await;
+            assert_eq!(
+                resp.status(),
+                200,
+                "{variant} segment {n} of a run from {n}"
+            );
+            from_itself[n] = resp.bytes().await.unwrap().to_vec();
+        }
+        // Odd segments from their own runs, then even ones: each boundary is a join.
+        for parity in [1, 0] {
+            let mut joined = Vec::new();
+            for n in 0..count {
+                let own = n > 0 && n % 2 == parity;
+                joined.extend_from_slice(if own { &from_itself[n] } else { &from_zero[n] });
+            }
+            crate::media::assert_decodes_silently(&joined).await;
+            let warnings = crate::media::decode_warnings(&joined).await;
+            assert!(
+                !warnings.to_lowercase().contains("corrupt"),
+                "{variant}, runs joined at every {} segment: {warnings}",
+                if parity == 1 { "odd" } else { "even" }
+            );
+            let probed = probe(&joined, "joined.ts").await;
+            let duration: f64 = probed["format"]["duration"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((duration - 24.0).abs() < 0.5, "{variant}: {duration}");
+        }
+    }
 }
 
 /// `transcode.max_height` caps what is made: a 720p film offered no taller than 480p

@@ -143,24 +143,33 @@ test.describe('playback', () => {
     expect((await media(page)).paused).toBe(false);
   });
 
-  test('a direct file shows its sidecar subtitles through <track>', async ({ page }) => {
+  test('a direct file shows its sidecar subtitles through <track>, drawn above the controls', async ({ page }) => {
     const id = videoId('second.mp4');
     await signIn(page, USERS.bob, `/watch/${id}?t=0`);
     const player = page.getByTestId('player');
     await expect(player).toHaveAttribute('data-engine', 'direct');
     await page.getByTestId('subtitle-menu-button').click();
     await page.getByTestId('subtitle-menu-option').filter({ hasText: /English|en/ }).first().click();
+    // The <track> loads its cues (hidden: the browser would draw them under the control
+    // bar) and the player draws the active one.
     await expect
       .poll(
         () =>
           page.getByTestId('video').evaluate((v: HTMLVideoElement) =>
             Array.from(v.textTracks)
-              .filter((t) => t.mode === 'showing')
+              .filter((t) => t.mode === 'hidden')
               .flatMap((t) => Array.from(t.activeCues ?? []).map((c) => (c as VTTCue).text)),
           ),
-        { timeout: 20_000, message: 'an active cue in the showing <track>' },
+        { timeout: 20_000, message: 'an active cue in the chosen <track>' },
       )
       .toEqual([expect.stringMatching(/^Direct cue/)]);
+    const cues = page.getByTestId('subtitle-cues');
+    await expect(cues).toContainText(/Direct cue/);
+    await player.hover();
+    const bar = page.getByTestId('player-controls');
+    await expect(bar).toBeVisible();
+    const [cueBox, barBox] = [await cues.boundingBox(), await bar.boundingBox()];
+    expect(cueBox && barBox && cueBox.y + cueBox.height <= barBox.y, 'the cue sits above the control bar and its shade').toBe(true);
     const src = await page.locator('video track').first().getAttribute('src');
     expect(src).toMatch(/subtitles\.vtt\?token=/);
 

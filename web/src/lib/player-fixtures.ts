@@ -145,6 +145,8 @@ export interface FakeTextTrack {
   label: string;
   language: string;
   mode: TextTrackMode;
+  /** The cues active now (a `TextTrackCueList` in a browser). */
+  activeCues?: { startTime: number; endTime: number; text: string }[];
 }
 
 export interface FakeVideo extends HTMLVideoElement {

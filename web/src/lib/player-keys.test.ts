@@ -95,6 +95,12 @@ describe('playerKey with a TV remote (the 10-foot layout)', () => {
     expect(press('ArrowRight', page, true)).toEqual({ type: 'skip', seconds: 10 });
     expect(press('Enter', page, true)).toEqual({ type: 'toggle-play' });
   });
+
+  it('leaves the arrows on a link or button around the player to the focus moves', () => {
+    const link: KeyTarget = { ...page, onControl: true };
+    for (const key of ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']) expect(press(key, link, true)).toBeNull();
+    expect(press('k', link, true)).toEqual({ type: 'toggle-play' });
+  });
 });
 
 describe('seekBarKey', () => {
@@ -104,6 +110,13 @@ describe('seekBarKey', () => {
 
   it('leaves the other keys to the page', () => {
     for (const key of [' ', 'k', 'Enter', 'f', 'm', 'Tab']) expect(seekBarKey(key)).toBeNull();
+  });
+
+  it('with a TV remote, seeks with left and right, goes down to the buttons and leaves up to the focus moves', () => {
+    expect(seekBarKey('ArrowLeft', true)).toEqual({ type: 'skip', seconds: -10 });
+    expect(seekBarKey('ArrowRight', true)).toEqual({ type: 'skip', seconds: 10 });
+    expect(seekBarKey('ArrowDown', true)).toEqual({ type: 'focus-controls' });
+    expect(seekBarKey('ArrowUp', true)).toBeNull();
   });
 });
 

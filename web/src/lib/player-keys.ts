@@ -54,7 +54,9 @@ export function playerKey(event: KeyPress, where: KeyTarget, tv: boolean): Playe
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || where.ownsKeys) return null;
   const arrow = event.key.startsWith('Arrow');
   if (arrow && where.onRange) return null; // the sliders take their own arrows
-  if (arrow && tv && where.inControls) return null; // the remote moves between controls
+  // The remote's arrows move between controls: in the control bar, and on a link or button
+  // of the page around the player. They seek and bring the controls from the video.
+  if (arrow && tv && (where.inControls || where.onControl)) return null;
   switch (event.key) {
     case ' ':
       return where.onControl ? null : { type: 'toggle-play' };
@@ -91,8 +93,14 @@ export function playerKey(event: KeyPress, where: KeyTarget, tv: boolean): Playe
   }
 }
 
-/** The seek bar's own keys: 10 s a step, a minute a page. */
-export function seekBarKey(key: string): PlayerAction | null {
+/**
+ * The seek bar's own keys: 10 s a step, a minute a page. With a TV remote (`tv`) Left
+ * and Right seek; Down goes to the buttons below (play/pause) and Up is left to the focus
+ * moves.
+ */
+export function seekBarKey(key: string, tv = false): PlayerAction | null {
+  if (tv && key === 'ArrowDown') return { type: 'focus-controls' };
+  if (tv && key === 'ArrowUp') return null;
   switch (key) {
     case 'ArrowLeft':
     case 'ArrowDown':

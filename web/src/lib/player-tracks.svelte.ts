@@ -1,6 +1,7 @@
 // The player's audio, subtitle and quality choices: the menus' options and what a choice
 // does to the playing engine (switch in place, or start the video again with another
-// rendition), and the subtitle cues the player draws for hls.js.
+// rendition), and the subtitle cues the player draws itself, in every mode (above its
+// control bar; the browser would draw a `<track>`'s cues under it).
 import { tick } from 'svelte';
 import type Hls from 'hls.js';
 import type { MenuOption } from '../components/Menu.svelte';
@@ -51,7 +52,7 @@ export class Tracks {
   qualityKey = $state('');
   /** The height hls.js' automatic choice plays now. */
   autoHeight = $state<number | null>(null);
-  /** The cues of the chosen hls.js subtitle track shown now. */
+  /** The cues of the chosen subtitle track shown now. */
   shownCues = $state<string[]>([]);
 
   /** Cues hls.js parsed, by subtitle track: drawn by the player (see attachHls). */
@@ -280,17 +281,18 @@ export class Tracks {
       return;
     }
     if (!el) return;
+    // `hidden`: the track loads and keeps its active cues, which the player draws.
     if (kind === 'native-hls') {
       this.nativeTextTracks().forEach((t, i) => {
-        t.mode = key === `n${i}` ? 'showing' : 'disabled';
+        t.mode = key === `n${i}` ? 'hidden' : 'disabled';
       });
-      return;
+    } else {
+      const wanted = key === 'off' ? '' : `sub-${key.slice(1)}`;
+      for (const track of this.nativeTextTracks()) {
+        track.mode = track.id === wanted ? 'hidden' : 'disabled';
+      }
     }
-    const wanted = key === 'off' ? '' : `sub-${key.slice(1)}`;
-    for (const track of Array.from(el.textTracks)) {
-      if (track.kind !== 'subtitles' && track.kind !== 'captions') continue;
-      track.mode = track.id === wanted ? 'showing' : 'disabled';
-    }
+    this.updateCues();
   }
 
   /** The next subtitle track ("c"), its label returned. */
@@ -303,20 +305,30 @@ export class Tracks {
     return this.subtitleOptions.find((o) => o.key === next)?.label ?? 'Off';
   }
 
-  /** The cues of the chosen hls.js subtitle track at the current time. */
+  /** The cues of the chosen subtitle track at the current time. */
   updateCues(): void {
-    const { el } = this.host;
-    if (this.host.kind !== 'hls.js' || !this.subtitleKey.startsWith('h') || !el) {
-      if (this.shownCues.length > 0) this.shownCues = [];
-      return;
-    }
-    const t = el.currentTime;
-    const active = (this.hlsCues.get(Number(this.subtitleKey.slice(1))) ?? [])
-      .filter((c) => c.startTime <= t && c.endTime > t)
+    const active = this.activeCues()
       .sort((a, b) => a.startTime - b.startTime)
       .map((c) => c.text.replace(/<[^>]*>/g, '').trim())
       .filter((text) => text !== '');
     if (active.join('\n') !== this.shownCues.join('\n')) this.shownCues = active;
+  }
+
+  /** The chosen track's cues active now: hls.js' parsed ones, or a `<track>`'s. */
+  private activeCues(): VTTCue[] {
+    const { el, kind } = this.host;
+    if (!el || this.subtitleKey === 'off') return [];
+    if (kind === 'hls.js') {
+      if (!this.subtitleKey.startsWith('h')) return [];
+      const t = el.currentTime;
+      return (this.hlsCues.get(Number(this.subtitleKey.slice(1))) ?? []).filter((c) => c.startTime <= t && c.endTime > t);
+    }
+    const native = this.nativeTextTracks();
+    const track =
+      kind === 'native-hls'
+        ? native[Number(this.subtitleKey.slice(1))]
+        : native.find((t) => t.id === `sub-${this.subtitleKey.slice(1)}`);
+    return track?.activeCues ? (Array.from(track.activeCues) as VTTCue[]) : [];
   }
 
   // ---------------------------------------------------------------- quality

@@ -76,7 +76,19 @@ describe('a file played directly', () => {
       ['sfr', 'fra sub (forced)'],
     ]);
     expect(tracks.subtitleKey).toBe('sfr');
-    expect(el.fakeTracks.map((t) => t.mode)).toEqual(['disabled', 'showing']);
+    // Hidden: the browser would draw its cues under the control bar; the player draws them.
+    expect(el.fakeTracks.map((t) => t.mode)).toEqual(['disabled', 'hidden']);
+    const [en, fr] = el.fakeTracks;
+    if (!en || !fr) throw new Error('two tracks');
+    en.activeCues = [{ startTime: 0, endTime: 2, text: 'Hello' }];
+    fr.activeCues = [
+      { startTime: 1, endTime: 3, text: '<i>Deux</i>' },
+      { startTime: 0, endTime: 3, text: 'Un' },
+    ];
+    tracks.updateCues();
+    expect(tracks.shownCues).toEqual(['Un', 'Deux']);
+    tracks.selectSubtitle('off');
+    expect(tracks.shownCues).toEqual([]);
   });
 
   it('shows a forced track without a preference, and none without one', async () => {
@@ -94,7 +106,7 @@ describe('a file played directly', () => {
     await tracks.loadDirect([aSubtitle('en', 'eng')]);
     expect(tracks.cycleSubtitles()).toBe('eng sub');
     expect(tracks.subtitleKey).toBe('sen');
-    expect((host.el as FakeVideo).fakeTracks[0]?.mode).toBe('showing');
+    expect((host.el as FakeVideo).fakeTracks[0]?.mode).toBe('hidden');
     expect(tracks.cycleSubtitles()).toBe('Off');
     expect((host.el as FakeVideo).fakeTracks[0]?.mode).toBe('disabled');
   });
@@ -295,7 +307,10 @@ describe('native HLS', () => {
       ['n0', 'French'],
       ['n1', 'CC'],
     ]);
+    const cc = el.fakeTracks[2];
+    if (cc) cc.activeCues = [{ startTime: 0, endTime: 1, text: 'Captioned' }];
     tracks.selectSubtitle('n1');
-    expect(el.fakeTracks.map((t) => t.mode)).toEqual(['disabled', 'hidden', 'showing']);
+    expect(el.fakeTracks.map((t) => t.mode)).toEqual(['disabled', 'hidden', 'hidden']);
+    expect(tracks.shownCues).toEqual(['Captioned']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsOf, gridMove, nearestInDirection } from './spatial';
+import { columnsOf, gridMove } from './spatial';
 import { cycle, defaultAudio, hlsAudioIndex, initialSubtitle, lowerRungs, playingAudio, qualityLevels } from './tracks';
 import type { AudioStream } from './types';
 
@@ -92,21 +92,5 @@ describe('grid focus', () => {
     expect(gridMove(9, 'Home', 4, 10)).toBe(0);
     expect(gridMove(0, 'PageDown', 4, 10)).toBe(9);
     expect(gridMove(2, 'x', 4, 10)).toBe(2);
-  });
-
-  it('finds the nearest control in a direction', () => {
-    const from = { left: 100, top: 100, width: 50, height: 20 };
-    const boxes = [
-      { left: 100, top: 200, width: 50, height: 20 }, // straight below
-      { left: 400, top: 140, width: 50, height: 20 }, // below, far right
-      { left: 200, top: 100, width: 50, height: 20 }, // right
-      { left: 0, top: 100, width: 50, height: 20 }, // left
-      { left: 100, top: 0, width: 50, height: 20 }, // above
-    ];
-    expect(nearestInDirection(from, boxes, 'down')).toBe(0);
-    expect(nearestInDirection(from, boxes, 'right')).toBe(2);
-    expect(nearestInDirection(from, boxes, 'left')).toBe(3);
-    expect(nearestInDirection(from, boxes, 'up')).toBe(4);
-    expect(nearestInDirection(from, [], 'up')).toBe(-1);
   });
 });
