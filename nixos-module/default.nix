@@ -264,6 +264,56 @@ in
       default = false;
       description = "Open the firewall: ports 80 and 443 with nginx, otherwise `settings.server.port`.";
     };
+
+    dlna = {
+      enable = lib.mkEnableOption ''
+        the DLNA/UPnP media server: TVs and players on the LAN find homestream by
+        themselves (SSDP on UDP 1900) and browse and play the libraries from their own
+        menus, as the account `dlna.user`'';
+      user = lib.mkOption {
+        type = lib.types.str;
+        default = "";
+        example = "livingroom";
+        description = ''
+          The account DLNA serves as (a LAN device has no login): its role and library
+          access decide what TVs see, and their streams count against its limits. Create
+          it first with `homestream-manage user create`.'';
+      };
+      friendlyName = lib.mkOption {
+        type = lib.types.str;
+        default = "";
+        example = "Films at home";
+        description = "The name TVs list; empty means \"homestream on <host name>\".";
+      };
+      port = lib.mkOption {
+        type = lib.types.port;
+        default = 8201;
+        description = "TCP port of the device description, control and media URLs.";
+      };
+      interfaces = lib.mkOption {
+        type = lib.types.listOf lib.types.str;
+        default = [ ];
+        example = [ "eth0" ];
+        description = ''
+          Interfaces to announce on; empty means every interface with a private IPv4
+          address. A public address is never announced.'';
+      };
+      allowedNetworks = lib.mkOption {
+        type = lib.types.listOf lib.types.str;
+        default = [ ];
+        example = [ "192.168.1.0/24" ];
+        description = ''
+          Networks whose clients are answered; empty means the networks of the interfaces
+          announced on. Others get no SSDP answer and 403.'';
+      };
+      openFirewall = lib.mkOption {
+        type = lib.types.bool;
+        default = false;
+        description = ''
+          Open UDP 1900 and `dlna.port`: on `dlna.interfaces` only when they are named
+          (the LAN side of a router), otherwise on every interface.'';
+      };
+    };
   };
 
   config = lib.mkIf cfg.enable {
@@ -289,6 +339,10 @@ in
         message = "services.homestream: openFirewall without nginx needs settings.server.host to be a non-loopback address.";
       }
       {
+        assertion = !cfg.dlna.enable || cfg.dlna.user != "";
+        message = "services.homestream: dlna.enable needs dlna.user, the account TVs browse as.";
+      }
+      {
         assertion = (cfg.settings.auth.jwt_secret or "") == "";
         message = "services.homestream: put the JWT secret in jwtSecretFile, not in settings (the Nix store is world-readable).";
       }
@@ -303,6 +357,12 @@ in
       transcode.cache_dir = lib.mkDefault "/var/cache/homestream/transcode";
       server.trusted_proxies = lib.mkIf cfg.nginx.enable (lib.mkDefault [ "127.0.0.1" "::1" ]);
       database.url_file = lib.mkIf (cfg.database.urlFile != null) "/run/credentials/homestream.service/database_url";
+      dlna = lib.mkIf cfg.dlna.enable {
+        enable = true;
+        inherit (cfg.dlna) user port interfaces;
+        friendly_name = cfg.dlna.friendlyName;
+        allowed_networks = cfg.dlna.allowedNetworks;
+      };
     };
 
     users.users = lib.mkIf (cfg.user == "homestream") {
@@ -387,7 +447,9 @@ in
         NoNewPrivileges = true;
         CapabilityBoundingSet = "";
         AmbientCapabilities = "";
-        RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ];
+        # DLNA reads the interfaces' addresses over netlink.
+        RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" ]
+          ++ lib.optional cfg.dlna.enable "AF_NETLINK";
         RestrictNamespaces = true;
         RestrictRealtime = true;
         RestrictSUIDSGID = true;
@@ -438,8 +500,22 @@ in
       };
     };
 
-    networking.firewall.allowedTCPPorts = lib.mkIf cfg.openFirewall
-      (if cfg.nginx.enable then [ 80 443 ] else [ cfg.settings.server.port ]);
+    networking.firewall = lib.mkMerge [
+      {
+        allowedTCPPorts = lib.mkIf cfg.openFirewall
+          (if cfg.nginx.enable then [ 80 443 ] else [ cfg.settings.server.port ]);
+      }
+      (lib.mkIf (cfg.dlna.enable && cfg.dlna.openFirewall && cfg.dlna.interfaces == [ ]) {
+        allowedUDPPorts = [ 1900 ];
+        allowedTCPPorts = [ cfg.dlna.port ];
+      })
+      (lib.mkIf (cfg.dlna.enable && cfg.dlna.openFirewall && cfg.dlna.interfaces != [ ]) {
+        interfaces = lib.genAttrs cfg.dlna.interfaces (_: {
+          allowedUDPPorts = [ 1900 ];
+          allowedTCPPorts = [ cfg.dlna.port ];
+        });
+      })
+    ];
 
     services.prometheus = lib.mkIf (cfg.monitoring.enable && config.services.prometheus.enable) {
       scrapeConfigs = [{

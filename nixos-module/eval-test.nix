@@ -118,6 +118,20 @@ let
     ];
   };
 
+  dlnaLan = machine {
+    imports = [
+      (homestream {
+        dlna = { enable = true; user = "livingroom"; interfaces = [ "eth0" ]; openFirewall = true; };
+      })
+    ];
+  };
+  dlnaClosed = machine { imports = [ (homestream { dlna = { enable = true; user = "tv"; }; }) ]; };
+  dlnaEverywhere = machine {
+    imports = [ (homestream { dlna = { enable = true; user = "tv"; openFirewall = true; port = 8300; }; }) ];
+  };
+  dlnaUnset = builtins.tryEval (machine { imports = [ (homestream { dlna.enable = true; }) ]; });
+  families = config: config.systemd.services.homestream.serviceConfig.RestrictAddressFamilies;
+
   targets = config: lib.concatMap (job: lib.concatMap (s: s.targets) job.static_configs)
     config.services.prometheus.scrapeConfigs;
   dashboardDir = (lib.head on.services.grafana.provision.dashboards.settings.providers).options.path;
@@ -152,6 +166,23 @@ assert check "Grafana alone gets the dashboards but no data source for a missing
 assert check "metrics.listen on a wildcard address is scraped over loopback"
   (targets ownListener == [ "127.0.0.1:9464" ]);
 assert check "an IPv6 wildcard API address is scraped at [::1]" (targets wildcardV6 == [ "[::1]:8080" ]);
+assert check "dlna passes its settings to homestream.toml"
+  (dlnaLan.services.homestream.settings.dlna == {
+    enable = true; user = "livingroom"; port = 8201; interfaces = [ "eth0" ];
+    friendly_name = ""; allowed_networks = [ ];
+  });
+assert check "dlna with named interfaces opens UDP 1900 and its port on them only"
+  (dlnaLan.networking.firewall.interfaces.eth0 == { allowedUDPPorts = [ 1900 ]; allowedTCPPorts = [ 8201 ]; }
+    && (dlnaLan.networking.firewall.allowedUDPPorts or [ ]) == [ ]);
+assert check "dlna without openFirewall opens nothing"
+  ((dlnaClosed.networking.firewall.allowedUDPPorts or [ ]) == [ ]
+    && (dlnaClosed.networking.firewall.interfaces or { }) == { });
+assert check "dlna with openFirewall and no interfaces opens them everywhere"
+  (dlnaEverywhere.networking.firewall.allowedUDPPorts == [ 1900 ]
+    && lib.elem 8300 dlnaEverywhere.networking.firewall.allowedTCPPorts);
+assert check "dlna reads the interfaces over netlink"
+  (lib.elem "AF_NETLINK" (families dlnaLan) && !(lib.elem "AF_NETLINK" (families off)));
+assert check "dlna.enable without dlna.user is refused" (!dlnaUnset.success);
 {
   off = { inherit (off.services.prometheus) scrapeConfigs; provision = off.services.grafana.provision.enable; };
   on = {

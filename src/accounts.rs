@@ -508,6 +508,17 @@ impl Accounts {
             .try_into()
     }
 
+    /// The account with this username (DLNA's `dlna.user`), if there is one.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn by_username(&self, username: &str) -> Result<Option<Account>, AccountError> {
+        db::users::find_by_username(&self.db, username)
+            .await?
+            .map(Account::try_from)
+            .transpose()
+    }
+
     /// A page of accounts and the total.
     ///
     /// # Errors

@@ -12,6 +12,9 @@
 //!   production and tests alike.
 //! - [`state`]: [`state::AppState`], the settings and a handle to each service, wired
 //!   once; what handlers, the auth guard and `/metrics` read.
+//! - [`dlna`]: the DLNA/UPnP media server TVs find by themselves (SSDP, its own
+//!   listener for description, SOAP control and media); a front end like [`api`],
+//!   beside it.
 //! - [`upkeep`]: the background tasks (maintenance tick, session sync, the stop of
 //!   streams whose session ended).
 //! - [`server`]: the accept loop (on the shared runtime), connection limits and
@@ -44,6 +47,8 @@
 //! - [`watching`]: watch progress, history, continue watching, watched marks, ratings,
 //!   popular videos.
 //! - [`playlists`]: playlists, their ordering and their M3U form.
+//! - [`devices`]: the DLNA devices seen, their credentials and an administrator's
+//!   blocks.
 //! - [`cache`]: the cache interface (Redis or memory), the Redis link and its breaker.
 //! - [`db`]: the SQLite / PostgreSQL pool, migrations and every SQL string (series and
 //!   next up in `db::series`).
@@ -73,6 +78,8 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod devices;
+pub mod dlna;
 pub mod library;
 pub mod metrics;
 pub mod playlists;

@@ -18,6 +18,8 @@ pub struct Application {
     listener: tokio::net::TcpListener,
     /// The separate `/metrics` listener, when `metrics.listen` is set.
     metrics_listener: Option<tokio::net::TcpListener>,
+    /// The DLNA media server, when `dlna.enable`.
+    dlna: Option<crate::dlna::Bound>,
     state: AppState,
 }
 
@@ -60,10 +62,12 @@ impl Application {
                 )
             }
         };
+        let dlna = crate::dlna::Bound::bind(&state).await?;
         Ok(Self {
             port,
             listener,
             metrics_listener,
+            dlna,
             state,
         })
     }
@@ -79,6 +83,11 @@ impl Application {
             .as_ref()
             .and_then(|l| l.local_addr().ok())
             .map(|a| a.port())
+    }
+
+    /// The DLNA listener's port, when DLNA is enabled.
+    pub fn dlna_port(&self) -> Option<u16> {
+        self.dlna.as_ref().map(|d| d.dlna.port)
     }
 
     /// The shared state (tests use it to reach the database).
@@ -113,6 +122,7 @@ impl Application {
             });
         }
         let upkeep = crate::upkeep::start(&self.state);
+        let dlna = self.dlna.map(|d| d.run(self.state.clone()));
         let metrics_listener = match self.metrics_listener {
             Some(listener) => {
                 let state = self.state.clone();
@@ -135,6 +145,10 @@ impl Application {
             api::routes(self.state).map_to_response(),
         ));
         crate::server::serve(self.listener, endpoint, shutdown, timeout, limits).await;
+        // TVs forget the server at once rather than when its announcement lapses.
+        if let Some(dlna) = dlna {
+            dlna.stop().await;
+        }
         // The playbacks the stop ends are recorded as stopped, and written.
         streams.end_all("the server is stopping");
         if !recorder.close(timeout).await {

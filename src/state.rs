@@ -38,6 +38,8 @@ pub struct AppState {
     pub streamer: Arc<Streamer>,
     pub watching: Arc<Watching>,
     pub playlists: Arc<Playlists>,
+    /// The DLNA devices seen.
+    pub devices: Arc<crate::devices::Devices>,
     pub metrics: Arc<Metrics>,
     pub transcoder: Arc<Transcoder>,
     /// Playback events: where the stream registry records them, and their figures.
@@ -108,6 +110,7 @@ impl AppState {
             streamer.clone(),
         ));
         let playlists = Arc::new(Playlists::new(db.clone(), library.clone()));
+        let devices = Arc::new(crate::devices::Devices::new(db.clone(), &secret));
         let transcoder =
             Transcoder::new(&settings).context("cannot prepare the transcode cache")?;
         let db_for_analytics = db.clone();
@@ -123,6 +126,7 @@ impl AppState {
             streamer,
             watching,
             playlists,
+            devices,
             analytics: Arc::new(Analytics::new(db_for_analytics)),
             recorder,
             analytics_failed,

@@ -125,6 +125,8 @@ pub const TABLE: &[(&str, Access)] = {
         ("listAllSessions", Admin),
         ("listStreams", Admin),
         ("endStream", Admin),
+        ("listDlnaDevices", Admin),
+        ("updateDlnaDevice", Admin),
         ("getScanProgress", Admin),
         ("listLibraries", Viewer),
         ("startScan", Admin),

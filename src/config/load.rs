@@ -86,6 +86,15 @@ fn check_ranges(figment: &Figment, settings: &Settings) -> Result<(), ConfigErro
             source(key)
         )));
     }
+    let dlna = &settings.dlna;
+    if dlna.enable && dlna.user.trim().is_empty() {
+        let key = "dlna.user";
+        return Err(ConfigError::one(format!(
+            "{key} (from {}): DLNA is enabled but serves as no account; set it to the \
+             user whose libraries TVs and players may browse (a LAN device has no login)",
+            source(key)
+        )));
+    }
     if let Some(bad) = settings.server.cors_origins.iter().find(|o| !is_origin(o)) {
         let key = "server.cors_origins";
         return Err(ConfigError::one(format!(

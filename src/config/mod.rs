@@ -9,7 +9,7 @@ mod load;
 mod values;
 
 pub use load::{load, ConfigError, Sources};
-pub use values::{ByteSize, ConnectionUrl, HumanDuration, PositiveInt, Secret};
+pub use values::{ByteSize, ConnectionUrl, HumanDuration, Network, PositiveInt, Secret};
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -33,6 +33,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub telemetry: TelemetrySettings,
     pub analytics: AnalyticsSettings,
+    pub dlna: DlnaSettings,
 }
 
 impl Default for Settings {
@@ -50,6 +51,46 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             telemetry: TelemetrySettings::default(),
             analytics: AnalyticsSettings::default(),
+            dlna: DlnaSettings::default(),
+        }
+    }
+}
+
+/// The DLNA/UPnP media server that TVs and players on the LAN find by themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DlnaSettings {
+    /// Announce and serve the libraries over DLNA (SSDP on UDP 1900 and `port`).
+    pub enable: bool,
+    /// The name TVs list; empty means "homestream on <host name>".
+    pub friendly_name: String,
+    /// The account DLNA serves as: its role and library access decide what devices
+    /// see, and their streams count against its limits. Required when enabled.
+    pub user: String,
+    /// The TCP port of the device description, control and media URLs, on every
+    /// address (clients outside `allowed_networks` get 403).
+    pub port: u16,
+    /// Interfaces to announce on, by name (`eth0`); empty means every interface with
+    /// a private IPv4 address. A public address is never announced.
+    pub interfaces: Vec<String>,
+    /// Networks whose clients are answered (`192.168.1.0/24`); empty means the
+    /// networks of the interfaces announced on.
+    pub allowed_networks: Vec<Network>,
+    /// How often the device is announced again (`NOTIFY ssdp:alive`); it tells clients
+    /// to keep it for twice this long.
+    pub notify_interval: HumanDuration,
+}
+
+impl Default for DlnaSettings {
+    fn default() -> Self {
+        Self {
+            enable: false,
+            friendly_name: String::new(),
+            user: String::new(),
+            port: 8201,
+            interfaces: Vec::new(),
+            allowed_networks: Vec::new(),
+            notify_interval: HumanDuration::secs(15 * 60),
         }
     }
 }

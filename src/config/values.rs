@@ -333,3 +333,77 @@ mod tests {
         }
     }
 }
+
+/// An IPv4 network written as `address/prefix` (`192.168.1.0/24`); a bare address is
+/// one host (`/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    pub addr: std::net::Ipv4Addr,
+    pub prefix: u8,
+}
+
+impl Network {
+    /// The network `addr` belongs to with a `prefix`-bit mask.
+    pub fn of(addr: std::net::Ipv4Addr, prefix: u8) -> Self {
+        let prefix = prefix.min(32);
+        Self {
+            addr: std::net::Ipv4Addr::from(u32::from(addr) & Self::mask(prefix)),
+            prefix,
+        }
+    }
+
+    fn mask(prefix: u8) -> u32 {
+        match prefix {
+            0 => 0,
+            p => u32::MAX << (32 - u32::from(p.min(32))),
+        }
+    }
+
+    /// Whether `ip` is inside (an IPv4-mapped IPv6 address counts as its IPv4 one).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let v4 = match ip {
+            std::net::IpAddr::V4(v4) => v4,
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4,
+                None => return false,
+            },
+        };
+        u32::from(v4) & Self::mask(self.prefix) == u32::from(self.addr)
+    }
+}
+
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = s.trim().split_once('/').unwrap_or((s.trim(), "32"));
+        let addr: std::net::Ipv4Addr = addr
+            .parse()
+            .map_err(|_| format!("{s:?} is not an IPv4 network such as 192.168.1.0/24"))?;
+        let prefix: u8 = prefix
+            .parse()
+            .ok()
+            .filter(|p| *p <= 32)
+            .ok_or_else(|| format!("{s:?}: the prefix must be 0 to 32"))?;
+        Ok(Self::of(addr, prefix))
+    }
+}
+
+impl Serialize for Network {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Network {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(de::Error::custom)
+    }
+}

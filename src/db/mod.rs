@@ -6,6 +6,7 @@
 //! timestamps are made in Rust, so rows look the same on both sides.
 
 pub mod analytics;
+pub mod dlna;
 mod filter;
 pub mod guest_passes;
 pub mod playlists;
@@ -126,6 +127,12 @@ pub enum Database {
     Postgres(PgPool),
 }
 
+/// `PRAGMA cache_size` of each SQLite connection: negative, in KiB.
+const SQLITE_CACHE_KIB: &str = "-512";
+
+/// How long an idle SQLite connection is kept.
+const SQLITE_IDLE: Duration = Duration::from_secs(30);
+
 impl Database {
     /// Opens the pool named by `database.url`: empty or `sqlite:` means SQLite (the file
     /// and its folder are created when missing), `postgres://` or `postgresql://` means
@@ -156,10 +163,19 @@ impl Database {
                 // FULL: a write the API acknowledged survives a power cut, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(acquire.max(Duration::from_secs(1)));
+                .busy_timeout(acquire.max(Duration::from_secs(1)))
+                // Each connection's own page cache, 512 KiB (SQLite's default is 2 MiB):
+                // the pages it misses come from the kernel's page cache, which holds a
+                // household's catalog whole, and four connections after a scan kept
+                // 8 MiB of copies of it.
+                .pragma("cache_size", SQLITE_CACHE_KIB);
             let pool = SqlitePoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(acquire)
+                // A connection holds its own page cache (up to 512 KiB): those a burst or
+                // a scan opened close after half a minute idle, and their memory goes back.
+                .min_connections(1)
+                .idle_timeout(SQLITE_IDLE)
                 .connect_with(options)
                 .await
                 .db()?;
@@ -260,6 +276,7 @@ impl Database {
                     "PRAGMA analysis_limit = 1000",
                     "ANALYZE videos",
                     "ANALYZE series",
+                    "ANALYZE search_terms",
                 ] {
                     sqlx::query(sql).execute(&mut *conn).await.db()?;
                 }
@@ -267,7 +284,11 @@ impl Database {
             // VACUUM also marks the rewritten pages all-visible, which keeps the catalog's
             // index-only scans from visiting the table.
             Self::Postgres(pool) => {
-                for sql in ["VACUUM (ANALYZE) videos", "VACUUM (ANALYZE) series"] {
+                for sql in [
+                    "VACUUM (ANALYZE) videos",
+                    "VACUUM (ANALYZE) series",
+                    "VACUUM (ANALYZE) search_terms",
+                ] {
                     sqlx::query(sql).execute(pool).await.db()?;
                 }
             }

@@ -83,6 +83,8 @@ pub struct ScanState {
     thumbnails: tokio::sync::Mutex<()>,
     thumbnails_wanted: tokio::sync::Notify,
     failed_thumbnails: Mutex<std::collections::HashSet<Uuid>>,
+    /// Scans that changed the catalog since start-up.
+    changes: std::sync::atomic::AtomicU32,
 }
 
 enum Counter {
@@ -132,6 +134,23 @@ impl MediaLibrary {
         });
     }
 
+    /// A number that changes whenever a scan changes the catalog, or an entry gets its
+    /// thumbnail (DLNA's `SystemUpdateID`): the start-up time in seconds plus those
+    /// changes since, so a restart changes it too and clients never keep a stale
+    /// listing.
+    pub fn catalog_version(&self) -> u32 {
+        static STARTED: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+        let started = *STARTED.get_or_init(|| {
+            // The low 32 bits: it only has to differ from the last run's.
+            (Utc::now().timestamp() & 0x7fff_ffff) as u32
+        });
+        started.wrapping_add(
+            self.scanner
+                .changes
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
     /// Scans every library, or only the one named. Waits if a scan is running, then
     /// scans again (files may have changed since that one looked).
     pub async fn scan(&self, only: Option<&str>) -> ScanSummary {
@@ -172,6 +191,9 @@ impl MediaLibrary {
             p.probed + p.moved + p.missing > 0 || identified > 0
         };
         if changed {
+            self.scanner
+                .changes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             if let Err(e) = self.db.analyze().await {
                 tracing::warn!(error = %e, "the catalog's statistics were not refreshed");
             }
@@ -199,7 +221,8 @@ impl MediaLibrary {
         summary
     }
 
-    /// Scans one library; returns how many unchanged files were identified again.
+    /// Scans one library; returns how many unchanged files were identified again and
+    /// series given this release's keys.
     async fn scan_library(&self, library: &Library) -> anyhow::Result<usize> {
         let root = library.path.clone();
         let extensions = self.extensions.clone();
@@ -314,7 +337,8 @@ impl MediaLibrary {
             self.count(Counter::Missing);
         }
         db::series::recount(&self.db, &library.name).await?;
-        Ok(to_identify.len())
+        let refreshed = db::series::refresh_keys(&self.db, &library.name).await?;
+        Ok(to_identify.len() + refreshed)
     }
 
     /// Writes probed rows in one transaction, and drops the caches' copies of rows
@@ -634,6 +658,10 @@ impl MediaLibrary {
         }
         db::videos::set_thumbnail(&self.db, id, &format!("thumbnails/{id}.jpg")).await?;
         self.forget(id).await;
+        // The entry gained a picture: listings made before it are out of date.
+        self.scanner
+            .changes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 }

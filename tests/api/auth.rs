@@ -312,6 +312,14 @@ async fn a_stranger_s_wrong_passwords_do_not_lock_the_owner_out(store: crate::he
     );
 
     let sprayer = std::sync::Arc::new(client_from([127, 0, 0, 4]));
+    let outages = |apps: [Option<&TestApp>; 2]| -> Vec<(u64, bool)> {
+        apps.iter()
+            .flatten()
+            .filter_map(|app| app.state.redis.as_deref())
+            .map(|link| (link.recoveries(), link.available()))
+            .collect()
+    };
+    let before = outages([Some(&a), b.as_ref()]);
     let apps = std::sync::Arc::new((a, b));
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(50));
     let guesses: Vec<_> = (0..50)
@@ -332,9 +340,20 @@ async fn a_stranger_s_wrong_passwords_do_not_lock_the_owner_out(store: crate::he
         *statuses.entry(guess.await.unwrap()).or_default() += 1;
     }
     println!("{store:?}: 50 concurrent guesses from one address: {statuses:?}");
+    // While Redis answers, the two instances share one budget. An instance whose
+    // breaker opened (three calls in a row unanswered: on a starved CI machine, a
+    // stall of Redis looks like an outage) falls back to its own counts, as it does
+    // in a real outage: then each instance allows at most its own budget.
+    let after = outages([Some(&apps.0), apps.1.as_ref()]);
+    let fell_back = before
+        .iter()
+        .zip(&after)
+        .any(|((opened, _), (reopened, up))| reopened > opened || !up);
+    let budgets = if fell_back { after.len().max(1) } else { 1 };
+    println!("{store:?}: Redis went away during the burst: {fell_back}");
     assert!(
-        statuses.get(&401).copied().unwrap_or(0) <= 5,
-        "{statuses:?}"
+        statuses.get(&401).copied().unwrap_or(0) <= 5 * budgets,
+        "{statuses:?} with {budgets} budget(s)"
     );
     // 429: a budget spent; 503: a check that could not be counted (the password pool
     // full, or Redis too slow to count it): refused unchecked either way.
@@ -384,28 +403,36 @@ async fn a_guest_pass_account_s_failed_login_costs_what_any_other_does(app: Test
         .await
         .unwrap();
     let guest = redeemed["user"]["username"].as_str().unwrap().to_owned();
-    // Each name from an address of its own, so no budget is spent.
-    let median = |mut t: Vec<std::time::Duration>| {
-        t.sort();
-        t[t.len() / 2]
-    };
-    let mut guest_times = Vec::new();
-    let mut unknown_times = Vec::new();
-    for i in 0..4u8 {
-        for (name, times, host) in [
-            (guest.as_str(), &mut guest_times, 10),
-            ("nobody-at-all", &mut unknown_times, 20),
-        ] {
-            let client = client_from([127, 0, host, i + 1]);
-            let started = std::time::Instant::now();
-            assert_eq!(login_from(&app, &client, name, "wrong").await, 401);
-            times.push(started.elapsed());
+    // Each name from an address of its own, so no budget is spent. The fastest of each
+    // in a round of six; up to three rounds, as other tests' load can slow one name's
+    // logins more than the other's for a while (CI saw 44 ms against 189 for what costs
+    // 25 ms each alone). A login that skipped the password check would be several times
+    // faster in every round.
+    let fastest = |t: &[std::time::Duration]| t.iter().min().copied().unwrap_or_default();
+    let mut rounds = Vec::new();
+    for round in 0..3u8 {
+        let mut guest_times = Vec::new();
+        let mut unknown_times = Vec::new();
+        for i in 0..6u8 {
+            for (name, times, host) in [
+                (guest.as_str(), &mut guest_times, 10),
+                ("nobody-at-all", &mut unknown_times, 20),
+            ] {
+                let client = client_from([127, host + round, i + 1, 1]);
+                let started = std::time::Instant::now();
+                assert_eq!(login_from(&app, &client, name, "wrong").await, 401);
+                times.push(started.elapsed());
+            }
+        }
+        let (guest_ms, unknown_ms) = (fastest(&guest_times), fastest(&unknown_times));
+        println!("failed login: guest-pass account {guest_ms:?}, unknown name {unknown_ms:?}");
+        rounds.push((guest_ms, unknown_ms));
+        if guest_ms * 2 > unknown_ms {
+            break;
         }
     }
-    let (guest_ms, unknown_ms) = (median(guest_times), median(unknown_times));
-    println!("failed login: guest-pass account {guest_ms:?}, unknown name {unknown_ms:?}");
     assert!(
-        guest_ms * 2 > unknown_ms,
-        "a guest-pass account's failed login answers in {guest_ms:?}, an unknown name's in {unknown_ms:?}"
+        rounds.iter().any(|(guest, unknown)| *guest * 2 > *unknown),
+        "a guest-pass account's failed login answers faster in every round (guest, unknown): {rounds:?}"
     );
 }

@@ -13,6 +13,7 @@ mod cli;
 mod compression;
 mod config;
 mod contract;
+mod dlna;
 mod guest_passes;
 mod hostile;
 mod hostile_media;

@@ -76,6 +76,8 @@ const EXPECTED: &[(&str, u8)] = &[
     ("listAllSessions", 3),
     ("listStreams", 3),
     ("endStream", 3),
+    ("listDlnaDevices", 3),
+    ("updateDlnaDevice", 3),
     ("getScanProgress", 3),
     ("listLibraries", 1),
     ("startScan", 3),

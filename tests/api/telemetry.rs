@@ -125,12 +125,21 @@ async fn logs_and_traces_carry_the_request_user_session_and_video() {
         "{line}"
     );
 
-    let bodies = received.lock().unwrap().clone();
-    let requests = spans(&bodies, "request");
-    let span = requests
-        .iter()
-        .find(|a| a.get("request_id").map(String::as_str) == Some("trace-me-1"))
-        .unwrap_or_else(|| panic!("the request's span was not exported: {bodies:?}"));
+    // The stop blocked this test's thread, where the receiver runs: the last export may
+    // be read only now that the test yields to it.
+    let mut bodies = Vec::new();
+    let mut span = None;
+    for _ in 0..50 {
+        bodies = received.lock().unwrap().clone();
+        span = spans(&bodies, "request")
+            .into_iter()
+            .find(|a| a.get("request_id").map(String::as_str) == Some("trace-me-1"));
+        if span.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let span = span.unwrap_or_else(|| panic!("the request's span was not exported: {bodies:?}"));
     assert_eq!(span["method"], "GET");
     assert_eq!(span["path"], format!("/api/videos/{video}"));
     assert_eq!(span["user_id"], ann_id);

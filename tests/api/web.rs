@@ -157,7 +157,7 @@ mod chromium {
     }
 
     specs!(
-        player: ["playback", "series", "a11y", "screenshots"],
+        player: ["playback", "series", "a11y", "screenshots", "tv"],
         browsing: ["library", "playlists", "pages", "limits", "analytics"],
         accounts: ["auth", "access", "admin", "guest", "privacy"],
     );

@@ -62,11 +62,12 @@ for (const size of [
     await check('playlists');
     await page.goto('/me');
     await check('me');
-    for (const tab of ['users', 'guests', 'analytics', 'streams', 'sessions', 'library', 'server']) {
+    for (const tab of ['users', 'guests', 'analytics', 'streams', 'sessions', 'library', 'dlna', 'server']) {
       await page.goto(`/admin?tab=${tab}`);
       await expect(page.getByTestId(`admin-panel-${tab}`)).toBeVisible();
       if (tab === 'analytics') await expect(page.getByTestId('analytics-total')).toBeVisible();
       if (tab === 'guests') await expect(page.getByTestId('create-pass')).toBeEnabled();
+      if (tab === 'dlna') await expect(page.getByTestId('no-dlna-devices').or(page.getByTestId('dlna-table'))).toBeVisible();
       await check(`admin ${tab}`);
     }
     expect(found).toEqual({});

@@ -79,7 +79,7 @@ test.describe('library access', () => {
     await expect(page).toHaveURL(/\/login/);
 
     await signIn(page, USERS.lena, '/library');
-    await expect(page.getByTestId('result-count')).toHaveText(`${movies} videos`);
+    await expect(page.getByTestId('result-count')).toHaveText(`${movies.toLocaleString('en')} videos`);
     await expect(page.getByTestId('video-card')).toHaveCount(movies);
     await expect(page.getByTestId('video-card').filter({ hasText: suite().videos['shows_pilot.mp4']?.title ?? 'x' })).toHaveCount(0);
     await expect(page.getByTestId('filter-library').locator('option')).toHaveText(['All libraries', 'Movies']);

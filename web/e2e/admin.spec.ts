@@ -90,6 +90,14 @@ test.describe('administration', () => {
       .toEqual(['false', true]);
     await expect(page.getByTestId('scan-found')).toHaveText(String(Object.keys(suite().videos).length));
 
+    // DLNA devices: none has browsed this server, so the section explains where they come from.
+    await page.getByTestId('admin-tab-dlna').click();
+    await expect(page).toHaveURL(/tab=dlna/);
+    await expect(page.getByRole('heading', { name: 'DLNA devices' })).toBeVisible();
+    await expect(page.getByTestId('no-dlna-devices')).toContainText('appear here once they browse the DLNA server');
+    await expect(page.getByTestId('no-dlna-devices')).toContainText('dlna.enable');
+    await expect(page.getByTestId('dlna-table')).toHaveCount(0);
+
     await page.getByTestId('admin-tab-server').click();
     await expect(page.getByTestId('ready-status')).toHaveText(/ready|degraded/);
     await expect(page.getByTestId('server-version')).not.toBeEmpty();

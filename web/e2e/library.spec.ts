@@ -6,7 +6,7 @@ test.describe('library', () => {
     await signIn(page, USERS.alice);
     await page.getByTestId('nav-library').click();
     await expect(page).toHaveURL(/\/library$/);
-    await expect(page.getByTestId('result-count')).toHaveText(`${total} videos`);
+    await expect(page.getByTestId('result-count')).toHaveText(`${total.toLocaleString('en')} videos`);
     const cards = page.getByTestId('library-grid').getByTestId('video-card');
     await expect(cards).toHaveCount(total);
     await expect(cards.getByTestId('resolution-badge').first()).toBeVisible();
@@ -122,7 +122,7 @@ test('a long library keeps only the cards near the view, and the keys still reac
     return route.fulfill({ json: { items, total, limit, offset } });
   });
   await signIn(page, USERS.alice, '/library');
-  await expect(page.getByTestId('result-count')).toHaveText(`${total} videos`);
+  await expect(page.getByTestId('result-count')).toHaveText(`${total.toLocaleString('en')} videos`);
   const grid = page.getByTestId('library-grid');
   const last = grid.locator(':scope > li').last();
   await expect
@@ -156,14 +156,13 @@ test.describe('TV layout', () => {
     await expect(page.locator('html')).toHaveClass(/\btv\b/);
     await expect(page.getByTestId('library-grid').getByTestId('video-card').first()).toBeVisible();
 
-    // From the main navigation, Down moves into the page, and on to the grid.
+    // From the main navigation, Down moves into the page, through the search field and the
+    // filters (fields let Up and Down go), and on to the grid.
     await page.getByTestId('nav-library').focus();
     for (let i = 0; i < 12; i++) {
       const inGrid = await page.evaluate(() => !!document.activeElement?.closest('[data-testid="library-grid"]'));
       if (inGrid) break;
-      const onField = await page.evaluate(() => ['SELECT', 'INPUT'].includes(document.activeElement?.tagName ?? ''));
-      // Fields keep their own arrows (a remote's OK opens them); Tab leaves them.
-      await page.keyboard.press(onField ? 'Tab' : 'ArrowDown');
+      await page.keyboard.press('ArrowDown');
     }
     const focused = page.locator(':focus');
     await expect(focused).toHaveAttribute('data-testid', 'video-card');

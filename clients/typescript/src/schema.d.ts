@@ -28,6 +28,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/dlna/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The TVs and players that have browsed the DLNA server, the most recently seen
+         *     first (administrators).
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
+        get: operations["listDlnaDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/dlna/devices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Blocks a DLNA device or allows it again (administrators). A block takes effect
+         *     at once on every instance: its URLs fail and its streams stop.
+         * @description **Who may call:** admin only; a user or guest gets 403.
+         */
+        patch: operations["updateDlnaDevice"];
+        trace?: never;
+    };
     "/api/admin/guest-passes": {
         parameters: {
             query?: never;
@@ -1456,6 +1498,41 @@ export interface components {
          */
         DeviceType: "desktop" | "mobile" | "tv";
         /**
+         * DlnaDevice
+         * @description A TV or player that browsed the DLNA server (one per address: a LAN device has no
+         *     login).
+         */
+        DlnaDevice: {
+            /** @description The address it browses from. */
+            address: string;
+            /**
+             * Format: date-time
+             * @description Since when an administrator has blocked it; `null` when it may browse and play.
+             */
+            blocked_at?: string | null;
+            /** Format: date-time */
+            first_seen_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /** @description What it calls itself (its model, else its User-Agent's product). */
+            name: string;
+            user_agent?: string | null;
+        };
+        /**
+         * DlnaDeviceChange
+         * @description A change to a DLNA device.
+         */
+        DlnaDeviceChange: {
+            /**
+             * @description `true` blocks it: its media URLs fail at once, its running streams stop, and its
+             *     requests get 403. `false` allows it again with new URLs (those it had stay
+             *     dead).
+             */
+            blocked: boolean;
+        };
+        /**
          * Entry
          * @description One place in a playlist.
          */
@@ -2530,9 +2607,15 @@ export interface components {
             /**
              * Format: int64
              * @description Videos matching the query in all pages; `null` when `count=false` asked not to
-             *     count them.
+             *     count them. A search (`q`) counts up to 1,000: see `total_capped`.
              */
             total?: number | null;
+            /**
+             * @description `true` when a search stopped counting at 1,000 matches (`total` is 1000 and more
+             *     match: "1,000+"). A common word matches most of a large catalog, and counting
+             *     every match would read all of them for each keystroke.
+             */
+            total_capped: boolean;
         };
         /**
          * WatchedVideo
@@ -2645,6 +2728,287 @@ export interface operations {
             };
             /** @description The request body is larger than `server.max_body_size`. */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDlnaDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["DlnaDevice"][];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A value is well-formed but not acceptable (for example a too-short password). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A limit was reached; retry after the `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error; it has been logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is busy or unavailable; retry after the `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateDlnaDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["DlnaDeviceChange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["DlnaDevice"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, a missing field or a wrong type. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid credentials: a missing, tampered or expired token, or an ended session. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role does not allow this operation. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource does not exist, or is not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path exists but not with this method. */
+            405: {
+                headers: {
+                    /** @description The methods the path accepts. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within `server.body_read_timeout`; the connection is closed. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with stored data (for example a taken username). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than `server.max_body_size`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` (or the operation's other documented type). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6579,7 +6943,10 @@ export interface operations {
     listSeries: {
         parameters: {
             query?: {
-                /** @description Words in the title (case-insensitive). */
+                /**
+                 * @description Words, each the start of a word (letters and digits, any case, any order)
+                 *     of the title or original title: `wir` finds "The Wire". The first 8 count.
+                 */
                 q?: string;
                 genre?: string;
                 year?: number;
@@ -10550,8 +10917,10 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Text in the title or original title, an episode's series title or its
-                 *     `s01e02`, or the file name of an entry not classified yet (case-insensitive).
+                 * @description Words, each the start of a word (letters and digits, any case, any order)
+                 *     of the title or original title, an episode's series title or its `s01e02`,
+                 *     or the file name of an entry not classified yet: `ali 19` finds
+                 *     "Alien (1979)". The first 8 words count.
                  */
                 q?: string;
                 /** @description Only this library. */

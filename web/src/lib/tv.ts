@@ -1,65 +1,18 @@
-// The 10-foot layout: larger type, and arrow keys that move the focus between controls
-// (a remote control has no Tab key). Grids and the player handle their own arrows first.
-import { nearestInDirection, type Direction } from './spatial';
+// The 10-foot layout: larger type, and a remote's keys (a remote has no Tab key and no
+// pointer): arrows move the focus between controls, OK works them, Back closes or leaves
+// (lib/spatial-nav.ts). Grids, menus and the player handle their own arrows first.
+import { landingTarget } from './landing';
+import { handleRemoteKey } from './spatial-nav';
 
-const FOCUSABLE = [
-  'a[href]',
-  'button:not([disabled])',
-  'input:not([disabled]):not([type="hidden"])',
-  'select:not([disabled])',
-  'textarea:not([disabled])',
-  '[tabindex]:not([tabindex="-1"])',
-  '[data-grid-item]',
-].join(',');
-
-const KEYS: Record<string, Direction> = {
-  ArrowLeft: 'left',
-  ArrowRight: 'right',
-  ArrowUp: 'up',
-  ArrowDown: 'down',
-};
-
-function visible(el: HTMLElement): boolean {
-  const r = el.getBoundingClientRect();
-  if (r.width === 0 && r.height === 0) return false;
-  return getComputedStyle(el).visibility !== 'hidden';
-}
-
-function takesArrows(el: Element | null): boolean {
-  if (!el) return false;
-  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
-  if (el instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(el.type);
-  return !!el.closest('[role="menu"],[role="tablist"],[role="slider"]');
+/** The page's first useful control: where an arrow pressed with nothing focused goes. */
+function pageStart(): HTMLElement | null {
+  const main = document.querySelector<HTMLElement>('main');
+  return main ? (landingTarget(main)?.el ?? null) : null;
 }
 
 function onKeydown(event: KeyboardEvent): void {
   if (!isTvLayout()) return;
-  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-  // The "Back" key of TV remotes (webOS 461, Tizen 10009).
-  if (event.key === 'BrowserBack' || event.keyCode === 461 || event.keyCode === 10009) {
-    event.preventDefault();
-    history.back();
-    return;
-  }
-  const dir = KEYS[event.key];
-  if (!dir) return;
-  const active = document.activeElement as HTMLElement | null;
-  if (takesArrows(active)) return;
-  const scope: ParentNode = document.querySelector('dialog[open]') ?? document;
-  const candidates = Array.from(scope.querySelectorAll<HTMLElement>(FOCUSABLE)).filter(
-    (el) => el !== active && visible(el) && !el.closest('[inert],[aria-hidden="true"]'),
-  );
-  if (candidates.length === 0) return;
-  const from =
-    active && active !== document.body
-      ? active.getBoundingClientRect()
-      : new DOMRect(window.innerWidth / 2, 0, 0, 0);
-  const index = nearestInDirection(from, candidates.map((c) => c.getBoundingClientRect()), dir);
-  const target = candidates[index];
-  if (!target) return;
-  event.preventDefault();
-  target.focus();
-  target.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  handleRemoteKey(event, { fallback: pageStart });
 }
 
 let installed = false;

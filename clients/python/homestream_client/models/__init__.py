@@ -13,6 +13,8 @@ from .client_preset import ClientPreset
 from .create_user import CreateUser
 from .database_status import DatabaseStatus
 from .device_type import DeviceType
+from .dlna_device import DlnaDevice
+from .dlna_device_change import DlnaDeviceChange
 from .entry import Entry
 from .episode import Episode
 from .episode_list import EpisodeList
@@ -89,6 +91,8 @@ __all__ = (
     "CreateUser",
     "DatabaseStatus",
     "DeviceType",
+    "DlnaDevice",
+    "DlnaDeviceChange",
     "Entry",
     "Episode",
     "EpisodeList",
