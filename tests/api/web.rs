@@ -203,10 +203,16 @@ mod chromium {
             skip(service, why);
             return;
         }
+        let artifacts = web.join("test-results/artifacts").join(specs[0]);
+        let server_log = web
+            .join("test-results/artifacts")
+            .join(format!("{}-server.log", specs[0]));
+        let _ = std::fs::remove_file(&server_log);
         let run = tokio::process::Command::new("node_modules/.bin/playwright")
             .current_dir(&web)
             .args(["test", "--reporter=line"])
-            .arg(format!("--output=test-results/artifacts/{}", specs[0]))
+            .arg(format!("--output={}", artifacts.display()))
+            .env("HS_SERVER_LOG", &server_log)
             .args(specs.iter().map(|spec| format!("e2e/{spec}.spec.ts")))
             .env("HS_BIN", env!("CARGO_BIN_EXE_homestream"))
             .env("CHROMIUM", &chromium)
@@ -225,8 +231,41 @@ mod chromium {
         println!("{stdout}");
         assert!(
             out.status.success(),
-            "web/e2e {specs:?} failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
+            "web/e2e {specs:?} failed:\n{stdout}\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            what_the_pages_showed(&artifacts, &server_log)
         );
+    }
+
+    /// After a failure: what each failed test's page held (Playwright's
+    /// `error-context.md`: the page's accessibility tree at the failure) and the end of
+    /// the server's log, so a failure in CI, whose files are gone, can be read from its
+    /// output.
+    fn what_the_pages_showed(artifacts: &Path, server_log: &Path) -> String {
+        let mut out = String::new();
+        let mut dirs = vec![artifacts.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.file_name().is_some_and(|n| n == "error-context.md") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let head: String = text.lines().take(80).collect::<Vec<_>>().join("\n");
+                    out += &format!("--- {}\n{head}\n", path.display());
+                }
+            }
+        }
+        let log = std::fs::read_to_string(server_log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(60)..].join("\n");
+        out += &format!(
+            "--- the server's log, last 60 of {} lines\n{tail}\n",
+            lines.len()
+        );
+        out
     }
 }

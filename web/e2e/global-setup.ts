@@ -4,7 +4,17 @@
 // returns the teardown that stops the server.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -273,6 +283,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       await until('the server to stop', 15_000, async () => (exited ? true : undefined)).catch(() => {
         server.kill('SIGKILL');
       });
+    }
+    // The server's log, kept where the runner reads it after a failure (HS_SERVER_LOG).
+    const keep = process.env.HS_SERVER_LOG;
+    if (keep) {
+      mkdirSync(dirname(keep), { recursive: true });
+      copyFileSync(join(root, 'server.log'), keep);
     }
     if (!process.env.HS_KEEP) rmSync(root, { recursive: true, force: true });
   };
