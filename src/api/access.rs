@@ -72,6 +72,8 @@ pub const TABLE: &[(&str, Access)] = {
         ("getVideo", Viewer),
         ("popularVideos", Viewer),
         ("getThumbnail", Viewer),
+        ("getTrickplayIndex", Viewer),
+        ("getTrickplaySheet", Viewer),
         ("listSeries", Viewer),
         ("getSeries", Viewer),
         ("listEpisodes", Viewer),

@@ -10,6 +10,7 @@ use crate::db::videos::VideoRow;
 use crate::library::images::Resized;
 use crate::library::Artwork;
 use crate::state::AppState;
+use crate::streaming::range::none_match_hits;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
@@ -594,11 +595,7 @@ async fn user_data(
 }
 
 async fn image_response(resized: Resized, if_none_match: Option<&str>) -> ApiResult<ImageResponse> {
-    let hit = if_none_match.is_some_and(|v| {
-        v.split(',')
-            .any(|t| t.trim().trim_start_matches("W/") == resized.etag || t.trim() == "*")
-    });
-    if hit {
+    if if_none_match.is_some_and(|v| none_match_hits(v, &resized.etag)) {
         return Ok(ImageResponse::NotModified(resized.etag));
     }
     let bytes = tokio::fs::read(&resized.path)

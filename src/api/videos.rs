@@ -8,12 +8,13 @@ use crate::api::views::{each, AudioStream, Sidecar, SubtitleStream, TextTrack, V
 use crate::db::videos::{CatalogQuery, SortKey, VideoRow};
 use crate::library::{probe, walk};
 use crate::state::AppState;
+use crate::streaming::range::none_match_hits;
 use crate::watching::UserVideo;
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem::Request;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::{Binary, Json};
+use poem_openapi::payload::{Binary, Json, PlainText};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use uuid::Uuid;
 
@@ -276,6 +277,32 @@ enum ThumbnailResponse {
     NotModified(#[oai(header = "ETag")] String),
 }
 
+/// The seek previews' index.
+#[derive(ApiResponse)]
+enum TrickplayIndexResponse {
+    /// A WebVTT file (`text/vtt`).
+    #[oai(status = 200, content_type = "text/vtt")]
+    Index(
+        PlainText<String>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+    /// The client's copy (`If-None-Match`) is current.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String),
+}
+
+/// A seek preview file's ETag: its set (the folder names the file's size and time and
+/// the settings) and its length.
+fn trickplay_etag(path: &std::path::Path, len: usize) -> String {
+    let set = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("\"{set}-{len:x}\"")
+}
+
 #[OpenApi(tag = "ApiTags::Videos")]
 impl VideosApi {
     /// Lists playable videos: search, filters, sorting and pagination.
@@ -405,11 +432,93 @@ impl VideosApi {
             bytes.len(),
             video.updated_at.timestamp_micros()
         );
-        let hit = if_none_match.0.as_deref().is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
-        });
-        if hit {
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|v| none_match_hits(v, &etag))
+        {
+            return Ok(ThumbnailResponse::NotModified(etag));
+        }
+        Ok(ThumbnailResponse::Image(
+            Binary(bytes),
+            etag,
+            "private, max-age=86400".to_owned(),
+        ))
+    }
+
+    /// The video's seek previews (trickplay): a WebVTT index whose cues name, for each
+    /// stretch of `transcode.trickplay_interval`, a sheet of pictures beside it and the
+    /// picture's place in it (`0.jpg#xywh=320,0,320,180`, ten by ten pictures a sheet),
+    /// as Jellyfin's web client and the video.js and hls.js thumbnail plugins read them.
+    /// 404 until the server has made them (in the background after a scan), or when
+    /// `transcode.trickplay` is off.
+    #[oai(
+        path = "/api/videos/:id/trickplay/index.vtt",
+        method = "get",
+        operation_id = "getTrickplayIndex"
+    )]
+    async fn trickplay_index(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<TrickplayIndexResponse> {
+        let video = auth.catalog(&state).playable(id.0).await?;
+        let missing = || ApiError::not_found("seek previews of video", id.0);
+        let path = state.library.trickplay_index(&video).ok_or_else(missing)?;
+        let text = tokio::fs::read_to_string(&path)
+            .await
+            .map_err(|_| missing())?;
+        let etag = trickplay_etag(&path, text.len());
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|v| none_match_hits(v, &etag))
+        {
+            return Ok(TrickplayIndexResponse::NotModified(etag));
+        }
+        Ok(TrickplayIndexResponse::Index(
+            PlainText(text),
+            etag,
+            "private, max-age=86400".to_owned(),
+        ))
+    }
+
+    /// A sheet of the video's seek previews (`0.jpg`, `1.jpg` ...), as its index names it.
+    #[oai(
+        path = "/api/videos/:id/trickplay/:sheet",
+        method = "get",
+        operation_id = "getTrickplaySheet"
+    )]
+    async fn trickplay_sheet(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        /// The sheet's name in the index: its number and `.jpg`.
+        #[oai(validator(pattern = r"^[0-9]{1,6}\.jpg$"))]
+        sheet: Path<String>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<ThumbnailResponse> {
+        let video = auth.catalog(&state).playable(id.0).await?;
+        let missing = || ApiError::not_found("seek preview sheet", sheet.0.clone());
+        let n: u32 = sheet
+            .0
+            .trim_end_matches(".jpg")
+            .parse()
+            .map_err(|_| missing())?;
+        let path = state
+            .library
+            .trickplay_sheet(&video, n)
+            .ok_or_else(missing)?;
+        let bytes = tokio::fs::read(&path).await.map_err(|_| missing())?;
+        let etag = trickplay_etag(&path, bytes.len());
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|v| none_match_hits(v, &etag))
+        {
             return Ok(ThumbnailResponse::NotModified(etag));
         }
         Ok(ThumbnailResponse::Image(

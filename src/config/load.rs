@@ -86,6 +86,22 @@ fn check_ranges(figment: &Figment, settings: &Settings) -> Result<(), ConfigErro
             source(key)
         )));
     }
+    let width = settings.transcode.trickplay_width.get();
+    if !(64..=640).contains(&width) {
+        let key = "transcode.trickplay_width";
+        return Err(ConfigError::one(format!(
+            "{key} (from {}): expected 64 to 640 (pixels), got {width}",
+            source(key)
+        )));
+    }
+    if settings.transcode.trickplay_interval.get() < std::time::Duration::from_secs(1) {
+        let key = "transcode.trickplay_interval";
+        return Err(ConfigError::one(format!(
+            "{key} (from {}): expected at least 1s, got {:?}",
+            source(key),
+            settings.transcode.trickplay_interval.get()
+        )));
+    }
     let dlna = &settings.dlna;
     if dlna.enable && dlna.user.trim().is_empty() {
         let key = "dlna.user";

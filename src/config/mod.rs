@@ -416,6 +416,15 @@ pub struct TranscodeSettings {
     pub device: PathBuf,
     /// The x264 preset of software encoding.
     pub preset: String,
+    /// Seek previews (trickplay): a picture every `trickplay_interval`, tiled ten by
+    /// ten into JPEG sheets with a WebVTT index, made in the background after each scan
+    /// at the lowest CPU priority and kept in `<data_dir>/trickplay`.
+    pub trickplay: bool,
+    /// How far apart the preview pictures are (at least 1 s).
+    pub trickplay_interval: HumanDuration,
+    /// Each preview picture's width in pixels (64 to 640); its height follows the
+    /// video's shape.
+    pub trickplay_width: PositiveInt,
 }
 
 impl Default for TranscodeSettings {
@@ -437,6 +446,9 @@ impl Default for TranscodeSettings {
             hardware: HardwareEncoder::None,
             device: PathBuf::from("/dev/dri/renderD128"),
             preset: "veryfast".to_owned(),
+            trickplay: true,
+            trickplay_interval: HumanDuration::secs(10),
+            trickplay_width: PositiveInt(320),
         }
     }
 }

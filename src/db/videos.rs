@@ -598,6 +598,22 @@ pub async fn without_thumbnail(
     with_pool!(db, pool => sqlx::query_as(sql).bind(from).bind(id).bind(limit).fetch_all(pool).await).db()
 }
 
+/// Playable entries with a picture and a duration, oldest first, after `after` (when
+/// they were added, their id): with their file's size and modification time, what their
+/// seek previews are made for.
+pub async fn with_pictures(
+    db: &Database,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> DbResult<Vec<(DateTime<Utc>, Uuid, i64, i64)>> {
+    let (from, id) = after.unwrap_or((DateTime::<Utc>::UNIX_EPOCH, Uuid::nil()));
+    let sql = "SELECT created_at, id, file_size, mtime_ns FROM videos WHERE status = 'ok' \
+               AND width IS NOT NULL AND duration > 0 \
+               AND (created_at > $1 OR (created_at = $1 AND id > $2)) \
+               ORDER BY created_at, id LIMIT $3";
+    with_pool!(db, pool => sqlx::query_as(sql).bind(from).bind(id).bind(limit).fetch_all(pool).await).db()
+}
+
 /// Records the thumbnail made for an entry.
 pub async fn set_thumbnail(db: &Database, id: Uuid, path: &str) -> DbResult<()> {
     let sql = "UPDATE videos SET thumbnail_path = $2 WHERE id = $1";

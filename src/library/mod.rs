@@ -4,6 +4,7 @@
 //! - [`walk`]: listing a folder's media files (never leaving it).
 //! - [`probe`]: ffprobe's facts about a file.
 //! - [`thumbs`]: the thumbnail of each video.
+//! - [`trickplay`]: seek previews, tiled pictures with a WebVTT index.
 //! - [`scan`]: incremental scans, moves, missing files, progress.
 //! - [`watch`]: filesystem notifications that trigger scans.
 //! - [`catalog`]: the catalog as one caller sees it, the API's only way to the videos.
@@ -21,6 +22,7 @@ pub mod open;
 pub mod probe;
 pub mod scan;
 pub mod thumbs;
+pub mod trickplay;
 pub mod walk;
 pub mod watch;
 
@@ -97,6 +99,8 @@ pub struct MediaLibrary {
     libraries: Vec<Library>,
     extensions: Vec<String>,
     thumbnails: PathBuf,
+    /// Seek previews, made after the thumbnails.
+    trickplay: trickplay::Trickplay,
     /// `transcode.ffprobe` and `transcode.ffmpeg`, for probing and thumbnails.
     ffprobe: PathBuf,
     ffmpeg: PathBuf,
@@ -134,6 +138,13 @@ impl MediaLibrary {
                 .map(|e| e.trim_start_matches('.').to_ascii_lowercase())
                 .collect(),
             thumbnails: data_dir.join("thumbnails"),
+            trickplay: trickplay::Trickplay::new(
+                data_dir.join("trickplay"),
+                settings.transcode.ffmpeg.clone(),
+                settings.transcode.trickplay,
+                settings.transcode.trickplay_interval.get(),
+                settings.transcode.trickplay_width.get(),
+            ),
             ffprobe: settings.transcode.ffprobe.clone(),
             ffmpeg: settings.transcode.ffmpeg.clone(),
             scanner: scan::ScanState::default(),
@@ -320,6 +331,18 @@ impl MediaLibrary {
             .thumbnail_path
             .as_ref()
             .map(|_| self.thumbnail_path(video.id))
+    }
+
+    /// The seek previews' index of an entry, if they were made for its file as it is.
+    pub fn trickplay_index(&self, video: &VideoRow) -> Option<PathBuf> {
+        let key = self.trickplay.key(video.file_size, video.mtime_ns);
+        self.trickplay.index(video.id, &key)
+    }
+
+    /// Sheet `n` of an entry's seek previews, if there is one.
+    pub fn trickplay_sheet(&self, video: &VideoRow, n: u32) -> Option<PathBuf> {
+        let key = self.trickplay.key(video.file_size, video.mtime_ns);
+        self.trickplay.sheet(video.id, &key, n)
     }
 
     fn thumbnail_path(&self, id: Uuid) -> PathBuf {

@@ -83,6 +83,11 @@ pub struct ScanState {
     thumbnails: tokio::sync::Mutex<()>,
     thumbnails_wanted: tokio::sync::Notify,
     failed_thumbnails: Mutex<std::collections::HashSet<Uuid>>,
+    /// A scan ended since the background pass began: seek previews, which may take
+    /// hours for a large library, give way to the new files' thumbnails.
+    scanned: std::sync::atomic::AtomicBool,
+    /// Videos, with their file's size and time, ffmpeg could make no previews of.
+    failed_trickplay: Mutex<std::collections::HashSet<(Uuid, i64, i64)>>,
     /// Scans that changed the catalog since start-up.
     changes: std::sync::atomic::AtomicU32,
 }
@@ -200,6 +205,9 @@ impl MediaLibrary {
         }
         self.update(|p| p.catalogued_seconds = Some(started.elapsed().as_secs_f64()));
         // The thumbnails follow the catalog in the background ([`Self::thumbnail_worker`]).
+        self.scanner
+            .scanned
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.scanner.thumbnails_wanted.notify_one();
         self.update(|p| {
             p.running = false;
@@ -563,13 +571,102 @@ impl MediaLibrary {
         Ok(Some((row, previous.is_some())))
     }
 
-    /// Makes the thumbnails the catalog lacks after each scan, for as long as the
-    /// server runs (started with the server's upkeep).
+    /// Makes the thumbnails the catalog lacks after each scan, then its seek previews,
+    /// for as long as the server runs (started with the server's upkeep).
     pub async fn thumbnail_worker(self: Arc<Self>) {
         loop {
             self.scanner.thumbnails_wanted.notified().await;
+            self.scanner
+                .scanned
+                .store(false, std::sync::atomic::Ordering::Relaxed);
             self.make_missing_thumbnails().await;
+            self.make_missing_trickplay().await;
         }
+    }
+
+    /// Makes the seek previews of every playable video that has none for its file as it
+    /// is, one video at a time (`transcode.trickplay`). Gives way when a scan ends
+    /// meanwhile (the worker makes that scan's thumbnails, then comes back here); after
+    /// a whole pass, the previews of videos no longer in the catalog are removed.
+    pub async fn make_missing_trickplay(&self) {
+        if !self.trickplay.enabled() {
+            return;
+        }
+        let _running = self.scanner.thumbnails.lock().await;
+        let mut after: Option<(chrono::DateTime<Utc>, Uuid)> = None;
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let page = match db::videos::with_pictures(&self.db, after, THUMBNAIL_BATCH).await {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(error = %e, "seek previews wait for the database");
+                    return;
+                }
+            };
+            let Some(&(at, id, _, _)) = page.last() else {
+                break;
+            };
+            after = Some((at, id));
+            for (_, id, size, mtime) in page {
+                seen.insert(id);
+                if self
+                    .scanner
+                    .scanned
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    return;
+                }
+                let key = self.trickplay.key(size, mtime);
+                let failed = self
+                    .scanner
+                    .failed_trickplay
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .contains(&(id, size, mtime));
+                if failed || self.trickplay.index(id, &key).is_some() {
+                    continue;
+                }
+                if let Err(e) = self.make_trickplay(id).await {
+                    if e.downcast_ref::<db::DbError>().is_some() {
+                        tracing::warn!(error = %e, "seek previews wait for the database");
+                        return;
+                    }
+                    tracing::warn!(%id, error = %e, "no seek previews");
+                    self.scanner
+                        .failed_trickplay
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert((id, size, mtime));
+                }
+            }
+        }
+        self.trickplay.remove_except(&seen).await;
+    }
+
+    async fn make_trickplay(&self, id: Uuid) -> anyhow::Result<()> {
+        let Some(row) = db::videos::find(&self.db, id).await? else {
+            return Ok(());
+        };
+        let (Some(duration), Some(width), Some(height)) = (row.duration, row.width, row.height)
+        else {
+            return Ok(());
+        };
+        let media = self.open(&row).await?;
+        let started = Instant::now();
+        self.trickplay
+            .make(super::trickplay::Source {
+                id,
+                media: &media,
+                duration,
+                width: u32::try_from(width).unwrap_or(0),
+                height: u32::try_from(height).unwrap_or(0),
+                file_size: row.file_size,
+                mtime_ns: row.mtime_ns,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        tracing::debug!(%id, seconds = started.elapsed().as_secs_f64(), "seek previews made");
+        Ok(())
     }
 
     /// Makes the thumbnail of every playable video that has none, one at a time at low

@@ -156,7 +156,7 @@ pub fn plan(rep: &Representation, cond: &Conditions<'_>) -> Plan {
 }
 
 /// `If-None-Match` uses the weak comparison: `W/"x"` matches `"x"`.
-fn none_match_hits(header: &str, etag: &str) -> bool {
+pub fn none_match_hits(header: &str, etag: &str) -> bool {
     let header = header.trim();
     if header == "*" {
         return true;

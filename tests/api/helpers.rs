@@ -72,6 +72,9 @@ pub async fn test_settings(backend: Backend) -> Option<(Settings, TempDir, Optio
         ..Settings::default()
     };
     settings.server.port = 0;
+    // Seek previews are background ffmpeg work after every scan: only the tests of
+    // them (tests/api/trickplay.rs) turn them on.
+    settings.transcode.trickplay = false;
     settings.auth.jwt_secret = Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4()));
     let pg = match backend {
         Backend::Sqlite => None,

@@ -32,6 +32,7 @@ mod sessions;
 mod streaming;
 mod telemetry;
 mod transcode;
+mod trickplay;
 mod upgrade;
 mod users;
 mod watching;

@@ -27,6 +27,8 @@ const EXPECTED: &[(&str, u8)] = &[
     ("getVideo", 1),
     ("popularVideos", 1),
     ("getThumbnail", 1),
+    ("getTrickplayIndex", 1),
+    ("getTrickplaySheet", 1),
     ("listSeries", 1),
     ("getSeries", 1),
     ("listEpisodes", 1),
@@ -96,6 +98,7 @@ fn concrete(path: &str) -> String {
             "{variant}" => "720p".to_owned(),
             "{segment}" => "0.ts".to_owned(),
             "{track}" => "s0".to_owned(),
+            "{sheet}" => "0.jpg".to_owned(),
             s if s.starts_with('{') => uuid::Uuid::new_v4().to_string(),
             s => s.to_owned(),
         })

@@ -2,7 +2,7 @@
 // violations (any one fails the test), and helpers to sign in and to call the API.
 import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
-import type { SuiteState, TestUser } from './state';
+import { USERS, type SuiteState, type TestUser } from './state';
 
 export { USERS } from './state';
 
@@ -100,6 +100,22 @@ export async function signIn(page: Page, user: TestUser, path = '/'): Promise<vo
   await page.getByTestId('login-password').fill(user.password);
   await page.getByTestId('login-submit').click();
   await expect(page.getByTestId('current-user')).toContainText(user.username);
+}
+
+/** Waits until the server has made the seek previews of a video (in the background after its scan). */
+export async function previewsReady(id: string): Promise<void> {
+  const token = await apiLogin(USERS.admin);
+  await expect
+    .poll(
+      async () =>
+        (
+          await fetch(`${suite().serverUrl}/api/videos/${id}/trickplay/index.vtt`, {
+            headers: { Authorization: `Bearer ${token}` },
+          })
+        ).status,
+      { timeout: 60_000, message: 'the seek previews were made' },
+    )
+    .toBe(200);
 }
 
 /** A token for direct API calls from the test (its own session). */

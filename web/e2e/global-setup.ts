@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { chromium } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,6 +196,24 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+async function warmUp(base: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true });
+  try {
+    const page = await browser.newPage();
+    const started = Date.now();
+    await page.goto(`${base}/login`, { timeout: 60_000 });
+    try {
+      await page.getByTestId('login-username').waitFor({ timeout: 60_000 });
+    } catch (e) {
+      throw new Error(`the sign-in page never showed its form: ${String(e)}\n${await page.content()}`);
+    }
+    const ms = Date.now() - started;
+    if (ms > 5_000) console.warn(`global setup: the first sign-in page took ${ms} ms`);
+  } finally {
+    await browser.close();
+  }
+}
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const bin = resolve(here, '..', process.env.HS_BIN ?? '../target/debug/homestream');
   const root = mkdtempSync(join(tmpdir(), 'homestream-e2e-'));
@@ -218,6 +237,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       '[streaming]',
       // Small on purpose: the limit test provokes it; every other test plays with its own user.
       'max_streams_per_user = 1',
+      '[transcode]',
+      // A seek preview every 2 s: the 12 s films get six.
+      'trickplay_interval = "2s"',
       '[auth]',
       'max_sessions_per_user = 50',
       'max_failed_logins = 50',
@@ -264,6 +286,12 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     return page.total >= expected ? page.items : undefined;
   });
   await fetch(`${url}/api/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+
+  // The browser's first start and the app's first page, once, before any test: a cold
+  // Chromium on a loaded machine (CI runs other tests beside these) has taken longer
+  // than a test's 15 s to show the first sign-in form. A page that never shows it fails
+  // here, with what it showed.
+  await warmUp(process.env.HS_WEB_URL ?? url);
 
   const state: SuiteState = {
     serverUrl: url,

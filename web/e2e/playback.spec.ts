@@ -1,4 +1,4 @@
-import { expect, media, playsPast, signIn, test, USERS, videoId } from './fixtures';
+import { expect, media, playsPast, previewsReady, signIn, test, USERS, videoId } from './fixtures';
 
 test.describe('playback', () => {
   test('a refused autoplay shows a big play button that a tap on a phone starts', async ({ page }) => {
@@ -194,5 +194,59 @@ test.describe('playback', () => {
     await expect(page.getByTestId('quality-menu-button')).toBeFocused();
     const at = (await media(page)).currentTime;
     await expect.poll(async () => (await media(page)).currentTime, { timeout: 20_000 }).toBeGreaterThan(at + 0.5);
+  });
+
+  test('the seek bar previews the picture where it is hovered and dragged', async ({ page }) => {
+    const id = videoId('h264.mp4');
+    await previewsReady(id);
+    await signIn(page, USERS.pia, `/videos/${id}`);
+    await page.getByTestId('play').click();
+    await playsPast(page, 0.5);
+    const seek = page.getByTestId('seek');
+    const box = await seek.boundingBox();
+    if (!box) throw new Error('no seek bar');
+    const along = (f: number) => ({ x: box.x + box.width * f, y: box.y + box.height / 2 });
+    const preview = page.getByTestId('seek-preview');
+    const picture = page.getByTestId('seek-preview-picture');
+    /** The canvas's pixels, sampled: its size, how many values differ, and a digest. */
+    const drawn = () =>
+      picture.evaluate((c: HTMLCanvasElement) => {
+        const data = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+        const seen = new Set<number>();
+        let digest = 0;
+        for (let i = 0; i < data.length; i += 97) {
+          seen.add(data[i] ?? 0);
+          digest = (digest * 31 + (data[i] ?? 0)) % 1_000_000_007;
+        }
+        return { w: c.width, h: c.height, values: seen.size, digest };
+      });
+
+    // Hovered at three quarters of the 12 s film: 0:09, the picture made at 8 s (one
+    // every 2 s), 320 x 240 like the film, drawn from its sheet.
+    await page.mouse.move(along(0.75).x, along(0.75).y);
+    await expect(preview).toBeVisible();
+    await expect(page.getByTestId('seek-preview-time')).toHaveText('0:09');
+    await expect(picture).toHaveAttribute('data-start', '8');
+    const late = await drawn();
+    expect(late.w).toBe(320);
+    expect(late.h).toBe(240);
+    expect(late.values, 'a picture, not an empty canvas').toBeGreaterThan(10);
+
+    // Another place, another picture.
+    await page.mouse.move(along(0.1).x, along(0.1).y);
+    await expect(picture).toHaveAttribute('data-start', '0');
+    await expect.poll(async () => (await drawn()).digest).not.toBe(late.digest);
+
+    // Off the bar, no preview; dragged, the preview follows the thumb, and the seek
+    // happens where it is let go.
+    await page.mouse.move(box.x + box.width / 2, box.y - 120);
+    await expect(preview).toBeHidden();
+    await page.mouse.move(along(0.9).x, along(0.9).y);
+    await page.mouse.down();
+    await page.mouse.move(along(0.5).x, along(0.5).y, { steps: 5 });
+    await expect(page.getByTestId('seek-preview-time')).toHaveText('0:06');
+    await expect(picture).toHaveAttribute('data-start', '6');
+    await page.mouse.up();
+    await expect.poll(async () => (await media(page)).currentTime).toBeGreaterThan(5.5);
   });
 });

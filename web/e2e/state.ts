@@ -38,6 +38,8 @@ export const USERS = {
   nina: { username: 'nina', password: pw, role: 'user' },
   // Series: next up, the next episode, watched marks.
   olga: { username: 'olga', password: pw, role: 'user' },
+  // Seek previews.
+  pia: { username: 'pia', password: pw, role: 'user' },
   // The TV layout, driven by a remote's keys.
   tv: { username: 'tv', password: pw, role: 'user' },
   shots: { username: 'shots', password: pw, role: 'admin' },

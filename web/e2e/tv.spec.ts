@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import { apiCall, apiLogin, expect, media, playsPast, suite, test, USERS, videoId } from './fixtures';
+import { apiCall, apiLogin, expect, media, playsPast, previewsReady, suite, test, USERS, videoId } from './fixtures';
 
 // The 10-foot layout as an LG TV's browser gets it (its User-Agent says webOS), worked
 // with a remote's keys only: arrows, OK (Enter) and Back. No clicks, no filled fields:
@@ -42,6 +42,7 @@ async function remoteBack(page: Page): Promise<void> {
 }
 
 test('a remote’s arrows, OK and Back work the library, the player and its menus', async ({ page }) => {
+  await previewsReady(videoId('hevc.mkv'));
   // The fifth video by title has subtitles: its player has a subtitle menu.
   const fifth = Object.values(suite().videos)[4];
   expect(fifth?.id, 'the fifth video by title is hevc.mkv (with subtitles)').toBe(videoId('hevc.mkv'));
@@ -117,8 +118,17 @@ test('a remote’s arrows, OK and Back work the library, the player and its menu
   await page.keyboard.press('ArrowUp');
   const seek = page.getByTestId('seek');
   await expectFocus(seek);
+  // Right held: the seek preview shows where letting go will seek (its picture, its
+  // time); the video stays put until then.
   const before = (await media(page)).currentTime;
-  await page.keyboard.press('ArrowRight');
+  await page.keyboard.down('ArrowRight');
+  await expect(page.getByTestId('seek-preview')).toBeVisible();
+  await expect(page.getByTestId('seek-preview-picture')).toBeVisible();
+  // 10 s on from a paused start under 2 s (the film is 12 s long).
+  await expect(page.getByTestId('seek-preview-time')).toHaveText(/^0:1[0-2]$/);
+  expect((await media(page)).currentTime).toBeLessThan(before + 1);
+  await page.keyboard.up('ArrowRight');
+  await expect(page.getByTestId('seek-preview')).toBeHidden();
   await expect.poll(async () => (await media(page)).currentTime, { timeout: 30_000 }).toBeGreaterThan(before + 8);
   await expectFocus(seek);
 

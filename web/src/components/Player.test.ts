@@ -8,9 +8,11 @@ import type { PlaybackInfo } from '../lib/types';
 
 const post = vi.hoisted(() => vi.fn());
 const put = vi.hoisted(() => vi.fn());
+// Seek previews: none made yet (404).
+const get = vi.hoisted(() => vi.fn(() => Promise.resolve({ data: undefined, response: new Response(null, { status: 404 }) })));
 vi.mock('../lib/api', async (original) => ({
   ...(await original<typeof import('../lib/api')>()),
-  api: { POST: post, PUT: put },
+  api: { POST: post, PUT: put, GET: get },
 }));
 vi.mock('../lib/session.svelte', () => ({ refreshMe: vi.fn() }));
 vi.mock('../lib/notify.svelte', () => ({ toast: vi.fn() }));
@@ -177,6 +179,26 @@ describe('the controls', () => {
     expect(video.paused).toBe(true);
     await fireEvent.change(screen.getByTestId('seek'), { target: { value: '120' } });
     expect(video.currentTime).toBe(120);
+  });
+
+  it('on a TV, a held Left or Right previews where it will seek, and seeks once let go', async () => {
+    document.documentElement.classList.add('tv');
+    const { video } = await playing();
+    video.currentTime = 30;
+    await media(video, 'timeupdate');
+    const seek = screen.getByTestId('seek');
+    await fireEvent.keyDown(seek, { key: 'ArrowRight' });
+    await fireEvent.keyDown(seek, { key: 'ArrowRight', repeat: true });
+    await fireEvent.keyDown(seek, { key: 'ArrowRight', repeat: true });
+    expect(video.currentTime).toBe(30);
+    expect(screen.getByTestId('seek-preview-time').textContent).toBe('1:00');
+    await fireEvent.keyDown(seek, { key: 'ArrowLeft', repeat: false });
+    expect(screen.getByTestId('seek-preview-time').textContent).toBe('0:50');
+    await fireEvent.keyUp(seek, { key: 'ArrowLeft' });
+    expect(video.currentTime).toBe(50);
+    expect(screen.queryByTestId('seek-preview')).toBeNull();
+    // The previews were asked for once playback began (none made: the time alone shows).
+    expect(get).toHaveBeenCalledWith('/api/videos/{id}/trickplay/index.vtt', expect.anything());
   });
 
   it('stay while a menu is open, then fade', async () => {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEEK_BAR_KEYS } from './player-fixtures';
-import { keyTarget, playerKey, seekBarKey, type KeyTarget, type PlayerAction } from './player-keys';
+import { heldSeekStep, keyTarget, playerKey, seekBarKey, type KeyTarget, type PlayerAction } from './player-keys';
 
 const page: KeyTarget = { ownsKeys: false, onRange: false, onControl: false, inControls: false };
 const button: KeyTarget = { ...page, onControl: true, inControls: true };
@@ -155,5 +155,11 @@ describe('keyTarget', () => {
     ['a dialog', '<dialog open><button>x</button></dialog>', 'button'],
   ])('lets %s keep its keys', (_name, html, selector) => {
     expect(keyTarget(inPage(html, selector)).ownsKeys).toBe(true);
+  });
+});
+
+describe('heldSeekStep', () => {
+  it('moves 10 s a press, then faster the longer a remote key is held', () => {
+    expect([0, 9, 10, 29, 30, 500].map(heldSeekStep)).toEqual([10, 10, 30, 30, 60, 60]);
   });
 });

@@ -120,3 +120,14 @@ export function seekBarKey(key: string, tv = false): PlayerAction | null {
       return null;
   }
 }
+
+/**
+ * How far one press of a remote's held Left or Right moves the seek preview, by how
+ * many times the key has repeated: 10 s, then 30 s after about a second of holding,
+ * then a minute.
+ */
+export function heldSeekStep(repeats: number): number {
+  if (repeats >= 30) return 60;
+  if (repeats >= 10) return 30;
+  return 10;
+}
