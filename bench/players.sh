@@ -2,7 +2,11 @@
 # What a viewer sees in hls.js (Debian's Chromium, tests/browser/hls-player.mjs) on a
 # 1080p HEVC/AC-3 film with default ABR, on a fresh server (empty transcode cache) each
 # run: first frame, a seek to 80% playing again, a forced quality switch and the longest
-# stall after it, and any 503/429. Medians of the runs; the commit is printed.
+# stall after it, and any 503/429. Beside each, its floor measured in the same run: bare
+# ffmpeg making the one segment the player needs there with the server's own encoder
+# settings (the first 480p segment; the 480p segment at 80%, decoded from the keyframe
+# before it; the first 720p segment), and the overhead, what the server and the player
+# add to it. Medians of the runs, with every run; the commit is printed.
 # Usage: bench/players.sh [runs]          (default 5)
 #        BENCH_BIN=target/debug/homestream bench/players.sh   (default: release)
 set -euo pipefail
@@ -21,6 +25,27 @@ if [[ ! -f $src ]]; then
     -x265-params log-level=error -c:a ac3 -ac 6 -shortest "$src.part.mkv"
   mv "$src.part.mkv" "$src"
 fi
+# The floor: one 3 s segment by bare ffmpeg, as the server's HLS run encodes it
+# (src/transcode/encode.rs), into nothing. Prints seconds.
+floor_once() { # start height kbps
+  python3 - "$src" "$1" "$2" "$3" <<'PY'
+import subprocess, sys, time
+src, start, height, kbps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+args = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-ss", start, "-i", src,
+        "-map", "0:v:0", "-map", "0:a:0", "-vf", f"scale=-2:{height}:flags=bicubic,format=yuv420p",
+        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-sc_threshold", "0",
+        "-b:v", f"{kbps}k", "-maxrate", f"{kbps * 11 // 10}k", "-bufsize", f"{kbps * 2}k",
+        "-force_key_frames", "expr:gte(t,n_forced*3)", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
+        "-t", "3", "-f", "mpegts", "-y", "/dev/null"]
+t = time.monotonic()
+subprocess.run(args, check=True)
+print(f"{time.monotonic() - t:.3f}")
+PY
+}
+floors=()
+for i in $(seq "$runs"); do
+  floors+=("$(floor_once 0 480 1200) $(floor_once 48 480 1200) $(floor_once 0 720 2800)")
+done
 port=39874
 base="http://127.0.0.1:$port"
 work=$(mktemp -d)
@@ -30,7 +55,8 @@ mkdir -p "$work/lib"
 ln "$src" "$work/lib/film.mkv" 2>/dev/null || cp "$src" "$work/lib/film.mkv"
 export HOMESTREAM_CONFIG_DIR=/nonexistent HOMESTREAM_DATA_DIR="$work/data" VIDEOS_PATH="$work/lib" \
   HOMESTREAM_SERVER__PORT=$port HOMESTREAM_SERVER__CORS_ORIGINS='["http://player.test"]' \
-  HOMESTREAM_LOG__LEVEL=warn
+  HOMESTREAM_LOG__LEVEL=warn \
+  HOMESTREAM_TRANSCODE__TRICKPLAY=false # the serving path alone: no background previews
 printf 'benchpassword1\n' | "$bin" user create viewer --role user --password-stdin >/dev/null
 echo "commit $(git rev-parse --short HEAD), $bin, $(nproc) cores, $runs runs"
 for i in $(seq "$runs"); do
@@ -49,18 +75,38 @@ for i in $(seq "$runs"); do
   kill "$(cat "$work/pid")"; wait "$(cat "$work/pid")" 2>/dev/null || true
 done
 [[ -n ${BENCH_PLAYER_LOG:-} ]] && cp "$work/players.log" "$BENCH_PLAYER_LOG"
-python3 - "$work/runs.jsonl" <<'PY'
+printf '%s\n' "${floors[@]}" >"$work/floors.txt"
+python3 - "$work/runs.jsonl" "$work/floors.txt" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
-def med(key):
-    xs = [r[key] for r in runs if isinstance(r.get(key), (int, float))]
-    return f"{statistics.median(xs)/1000:.2f} s (of {len(xs)}: {', '.join(f'{x/1000:.2f}' for x in xs)})" if xs else "never"
-print("| figure | median |")
-print("|---|---|")
-for key, name in [("firstFrameMs", "first frame"), ("seekMs", "seek to 80% playing again"),
-                  ("switchMs", "forced quality switch done"), ("maxStallMs", "longest stall after the switch")]:
-    print(f"| {name} | {med(key)} |")
+floors = [[float(x) for x in l.split()] for l in open(sys.argv[2]) if l.strip()]
+def raw(xs):
+    return ", ".join(f"{x:.2f}" for x in xs)
+print("| figure | median (s) | runs | floor: bare ffmpeg (s) | floor runs | overhead (s) |")
+print("|---|---|---|---|---|---|")
+for key, name, col in [("firstFrameMs", "first frame shown", 0),
+                       ("firstPlayedMs", "first frame, then 0.1 s played", 0),
+                       ("seekMs", "seek to 80%: first picture there", 1),
+                       ("seekPlayedMs", "seek to 80%, then 0.2 s played", 1),
+                       ("switchMs", "forced quality switch: its first picture", 2)]:
+    xs = [r[key] / 1000 for r in runs if isinstance(r.get(key), (int, float))]
+    fs = [f[col] for f in floors]
+    if not xs:
+        print(f"| {name} | never | | {statistics.median(fs):.2f} | {raw(fs)} | |")
+        continue
+    m, f = statistics.median(xs), statistics.median(fs)
+    print(f"| {name} | {m:.2f} | {raw(xs)} | {f:.2f} | {raw(fs)} | **{m - f:+.2f}** |")
+stalls = [r.get("maxStallMs", 0) / 1000 for r in runs]
+print(f"| longest stall after the switch | {statistics.median(stalls):.2f} | {raw(stalls)} | | | |")
+print(f"| stalls over 5 s | {sum(1 for s in stalls if s > 5)} of {len(runs)} runs | | | | |")
 refused = sum(r["statuses"].get(s, 0) for r in runs for s in ("503", "429"))
-print(f"| answers of 503 or 429 | {refused} |")
-print(f"| start level | {sorted(set(str(r.get('startLevel')) for r in runs))} of levels {runs[0].get('levels')} |")
+print(f"| answers of 503 or 429 | {refused} | | | | |")
+from collections import Counter
+kinds = Counter(e for r in runs for e in r.get("hlsErrors", []))
+fatal = sum(n for e, n in kinds.items() if e.endswith(":true"))
+page = sum(len(r.get("errors", [])) for r in runs)
+shown = ", ".join(f"{e.rsplit(':', 1)[0]} {n}" for e, n in kinds.most_common())
+print(f"| hls.js errors: fatal / not (by kind) | {fatal} / {sum(kinds.values())} ({shown}) | | | | |")
+print(f"| page errors | {page} | | | | |")
+print(f"| start level | {sorted(set(str(r.get('startLevel')) for r in runs))} of levels {runs[0].get('levels')} | | | | |")
 PY

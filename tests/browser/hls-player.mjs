@@ -50,7 +50,26 @@ try {
   const figures = await page.evaluate(async (src) => {
     const video = document.getElementById('v');
     const now = () => performance.now();
-    const log = (m) => console.log(`[${Math.round(performance.now())}] ${m}`);
+    const lines = [];
+    const log = (m) => lines.push(`[${Math.round(performance.now())}] ${m}`);
+    // The first frame presented (requestVideoFrameCallback) at or after `min` on the
+    // media timeline, with no seek under way: when the viewer sees the picture again.
+    const frameAt = (min, ms) => new Promise((resolve) => {
+      const start = now();
+      let done = false;
+      const timer = setTimeout(() => { done = true; resolve(null); }, ms);
+      const cb = (_, meta) => {
+        if (done) return;
+        if (meta.mediaTime >= min && !video.seeking && !video.paused) {
+          done = true;
+          clearTimeout(timer);
+          resolve(now() - start);
+          return;
+        }
+        video.requestVideoFrameCallback(cb);
+      };
+      video.requestVideoFrameCallback(cb);
+    });
     const until = (check, ms) => new Promise((resolve) => {
       const start = now();
       const tick = () => {
@@ -60,10 +79,13 @@ try {
       };
       tick();
     });
-    const out = { hlsErrors: [] };
+    const out = { hlsErrors: [], log: lines };
     const hls = new Hls({ enableWorker: true });
     hls.on(Hls.Events.ERROR, (_, d) => out.hlsErrors.push(`${d.type}:${d.details}:${d.fatal}`));
-    hls.on(Hls.Events.FRAG_LOADING, (_, d) => log(`loading ${d.frag.type} L${d.frag.level} sn${d.frag.sn}`));
+    hls.on(Hls.Events.FRAG_LOADING, (_, d) => log(`loading ${d.frag.type} L${d.frag.level} sn${d.frag.sn} from ${d.frag.start.toFixed(3)}`));
+    hls.on(Hls.Events.MANIFEST_LOADED, () => log('master loaded'));
+    hls.on(Hls.Events.LEVEL_LOADED, (_, d) => log(`level L${d.level} loaded`));
+    hls.on(Hls.Events.MEDIA_ATTACHED, () => log('media attached'));
     hls.on(Hls.Events.FRAG_LOADED, (_, d) => log(`loaded ${d.frag.type} L${d.frag.level} sn${d.frag.sn}`));
     let stalled = 0;
     let stallStart = null;
@@ -72,6 +94,7 @@ try {
       if (stallStart !== null) { stalled = Math.max(stalled, now() - stallStart); stallStart = null; }
     });
     const started = now();
+    const firstShown = frameAt(0, 60000);
     hls.loadSource(src);
     hls.attachMedia(video);
     const parsed = await new Promise((r) => {
@@ -83,27 +106,41 @@ try {
     out.levels = hls.levels.map((l) => l.height);
     out.startLevel = hls.levels[hls.firstLevel] ? hls.levels[hls.firstLevel].height : null;
     video.play().catch(() => {});
+    const shown = await firstShown;
+    out.firstFrameMs = shown;
     const first = await until(() => video.currentTime > 0.1, 60000);
-    out.firstFrameMs = first === null ? null : now() - started;
-    log(`first frame ${out.firstFrameMs}`);
-    // A seek to 80%: playing again once time moves on from the new position.
+    out.firstPlayedMs = first === null ? null : now() - started;
+    log(`first frame ${out.firstFrameMs}, played 0.1 s ${out.firstPlayedMs}`);
+    // A seek to 80%: the first picture at the new position, and the time moving on.
     const target = video.duration * 0.8;
+    log(`seek to ${target.toFixed(3)} of ${video.duration}`);
     const seekStart = now();
+    const seekShown = frameAt(target - 0.05, 60000);
     video.currentTime = target;
+    out.seekMs = await seekShown;
     const seeked = await until(() => !video.seeking && video.currentTime > target + 0.2, 60000);
-    out.seekMs = seeked === null ? null : now() - seekStart;
-    log(`seek ${out.seekMs}`);
+    out.seekPlayedMs = seeked === null ? null : now() - seekStart;
+    log(`seek ${out.seekMs}, played 0.2 s ${out.seekPlayedMs}`);
     // A forced switch to another quality, from the start of the video.
     video.currentTime = 0;
     await until(() => !video.seeking && video.currentTime > 0.3, 60000);
     stalled = 0;
     const other = hls.levels.findIndex((l, i) => i !== hls.currentLevel && l.height);
+    // Done when the new level's pictures play: hls.js says LEVEL_SWITCHED once playback
+    // reaches a fragment of it, and the time then moves on.
+    let switchedAt = null;
+    hls.on(Hls.Events.LEVEL_SWITCHED, (_, d) => {
+      log(`level switched to L${d.level}`);
+      if (d.level === other && switchedAt === null) switchedAt = video.currentTime;
+    });
     const switchStart = now();
+    log(`switch to L${other} at ${video.currentTime.toFixed(2)}`);
     hls.currentLevel = other;
-    const switched = await until(
-      () => hls.currentLevel === other && video.currentTime > 0 && !video.paused, 60000);
-    await until(() => false, 3000); // play on a while after the switch
-    out.switchMs = switched === null ? null : now() - switchStart;
+    await until(() => switchedAt !== null, 60000);
+    const switchShown = switchedAt === null ? null : await frameAt(switchedAt, 60000);
+    out.switchMs = switchShown === null ? null : now() - switchStart;
+    log(`switch ${out.switchMs}`);
+    await until(() => false, 3000); // play on a while after the switch: stalls count
     out.switchedTo = hls.levels[other] ? hls.levels[other].height : null;
     out.maxStallMs = stalled;
     out.endTime = video.currentTime;
@@ -111,6 +148,8 @@ try {
     return out;
   }, master);
   Object.assign(result, figures);
+  if (process.env.HS_PLAYER_DEBUG) process.stderr.write(`${(figures.log || []).join('\n')}\n`);
+  delete result.log;
 } catch (e) {
   result.errors.push(String(e && e.stack || e));
 } finally {
