@@ -12,7 +12,6 @@ use super::MediaFile;
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, UNIX_EPOCH};
 use tokio::process::Command;
 use tokio::sync::Semaphore;
@@ -137,19 +136,8 @@ impl Images {
                 "-f",
                 "mjpeg",
             ])
-            .arg(&partial)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        // SAFETY: setpriority is async-signal-safe and touches only the child.
-        unsafe {
-            command.pre_exec(|| {
-                libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-                Ok(())
-            });
-        }
-        let child = command
+            .arg(&partial);
+        let child = super::probe::in_background(&mut command, 10)
             .spawn()
             .map_err(|e| ImageError::Resize(format!("ffmpeg could not be run: {e}")))?;
         let output = tokio::time::timeout(RESIZE_TIMEOUT, child.wait_with_output())

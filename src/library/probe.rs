@@ -223,6 +223,25 @@ pub fn input_guard(formats: &'static str) -> [&'static str; 4] {
     ["-protocol_whitelist", "file", "-format_whitelist", formats]
 }
 
+/// Readies `command` as background work of the library (thumbnails, resized artwork,
+/// seek previews): no input, its errors kept, killed with its future, and run at
+/// `nice` so that playback's ffmpeg and the server come first.
+pub fn in_background(command: &mut Command, nice: i32) -> &mut Command {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    // SAFETY: setpriority is async-signal-safe and touches only the child.
+    unsafe {
+        command.pre_exec(move || {
+            libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+            Ok(())
+        });
+    }
+    command
+}
+
 /// What a file that is a text playlist or file list starts with (after white space).
 const LIST_STARTS: [(&[u8], &str); 5] = [
     (b"#EXTM3U", "an HLS playlist"),

@@ -5,7 +5,6 @@
 
 use super::MediaFile;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 
@@ -87,18 +86,7 @@ fn command(ffmpeg: &Path, source: Source<'_>, partial: &Path) -> Command {
             "-f",
             "mjpeg",
         ])
-        .arg(partial)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    // Background work: playback's ffmpeg and the server come first.
-    // SAFETY: setpriority is async-signal-safe and touches only the child.
-    unsafe {
-        command.pre_exec(|| {
-            libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-            Ok(())
-        });
-    }
+        .arg(partial);
+    super::probe::in_background(&mut command, 10);
     command
 }

@@ -11,7 +11,6 @@
 
 use super::MediaFile;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 use uuid::Uuid;
@@ -228,20 +227,7 @@ impl Trickplay {
 
 /// Runs one ffmpeg of the lowest priority to its end.
 async fn run(mut command: Command) -> Result<(), String> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    // Background work: playback's ffmpeg and the server come first.
-    // SAFETY: setpriority is async-signal-safe and touches only the child.
-    unsafe {
-        command.pre_exec(|| {
-            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
-            Ok(())
-        });
-    }
-    let child = command
+    let child = super::probe::in_background(&mut command, 19)
         .spawn()
         .map_err(|e| format!("ffmpeg could not be run: {e}"))?;
     let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
