@@ -84,11 +84,13 @@ def raw(xs):
     return ", ".join(f"{x:.2f}" for x in xs)
 print("| figure | median (s) | runs | floor: bare ffmpeg (s) | floor runs | overhead (s) |")
 print("|---|---|---|---|---|---|")
+# The forced switch's floor: the first segment of the rung it went to (480p: column 0).
+switch_col = 2 if all(r.get("switchedTo") == 720 for r in runs) else 0
 for key, name, col in [("firstFrameMs", "first frame shown", 0),
                        ("firstPlayedMs", "first frame, then 0.1 s played", 0),
                        ("seekMs", "seek to 80%: first picture there", 1),
                        ("seekPlayedMs", "seek to 80%, then 0.2 s played", 1),
-                       ("switchMs", "forced quality switch: its first picture", 2)]:
+                       ("switchMs", "forced quality switch (hls.currentLevel): its first picture", switch_col)]:
     xs = [r[key] / 1000 for r in runs if isinstance(r.get(key), (int, float))]
     fs = [f[col] for f in floors]
     if not xs:
@@ -97,7 +99,13 @@ for key, name, col in [("firstFrameMs", "first frame shown", 0),
     m, f = statistics.median(xs), statistics.median(fs)
     print(f"| {name} | {m:.2f} | {raw(xs)} | {f:.2f} | {raw(fs)} | **{m - f:+.2f}** |")
 stalls = [r.get("maxStallMs", 0) / 1000 for r in runs]
-print(f"| longest stall after the switch | {statistics.median(stalls):.2f} | {raw(stalls)} | | | |")
+print(f"| longest stall after the forced switch (to {sorted(set(str(r.get('switchedTo')) for r in runs))}p) | {statistics.median(stalls):.2f} | {raw(stalls)} | | | |")
+smooth = [r["smoothSwitchMs"] / 1000 for r in runs if isinstance(r.get("smoothSwitchMs"), (int, float))]
+smooth_stalls = [r.get("smoothStallMs", 0) / 1000 for r in runs]
+if smooth:
+    print(f"| switch as the web player does (hls.nextLevel): the new rung's first picture | {statistics.median(smooth):.2f} | {raw(smooth)} | | | playing on meanwhile |")
+print(f"| longest stall during that switch | {statistics.median(smooth_stalls):.2f} | {raw(smooth_stalls)} | | | |")
+stalls = stalls + smooth_stalls
 print(f"| stalls over 5 s | {sum(1 for s in stalls if s > 5)} of {len(runs)} runs | | | | |")
 refused = sum(r["statuses"].get(s, 0) for r in runs for s in ("503", "429"))
 print(f"| answers of 503 or 429 | {refused} | | | | |")

@@ -143,6 +143,24 @@ try {
     await until(() => false, 3000); // play on a while after the switch: stalls count
     out.switchedTo = hls.levels[other] ? hls.levels[other].height : null;
     out.maxStallMs = stalled;
+    // Back to the first level the way the web player switches (hls.nextLevel): what is
+    // buffered ahead is replaced from the next fragment on while the picture plays on.
+    // Done when the level's pictures play; the longest stall on the way counts.
+    const back = hls.levels.findIndex((l, i) => i !== other && l.height);
+    let backAt = null;
+    hls.on(Hls.Events.LEVEL_SWITCHED, (_, d) => {
+      if (d.level === back && backAt === null) backAt = video.currentTime;
+    });
+    stalled = 0;
+    stallStart = null;
+    const smoothStart = now();
+    log(`smooth switch to L${back} at ${video.currentTime.toFixed(2)}`);
+    hls.nextLevel = back;
+    await until(() => backAt !== null, 60000);
+    const smoothShown = backAt === null ? null : await frameAt(backAt, 60000);
+    out.smoothSwitchMs = smoothShown === null ? null : now() - smoothStart;
+    out.smoothStallMs = stallStart === null ? stalled : Math.max(stalled, now() - stallStart);
+    log(`smooth switch ${out.smoothSwitchMs}, longest stall ${out.smoothStallMs}`);
     out.endTime = video.currentTime;
     hls.destroy();
     return out;

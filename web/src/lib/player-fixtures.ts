@@ -99,6 +99,7 @@ export class FakeHls {
   subtitleDisplay = false;
   autoLevelEnabled = true;
   currentLevel = -1;
+  nextLevel = -1;
   source = '';
   media: HTMLVideoElement | null = null;
   destroyed = false;

@@ -358,7 +358,12 @@ export class Tracks {
     this.qualityKey = forcedHeight ? `max${forcedHeight}` : 'orig';
   }
 
-  /** An hls.js level switches in place; the original or a conversion starts again. */
+  /**
+   * An hls.js level switches in place, smoothly: what is buffered ahead is replaced from
+   * the next fragment on while the picture plays on (`nextLevel`; `currentLevel` would
+   * flush the whole buffer, and the picture stalled until hls.js's watchdog nudged it,
+   * about 3 s on a small server). The original or a conversion starts again.
+   */
   selectQuality(key: string): void {
     if (key === this.qualityKey) return;
     const audio = this.audioIndexNow();
@@ -369,7 +374,7 @@ export class Tracks {
     } else if (key.startsWith('max')) {
       void this.host.begin(position, { maxHeight: Number(key.slice(3)), audioIndex: audio });
     } else if (hls) {
-      hls.currentLevel = key === 'auto' ? -1 : Number(key.slice(1));
+      hls.nextLevel = key === 'auto' ? -1 : Number(key.slice(1));
       this.qualityKey = key;
     }
   }

@@ -200,11 +200,12 @@ describe('hls.js', () => {
     hls.emit(E.LEVEL_SWITCHED, { level: 1 });
     expect(tracks.qualityLabel).toBe('Quality: Auto (720p)');
     tracks.selectQuality('l0');
-    expect(hls.currentLevel).toBe(0);
+    expect(hls.nextLevel).toBe(0);
+    expect(hls.currentLevel, 'no flush of what plays').toBe(-1);
     expect(tracks.qualityKey).toBe('l0');
     expect(tracks.qualityLabel).toBe('Quality');
     tracks.selectQuality('auto');
-    expect(hls.currentLevel).toBe(-1);
+    expect(hls.nextLevel).toBe(-1);
     expect(host.begin).not.toHaveBeenCalled();
   });
 
