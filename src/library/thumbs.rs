@@ -3,7 +3,7 @@
 //! embedded in its container when it has one ([`Source::Cover`]), else a frame taken at
 //! about 10% of its duration, past most opening logos and black frames.
 
-use super::MediaFile;
+use super::open::MediaFile;
 use std::path::Path;
 use std::time::Duration;
 use tokio::process::Command;

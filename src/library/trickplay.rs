@@ -9,7 +9,7 @@
 //! from. Kept in `<data_dir>/trickplay/{video id}/{width}-{interval ms}-{size}-{mtime}/`,
 //! so a changed file or setting makes a new set and the old one is removed.
 
-use super::MediaFile;
+use super::open::MediaFile;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::process::Command;
