@@ -22,6 +22,9 @@ pub const ROWS: u32 = 10;
 /// The index's name in a set's folder.
 const INDEX: &str = "index.vtt";
 
+/// Between a set's folder name and the process id in the name of a set being made.
+const PART: &str = ".part-";
+
 /// The longest one video's previews may take (a two-hour film's keyframes take well
 /// under a minute on a small machine; a stuck ffmpeg is stopped).
 const TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -123,7 +126,9 @@ impl Trickplay {
         let key = self.key(source.file_size, source.mtime_ns);
         let video_dir = self.dir.join(source.id.to_string());
         let target = video_dir.join(&key.0);
-        let work = video_dir.join(format!("{}.part", key.0));
+        // This process's own work folder: instances sharing the data folder may make
+        // the same set at once, and neither may remove the other's half-made one.
+        let work = video_dir.join(format!("{}{PART}{}", key.0, std::process::id()));
         let frames = work.join("frames");
         let _ = tokio::fs::remove_dir_all(&work).await;
         tokio::fs::create_dir_all(&frames)
@@ -139,10 +144,24 @@ impl Trickplay {
         tokio::fs::rename(&work, &target)
             .await
             .map_err(|e| e.to_string())?;
-        // Sets of an older file or setting are of no use now.
+        // Sets of an older file or setting are of no use now, nor work folders left by
+        // a process that died making one; another's work under way is left to it.
         if let Ok(mut entries) = tokio::fs::read_dir(&video_dir).await {
             while let Ok(Some(entry)) = entries.next_entry().await {
-                if entry.file_name() != key.0.as_str() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name == key.0.as_str() {
+                    continue;
+                }
+                let under_way = name.contains(PART)
+                    && entry
+                        .metadata()
+                        .await
+                        .ok()
+                        .and_then(|m| m.modified().ok())
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age < TIMEOUT);
+                if !under_way {
                     let _ = tokio::fs::remove_dir_all(entry.path()).await;
                 }
             }

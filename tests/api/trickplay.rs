@@ -237,6 +237,17 @@ async fn previews_follow_a_scan_in_the_background(backend: Backend) {
 
     // The file changes (another, shorter film in its place): the next scan's pass makes
     // a new set, and the old one is gone from the disk.
+    // Beside it, another instance (same data folder) making a set now, and the work
+    // folder of one that died making one an hour ago.
+    let film_dir = app.state.settings.data_dir.join("trickplay").join(&film);
+    let theirs = film_dir.join("320-10000-1-1.part-999999");
+    let dead = film_dir.join("320-10000-2-2.part-999998");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::create_dir_all(&dead).unwrap();
+    std::fs::File::open(&dead)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
     let path = app.library.join("Film.mkv");
     std::fs::remove_file(&path).unwrap();
     add_clip(&app.library, "hevc_ac3_long.mkv", "Film.mkv");
@@ -254,7 +265,13 @@ async fn previews_follow_a_scan_in_the_background(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(cues(&renewed).len(), 5, "{renewed}");
-    let sets: Vec<_> = std::fs::read_dir(app.state.settings.data_dir.join("trickplay").join(&film))
+    assert!(
+        theirs.is_dir(),
+        "another instance's work under way was removed"
+    );
+    assert!(!dead.exists(), "a dead process's work folder was kept");
+    std::fs::remove_dir(&theirs).unwrap();
+    let sets: Vec<_> = std::fs::read_dir(&film_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
