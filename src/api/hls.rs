@@ -12,7 +12,10 @@ use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
 use crate::streaming::Counted;
 use crate::transcode::encode::Container;
+use crate::transcode::jobs::SegmentFile;
 use crate::transcode::{hls, subtitles, ts, Playback, TranscodeError};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response};
@@ -45,7 +48,7 @@ pub struct Segment;
 impl MediaKind for Segment {
     const CONTENT_TYPE: &'static str = "video/mp2t";
     const DESCRIPTION: &'static str =
-        "One MPEG-TS segment, H.264/AAC (AAC only for `audio`), timestamps on the source's timeline.";
+        "One MPEG-TS segment, H.264/AAC (AAC only for `audio`), timestamps on the source's timeline. A segment ffmpeg is still making is sent as it is written, with no `Content-Length` (read it as it arrives, as hls.js does with `progressive`); an answer cut off before its end (its ffmpeg was stopped) is to be asked for again.";
 }
 
 /// A WebVTT file.
@@ -160,6 +163,34 @@ async fn video_for(
     Ok((video, viewer))
 }
 
+/// `stream`'s bytes counted into `lease` as they go, the stream complete at its end.
+fn counted(
+    stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    lease: StreamLease,
+) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    futures_util::stream::unfold(
+        (Box::pin(stream), Some(lease)),
+        |(mut stream, mut lease)| async move {
+            match stream.next().await {
+                Some(Ok(bytes)) => {
+                    if let Some(lease) = &mut lease {
+                        lease.sent(bytes.len() as u64);
+                    }
+                    Some((Ok(bytes), (stream, lease)))
+                }
+                // Cut off: the lease goes unfinished.
+                Some(Err(e)) => Some((Err(e), (stream, None))),
+                None => {
+                    if let Some(mut lease) = lease {
+                        lease.complete();
+                    }
+                    None
+                }
+            }
+        },
+    )
+}
+
 async fn lease(state: &AppState, viewer: &Viewer, video: Uuid) -> ApiResult<StreamLease> {
     state
         .streamer
@@ -241,7 +272,8 @@ impl HlsApi {
     }
 
     /// One segment (`{n}.ts`), made on demand: from the cache when already made, by the
-    /// running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+    /// running ffmpeg when it is near (sent as it is written), else by an ffmpeg
+    /// restarted at this segment.
     /// Counts as the caller's stream of the video (429 past the stream limits); 503 with
     /// `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     /// failed on this video repeatedly.
@@ -277,10 +309,18 @@ impl HlsApi {
             session: viewer.session_id,
             audio_language: prefs.audio_language.as_deref(),
         };
-        let path = state
+        let path = match state
             .transcoder
             .segment(&video, source, &variant.0, index, playback)
-            .await?;
+            .await?
+        {
+            SegmentFile::Complete(path) => path,
+            // Sent as ffmpeg writes it: no length known yet.
+            SegmentFile::Growing(growing) => {
+                let body = counted(growing.into_stream(), lease);
+                return Ok(answer(Body::from_bytes_stream(body), None));
+            }
+        };
         let mut file = tokio::fs::File::open(&path)
             .await
             .map_err(|_| TranscodeError::TimedOut)?;

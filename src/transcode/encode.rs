@@ -21,7 +21,13 @@ fn push(args: &mut Vec<OsString>, items: &[&str]) {
     args.extend(items.iter().map(OsString::from));
 }
 
-fn input(args: &mut Vec<OsString>, settings: &TranscodeSettings, source: &Path, start: f64) {
+fn input(
+    args: &mut Vec<OsString>,
+    settings: &TranscodeSettings,
+    source: &Path,
+    start: f64,
+    duration: Option<f64>,
+) {
     push(args, &["-nostdin", "-hide_banner", "-loglevel", "error"]);
     match settings.hardware {
         HardwareEncoder::Vaapi => {
@@ -39,6 +45,9 @@ fn input(args: &mut Vec<OsString>, settings: &TranscodeSettings, source: &Path, 
     }
     if start > 0.0 {
         push(args, &["-ss", &format!("{start:.3}")]);
+    }
+    if let Some(duration) = duration {
+        push(args, &["-t", &format!("{duration:.3}")]);
     }
     push(args, &input_guard(MEDIA_FORMATS));
     args.push("-i".into());
@@ -112,24 +121,68 @@ fn aac(args: &mut Vec<OsString>) {
 /// `X-TIMESTAMP-MAP`.
 pub const HLS_TS_OFFSET_SECONDS: u32 = 10;
 
-/// ffmpeg writing the HLS segments of `variant` from segment `first` on, as
-/// `{dir}/{n}.ts` (each written to a temporary name and renamed when complete).
+/// The most segments one ffmpeg run makes: its boundaries are one argument, which Linux
+/// caps at 128 KiB, and 4000 of them (over three hours of 3 s segments) fit with room.
+/// A viewer who plays on past a run's last segment starts the next run there.
+pub const RUN_SEGMENTS: u32 = 4000;
+
+/// The file ffmpeg writes segment `index` of the run named `run` into while it makes
+/// it; renamed `{index}.ts` once complete (see [`super::jobs`]).
+pub fn part_name(index: u32, run: &str) -> String {
+    format!("{index}.{run}.part")
+}
+
+/// Where one ffmpeg run of HLS segments starts and ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentRun {
+    /// The first segment made.
+    pub first: u32,
+    /// The segment after the last one made: the video's end, or [`RUN_SEGMENTS`] on.
+    pub end: u32,
+    /// Whether `end` is the video's end (else the run reads the source only to there).
+    pub to_the_end: bool,
+}
+
+impl SegmentRun {
+    /// The run from segment `first` of a video of `count` segments.
+    pub fn from(first: u32, count: u32) -> Self {
+        let end = count
+            .min(first.saturating_add(RUN_SEGMENTS))
+            .max(first.saturating_add(1));
+        Self {
+            first,
+            end,
+            to_the_end: end >= count,
+        }
+    }
+}
+
+/// ffmpeg writing the HLS segments of `variant` for `run`, segment n as
+/// `{dir}/{n}.{name}.part` ([`part_name`]): written as it is encoded (each packet
+/// flushed), so a viewer can be sent a segment while it is made, and complete once the
+/// next one is begun or ffmpeg has exited.
+///
 /// Segments are interchangeable between runs (a seek restart, another instance): the
 /// timestamps are the source's own (`-copyts`, shifted by [`HLS_TS_OFFSET_SECONDS`]),
-/// and each run starts at a boundary and forces a keyframe every segment length from
-/// there, so segment n covers the same frames whichever run made it.
+/// each run starts at a boundary and forces a keyframe every segment length from
+/// there, and the segment muxer cuts at the first keyframe at or after each boundary
+/// on that timeline (listed: `-segment_times`), so segment n covers the same frames
+/// whichever run made it.
 pub fn hls_segments(
     settings: &TranscodeSettings,
     source: &Path,
     variant: Variant,
-    first: u32,
+    run: SegmentRun,
     dir: &Path,
+    name: &str,
     audio: Option<i32>,
 ) -> Vec<OsString> {
     let segment = settings.segment_length();
-    let start = f64::from(first) * f64::from(segment);
+    let start = f64::from(run.first) * f64::from(segment);
     let mut args = Vec::new();
-    input(&mut args, settings, source, start);
+    // A run that stops before the video's end reads the source to its last boundary.
+    let until = (!run.to_the_end).then(|| f64::from(run.end - run.first) * f64::from(segment));
+    input(&mut args, settings, source, start, until);
     match variant.height {
         Some(height) => {
             push(&mut args, &["-map", "0:v:0", "-map", &audio_map(audio)]);
@@ -149,6 +202,23 @@ pub fn hls_segments(
         ),
     }
     aac(&mut args);
+    // Audio alone is cut at its first packet at or after a boundary. A run started
+    // there begins one AAC frame early (the encoder's priming, 1024 samples: at 48 kHz,
+    // 21.3 ms), so every run cuts that much before each boundary, and any run's segment
+    // n - 1 ends where another's segment n begins. (With video, the cut is the keyframe
+    // at the boundary, and audio follows it in decoding order.)
+    let delta = if variant.height.is_none() {
+        push(&mut args, &["-ar", "48000"]);
+        "0.0214"
+    } else {
+        "0"
+    };
+    // Each boundary after the first, on the output timeline, up to the run's end (a
+    // time the run never reaches once it is the video's end: the list is never empty).
+    let offset = f64::from(HLS_TS_OFFSET_SECONDS);
+    let times: Vec<String> = (run.first + 1..=run.end)
+        .map(|n| format!("{:.3}", offset + f64::from(n) * f64::from(segment)))
+        .collect();
     push(
         &mut args,
         &[
@@ -160,22 +230,20 @@ pub fn hls_segments(
             "-muxdelay",
             "0",
             "-f",
-            "hls",
-            "-hls_time",
-            &segment.to_string(),
-            "-hls_segment_type",
+            "segment",
+            "-segment_format",
             "mpegts",
-            "-hls_flags",
-            "temp_file",
-            "-hls_list_size",
-            "0",
-            "-start_number",
-            &first.to_string(),
-            "-hls_segment_filename",
+            "-segment_format_options",
+            "flush_packets=1",
+            "-segment_times",
+            &times.join(","),
+            "-segment_time_delta",
+            delta,
+            "-segment_start_number",
+            &run.first.to_string(),
         ],
     );
-    args.push(dir.join("%d.ts").into());
-    args.push(dir.join("ffmpeg.m3u8").into());
+    args.push(dir.join(format!("%d.{name}.part")).into());
     args
 }
 
@@ -208,7 +276,7 @@ pub fn progressive(
     container: Container,
 ) -> Vec<OsString> {
     let mut args = Vec::new();
-    input(&mut args, settings, source, start);
+    input(&mut args, settings, source, start, None);
     push(&mut args, &["-map", "0:v:0", "-map", &audio_map(audio)]);
     match mode {
         Progressive::Remux { copy_audio, hevc } => {
@@ -296,14 +364,15 @@ mod tests {
             &s,
             Path::new("/m/a.mkv"),
             v,
-            20,
+            SegmentRun::from(20, 24),
             Path::new("/c/j"),
+            "r1",
             Some(2),
         ));
         let guard = format!("-protocol_whitelist file -format_whitelist {MEDIA_FORMATS}");
         assert!(
             args.contains(&format!("-ss 60.000 {guard} -i /m/a.mkv")),
-            "the input is read as media from its file only: {args}"
+            "the input is read as media from its file only, to its end: {args}"
         );
         assert!(
             args.contains("-map 0:v:0 -map 0:2 "),
@@ -314,26 +383,74 @@ mod tests {
         ));
         assert!(args.contains("-force_key_frames expr:gte(t,n_forced*3)"));
         assert!(args.contains("-copyts -output_ts_offset 10 "), "{args}");
-        assert!(args.contains("-hls_time 3 "));
-        assert!(args.contains("-start_number 20 -hls_segment_filename /c/j/%d.ts /c/j/ffmpeg.m3u8"));
+        assert!(
+            args.contains(
+                "-f segment -segment_format mpegts -segment_format_options flush_packets=1 "
+            ),
+            "{args}"
+        );
+        assert!(
+            args.contains("-segment_times 73.000,76.000,79.000,82.000 -segment_time_delta 0 -segment_start_number 20 /c/j/%d.r1.part"),
+            "cut at each boundary after the first on the shifted timeline, the last past the end: {args}"
+        );
+        assert_eq!(part_name(21, "r1"), "21.r1.part");
         let first = text(&hls_segments(
             &s,
             Path::new("/m/a.mkv"),
             v,
-            0,
+            SegmentRun::from(0, 2),
             Path::new("/c/j"),
+            "r2",
             None,
         ));
         assert!(!first.contains("-ss"), "no seek from the start");
+        assert!(first.contains("-segment_times 13.000,16.000 "), "{first}");
         let audio = text(&hls_segments(
             &s,
             Path::new("/m/a.mkv"),
             Variant::AUDIO,
-            0,
+            SegmentRun::from(0, 1),
             Path::new("/c/j"),
+            "r3",
             None,
         ));
-        assert!(audio.contains("-map 0:a:0 -vn -c:a aac -ac 2 -b:a 128k"));
+        assert!(audio.contains("-map 0:a:0 -vn -c:a aac -ac 2 -b:a 128k -ar 48000"));
+        assert!(
+            audio.contains("-segment_times 13.000 -segment_time_delta 0.0214 "),
+            "{audio}"
+        );
+    }
+
+    #[test]
+    fn a_long_video_is_made_by_runs_of_bounded_length() {
+        let s = TranscodeSettings::default();
+        let run = SegmentRun::from(10, 10 + RUN_SEGMENTS + 500);
+        assert_eq!((run.end, run.to_the_end), (10 + RUN_SEGMENTS, false));
+        let args = hls_segments(
+            &s,
+            Path::new("/m/a.mkv"),
+            Variant::AUDIO,
+            run,
+            Path::new("/c/j"),
+            "r",
+            None,
+        );
+        let text = text(&args);
+        assert!(
+            text.contains(&format!("-ss 30.000 -t {}.000 ", RUN_SEGMENTS * 3)),
+            "the source is read to the run's last boundary: {text}"
+        );
+        let times = args
+            .iter()
+            .position(|a| a == "-segment_times")
+            .map(|i| args[i + 1].len())
+            .unwrap();
+        assert!(
+            times < 100 * 1024,
+            "one argument under Linux's 128 KiB: {times}"
+        );
+        assert!(SegmentRun::from(0, RUN_SEGMENTS).to_the_end);
+        assert_eq!(SegmentRun::from(5, 3).end, 6, "never an empty run");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! most one ffmpeg at a time.
 //!
 //! A request for a segment is served from the cache when it is there. Otherwise it
-//! waits for the running ffmpeg when that is near (within [`SEEK_AHEAD`] segments of
-//! what it has written), or restarts ffmpeg at that segment (a seek). A supervisor task
-//! per ffmpeg counts finished segments, pauses ffmpeg (`SIGSTOP`) once it is
+//! is sent as the running ffmpeg writes it ([`super::follow`]) when that is near
+//! (within [`SEEK_AHEAD`] segments of what it has written), or restarts ffmpeg at that
+//! segment (a seek). A supervisor task per ffmpeg names each segment complete (its
+//! part renamed `{n}.ts`) once ffmpeg has begun the next, pauses ffmpeg (`SIGSTOP`) once it is
 //! `max_segments_ahead` past the furthest segment asked for and resumes it when viewers
 //! catch up, and kills it after `idle_timeout` without requests.
 //!
@@ -13,8 +14,9 @@
 //! of the job it is leaving, when no other viewer still watches that job: the player
 //! never waits in the queue behind its own abandoned ffmpeg.
 
-use super::encode;
+use super::encode::{self, SegmentRun};
 use super::error::TranscodeError;
+use super::follow::Growing;
 use super::hls::Variant;
 use super::pool::Slot;
 use super::Transcoder;
@@ -37,7 +39,9 @@ const VIEWER_MEMORY: Duration = Duration::from_secs(600);
 /// one further ahead is a seek and restarts ffmpeg there.
 pub const SEEK_AHEAD: u32 = 3;
 /// How often a supervisor looks at its ffmpeg's output.
-const TICK: Duration = Duration::from_millis(50);
+const TICK: Duration = Duration::from_millis(25);
+/// How often a request for a segment not yet begun looks for its part.
+const POLL: Duration = Duration::from_millis(15);
 /// The longest a request waits for its segment.
 const SEGMENT_WAIT: Duration = Duration::from_secs(60);
 
@@ -79,6 +83,9 @@ struct JobState {
     /// Requests waiting in [`HlsJob::segment`] now: a job someone still waits on is
     /// never given up to another job.
     in_flight: u32,
+    /// Answers sending a segment as ffmpeg writes it ([`Growing`]): the job is not
+    /// idle while one is under way, however long its segment takes.
+    following: u32,
 }
 
 /// Counts one request waiting on a job for as long as it waits, and, for the request
@@ -106,7 +113,12 @@ impl Drop for Waiting<'_> {
 #[derive(Debug)]
 struct Run {
     generation: u64,
+    /// The run's name in its part files ([`encode::part_name`]), unique to it: a part
+    /// is never a leftover of another run, here or in another instance.
+    name: String,
     first: u32,
+    /// The segment after the last this run makes.
+    end: u32,
     /// The first segment not yet written.
     next: u32,
     pid: i32,
@@ -115,8 +127,22 @@ struct Run {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// A segment as a request gets it.
+pub enum SegmentFile {
+    /// Complete, in the cache.
+    Complete(PathBuf),
+    /// Being written by the running ffmpeg.
+    Growing(Growing),
+}
+
 enum Step {
     Ready(PathBuf),
+    /// Send the part of the run of this generation as it is written.
+    Follow {
+        generation: u64,
+        part: PathBuf,
+        next_part: PathBuf,
+    },
     /// Wait for the run of this generation.
     Wait(u64),
     /// Wait for the start attempt with this number.
@@ -154,6 +180,7 @@ impl HlsJob {
                 start_failure: None,
                 viewers: HashMap::new(),
                 in_flight: 0,
+                following: 0,
             }),
             changed: watch::Sender::new(0),
         }
@@ -169,6 +196,30 @@ impl HlsJob {
 
     pub fn segment_path(&self, index: u32) -> PathBuf {
         self.dir.join(format!("{index}.ts"))
+    }
+
+    fn part_path(&self, index: u32, run: &str) -> PathBuf {
+        self.dir.join(encode::part_name(index, run))
+    }
+
+    /// Counts an answer that follows a segment as it is written, from `true` until
+    /// `false`; the idle time runs from its end.
+    pub(super) fn follows(&self, starting: bool) {
+        let mut st = self.state();
+        if starting {
+            st.following += 1;
+        } else {
+            st.following = st.following.saturating_sub(1);
+            st.last_request = Instant::now();
+        }
+    }
+
+    /// Whether the run of `generation` is the job's running one.
+    pub(super) fn runs(&self, generation: u64) -> bool {
+        self.state()
+            .run
+            .as_ref()
+            .is_some_and(|r| r.generation == generation)
     }
 
     /// Whether an ffmpeg is running (or paused) for this job.
@@ -233,12 +284,21 @@ impl HlsJob {
             return Step::Ready(path.to_path_buf());
         }
         if let Some(run) = &mut st.run {
-            if run.first <= index && index < run.next.saturating_add(SEEK_AHEAD) {
+            if run.first <= index && index < run.next.saturating_add(SEEK_AHEAD).min(run.end) {
                 if run.paused {
                     signal(run.pid, rustix::process::Signal::CONT);
                     run.paused = false;
                 }
+                let part = self.part_path(index, &run.name);
+                let next_part = self.part_path(index + 1, &run.name);
                 st.furthest = st.furthest.max(index);
+                if part.exists() {
+                    return Step::Follow {
+                        generation: st.generation,
+                        part,
+                        next_part,
+                    };
+                }
                 return Step::Wait(st.generation);
             }
         }
@@ -262,17 +322,18 @@ impl HlsJob {
         }
     }
 
-    /// The finished segment `index`, made first if need be.
+    /// Segment `index`: complete from the cache, else as the running ffmpeg writes it,
+    /// that ffmpeg started first if need be.
     ///
     /// # Errors
     /// [`TranscodeError`] when the pool is busy, the breaker is open, ffmpeg fails, or
-    /// the segment takes longer than a minute.
+    /// the segment is not begun within a minute.
     pub async fn segment(
         self: &Arc<Self>,
         t: &Arc<Transcoder>,
         index: u32,
         session: Uuid,
-    ) -> Result<PathBuf, TranscodeError> {
+    ) -> Result<SegmentFile, TranscodeError> {
         let path = self.segment_path(index);
         let deadline = tokio::time::Instant::now() + SEGMENT_WAIT;
         let mut waited_on = 0;
@@ -286,12 +347,30 @@ impl HlsJob {
             let mut seen = self.changed.subscribe();
             self.failed_since(waited_on)?;
             self.start_failed(waited_start)?;
+            let mut poll = false;
             match self.step(index, &path, session) {
                 Step::Ready(p) => {
                     t.cache.touch(&self.dir);
-                    return Ok(p);
+                    return Ok(SegmentFile::Complete(p));
                 }
-                Step::Wait(g) => waited_on = g,
+                Step::Follow {
+                    generation,
+                    part,
+                    next_part,
+                } => {
+                    t.cache.touch(&self.dir);
+                    let done = path.clone();
+                    match Growing::open(self.clone(), generation, part, done, next_part).await? {
+                        Some(growing) => return Ok(SegmentFile::Growing(growing)),
+                        // Renamed meanwhile: complete.
+                        None => continue,
+                    }
+                }
+                Step::Wait(g) => {
+                    waited_on = g;
+                    // Its part appears with no word from the supervisor: looked for.
+                    poll = true;
+                }
                 Step::WaitStart(a) => waited_start = Some(a),
                 Step::Start { attempt, replaced } => {
                     waiting.starting = true;
@@ -309,9 +388,15 @@ impl HlsJob {
                 }
             }
             self.failed_since(waited_on)?;
-            if tokio::time::timeout_at(deadline, seen.changed())
+            let until = if poll {
+                deadline.min(tokio::time::Instant::now() + POLL)
+            } else {
+                deadline
+            };
+            if tokio::time::timeout_at(until, seen.changed())
                 .await
                 .is_err()
+                && tokio::time::Instant::now() >= deadline
             {
                 return Err(TranscodeError::TimedOut);
             }
@@ -346,12 +431,16 @@ impl HlsJob {
             }
         };
         tokio::fs::create_dir_all(&self.dir).await?;
+        let span = SegmentRun::from(first, self.count);
+        let name = Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let parts = format!(".{name}.part");
         let args = encode::hls_segments(
             &t.settings,
             Path::new(MediaFile::INPUT),
             self.variant,
-            first,
+            span,
             &self.dir,
+            &name,
             self.audio,
         );
         let mut child = spawn(&t.settings.ffmpeg, &args, true, Some(&self.source))?;
@@ -365,7 +454,9 @@ impl HlsJob {
             st.failure = None;
             st.run = Some(Run {
                 generation: st.generation,
+                name,
                 first,
+                end: span.end,
                 next: first,
                 pid,
                 paused: false,
@@ -382,7 +473,7 @@ impl HlsJob {
             child,
             stderr,
             stopped,
-            generation,
+            (generation, parts),
         ));
         Ok(generation)
     }
@@ -451,12 +542,24 @@ pub(super) async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String 
     String::from_utf8_lossy(&buf[start..]).trim().to_owned()
 }
 
-/// Counts the segments ffmpeg finished since `run.next` (each appears only once
-/// complete, renamed from its temporary file) into the run and the cache size.
-fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run) -> u32 {
+/// Names complete the segments ffmpeg finished since `run.next` (a part is complete
+/// once the next one is begun, or, with `exited` (ffmpeg ended well), all of them),
+/// renaming each `{n}.ts`, and counts them into the run and the cache size. A segment
+/// another run or instance completed first is taken as it is.
+fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run, exited: bool) -> u32 {
     let mut written = 0;
-    while run.next < job.count {
-        let Ok(meta) = std::fs::metadata(job.segment_path(run.next)) else {
+    while run.next < run.end {
+        let done = job.segment_path(run.next);
+        if !done.exists() {
+            let part = job.part_path(run.next, &run.name);
+            let closed = exited || job.part_path(run.next + 1, &run.name).exists();
+            if !closed {
+                break;
+            }
+            // A reader of the part may have named it first (see follow.rs).
+            let _ = std::fs::rename(&part, &done);
+        }
+        let Ok(meta) = std::fs::metadata(&done) else {
             break;
         };
         t.cache.grew(&job.dir, meta.len());
@@ -464,6 +567,35 @@ fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run) -> u32 {
         written += 1;
     }
     written
+}
+
+/// After a run: its segments complete but not yet named so (it was stopped before the
+/// next tick) become `{n}.ts`; the rest of its parts (what it left unfinished when a
+/// seek or a takeover stopped it) are removed.
+fn leave_parts(job: &HlsJob, t: &Transcoder, suffix: &str) {
+    let Ok(entries) = std::fs::read_dir(&job.dir) else {
+        return;
+    };
+    let mut parts: Vec<(u32, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let index = name.strip_suffix(suffix)?.parse().ok()?;
+            Some((index, e.path()))
+        })
+        .collect();
+    parts.sort();
+    for (i, (index, part)) in parts.iter().enumerate() {
+        let next_begun = parts.get(i + 1).is_some_and(|(n, _)| *n == index + 1);
+        let done = job.segment_path(*index);
+        if next_begun && !done.exists() && std::fs::rename(part, &done).is_ok() {
+            if let Ok(meta) = std::fs::metadata(&done) {
+                t.cache.grew(&job.dir, meta.len());
+            }
+        } else {
+            let _ = std::fs::remove_file(part);
+        }
+    }
 }
 
 enum End {
@@ -499,7 +631,7 @@ async fn supervise(
     mut child: Child,
     stderr: Option<tokio::process::ChildStderr>,
     stopped: oneshot::Receiver<()>,
-    generation: u64,
+    (generation, parts): (u64, String),
 ) {
     let errors = tokio::spawn(tail(stderr));
     let started = Instant::now();
@@ -525,6 +657,7 @@ async fn supervise(
     let _ = std::fs::remove_file(job.dir.join("ffmpeg.pid"));
     let why = errors.await.unwrap_or_default();
     settle(&job, &t, &end, generation, why);
+    leave_parts(&job, &t, &parts);
     tracing::info!(video_id = %job.video_id, variant = %job.variant.name(),
         produced = progress.produced, reason = end.reason(),
         elapsed_ms = started.elapsed().as_millis() as u64, "ffmpeg ended");
@@ -552,14 +685,18 @@ async fn watch(
         }
         let mut st = job.state();
         let furthest = st.furthest;
-        let idle_for = st.last_request.elapsed();
+        let idle_for = if st.following > 0 {
+            Duration::ZERO
+        } else {
+            st.last_request.elapsed()
+        };
         let Some(run) = st.run.as_mut().filter(|r| r.generation == generation) else {
             return End::Stopped;
         };
         if !run.paused {
             progress.active += tick_start.elapsed();
         }
-        let written = collect_written(job, t, run);
+        let written = collect_written(job, t, run, false);
         if progress.produced == 0 && written > 0 {
             t.stats.first_segment(started.elapsed());
         }
@@ -595,11 +732,12 @@ fn pace(run: &mut Run, furthest: u32, ahead: u32) {
 fn settle(job: &HlsJob, t: &Transcoder, end: &End, generation: u64, why: String) {
     let mut st = job.state();
     let current = st.run.as_ref().is_some_and(|r| r.generation == generation);
+    let exited = matches!(end, End::Exited(Ok(status)) if status.success());
     if let Some(run) = st.run.as_mut().filter(|_| current) {
         // Segments written since the last tick (a short video can end before the first).
-        collect_written(job, t, run);
+        collect_written(job, t, run, exited);
     }
-    let complete = st.run.as_ref().is_some_and(|r| r.next >= job.count);
+    let complete = st.run.as_ref().is_some_and(|r| r.next >= r.end);
     if current {
         st.run = None;
     }

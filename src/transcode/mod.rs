@@ -11,6 +11,7 @@ pub mod cache;
 pub mod decision;
 pub mod encode;
 pub mod error;
+pub mod follow;
 pub mod hls;
 pub mod jobs;
 pub mod pool;
@@ -159,7 +160,8 @@ impl Transcoder {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A finished HLS segment of a video's variant, made on demand.
+    /// An HLS segment of a video's variant, made on demand: complete, or as ffmpeg
+    /// writes it.
     ///
     /// # Errors
     /// [`TranscodeError::NotFound`] for a variant the video does not offer or a segment
@@ -171,7 +173,7 @@ impl Transcoder {
         variant_name: &str,
         index: u32,
         playback: Playback<'_>,
-    ) -> Result<PathBuf, TranscodeError> {
+    ) -> Result<jobs::SegmentFile, TranscodeError> {
         let (variant, count) = self.variant(video, variant_name)?;
         let rendition = audio_rendition(video, variant_name);
         if index >= count {

@@ -20,7 +20,7 @@ const PAT_PID: u16 = 0;
 /// How much of a segment's start [`prefix_of`] reads at most, and in what steps: the
 /// program tables and the first packet of each stream come within the first step but
 /// after a large keyframe.
-const HEAD: usize = 256 * 1024;
+pub const HEAD: usize = 256 * 1024;
 const STEP: usize = 32 * 1024;
 
 /// One packet's header fields.

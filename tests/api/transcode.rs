@@ -144,6 +144,8 @@ async fn a_seek_far_ahead_restarts_ffmpeg_at_that_segment(backend: Backend) {
     let id = video["id"].as_str().unwrap();
     let first = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
     assert_eq!(first.status(), 200);
+    // Sent as ffmpeg writes it: whole once read to its end.
+    first.bytes().await.unwrap();
     let started = app.state.transcoder.stats.totals().0;
     let resp = app.get(&format!("/api/hls/{id}/480p/6.ts"), &token).await;
     assert_eq!(resp.status(), 200);
@@ -202,17 +204,27 @@ async fn two_viewers_share_one_ffmpeg() {
         "one ffmpeg for both"
     );
 
-    let metrics = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for line in [
+    // The supervisor counts a segment at its next look (25 ms), maybe after the last
+    // byte went out.
+    let lines = [
         r#"homestream_transcode_job_outcomes_total{state="started"} 1"#,
         r#"homestream_transcode_jobs{state="running"} 1"#,
         "homestream_transcode_first_segment_seconds_count 1",
-    ] {
+    ];
+    let mut metrics = String::new();
+    for _ in 0..40 {
+        metrics = reqwest::get(app.url("/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if lines.iter().all(|l| metrics.contains(l)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for line in lines {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
 }
@@ -500,6 +512,7 @@ async fn ffmpeg_dies_with_a_killed_server_and_the_next_start_empties_the_cache()
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+    resp.bytes().await.unwrap();
     assert_eq!(
         ffmpegs_writing_into(&cache).len(),
         1,
@@ -607,7 +620,8 @@ async fn a_small_cache_deletes_the_least_recently_used_output() {
     let cache = app.state.transcoder.cache_dir().to_path_buf();
     let first = cache.join(format!("hls/{id}/480p"));
     let resp = as_a_player(&app, &format!("/api/hls/{id}/480p/0.ts"), &token).await;
-    assert_eq!(resp.status(), 200, "{:?}", resp.text().await);
+    assert_eq!(resp.status(), 200);
+    resp.bytes().await.unwrap();
     assert!(first.join("0.ts").exists());
     // The first job goes idle and ends; its output is no longer being written.
     assert!(
@@ -1232,5 +1246,162 @@ async fn a_start_abandoned_in_the_queue_does_not_block_the_next_request() {
         started.elapsed() < Duration::from_secs(20),
         "waited {:?} on an abandoned start",
         started.elapsed()
+    );
+}
+
+/// The parts of segment `n` ffmpeg is writing in `dir` (`{n}.{run}.part`), with their
+/// sizes.
+fn parts_of(dir: &Path, n: u32) -> Vec<(String, u64)> {
+    let prefix = format!("{n}.");
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let len = e.metadata().ok()?.len();
+                    (name.starts_with(&prefix) && name.ends_with(".part")).then_some((name, len))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Stops (`STOP`) or resumes (`CONT`) a process.
+fn send_signal(pid: i32, signal: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{signal} {pid}");
+}
+
+/// Waits until ffmpeg has written the start of segment `n` into `dir` (100 KB: the
+/// program tables and the first packets of each stream), then stops it there
+/// (`SIGSTOP`) and answers its pid: the segment is begun, not complete.
+async fn stop_ffmpeg_inside(dir: &Path, n: u32) -> i32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < deadline, "ffmpeg never began segment {n}");
+        if parts_of(dir, n).iter().any(|(_, len)| *len > 100_000) {
+            if let [pid] = ffmpegs_writing_into(dir)[..] {
+                send_signal(pid, "STOP");
+                assert!(
+                    !dir.join(format!("{n}.ts")).exists() && parts_of(dir, n + 1).is_empty(),
+                    "segment {n} was complete before ffmpeg could be stopped inside it"
+                );
+                return pid;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// A segment ffmpeg is still making is sent as it is written (chunked, its first
+/// bytes before it is complete) and is, read to its end, the segment the cache then
+/// holds, however long it takes (the job is not idle meanwhile). One whose ffmpeg is
+/// stopped before it is complete (a seek elsewhere) is cut off, never a short 200 a
+/// player would take as whole, and leaves nothing behind.
+#[tokio::test]
+async fn a_segment_is_sent_while_ffmpeg_writes_it() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap().to_owned();
+    let dir = app
+        .state
+        .transcoder
+        .cache_dir()
+        .join(format!("hls/{id}/480p"));
+    let path = format!("/api/hls/{id}/480p/0.ts");
+    let request = tokio::spawn({
+        let (client, url, token) = (reqwest::Client::new(), app.url(&path), token.clone());
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    });
+    let pid = stop_ffmpeg_inside(&dir, 0).await;
+    // ffmpeg is stopped inside segment 0: what arrives now was sent before the end.
+    let mut resp = tokio::time::timeout(Duration::from_secs(10), request)
+        .await
+        .expect("no answer while the segment is being made")
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "video/mp2t");
+    assert!(
+        resp.content_length().is_none(),
+        "no length is known before the end"
+    );
+    let first = tokio::time::timeout(Duration::from_secs(10), resp.chunk())
+        .await
+        .expect("no byte of the segment before it was complete")
+        .unwrap()
+        .expect("a first chunk");
+    assert!(!first.is_empty());
+    assert!(!dir.join("0.ts").exists(), "still being made");
+    // Slower than the idle timeout: an answer under way keeps its ffmpeg.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    send_signal(pid, "CONT");
+    let mut streamed = first.to_vec();
+    while let Some(chunk) = resp.chunk().await.unwrap() {
+        streamed.extend_from_slice(&chunk);
+    }
+    assert!(dir.join("0.ts").exists(), "complete once sent to its end");
+    // The same segment from the cache, with its length: the same bytes.
+    let cached = app.get(&path, &token).await;
+    assert_eq!(cached.content_length(), Some(streamed.len() as u64));
+    assert!(
+        cached.bytes().await.unwrap() == streamed,
+        "the bytes sent as made differ from the cache's"
+    );
+    crate::media::assert_decodes_silently(&streamed).await;
+
+    // A seek to 6 starts a run there; stopped inside 6, a seek back to 4 replaces it.
+    let six = format!("/api/hls/{id}/480p/6.ts");
+    let request = tokio::spawn({
+        let (client, url, token) = (reqwest::Client::new(), app.url(&six), token.clone());
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    });
+    let pid = stop_ffmpeg_inside(&dir, 6).await;
+    let mut resp = tokio::time::timeout(Duration::from_secs(10), request)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.chunk().await.unwrap().expect("a first chunk");
+    let four = app.get(&format!("/api/hls/{id}/480p/4.ts"), &token).await;
+    assert_eq!(four.status(), 200);
+    let cut = async {
+        loop {
+            match resp.chunk().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => return false,
+                Err(_) => return true,
+            }
+        }
+    };
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), cut)
+            .await
+            .expect("the answer neither ended nor was cut off"),
+        "a segment whose ffmpeg was stopped ended as if whole"
+    );
+    four.bytes().await.unwrap();
+    assert!(
+        until(Duration::from_secs(5), || parts_of(&dir, 6).is_empty()).await,
+        "the stopped run's part is left: {:?}",
+        parts_of(&dir, 6)
+    );
+    assert!(
+        !dir.join("6.ts").exists(),
+        "an unfinished segment named complete"
+    );
+    assert!(
+        process_state(pid).is_none_or(|s| s == 'Z'),
+        "the replaced ffmpeg lives on"
     );
 }

@@ -342,7 +342,8 @@ export interface paths {
         };
         /**
          * One segment (`{n}.ts`), made on demand: from the cache when already made, by the
-         *     running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+         *     running ffmpeg when it is near (sent as it is written), else by an ffmpeg
+         *     restarted at this segment.
          *     Counts as the caller's stream of the video (429 past the stream limits); 503 with
          *     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
          *     failed on this video repeatedly.
@@ -4918,7 +4919,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One MPEG-TS segment, H.264/AAC (AAC only for `audio`), timestamps on the source's timeline. */
+            /** @description One MPEG-TS segment, H.264/AAC (AAC only for `audio`), timestamps on the source's timeline. A segment ffmpeg is still making is sent as it is written, with no `Content-Length` (read it as it arrives, as hls.js does with `progressive`); an answer cut off before its end (its ffmpeg was stopped) is to be asked for again. */
             200: {
                 headers: {
                     /** @description Always `private`. */

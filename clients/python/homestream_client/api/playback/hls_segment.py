@@ -123,7 +123,8 @@ def sync_detailed(
     client: AuthenticatedClient,
 ) -> Response[File | Problem]:
     """One segment (`{n}.ts`), made on demand: from the cache when already made, by the
-    running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+    running ffmpeg when it is near (sent as it is written), else by an ffmpeg
+    restarted at this segment.
     Counts as the caller's stream of the video (429 past the stream limits); 503 with
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
@@ -164,7 +165,8 @@ def sync(
     client: AuthenticatedClient,
 ) -> File | Problem | None:
     """One segment (`{n}.ts`), made on demand: from the cache when already made, by the
-    running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+    running ffmpeg when it is near (sent as it is written), else by an ffmpeg
+    restarted at this segment.
     Counts as the caller's stream of the video (429 past the stream limits); 503 with
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
@@ -200,7 +202,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
 ) -> Response[File | Problem]:
     """One segment (`{n}.ts`), made on demand: from the cache when already made, by the
-    running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+    running ffmpeg when it is near (sent as it is written), else by an ffmpeg
+    restarted at this segment.
     Counts as the caller's stream of the video (429 past the stream limits); 503 with
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
@@ -239,7 +242,8 @@ async def asyncio(
     client: AuthenticatedClient,
 ) -> File | Problem | None:
     """One segment (`{n}.ts`), made on demand: from the cache when already made, by the
-    running ffmpeg when it is near, else by an ffmpeg restarted at this segment.
+    running ffmpeg when it is near (sent as it is written), else by an ffmpeg
+    restarted at this segment.
     Counts as the caller's stream of the video (429 past the stream limits); 503 with
     `Retry-After` when every transcoding slot and the queue are full, or when ffmpeg
     failed on this video repeatedly.
