@@ -47,7 +47,7 @@ try {
   }));
   await page.goto(`${origin}/`);
   await page.addScriptTag({ content: hlsJs });
-  const figures = await page.evaluate(async (src) => {
+  const figures = await page.evaluate(async ({ src, progressive }) => {
     const video = document.getElementById('v');
     const now = () => performance.now();
     const lines = [];
@@ -80,7 +80,9 @@ try {
       tick();
     });
     const out = { hlsErrors: [], log: lines };
-    const hls = new Hls({ enableWorker: true });
+    // As the web player configures it (web/src/lib/playback.svelte.ts): segments read
+    // as they arrive, which the server sends while ffmpeg makes them.
+    const hls = new Hls({ enableWorker: true, progressive });
     hls.on(Hls.Events.ERROR, (_, d) => out.hlsErrors.push(`${d.type}:${d.details}:${d.fatal}`));
     hls.on(Hls.Events.FRAG_LOADING, (_, d) => log(`loading ${d.frag.type} L${d.frag.level} sn${d.frag.sn} from ${d.frag.start.toFixed(3)}`));
     hls.on(Hls.Events.MANIFEST_LOADED, () => log('master loaded'));
@@ -164,7 +166,7 @@ try {
     out.endTime = video.currentTime;
     hls.destroy();
     return out;
-  }, master);
+  }, { src: master, progressive: process.env.HS_PLAYER_PROGRESSIVE !== '0' });
   Object.assign(result, figures);
   if (process.env.HS_PLAYER_DEBUG) process.stderr.write(`${(figures.log || []).join('\n')}\n`);
   delete result.log;

@@ -243,6 +243,10 @@ export class Playback implements TrackHost {
       startPosition: at > 0 ? at : -1,
       enableWorker: true,
       workerPath,
+      // Segments are read as they arrive: the server sends a segment while ffmpeg
+      // makes it, so the first pictures of a start, a seek or a new quality show
+      // before the whole segment is made.
+      progressive: true,
       maxBufferLength: 30,
       backBufferLength: 60,
       // hls.js' own <track> nodes load `data:,WEBVTT`, which the page's CSP (media-src
