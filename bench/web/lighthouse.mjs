@@ -51,6 +51,11 @@ for (const step of result.steps) {
     .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === "binary")
     .map((a) => a.id);
   scores[step.name].failedAudits = failed;
+  // What performance is made of: the largest paint and the blocking time, in ms.
+  for (const id of ["largest-contentful-paint", "total-blocking-time", "first-contentful-paint"]) {
+    const a = step.lhr.audits[id];
+    if (a) scores[step.name][id] = Math.round(a.numericValue);
+  }
 }
 console.log(JSON.stringify({ library: total, firstRenderMs: { median: times[2], all: times.map(Math.round) }, scores }, null, 1));
 await browser.close();
