@@ -1298,6 +1298,28 @@ async fn stop_ffmpeg_inside(dir: &Path, n: u32) -> i32 {
     }
 }
 
+/// Asks for segment `n` at `path` and stops its ffmpeg inside it
+/// ([`stop_ffmpeg_inside`]): the pid, and the answer, which came while ffmpeg is
+/// stopped, so before the segment's end.
+async fn answer_begun_inside(
+    app: &MediaApp,
+    path: &str,
+    token: &str,
+    dir: &Path,
+    n: u32,
+) -> (i32, reqwest::Response) {
+    let request = tokio::spawn({
+        let (client, url, token) = (reqwest::Client::new(), app.url(path), token.to_owned());
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    });
+    let pid = stop_ffmpeg_inside(dir, n).await;
+    let resp = tokio::time::timeout(Duration::from_secs(10), request)
+        .await
+        .expect("no answer while the segment is being made")
+        .unwrap();
+    (pid, resp)
+}
+
 /// A segment ffmpeg is still making is sent as it is written (chunked, its first
 /// bytes before it is complete) and is, read to its end, the segment the cache then
 /// holds, however long it takes (the job is not idle meanwhile). One whose ffmpeg is
@@ -1320,16 +1342,7 @@ async fn a_segment_is_sent_while_ffmpeg_writes_it() {
         .cache_dir()
         .join(format!("hls/{id}/480p"));
     let path = format!("/api/hls/{id}/480p/0.ts");
-    let request = tokio::spawn({
-        let (client, url, token) = (reqwest::Client::new(), app.url(&path), token.clone());
-        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
-    });
-    let pid = stop_ffmpeg_inside(&dir, 0).await;
-    // ffmpeg is stopped inside segment 0: what arrives now was sent before the end.
-    let mut resp = tokio::time::timeout(Duration::from_secs(10), request)
-        .await
-        .expect("no answer while the segment is being made")
-        .unwrap();
+    let (pid, mut resp) = answer_begun_inside(&app, &path, &token, &dir, 0).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "video/mp2t");
     assert!(
@@ -1362,15 +1375,7 @@ async fn a_segment_is_sent_while_ffmpeg_writes_it() {
 
     // A seek to 6 starts a run there; stopped inside 6, a seek back to 4 replaces it.
     let six = format!("/api/hls/{id}/480p/6.ts");
-    let request = tokio::spawn({
-        let (client, url, token) = (reqwest::Client::new(), app.url(&six), token.clone());
-        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
-    });
-    let pid = stop_ffmpeg_inside(&dir, 6).await;
-    let mut resp = tokio::time::timeout(Duration::from_secs(10), request)
-        .await
-        .unwrap()
-        .unwrap();
+    let (pid, mut resp) = answer_begun_inside(&app, &six, &token, &dir, 6).await;
     assert_eq!(resp.status(), 200);
     resp.chunk().await.unwrap().expect("a first chunk");
     let four = app.get(&format!("/api/hls/{id}/480p/4.ts"), &token).await;
