@@ -24,11 +24,20 @@ const NAME_MAX: usize = 100;
 /// Longest User-Agent kept (as a stream's).
 const AGENT_MAX: usize = 200;
 
+/// Devices not blocked that are remembered at most (a household has tens): a new one
+/// beyond makes the one unseen longest forgotten (it is recorded again, with new URLs,
+/// when it comes back). Addresses are one per device, and a network an administrator
+/// allows may hold millions (an IPv6 /64): without a bound, a host there changing its
+/// address at will would grow the table without end. Blocked devices are always kept
+/// (an administrator's decision is not undone by someone else's traffic).
+pub const MAX_DEVICES: usize = 1000;
+
 /// The device service.
 #[derive(Debug)]
 pub struct Devices {
     db: Database,
     key: [u8; 32],
+    limit: usize,
 }
 
 /// A device allowed to browse and play.
@@ -57,7 +66,15 @@ impl Devices {
         Self {
             db,
             key: key_of(secret),
+            limit: MAX_DEVICES,
         }
+    }
+
+    /// The same service remembering at most `limit` devices not blocked (tests).
+    #[must_use]
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
     }
 
     fn credential(&self, id: Uuid, generation: i32) -> String {
@@ -76,7 +93,8 @@ impl Devices {
     }
 
     /// A request from `address`: the device it is (recorded when new, its last visit
-    /// kept to the minute), or [`DeviceError::Blocked`].
+    /// kept to the minute; a new one past [`MAX_DEVICES`] makes the one unseen longest
+    /// forgotten), or [`DeviceError::Blocked`].
     ///
     /// # Errors
     /// [`DeviceError::Blocked`], or when the store fails.
@@ -103,6 +121,10 @@ impl Devices {
             now,
         )
         .await?;
+        // Just recorded (a known device comes here only after a minute unseen).
+        if now - row.first_seen_at < chrono::TimeDelta::seconds(1) {
+            dlna::keep_latest(&self.db, self.limit).await?;
+        }
         self.allowed(row)
     }
 

@@ -61,6 +61,16 @@ pub async fn seen(
     .db()
 }
 
+/// Forgets the devices not blocked beyond the `limit` seen most recently; how many.
+pub async fn keep_latest(db: &Database, limit: usize) -> DbResult<u64> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let sql = "DELETE FROM dlna_devices WHERE blocked_at IS NULL AND id NOT IN \
+               (SELECT id FROM dlna_devices WHERE blocked_at IS NULL \
+                ORDER BY last_seen_at DESC, id LIMIT $1)";
+    with_pool!(db, pool => sqlx::query(sql).bind(limit).execute(pool).await.map(|r| r.rows_affected()))
+        .db()
+}
+
 /// Every device, the most recently seen first.
 pub async fn list(db: &Database) -> DbResult<Vec<DeviceRow>> {
     let sql = format!("SELECT {COLUMNS} FROM dlna_devices ORDER BY last_seen_at DESC, id");

@@ -1003,8 +1003,58 @@ fn tvs_find_browse_and_play_the_server_and_others_get_nothing() {
 }
 
 crate::helpers::on_both_backends!(
-    a_device_is_recorded_once_blocked_at_once_and_allowed_with_new_urls
+    a_device_is_recorded_once_blocked_at_once_and_allowed_with_new_urls,
+    addresses_without_end_make_a_bounded_device_list
 );
+
+/// A host changing its address at will (an allowed IPv6 /64 holds millions) cannot
+/// grow the device list without end: past the limit, a new device makes the one unseen
+/// longest forgotten (its URLs stop working; it is recorded anew if it returns). A
+/// blocked device is never forgotten, however long unseen.
+async fn addresses_without_end_make_a_bounded_device_list(app: crate::helpers::TestApp) {
+    use homestream::devices::{DeviceError, DeviceHeaders, Devices};
+    let devices = Devices::new(app.state.db.clone(), b"a secret of the test").with_limit(3);
+    let headers = DeviceHeaders::default();
+    let start = chrono::Utc::now();
+    let at = |s: i64| start + chrono::TimeDelta::seconds(s);
+    let addr = |n: u16| -> std::net::IpAddr { format!("2001:db8::{n:x}").parse().unwrap() };
+    let blocked = devices.visit(addr(1), &headers, at(0)).await.unwrap();
+    let forgotten = devices.visit(addr(2), &headers, at(1)).await.unwrap();
+    devices
+        .set_blocked(blocked.id, true, at(2))
+        .await
+        .unwrap()
+        .unwrap();
+    for n in 3..=6 {
+        devices
+            .visit(addr(n), &headers, at(i64::from(n)))
+            .await
+            .unwrap();
+    }
+    let listed: Vec<String> = devices
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.address)
+        .collect();
+    assert_eq!(
+        listed,
+        ["2001:db8::6", "2001:db8::5", "2001:db8::4", "2001:db8::1"],
+        "the three seen last and the blocked one"
+    );
+    assert!(matches!(
+        devices.authorize(forgotten.id, &forgotten.credential).await,
+        Err(DeviceError::Unknown)
+    ));
+    assert!(matches!(
+        devices.visit(addr(1), &headers, at(7)).await,
+        Err(DeviceError::Blocked)
+    ));
+    let back = devices.visit(addr(2), &headers, at(8)).await.unwrap();
+    assert_ne!(back.id, forgotten.id, "recorded anew");
+    assert_eq!(devices.list().await.unwrap().len(), 4);
+}
 
 /// The device records behind the admin page, on each backend: two visits at once from
 /// one address make one device; a block refuses its credential and its visits at once;
