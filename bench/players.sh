@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What a viewer sees in hls.js (Debian's Chromium, tests/browser/hls-player.mjs) on a
-# 1080p HEVC/AC-3 film with default ABR, on a fresh server (empty transcode cache) each
+# 1080p HEVC/AC-3 film with default ABR, reading segments as they arrive as the web
+# player does (HS_PLAYER_PROGRESSIVE=0: whole segments), on a fresh server (empty transcode cache) each
 # run: first frame, a seek to 80% playing again, a forced quality switch and the longest
 # stall after it, and any 503/429. Beside each, its floor measured in the same run: bare
 # ffmpeg making the one segment the player needs there with the server's own encoder

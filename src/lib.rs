@@ -67,7 +67,8 @@
 //!   slots, admin view and ends shared by every instance through Redis.
 //! - [`transcode`]: playback decisions ([`transcode::decision`]), which tracks play
 //!   ([`transcode::tracks`]), HLS (jobs owned by their playback, segments on the
-//!   source's timeline, audio and subtitle renditions), remux and progressive transcodes
+//!   source's timeline and sent as ffmpeg writes them ([`transcode::follow`]), audio
+//!   and subtitle renditions), remux and progressive transcodes
 //!   through a bounded ffmpeg pool, WebVTT subtitles.
 
 pub mod accounts;

@@ -11,7 +11,6 @@
 //! (a seek elsewhere, a takeover, a failure) leaves the answer cut off, never short and
 //! whole: the player sees a failed load and asks again.
 
-use super::jobs::HlsJob;
 use super::ts;
 use bytes::Bytes;
 use futures_util::Stream;
@@ -29,10 +28,19 @@ const STALLED: Duration = Duration::from_secs(60);
 /// Bytes read at a time.
 const CHUNK: usize = 64 * 1024;
 
+/// What a followed part needs of the job whose ffmpeg writes it ([`super::jobs`]).
+pub trait Writer: Send + Sync {
+    /// Whether the run of `generation` is still the job's running one.
+    fn runs(&self, generation: u64) -> bool;
+    /// An answer following one of its parts begins (`true`) or ends (`false`): the job
+    /// is not idle while one is under way.
+    fn follows(&self, starting: bool);
+}
+
 /// A segment being written, opened on its part file. Its job is not idle while it
 /// lives.
 pub struct Growing {
-    job: Arc<HlsJob>,
+    job: Arc<dyn Writer>,
     generation: u64,
     file: tokio::fs::File,
     /// `(device, inode)` of the part: the same file once renamed.
@@ -49,7 +57,7 @@ impl Growing {
     /// Opens the part of run `generation` of `job` at `part`; `None` when it is gone
     /// (renamed meanwhile: the segment is complete).
     pub(super) async fn open(
-        job: Arc<HlsJob>,
+        job: Arc<dyn Writer>,
         generation: u64,
         part: PathBuf,
         done: PathBuf,

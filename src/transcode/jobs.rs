@@ -16,7 +16,7 @@
 
 use super::encode::{self, SegmentRun};
 use super::error::TranscodeError;
-use super::follow::Growing;
+use super::follow::{Growing, Writer};
 use super::hls::Variant;
 use super::pool::Slot;
 use super::Transcoder;
@@ -200,26 +200,6 @@ impl HlsJob {
 
     fn part_path(&self, index: u32, run: &str) -> PathBuf {
         self.dir.join(encode::part_name(index, run))
-    }
-
-    /// Counts an answer that follows a segment as it is written, from `true` until
-    /// `false`; the idle time runs from its end.
-    pub(super) fn follows(&self, starting: bool) {
-        let mut st = self.state();
-        if starting {
-            st.following += 1;
-        } else {
-            st.following = st.following.saturating_sub(1);
-            st.last_request = Instant::now();
-        }
-    }
-
-    /// Whether the run of `generation` is the job's running one.
-    pub(super) fn runs(&self, generation: u64) -> bool {
-        self.state()
-            .run
-            .as_ref()
-            .is_some_and(|r| r.generation == generation)
     }
 
     /// Whether an ffmpeg is running (or paused) for this job.
@@ -476,6 +456,26 @@ impl HlsJob {
             (generation, parts),
         ));
         Ok(generation)
+    }
+}
+
+impl Writer for HlsJob {
+    fn runs(&self, generation: u64) -> bool {
+        self.state()
+            .run
+            .as_ref()
+            .is_some_and(|r| r.generation == generation)
+    }
+
+    /// The idle time runs from the end of the last answer that followed a part.
+    fn follows(&self, starting: bool) {
+        let mut st = self.state();
+        if starting {
+            st.following += 1;
+        } else {
+            st.following = st.following.saturating_sub(1);
+            st.last_request = Instant::now();
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! On-demand transcoding: the playback decision ([`decision`]), HLS playlists
 //! ([`hls`]), ffmpeg command lines ([`encode`]), the worker pool and breakers
-//! ([`pool`]), HLS jobs with throttling and idle kill ([`jobs`]), the cache's size cap
+//! ([`pool`]), HLS jobs with throttling and idle kill ([`jobs`]), segments sent as
+//! ffmpeg writes them ([`follow`]), the cache's size cap
 //! ([`cache`]), progressive fragmented MP4 and MPEG-TS ([`progressive`]) and WebVTT
 //! subtitles (here).
 //!
