@@ -55,8 +55,9 @@
 //! - [`library`]: the libraries, the scanner (incremental, moves, MP4 and Matroska
 //!   probed in process by [`library::container`], ffprobe for the rest), what each file
 //!   is ([`library::naming`] reads paths, [`library::identify`] adds `.nfo` files
-//!   ([`library::nfo`]) and artwork ([`library::artwork`])), thumbnails and seek previews
-//!   ([`library::trickplay`]) made in the background, artwork served resized ([`library::images`]), watching,
+//!   ([`library::nfo`]) and artwork ([`library::artwork`])), thumbnails and seek
+//!   previews ([`library::trickplay`]) made in the background, artwork served resized
+//!   ([`library::images`]), watching,
 //!   [`library::Scope`], the libraries a caller may see, [`library::Catalog`], the
 //!   catalog as one caller sees it (videos, series, next up, versions: the API's only way
 //!   to them), and [`library::MediaFile`], a library file opened once beneath its root

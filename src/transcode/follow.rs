@@ -32,13 +32,14 @@ const CHUNK: usize = 64 * 1024;
 pub trait Writer: Send + Sync {
     /// Whether the run of `generation` is still the job's running one.
     fn runs(&self, generation: u64) -> bool;
-    /// An answer following one of its parts begins (`true`) or ends (`false`): the job
-    /// is not idle while one is under way.
-    fn follows(&self, starting: bool);
+    /// An answer following one of its parts is being read (or waits for ffmpeg): the
+    /// job is not idle. An answer whose client stopped reading is not polled, so it
+    /// does not keep an ffmpeg and its slot for ever.
+    fn active(&self);
 }
 
-/// A segment being written, opened on its part file. Its job is not idle while it
-/// lives.
+/// A segment being written, opened on its part file. Its job is not idle while it is
+/// read.
 pub struct Growing {
     job: Arc<dyn Writer>,
     generation: u64,
@@ -69,7 +70,6 @@ impl Growing {
             Err(e) => return Err(e),
         };
         let meta = file.metadata().await?;
-        job.follows(true);
         Ok(Some(Self {
             job,
             generation,
@@ -83,9 +83,10 @@ impl Growing {
     }
 
     /// Whether ffmpeg is done with the part: the segment's final name is this file, or
-    /// its run began the next segment (then the part is given its final name here, as
-    /// the supervisor would at its next look: the segment is in the cache before its
-    /// last byte is sent).
+    /// its run began the next segment. Then, while the run is the job's, the part is
+    /// given its final name here, as the supervisor would at its next look (and counts
+    /// it then): the segment is in the cache before its last byte is sent. A stopped
+    /// run's parts are named (and counted) by its supervisor.
     fn is_complete(&self) -> bool {
         if std::fs::metadata(&self.done).is_ok_and(|m| (m.dev(), m.ino()) == self.identity) {
             return true;
@@ -93,7 +94,7 @@ impl Growing {
         if !self.next_part.exists() {
             return false;
         }
-        if !self.done.exists() {
+        if !self.done.exists() && self.job.runs(self.generation) {
             let _ = std::fs::rename(&self.part, &self.done);
         }
         true
@@ -108,11 +109,16 @@ impl Growing {
     async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let since = Instant::now();
         loop {
-            // Looked at before the read: complete then, the read reaches its true end.
-            self.complete = self.complete || self.is_complete();
+            self.job.active();
             let n = self.file.read(buf).await?;
             if n > 0 || self.complete {
                 return Ok(n);
+            }
+            // At the end of what is written (looked at only here, not per chunk). Once
+            // complete, ffmpeg wrote its last byte before: the next read reaches the end.
+            if self.is_complete() {
+                self.complete = true;
+                continue;
             }
             if !self.job.runs(self.generation) && !self.is_complete() {
                 return Err(io::Error::other(
@@ -168,11 +174,5 @@ impl Growing {
                 Err(e) => Some((Err(e), None)),
             }
         })
-    }
-}
-
-impl Drop for Growing {
-    fn drop(&mut self) {
-        self.job.follows(false);
     }
 }

@@ -38,8 +38,9 @@ const VIEWER_MEMORY: Duration = Duration::from_secs(600);
 /// A request this many segments or fewer past what ffmpeg has written waits for it;
 /// one further ahead is a seek and restarts ffmpeg there.
 pub const SEEK_AHEAD: u32 = 3;
-/// How often a supervisor looks at its ffmpeg's output.
-const TICK: Duration = Duration::from_millis(25);
+/// How often a supervisor looks at its ffmpeg's output (no answer waits for it: a
+/// part is sent as it grows, and named complete by its reader).
+const TICK: Duration = Duration::from_millis(50);
 /// How often a request for a segment not yet begun looks for its part.
 const POLL: Duration = Duration::from_millis(15);
 /// The longest a request waits for its segment.
@@ -83,9 +84,6 @@ struct JobState {
     /// Requests waiting in [`HlsJob::segment`] now: a job someone still waits on is
     /// never given up to another job.
     in_flight: u32,
-    /// Answers sending a segment as ffmpeg writes it ([`Growing`]): the job is not
-    /// idle while one is under way, however long its segment takes.
-    following: u32,
 }
 
 /// Counts one request waiting on a job for as long as it waits, and, for the request
@@ -180,7 +178,6 @@ impl HlsJob {
                 start_failure: None,
                 viewers: HashMap::new(),
                 in_flight: 0,
-                following: 0,
             }),
             changed: watch::Sender::new(0),
         }
@@ -467,15 +464,10 @@ impl Writer for HlsJob {
             .is_some_and(|r| r.generation == generation)
     }
 
-    /// The idle time runs from the end of the last answer that followed a part.
-    fn follows(&self, starting: bool) {
-        let mut st = self.state();
-        if starting {
-            st.following += 1;
-        } else {
-            st.following = st.following.saturating_sub(1);
-            st.last_request = Instant::now();
-        }
+    /// An answer read as ffmpeg writes it counts as a request: the idle time runs
+    /// from its last read, however long its segment takes.
+    fn active(&self) {
+        self.state().last_request = Instant::now();
     }
 }
 
@@ -685,11 +677,7 @@ async fn watch(
         }
         let mut st = job.state();
         let furthest = st.furthest;
-        let idle_for = if st.following > 0 {
-            Duration::ZERO
-        } else {
-            st.last_request.elapsed()
-        };
+        let idle_for = st.last_request.elapsed();
         let Some(run) = st.run.as_mut().filter(|r| r.generation == generation) else {
             return End::Stopped;
         };

@@ -204,7 +204,7 @@ async fn two_viewers_share_one_ffmpeg() {
         "one ffmpeg for both"
     );
 
-    // The supervisor counts a segment at its next look (25 ms), maybe after the last
+    // The supervisor counts a segment at its next look (50 ms), maybe after the last
     // byte went out.
     let lines = [
         r#"homestream_transcode_job_outcomes_total{state="started"} 1"#,
