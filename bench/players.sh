@@ -26,21 +26,36 @@ if [[ ! -f $src ]]; then
     -x265-params log-level=error -c:a ac3 -ac 6 -shortest "$src.part.mkv"
   mv "$src.part.mkv" "$src"
 fi
-# The floor: one 3 s segment by bare ffmpeg, as the server's HLS run encodes it
-# (src/transcode/encode.rs), into nothing. Prints seconds.
+# The floors, by bare ffmpeg with the server's HLS encoder settings
+# (src/transcode/encode.rs), into nothing. Prints seconds: the whole 3 s segment (the
+# issue's floor), then the first encoded picture alone (video only, each packet
+# flushed): the floor given every advantage the server takes now that it sends a
+# segment as it is written.
 floor_once() { # start height kbps
   python3 - "$src" "$1" "$2" "$3" <<'PY'
 import subprocess, sys, time
 src, start, height, kbps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-args = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-ss", start, "-i", src,
-        "-map", "0:v:0", "-map", "0:a:0", "-vf", f"scale=-2:{height}:flags=bicubic,format=yuv420p",
-        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-sc_threshold", "0",
-        "-b:v", f"{kbps}k", "-maxrate", f"{kbps * 11 // 10}k", "-bufsize", f"{kbps * 2}k",
-        "-force_key_frames", "expr:gte(t,n_forced*3)", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
-        "-t", "3", "-f", "mpegts", "-y", "/dev/null"]
+video = ["-map", "0:v:0", "-vf", f"scale=-2:{height}:flags=bicubic,format=yuv420p",
+         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-sc_threshold", "0",
+         "-b:v", f"{kbps}k", "-maxrate", f"{kbps * 11 // 10}k", "-bufsize", f"{kbps * 2}k",
+         "-force_key_frames", "expr:gte(t,n_forced*3)"]
+head = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-ss", start, "-i", src]
+whole = head + video + ["-map", "0:a:0", "-c:a", "aac", "-ac", "2", "-b:a", "128k",
+                        "-t", "3", "-f", "mpegts", "-y", "/dev/null"]
 t = time.monotonic()
-subprocess.run(args, check=True)
-print(f"{time.monotonic() - t:.3f}")
+subprocess.run(whole, check=True)
+segment = time.monotonic() - t
+t = time.monotonic()
+p = subprocess.Popen(head + video + ["-t", "3", "-flush_packets", "1", "-f", "framemd5", "pipe:1"],
+                     stdout=subprocess.PIPE)
+first = None
+for line in p.stdout:
+    if not line.startswith(b"#"):
+        first = time.monotonic() - t
+        break
+p.kill()
+p.wait()
+print(f"{segment:.3f} {first:.3f}")
 PY
 }
 floors=()
@@ -83,9 +98,10 @@ runs = [json.loads(l) for l in open(sys.argv[1])]
 floors = [[float(x) for x in l.split()] for l in open(sys.argv[2]) if l.strip()]
 def raw(xs):
     return ", ".join(f"{x:.2f}" for x in xs)
-print("| figure | median (s) | runs | floor: bare ffmpeg (s) | floor runs | overhead (s) |")
-print("|---|---|---|---|---|---|")
-# The forced switch's floor: the first segment of the rung it went to (480p: column 0).
+print("| figure | median (s) | runs | floor: bare ffmpeg, the segment (s) | floor runs | overhead (s) | floor: its first picture (s) | overhead over that (s) |")
+print("|---|---|---|---|---|---|---|---|")
+# Each floor's line: segment and first-picture times of 480p from 0, 480p from 48 s,
+# 720p from 0 (columns 0 to 5). The forced switch's floor: the rung it went to.
 switch_col = 2 if all(r.get("switchedTo") == 720 for r in runs) else 0
 for key, name, col in [("firstFrameMs", "first frame shown", 0),
                        ("firstPlayedMs", "first frame, then 0.1 s played", 0),
@@ -93,12 +109,13 @@ for key, name, col in [("firstFrameMs", "first frame shown", 0),
                        ("seekPlayedMs", "seek to 80%, then 0.2 s played", 1),
                        ("switchMs", "forced quality switch (hls.currentLevel): its first picture", switch_col)]:
     xs = [r[key] / 1000 for r in runs if isinstance(r.get(key), (int, float))]
-    fs = [f[col] for f in floors]
+    fs = [f[2 * col] for f in floors]
+    firsts = [f[2 * col + 1] for f in floors]
     if not xs:
-        print(f"| {name} | never | | {statistics.median(fs):.2f} | {raw(fs)} | |")
+        print(f"| {name} | never | | {statistics.median(fs):.2f} | {raw(fs)} | | {statistics.median(firsts):.2f} | |")
         continue
-    m, f = statistics.median(xs), statistics.median(fs)
-    print(f"| {name} | {m:.2f} | {raw(xs)} | {f:.2f} | {raw(fs)} | **{m - f:+.2f}** |")
+    m, f, p = statistics.median(xs), statistics.median(fs), statistics.median(firsts)
+    print(f"| {name} | {m:.2f} | {raw(xs)} | {f:.2f} | {raw(fs)} | **{m - f:+.2f}** | {p:.2f} ({raw(firsts)}) | {m - p:+.2f} |")
 stalls = [r.get("maxStallMs", 0) / 1000 for r in runs]
 print(f"| longest stall after the forced switch (to {sorted(set(str(r.get('switchedTo')) for r in runs))}p) | {statistics.median(stalls):.2f} | {raw(stalls)} | | | |")
 smooth = [r["smoothSwitchMs"] / 1000 for r in runs if isinstance(r.get("smoothSwitchMs"), (int, float))]
