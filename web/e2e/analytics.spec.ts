@@ -19,6 +19,7 @@ test.describe('analytics', () => {
     await expect(mine.getByTestId('my-top-videos')).toBeVisible();
 
     await page.getByTestId('sign-out').click();
+    await expect(page).toHaveURL(/\/login/);
     await signIn(page, USERS.admin, '/admin?tab=analytics');
     const panel = page.getByTestId('admin-panel-analytics');
     await expect(panel.getByTestId('analytics-total')).toBeVisible();

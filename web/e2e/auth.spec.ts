@@ -1,4 +1,4 @@
-import { apiCall, apiLogin, expect, signIn, test, USERS } from './fixtures';
+import { apiCall, apiLogin, expect, signIn, suite, test, USERS } from './fixtures';
 
 test.describe('sign in and out', () => {
   test('a wrong password is refused, the right one signs in, and signing out returns to sign-in', async ({ page }) => {
@@ -38,6 +38,29 @@ test.describe('sign in and out', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('homestream.session'))).toBeNull();
     await page.reload();
     await expect(page.getByTestId('login-form')).toBeVisible();
+  });
+
+  test('a reload while signing out is under way starts signed out, and the server still ends the session', async ({ page }) => {
+    await signIn(page, USERS.alice, '/');
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('homestream.session') ?? '{}').token as string);
+    expect(token).toBeTruthy();
+    // The server's answer to the logout is held back while the page reloads.
+    let reached = false;
+    await page.route('**/api/auth/logout', async (route) => {
+      reached = true;
+      const answer = await route.fetch();
+      await new Promise((done) => setTimeout(done, 1500));
+      await route.fulfill({ response: answer }).catch(() => undefined);
+    });
+    await page.getByTestId('sign-out').click();
+    await expect.poll(() => reached).toBe(true);
+    await page.reload();
+    await expect(page.getByTestId('login-form')).toBeVisible();
+    await expect(page.getByTestId('current-user')).toHaveCount(0);
+    // The request reached the server before the reload: the token no longer works.
+    await expect
+      .poll(async () => (await fetch(`${suite().serverUrl}/api/users/me`, { headers: { Authorization: `Bearer ${token}` } })).status)
+      .toBe(401);
   });
 
   test('a page opened signed out comes back after sign-in, and admin pages are not for users', async ({ page }) => {

@@ -100,8 +100,13 @@ export async function redeemGuestCode(code: string): Promise<void> {
 }
 
 export async function logout(): Promise<void> {
+  // Forgotten in this tab before the server is asked: a reload or a page opened while
+  // the request is under way starts signed out, not with the session being ended.
+  store.clear();
   try {
-    await call(api.POST('/api/auth/logout'));
+    // keepalive: the request outlives a page left or reloaded meanwhile, so the server
+    // ends the session the user asked to end.
+    await call(api.POST('/api/auth/logout', { keepalive: true }));
   } catch {
     // Already ended on the server: signing out here is all that is left.
   }
