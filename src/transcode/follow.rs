@@ -46,7 +46,6 @@ pub struct Growing {
     file: tokio::fs::File,
     /// `(device, inode)` of the part: the same file once renamed.
     identity: (u64, u64),
-    part: PathBuf,
     /// The segment's name once complete.
     done: PathBuf,
     /// The part of the segment after it, in the same run.
@@ -75,7 +74,6 @@ impl Growing {
             generation,
             file,
             identity: (meta.dev(), meta.ino()),
-            part,
             done,
             next_part,
             complete: false,
@@ -83,21 +81,13 @@ impl Growing {
     }
 
     /// Whether ffmpeg is done with the part: the segment's final name is this file, or
-    /// its run began the next segment. Then, while the run is the job's, the part is
-    /// given its final name here, as the supervisor would at its next look (and counts
-    /// it then): the segment is in the cache before its last byte is sent. A stopped
-    /// run's parts are named (and counted) by its supervisor.
+    /// its run began the next segment. The part is named `{n}.ts` (and counted in the
+    /// cache size) by its run's supervisor alone, at its next look or when the run ends:
+    /// a reader naming it could do so just as the run is stopped, and nobody would
+    /// count it.
     fn is_complete(&self) -> bool {
-        if std::fs::metadata(&self.done).is_ok_and(|m| (m.dev(), m.ino()) == self.identity) {
-            return true;
-        }
-        if !self.next_part.exists() {
-            return false;
-        }
-        if !self.done.exists() && self.job.runs(self.generation) {
-            let _ = std::fs::rename(&self.part, &self.done);
-        }
-        true
+        std::fs::metadata(&self.done).is_ok_and(|m| (m.dev(), m.ino()) == self.identity)
+            || self.next_part.exists()
     }
 
     /// Reads what ffmpeg has written past what was read, waiting for more at its end;

@@ -548,8 +548,9 @@ fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run, exited: bool) ->
             if !closed {
                 break;
             }
-            // A reader of the part may have named it first (see follow.rs).
-            let _ = std::fs::rename(&part, &done);
+            if std::fs::rename(&part, &done).is_err() {
+                break;
+            }
         }
         let Ok(meta) = std::fs::metadata(&done) else {
             break;

@@ -622,7 +622,8 @@ async fn a_small_cache_deletes_the_least_recently_used_output() {
     let resp = as_a_player(&app, &format!("/api/hls/{id}/480p/0.ts"), &token).await;
     assert_eq!(resp.status(), 200);
     resp.bytes().await.unwrap();
-    assert!(first.join("0.ts").exists());
+    // Named complete at the run's supervisor's next look.
+    assert!(until(Duration::from_secs(2), || first.join("0.ts").exists()).await);
     // The first job goes idle and ends; its output is no longer being written.
     assert!(
         until(Duration::from_secs(10), || app
@@ -1363,7 +1364,10 @@ async fn a_segment_is_sent_while_ffmpeg_writes_it() {
     while let Some(chunk) = resp.chunk().await.unwrap() {
         streamed.extend_from_slice(&chunk);
     }
-    assert!(dir.join("0.ts").exists(), "complete once sent to its end");
+    assert!(
+        until(Duration::from_secs(2), || dir.join("0.ts").exists()).await,
+        "not named complete once sent to its end"
+    );
     // The same segment from the cache, with its length: the same bytes.
     let cached = app.get(&path, &token).await;
     assert_eq!(cached.content_length(), Some(streamed.len() as u64));
@@ -1408,5 +1412,159 @@ async fn a_segment_is_sent_while_ffmpeg_writes_it() {
     assert!(
         process_state(pid).is_none_or(|s| s == 'Z'),
         "the replaced ffmpeg lives on"
+    );
+}
+
+/// A player that stops reading a segment being made (its receive window closed, the
+/// server's writes blocked) does not hold its ffmpeg and transcode slot: the answer is
+/// no longer polled, so the job goes idle after `idle_timeout` as if nobody watched and
+/// its ffmpeg is killed. A player that reads again gets the rest or a cut-off, never a
+/// hang.
+#[tokio::test]
+async fn a_client_that_stops_reading_a_segment_does_not_hold_its_ffmpeg() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+        // Long segments: one is far more than the socket buffers and hyper's hold.
+        s.transcode.segment_seconds = homestream::config::PositiveInt(10);
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap().to_owned();
+    let dir = app
+        .state
+        .transcoder
+        .cache_dir()
+        .join(format!("hls/{id}/480p"));
+    // A client whose socket takes little: a small receive buffer, and a small segment
+    // size so that the server's send buffer stays small too (on loopback it would grow
+    // to megabytes with the 64 KB segments there).
+    let url = reqwest::Url::parse(&app.url("/")).unwrap();
+    let addr = std::net::SocketAddr::new(
+        url.host_str().unwrap().parse().unwrap(),
+        url.port().unwrap(),
+    );
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.set_tcp_mss(1000).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let mut stream = tokio::net::TcpStream::from_std(socket.into()).unwrap();
+    stream
+        .write_all(
+            format!(
+                "GET /api/hls/{id}/480p/0.ts HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+                url.authority()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut byte))
+            .await
+            .expect("no answer")
+            .unwrap();
+        assert_eq!(n, 1, "closed before the headers: {head:?}");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "not sent as written: {head}"
+    );
+    // The player stops reading here.
+    let pid = {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let [pid] = ffmpegs_writing_into(&dir)[..] {
+                break pid;
+            }
+            assert!(Instant::now() < deadline, "no ffmpeg for the segment");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    // Segment 0 (or more) is written while the answer cannot be sent: the stall is
+    // real, not buffered away.
+    assert!(
+        until(Duration::from_secs(30), || {
+            dir.join("0.ts")
+                .metadata()
+                .is_ok_and(|m| m.len() > 1_000_000)
+                || parts_of(&dir, 0).iter().any(|(_, len)| *len > 1_000_000)
+        })
+        .await,
+        "ffmpeg never wrote 1 MB of segment 0: {:?}",
+        parts_of(&dir, 0)
+    );
+    assert!(
+        until(Duration::from_secs(20), || process_state(pid)
+            .is_none_or(|s| s == 'Z'))
+        .await,
+        "a player that stopped reading keeps its ffmpeg"
+    );
+    // Reading again: the rest of the segment, or a cut-off; never a wait without end.
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the answer neither ended nor was cut off");
+    // The segment is asked for again: a new run makes it.
+    let again = app.get(&format!("/api/hls/{id}/480p/0.ts"), &token).await;
+    assert_eq!(again.status(), 200);
+    crate::media::assert_decodes_silently(&again.bytes().await.unwrap()).await;
+}
+
+/// The cache counts every segment it holds, however a run ends: a segment read to its
+/// end as ffmpeg made it, then a seek that stops its run at once (before the run's
+/// supervisor looked again), is on the disk and in the count alike. (When an answer
+/// named the segment it had just sent, its stopped run's supervisor never counted it.)
+#[tokio::test]
+async fn a_seek_right_after_a_segment_leaves_the_cache_count_true() {
+    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |_| {}).await else {
+        return;
+    };
+    let id = video["id"].as_str().unwrap().to_owned();
+    let hls = app.state.transcoder.cache_dir().join(format!("hls/{id}"));
+    for variant in ["480p", "audio"] {
+        // Read as made, to its end (the answer ends as the next segment is begun), and a
+        // seek to the last segment on the heels of it.
+        let first = app
+            .get(&format!("/api/hls/{id}/{variant}/0.ts"), &token)
+            .await;
+        assert_eq!(first.status(), 200);
+        assert!(first.content_length().is_none(), "{variant}: sent as made");
+        first.bytes().await.unwrap();
+        let last = app
+            .get(&format!("/api/hls/{id}/{variant}/7.ts"), &token)
+            .await;
+        assert_eq!(last.status(), 200);
+        last.bytes().await.unwrap();
+    }
+    // Every run ended (the last segment's run at the film's end), its parts settled.
+    let settled = until(Duration::from_secs(30), || {
+        ["480p", "audio"].iter().all(|v| {
+            let dir = hls.join(v);
+            ffmpegs_writing_into(&dir).is_empty() && (0..8).all(|n| parts_of(&dir, n).is_empty())
+        })
+    })
+    .await;
+    assert!(settled, "the runs did not end");
+    let on_disk: u64 = ["480p", "audio"]
+        .iter()
+        .flat_map(|v| std::fs::read_dir(hls.join(v)).unwrap().flatten())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".ts"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum();
+    assert!(on_disk > 0);
+    assert_eq!(
+        app.state.transcoder.cache.size(),
+        on_disk,
+        "the cache's count and the segments on disk differ"
     );
 }
