@@ -1321,6 +1321,26 @@ async fn answer_begun_inside(
     (pid, resp)
 }
 
+/// The film's app ([`app_with_film`]) with one segment of ffmpeg's lead and a 1 s idle
+/// timeout (and `tweak`): a viewer's token, the film's id and its 480p segments' folder.
+async fn film_in_480p(
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<(MediaApp, String, String, std::path::PathBuf)> {
+    let (app, token, video) = app_with_film(Backend::Sqlite, |s| {
+        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
+        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
+        tweak(s);
+    })
+    .await?;
+    let id = video["id"].as_str().unwrap().to_owned();
+    let dir = app
+        .state
+        .transcoder
+        .cache_dir()
+        .join(format!("hls/{id}/480p"));
+    Some((app, token, id, dir))
+}
+
 /// A segment ffmpeg is still making is sent as it is written (chunked, its first
 /// bytes before it is complete) and is, read to its end, the segment the cache then
 /// holds, however long it takes (the job is not idle meanwhile). One whose ffmpeg is
@@ -1328,20 +1348,9 @@ async fn answer_begun_inside(
 /// player would take as whole, and leaves nothing behind.
 #[tokio::test]
 async fn a_segment_is_sent_while_ffmpeg_writes_it() {
-    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
-        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
-        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
-    })
-    .await
-    else {
+    let Some((app, token, id, dir)) = film_in_480p(|_| {}).await else {
         return;
     };
-    let id = video["id"].as_str().unwrap().to_owned();
-    let dir = app
-        .state
-        .transcoder
-        .cache_dir()
-        .join(format!("hls/{id}/480p"));
     let path = format!("/api/hls/{id}/480p/0.ts");
     let (pid, mut resp) = answer_begun_inside(&app, &path, &token, &dir, 0).await;
     assert_eq!(resp.status(), 200);
@@ -1423,22 +1432,14 @@ async fn a_segment_is_sent_while_ffmpeg_writes_it() {
 #[tokio::test]
 async fn a_client_that_stops_reading_a_segment_does_not_hold_its_ffmpeg() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Some((app, token, video)) = app_with_film(Backend::Sqlite, |s| {
+    let Some((app, token, id, dir)) = film_in_480p(|s| {
         // Long segments: one is far more than the socket buffers and hyper's hold.
         s.transcode.segment_seconds = homestream::config::PositiveInt(10);
-        s.transcode.max_segments_ahead = homestream::config::PositiveInt(1);
-        s.transcode.idle_timeout = homestream::config::HumanDuration::secs(1);
     })
     .await
     else {
         return;
     };
-    let id = video["id"].as_str().unwrap().to_owned();
-    let dir = app
-        .state
-        .transcoder
-        .cache_dir()
-        .join(format!("hls/{id}/480p"));
     // A client whose socket takes little: a small receive buffer, and a small segment
     // size so that the server's send buffer stays small too (on loopback it would grow
     // to megabytes with the 64 KB segments there).
