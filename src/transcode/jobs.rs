@@ -537,25 +537,28 @@ pub(super) async fn tail(stderr: Option<tokio::process::ChildStderr>) -> String 
 /// Names complete the segments ffmpeg finished since `run.next` (a part is complete
 /// once the next one is begun, or, with `exited` (ffmpeg ended well), all of them),
 /// renaming each `{n}.ts`, and counts them into the run and the cache size. A segment
-/// another run or instance completed first is taken as it is.
+/// another run or instance made first is kept as it is (counted by whoever made it),
+/// and this run's copy of it removed once complete.
 fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run, exited: bool) -> u32 {
     let mut written = 0;
     while run.next < run.end {
+        let closed = exited || job.part_path(run.next + 1, &run.name).exists();
+        if !closed {
+            break;
+        }
         let done = job.segment_path(run.next);
-        if !done.exists() {
-            let part = job.part_path(run.next, &run.name);
-            let closed = exited || job.part_path(run.next + 1, &run.name).exists();
-            if !closed {
-                break;
-            }
+        let part = job.part_path(run.next, &run.name);
+        if done.exists() {
+            let _ = std::fs::remove_file(&part);
+        } else {
             if std::fs::rename(&part, &done).is_err() {
                 break;
             }
+            let Ok(meta) = std::fs::metadata(&done) else {
+                break;
+            };
+            t.cache.grew(&job.dir, meta.len());
         }
-        let Ok(meta) = std::fs::metadata(&done) else {
-            break;
-        };
-        t.cache.grew(&job.dir, meta.len());
         run.next += 1;
         written += 1;
     }
