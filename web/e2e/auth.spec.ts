@@ -44,20 +44,24 @@ test.describe('sign in and out', () => {
     await signIn(page, USERS.alice, '/');
     const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('homestream.session') ?? '{}').token as string);
     expect(token).toBeTruthy();
-    // The server's answer to the logout is held back while the page reloads.
+    // The logout request is held back, before it reaches the server, while the page
+    // reloads: the session is still valid there, so only the tab forgetting it first
+    // makes the reload start signed out.
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((done) => (release = done));
     let reached = false;
     await page.route('**/api/auth/logout', async (route) => {
       reached = true;
-      const answer = await route.fetch();
-      await new Promise((done) => setTimeout(done, 1500));
-      await route.fulfill({ response: answer }).catch(() => undefined);
+      await released;
+      await route.continue().catch(() => undefined);
     });
     await page.getByTestId('sign-out').click();
     await expect.poll(() => reached).toBe(true);
     await page.reload();
     await expect(page.getByTestId('login-form')).toBeVisible();
     await expect(page.getByTestId('current-user')).toHaveCount(0);
-    // The request reached the server before the reload: the token no longer works.
+    release();
+    // The request, sent with keepalive, outlives the page it left: the token no longer works.
     await expect
       .poll(async () => (await fetch(`${suite().serverUrl}/api/users/me`, { headers: { Authorization: `Bearer ${token}` } })).status)
       .toBe(401);
