@@ -10,12 +10,10 @@ use crate::api::guard::StreamAuth;
 use crate::db::videos::VideoRow;
 use crate::state::AppState;
 use crate::streaming::limits::{StreamLease, Viewer};
-use crate::streaming::Counted;
+use crate::streaming::{counted, counted_reader};
 use crate::transcode::encode::Container;
 use crate::transcode::jobs::SegmentFile;
 use crate::transcode::{hls, subtitles, ts, Playback, TranscodeError};
-use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
 use poem::http::{header as h, StatusCode};
 use poem::web::Data;
 use poem::{Body, Request, Response};
@@ -161,34 +159,6 @@ async fn video_for(
     let video = state.library.for_caller(&auth.scope()).playable(id).await?;
     let viewer = viewer_of(state, auth, req, id)?;
     Ok((video, viewer))
-}
-
-/// `stream`'s bytes counted into `lease` as they go, the stream complete at its end.
-fn counted(
-    stream: impl Stream<Item = std::io::Result<Bytes>> + Send + 'static,
-    lease: StreamLease,
-) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static {
-    futures_util::stream::unfold(
-        (Box::pin(stream), Some(lease)),
-        |(mut stream, mut lease)| async move {
-            match stream.next().await {
-                Some(Ok(bytes)) => {
-                    if let Some(lease) = &mut lease {
-                        lease.sent(bytes.len() as u64);
-                    }
-                    Some((Ok(bytes), (stream, lease)))
-                }
-                // Cut off: the lease goes unfinished.
-                Some(Err(e)) => Some((Err(e), (stream, None))),
-                None => {
-                    if let Some(mut lease) = lease {
-                        lease.complete();
-                    }
-                    None
-                }
-            }
-        },
-    )
 }
 
 async fn lease(state: &AppState, viewer: &Viewer, video: Uuid) -> ApiResult<StreamLease> {
@@ -450,7 +420,7 @@ impl HlsApi {
             )
             .await?;
         let ended = lease.end_signal();
-        let body = Body::from_async_read(Counted::new(stream, lease));
+        let body = Body::from_bytes_stream(counted_reader(stream, lease));
         let mut media = answer::<FragmentedMp4>(body, None);
         // The connection watches the stream's end (its session's end) and resets.
         media.0.extensions_mut().insert(ended);

@@ -769,7 +769,7 @@ async fn transcoded(ctx: Arc<Ctx>, req: Request) -> Response {
         Err(e) => return transcode_refused(&e),
     };
     let ended = lease.end_signal();
-    let body = poem::Body::from_async_read(crate::streaming::Counted::new(stream, lease));
+    let body = poem::Body::from_bytes_stream(crate::streaming::counted_reader(stream, lease));
     let mut resp = builder.body(body);
     // The connection watches the stream's end (a block, an administrator's end).
     resp.extensions_mut().insert(ended);

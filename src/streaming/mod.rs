@@ -474,33 +474,40 @@ impl Transfer {
     }
 }
 
-/// A body (a transcode's output) that counts what it hands out against its stream
-/// lease, and completes it at its end.
-pub struct Counted<R> {
-    inner: R,
+/// A body's bytes (a transcode's output, a segment as ffmpeg writes it) counted against
+/// its stream lease as they go out. The lease completes at the end; a stream that ends
+/// in an error (cut off) leaves it unfinished.
+pub fn counted(
+    stream: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
     lease: StreamLease,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    use futures_util::StreamExt;
+    futures_util::stream::unfold(
+        (Box::pin(stream), Some(lease)),
+        |(mut stream, mut lease)| async move {
+            match stream.next().await {
+                Some(Ok(bytes)) => {
+                    if let Some(lease) = &mut lease {
+                        lease.sent(bytes.len() as u64);
+                    }
+                    Some((Ok(bytes), (stream, lease)))
+                }
+                Some(Err(e)) => Some((Err(e), (stream, None))),
+                None => {
+                    if let Some(mut lease) = lease {
+                        lease.complete();
+                    }
+                    None
+                }
+            }
+        },
+    )
 }
 
-impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Counted<R> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
-        let n = buf.filled().len() - before;
-        if n > 0 {
-            self.lease.sent(n as u64);
-        } else if matches!(polled, std::task::Poll::Ready(Ok(()))) {
-            self.lease.complete();
-        }
-        polled
-    }
-}
-
-impl<R> Counted<R> {
-    pub fn new(inner: R, lease: StreamLease) -> Self {
-        Self { inner, lease }
-    }
+/// What `reader` hands out, counted against `lease` ([`counted`]).
+pub fn counted_reader(
+    reader: impl tokio::io::AsyncRead + Send + 'static,
+    lease: StreamLease,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    counted(tokio_util::io::ReaderStream::new(reader), lease)
 }

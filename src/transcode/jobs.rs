@@ -38,8 +38,9 @@ const VIEWER_MEMORY: Duration = Duration::from_secs(600);
 /// A request this many segments or fewer past what ffmpeg has written waits for it;
 /// one further ahead is a seek and restarts ffmpeg there.
 pub const SEEK_AHEAD: u32 = 3;
-/// How often a supervisor looks at its ffmpeg's output (no answer waits for it: a
-/// part is sent as it grows, and named complete by its reader).
+/// How often a supervisor looks at its ffmpeg's output and names complete parts (no
+/// answer waits for it: a part is sent as it grows, and is whole to its reader once the
+/// next one is begun).
 const TICK: Duration = Duration::from_millis(50);
 /// How often a request for a segment not yet begun looks for its part.
 const POLL: Duration = Duration::from_millis(15);
@@ -546,18 +547,8 @@ fn collect_written(job: &HlsJob, t: &Transcoder, run: &mut Run, exited: bool) ->
         if !closed {
             break;
         }
-        let done = job.segment_path(run.next);
-        let part = job.part_path(run.next, &run.name);
-        if done.exists() {
-            let _ = std::fs::remove_file(&part);
-        } else {
-            if std::fs::rename(&part, &done).is_err() {
-                break;
-            }
-            let Ok(meta) = std::fs::metadata(&done) else {
-                break;
-            };
-            t.cache.grew(&job.dir, meta.len());
+        if !name_part(job, t, run.next, &job.part_path(run.next, &run.name)) {
+            break;
         }
         run.next += 1;
         written += 1;
@@ -583,15 +574,28 @@ fn leave_parts(job: &HlsJob, t: &Transcoder, suffix: &str) {
     parts.sort();
     for (i, (index, part)) in parts.iter().enumerate() {
         let next_begun = parts.get(i + 1).is_some_and(|(n, _)| *n == index + 1);
-        let done = job.segment_path(*index);
-        if next_begun && !done.exists() && std::fs::rename(part, &done).is_ok() {
-            if let Ok(meta) = std::fs::metadata(&done) {
-                t.cache.grew(&job.dir, meta.len());
-            }
-        } else {
+        if !(next_begun && name_part(job, t, *index, part)) {
             let _ = std::fs::remove_file(part);
         }
     }
+}
+
+/// A complete part of segment `index`: named `{index}.ts` and counted in the cache
+/// size, or, when another run or instance made that segment first (and counted it),
+/// removed. Whether the segment is there now.
+fn name_part(job: &HlsJob, t: &Transcoder, index: u32, part: &Path) -> bool {
+    let done = job.segment_path(index);
+    if done.exists() {
+        let _ = std::fs::remove_file(part);
+        return true;
+    }
+    if std::fs::rename(part, &done).is_err() {
+        return false;
+    }
+    if let Ok(meta) = std::fs::metadata(&done) {
+        t.cache.grew(&job.dir, meta.len());
+    }
+    true
 }
 
 enum End {
